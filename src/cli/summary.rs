@@ -1,0 +1,117 @@
+//! The terminal summary: what a person reads in ten seconds.
+
+use paradup::report::{Report, ReportCluster};
+use paradup::ClusterKind;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// The first `max` characters of a paragraph on one line.
+fn preview(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+fn percent(ratio: f64) -> String {
+    format!("{:.1}%", ratio * 100.0)
+}
+
+/// Renders the summary of a report, listing at most `top` entries a section.
+pub fn render(report: &Report, top: usize) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "paradup scan: {} documents, {} paragraphs, {}",
+        s.documents,
+        s.paragraphs,
+        human_bytes(s.bytes)
+    );
+    let _ = writeln!(
+        out,
+        "duplicates:   {} paragraphs ({}), {} ({} of bytes)",
+        s.duplicate_paragraphs,
+        percent(s.duplicate_ratio),
+        human_bytes(s.duplicate_bytes),
+        percent(s.duplicate_byte_ratio)
+    );
+    let _ = writeln!(
+        out,
+        "clusters:     {} cross-document, {} within-document",
+        s.cross_document_clusters, s.within_document_clusters
+    );
+    if !report.boilerplate.is_empty() {
+        let _ = writeln!(out, "\nShared across documents (most documents first):");
+        for ranked in report.boilerplate.iter().take(top) {
+            let cluster = &report.clusters[ranked.cluster];
+            let _ = writeln!(
+                out,
+                "  #{:<5} {:>5} docs {:>6} copies  \"{}\"",
+                cluster.id,
+                cluster.documents,
+                cluster.size,
+                preview(&cluster.text, 60)
+            );
+        }
+        if report.boilerplate.len() > top {
+            let _ = writeln!(out, "  ... and {} more", report.boilerplate.len() - top);
+        }
+    }
+    let within: Vec<&ReportCluster> = report
+        .clusters
+        .iter()
+        .filter(|c| c.kind == ClusterKind::WithinDocument)
+        .collect();
+    if !within.is_empty() {
+        // Per document: repeated paragraphs, and where the first repeat sits.
+        let mut per_doc: BTreeMap<u32, (String, u64, Vec<usize>)> = BTreeMap::new();
+        for cluster in &within {
+            let first = &cluster.members[0];
+            let entry = per_doc
+                .entry(first.doc_index)
+                .or_insert_with(|| (first.location.clone(), 0, Vec::new()));
+            entry.1 += cluster.size as u64 - 1;
+            entry.2.push(cluster.id);
+        }
+        let mut ranked: Vec<_> = per_doc.into_iter().collect();
+        ranked.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
+        let _ = writeln!(out, "\nRepeated inside one document (most repeats first):");
+        for (_, (location, repeats, clusters)) in ranked.iter().take(top) {
+            let _ = writeln!(
+                out,
+                "  {location}: {repeats} repeated paragraphs in {} clusters",
+                clusters.len()
+            );
+        }
+        if ranked.len() > top {
+            let _ = writeln!(out, "  ... and {} more documents", ranked.len() - top);
+        }
+    }
+    if !report.errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nskipped: {} records or files (listed on stderr and in the JSON report's errors)",
+            report.errors.len()
+        );
+    }
+    out
+}

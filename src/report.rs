@@ -1,0 +1,283 @@
+//! The machine-readable report, schema `paradup.report/v1`.
+//!
+//! The report is a plain data structure built from a [`ScanOutcome`]; writing it (JSON, terminal,
+//! HTML) is the caller's business. Field names are part of the schema documented in the README.
+
+use crate::read::InputError;
+use crate::scan::{ClusterKind, ScanOutcome, ScanParams};
+use serde::Serialize;
+
+/// The schema name written into every report.
+pub const SCHEMA: &str = "paradup.report/v1";
+
+/// Which tool wrote the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tool {
+    /// Always `paradup`.
+    pub name: &'static str,
+    /// The crate version.
+    pub version: &'static str,
+}
+
+/// The normalization, spelled out.
+#[derive(Clone, Debug, Serialize)]
+pub struct NormalizationParams {
+    /// Unicode normalization form.
+    pub unicode: &'static str,
+    /// Text is lowercased.
+    pub lowercase: bool,
+    /// Punctuation and symbols are removed.
+    pub strip_punctuation: bool,
+    /// Runs of whitespace become one space.
+    pub collapse_whitespace: bool,
+    /// Digits are folded to `0`.
+    pub fold_digits: bool,
+}
+
+/// Every parameter of the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportParams {
+    /// Paragraph segmentation mode.
+    pub split: String,
+    /// Normalization choices.
+    pub normalization: NormalizationParams,
+    /// Hash of the exact tier.
+    pub exact_hash: &'static str,
+    /// Words per shingle.
+    pub ngram: usize,
+    /// Characters per shingle for scripts without spaces.
+    pub char_ngram: usize,
+    /// MinHash functions.
+    pub num_perm: usize,
+    /// LSH bands.
+    pub bands: usize,
+    /// LSH rows per band.
+    pub rows: usize,
+    /// Jaccard threshold of the near tier.
+    pub threshold: f64,
+    /// Minimum words for the near tier.
+    pub min_words: usize,
+    /// MinHash seed.
+    pub seed: u64,
+}
+
+impl ReportParams {
+    /// The report's view of the scan parameters.
+    pub fn from_scan(params: &ScanParams) -> Self {
+        ReportParams {
+            split: params.split.to_string(),
+            normalization: NormalizationParams {
+                unicode: "NFKC",
+                lowercase: true,
+                strip_punctuation: true,
+                collapse_whitespace: true,
+                fold_digits: params.normalize.fold_digits,
+            },
+            exact_hash: "xxh3-64",
+            ngram: params.ngram,
+            char_ngram: params.char_ngram,
+            num_perm: params.num_perm,
+            bands: params.banding.bands,
+            rows: params.banding.rows,
+            threshold: params.threshold,
+            min_words: params.min_words,
+            seed: params.seed,
+        }
+    }
+}
+
+/// Totals of the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportSummary {
+    /// Documents read.
+    pub documents: u64,
+    /// Paragraphs with at least one word after normalization.
+    pub paragraphs: u64,
+    /// Paragraphs that repeat an earlier one (every cluster member but the first).
+    pub duplicate_paragraphs: u64,
+    /// `duplicate_paragraphs / paragraphs`.
+    pub duplicate_ratio: f64,
+    /// Bytes of document text.
+    pub bytes: u64,
+    /// Bytes of duplicate paragraphs.
+    pub duplicate_bytes: u64,
+    /// `duplicate_bytes / bytes`.
+    pub duplicate_byte_ratio: f64,
+    /// Clusters inside one document.
+    pub within_document_clusters: u64,
+    /// Clusters spanning documents.
+    pub cross_document_clusters: u64,
+    /// Distinct normalized paragraphs.
+    pub distinct_paragraphs: u64,
+    /// Candidate pairs checked by exact Jaccard.
+    pub candidate_pairs: u64,
+    /// Candidate pairs that passed.
+    pub verified_pairs: u64,
+    /// Records and files left out; each is listed in `errors`.
+    pub skipped_records: u64,
+}
+
+/// One copy in a cluster.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportMember {
+    /// The document's id.
+    pub doc: String,
+    /// The document's position in input order.
+    pub doc_index: u32,
+    /// `PATH` or `PATH:LINE` of the document.
+    pub location: String,
+    /// Paragraph index within the document.
+    pub paragraph: u32,
+    /// Byte offset of the paragraph in the document's text.
+    pub start: usize,
+    /// Byte offset one past its end.
+    pub end: usize,
+    /// Jaccard similarity of its shingles to the canonical copy's.
+    pub similarity: f64,
+    /// Share of the smaller shingle set inside the other.
+    pub containment: f64,
+}
+
+/// A cluster of copies.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportCluster {
+    /// Cluster number, by input position of the canonical copy.
+    pub id: usize,
+    /// `within_document` or `cross_document`.
+    pub kind: ClusterKind,
+    /// Distinct documents carrying a copy.
+    pub documents: usize,
+    /// Number of copies.
+    pub size: usize,
+    /// Bytes of every copy but the first.
+    pub duplicate_bytes: u64,
+    /// Text of the canonical copy.
+    pub text: String,
+    /// The copies, canonical first.
+    pub members: Vec<ReportMember>,
+}
+
+/// An entry of the boilerplate ranking.
+#[derive(Clone, Debug, Serialize)]
+pub struct RankedCluster {
+    /// The cluster's id.
+    pub cluster: usize,
+    /// Documents carrying it.
+    pub documents: usize,
+    /// Bytes its repeats take.
+    pub duplicate_bytes: u64,
+}
+
+/// Wall-clock time, the one part of a report that varies between identical runs.
+#[derive(Clone, Debug, Serialize)]
+pub struct Timing {
+    /// Seconds the run took.
+    pub seconds: f64,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// The writing tool.
+    pub tool: Tool,
+    /// Every parameter.
+    pub params: ReportParams,
+    /// Totals.
+    pub summary: ReportSummary,
+    /// Cross-document clusters ranked by documents, then bytes: the boilerplate list.
+    pub boilerplate: Vec<RankedCluster>,
+    /// Every cluster, by input position of its canonical copy.
+    pub clusters: Vec<ReportCluster>,
+    /// Records and files left out.
+    pub errors: Vec<InputError>,
+    /// Run time.
+    pub timing: Timing,
+}
+
+/// Rounds a ratio for the report, so that it reads cleanly and compares exactly.
+fn round6(value: f64) -> f64 {
+    (value * 1e6).round() / 1e6
+}
+
+impl Report {
+    /// Builds the report. `canonical_texts[i]` is the text of cluster `i`'s canonical copy.
+    pub fn new(
+        outcome: &ScanOutcome,
+        canonical_texts: Vec<String>,
+        errors: Vec<InputError>,
+        seconds: f64,
+    ) -> Report {
+        let s = &outcome.summary;
+        let clusters = outcome
+            .clusters
+            .iter()
+            .zip(
+                canonical_texts
+                    .into_iter()
+                    .chain(std::iter::repeat(String::new())),
+            )
+            .map(|(cluster, text)| ReportCluster {
+                id: cluster.id,
+                kind: cluster.kind,
+                documents: cluster.documents,
+                size: cluster.members.len(),
+                duplicate_bytes: cluster.duplicate_bytes,
+                text,
+                members: cluster
+                    .members
+                    .iter()
+                    .map(|m| {
+                        let doc = &outcome.documents[m.doc as usize];
+                        ReportMember {
+                            doc: doc.id.clone(),
+                            doc_index: m.doc,
+                            location: doc.location.to_string(),
+                            paragraph: m.paragraph,
+                            start: m.span.start,
+                            end: m.span.end,
+                            similarity: round6(m.similarity),
+                            containment: round6(m.containment),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        Report {
+            schema: SCHEMA,
+            tool: Tool {
+                name: "paradup",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            params: ReportParams::from_scan(&outcome.params),
+            summary: ReportSummary {
+                documents: s.documents,
+                paragraphs: s.paragraphs,
+                duplicate_paragraphs: s.duplicate_paragraphs,
+                duplicate_ratio: round6(s.duplicate_ratio),
+                bytes: s.bytes,
+                duplicate_bytes: s.duplicate_bytes,
+                duplicate_byte_ratio: round6(s.duplicate_byte_ratio),
+                within_document_clusters: s.within_document_clusters,
+                cross_document_clusters: s.cross_document_clusters,
+                distinct_paragraphs: s.distinct_paragraphs,
+                candidate_pairs: s.candidate_pairs,
+                verified_pairs: s.verified_pairs,
+                skipped_records: errors.len() as u64,
+            },
+            boilerplate: outcome
+                .boilerplate_ranking()
+                .into_iter()
+                .map(|c| RankedCluster {
+                    cluster: c.id,
+                    documents: c.documents,
+                    duplicate_bytes: c.duplicate_bytes,
+                })
+                .collect(),
+            clusters,
+            errors,
+            timing: Timing { seconds },
+        }
+    }
+}

@@ -1,0 +1,579 @@
+//! The scan pipeline: documents in, clusters of duplicated paragraphs out.
+//!
+//! Documents arrive in batches in input order. Each batch is segmented and normalized in parallel;
+//! the exact tier (xxh3-64 of the normalized text) then collapses every paragraph seen before, so
+//! that only new distinct paragraphs are shingled and MinHashed. The text itself is dropped once a
+//! batch is fingerprinted: the scanner holds spans, hashes, shingle sets and signatures only.
+//! [`Scanner::finish`] runs LSH over the distinct paragraphs, verifies every candidate pair by
+//! exact Jaccard, joins verified pairs with union-find and lays out the clusters in input order.
+
+use crate::cluster::UnionFind;
+use crate::lsh::{band_candidates, Banding};
+use crate::minhash::MinHasher;
+use crate::normalize::{normalize_into, NormalizeOptions};
+use crate::segment::{segment, Span, SplitMode};
+use crate::shingle::{containment, jaccard, shingle_set, token_count};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Every parameter that decides what counts as a duplicate; all of them go into the report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScanParams {
+    /// How documents are cut into paragraphs.
+    pub split: SplitMode,
+    /// How paragraphs are normalized before hashing.
+    pub normalize: NormalizeOptions,
+    /// Words per shingle.
+    pub ngram: usize,
+    /// Characters per shingle for scripts written without spaces.
+    pub char_ngram: usize,
+    /// MinHash hash functions per signature.
+    pub num_perm: usize,
+    /// LSH bands and rows.
+    pub banding: Banding,
+    /// Jaccard similarity at or above which two paragraphs are near duplicates.
+    pub threshold: f64,
+    /// Paragraphs with fewer words than this take part in the exact tier only.
+    pub min_words: usize,
+    /// Seed of the MinHash functions.
+    pub seed: u64,
+}
+
+impl Default for ScanParams {
+    fn default() -> Self {
+        ScanParams {
+            split: SplitMode::Auto,
+            normalize: NormalizeOptions::default(),
+            ngram: 3,
+            char_ngram: 5,
+            num_perm: 128,
+            banding: Banding { bands: 16, rows: 8 },
+            threshold: 0.8,
+            min_words: 10,
+            seed: 0x7061_7261_6475_70,
+        }
+    }
+}
+
+/// A parameter set that cannot run, with the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamError(pub String);
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+impl ScanParams {
+    /// Checks that the parameters fit together.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        let fail = |message: String| Err(ParamError(message));
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return fail(format!(
+                "threshold must be in (0, 1], got {}",
+                self.threshold
+            ));
+        }
+        if self.ngram == 0 || self.char_ngram == 0 {
+            return fail("n-gram lengths must be at least 1".into());
+        }
+        if self.num_perm == 0 || self.num_perm > 4096 {
+            return fail(format!(
+                "num-perm must be in 1..=4096, got {}",
+                self.num_perm
+            ));
+        }
+        if self.banding.bands == 0 || self.banding.rows == 0 {
+            return fail("bands and rows must be at least 1".into());
+        }
+        if self.banding.hashes() > self.num_perm {
+            return fail(format!(
+                "bands x rows = {} x {} = {} exceeds num-perm {}",
+                self.banding.bands,
+                self.banding.rows,
+                self.banding.hashes(),
+                self.num_perm
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Where a document came from: its file, and its line for line-based formats.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// Path of the input file as given (`-` for standard input).
+    pub path: String,
+    /// 1-based line of the record, for formats with one record a line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}", self.path, line),
+            None => f.write_str(&self.path),
+        }
+    }
+}
+
+/// One document as read from the input.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// The document's id (from the id field, or its location).
+    pub id: String,
+    /// The publisher or site it came from, when the input says.
+    pub source: Option<String>,
+    /// Where it was read.
+    pub location: Location,
+    /// Its text.
+    pub text: String,
+}
+
+/// What the scanner keeps of a document once its text is gone.
+#[derive(Clone, Debug, Serialize)]
+pub struct DocumentEntry {
+    /// The document's id.
+    pub id: String,
+    /// Its source, when known.
+    pub source: Option<String>,
+    /// Where it was read.
+    pub location: Location,
+    /// Bytes of text.
+    pub bytes: u64,
+    /// Index of its first paragraph among all paragraphs.
+    pub first_paragraph: u32,
+    /// Number of paragraphs.
+    pub paragraph_count: u32,
+}
+
+/// Marks a paragraph with no words after normalization: it takes part in nothing.
+const NO_UNIQUE: u32 = u32::MAX;
+/// Marks a distinct paragraph too short for the near tier.
+const NOT_NEAR: u32 = u32::MAX;
+
+/// A paragraph: where it sits and which distinct text it is.
+#[derive(Clone, Copy, Debug)]
+struct ParagraphEntry {
+    doc: u32,
+    span: Span,
+    unique: u32,
+}
+
+/// One distinct normalized paragraph.
+#[derive(Clone, Copy, Debug)]
+struct UniqueParagraph {
+    /// Index into the near-tier tables, or `NOT_NEAR`.
+    near: u32,
+}
+
+/// A normalized paragraph of the batch in flight.
+struct Prepared {
+    span: Span,
+    exact: u64,
+    tokens: usize,
+    normalized: String,
+}
+
+/// How a cluster spreads over the corpus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterKind {
+    /// Every copy is in one document: a body scraped twice, a repeated line.
+    WithinDocument,
+    /// Copies in two or more documents: syndication, boilerplate.
+    CrossDocument,
+}
+
+/// One copy of a clustered paragraph.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Member {
+    /// Index of the document in input order.
+    pub doc: u32,
+    /// Index of the paragraph within its document.
+    pub paragraph: u32,
+    /// Byte span of the paragraph in its document's text.
+    pub span: Span,
+    /// Exact Jaccard similarity of this copy's shingles to the canonical copy's (1 for copies
+    /// whose normalized text is identical).
+    pub similarity: f64,
+    /// Share of the smaller shingle set that lies inside the other.
+    pub containment: f64,
+}
+
+/// A set of paragraphs that are copies of one another. Members are in input order; the first is
+/// the canonical copy.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Cluster {
+    /// Position of the cluster, ordered by the input position of its canonical copy.
+    pub id: usize,
+    /// Within one document or across documents.
+    pub kind: ClusterKind,
+    /// Number of distinct documents that carry a copy.
+    pub documents: usize,
+    /// Bytes of every copy but the canonical one: what dedup removes.
+    pub duplicate_bytes: u64,
+    /// The copies, canonical first.
+    pub members: Vec<Member>,
+}
+
+impl Cluster {
+    /// The canonical copy (first in input order).
+    pub fn canonical(&self) -> &Member {
+        &self.members[0]
+    }
+}
+
+/// Counts over the whole scan.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Documents read.
+    pub documents: u64,
+    /// Paragraphs with at least one word after normalization.
+    pub paragraphs: u64,
+    /// Paragraphs that repeat an earlier one: every cluster member but the first.
+    pub duplicate_paragraphs: u64,
+    /// `duplicate_paragraphs / paragraphs`.
+    pub duplicate_ratio: f64,
+    /// Bytes of document text.
+    pub bytes: u64,
+    /// Bytes of the duplicate paragraphs.
+    pub duplicate_bytes: u64,
+    /// `duplicate_bytes / bytes`.
+    pub duplicate_byte_ratio: f64,
+    /// Clusters whose copies are all in one document.
+    pub within_document_clusters: u64,
+    /// Clusters with copies in several documents.
+    pub cross_document_clusters: u64,
+    /// Distinct normalized paragraphs.
+    pub distinct_paragraphs: u64,
+    /// Distinct paragraphs long enough for the near tier.
+    pub near_tier_paragraphs: u64,
+    /// Pairs proposed by LSH and checked by exact Jaccard.
+    pub candidate_pairs: u64,
+    /// Candidate pairs at or above the threshold.
+    pub verified_pairs: u64,
+}
+
+/// What a scan found.
+#[derive(Clone, Debug)]
+pub struct ScanOutcome {
+    /// The parameters it ran with.
+    pub params: ScanParams,
+    /// Every document, in input order.
+    pub documents: Vec<DocumentEntry>,
+    /// Every cluster, ordered by its canonical copy's position in the input.
+    pub clusters: Vec<Cluster>,
+    /// Totals.
+    pub summary: Summary,
+}
+
+impl ScanOutcome {
+    /// Cross-document clusters ranked as boilerplate: most documents first, then most duplicate
+    /// bytes, then input order.
+    pub fn boilerplate_ranking(&self) -> Vec<&Cluster> {
+        let mut ranked: Vec<&Cluster> = self
+            .clusters
+            .iter()
+            .filter(|c| c.kind == ClusterKind::CrossDocument)
+            .collect();
+        ranked.sort_by(|a, b| {
+            b.documents
+                .cmp(&a.documents)
+                .then(b.duplicate_bytes.cmp(&a.duplicate_bytes))
+                .then(a.id.cmp(&b.id))
+        });
+        ranked
+    }
+}
+
+/// Accumulates fingerprints batch by batch; see the module documentation.
+pub struct Scanner {
+    params: ScanParams,
+    hasher: MinHasher,
+    documents: Vec<DocumentEntry>,
+    paragraphs: Vec<ParagraphEntry>,
+    exact_index: HashMap<u64, u32>,
+    uniques: Vec<UniqueParagraph>,
+    /// For each near-tier paragraph, where its shingle set starts in `shingles` (one extra entry
+    /// at the end).
+    shingle_offsets: Vec<usize>,
+    shingles: Vec<u32>,
+    /// Signatures of near-tier paragraphs, `num_perm` values each, end to end.
+    signatures: Vec<u32>,
+    /// The distinct paragraph behind each near-tier entry.
+    near_to_unique: Vec<u32>,
+    bytes: u64,
+}
+
+impl Scanner {
+    /// A scanner for `params`, which must validate.
+    pub fn new(params: ScanParams) -> Result<Self, ParamError> {
+        params.validate()?;
+        Ok(Scanner {
+            hasher: MinHasher::new(params.num_perm, params.seed),
+            params,
+            documents: Vec::new(),
+            paragraphs: Vec::new(),
+            exact_index: HashMap::new(),
+            uniques: Vec::new(),
+            shingle_offsets: vec![0],
+            shingles: Vec::new(),
+            signatures: Vec::new(),
+            near_to_unique: Vec::new(),
+            bytes: 0,
+        })
+    }
+
+    /// Number of documents taken so far.
+    pub fn document_count(&self) -> usize {
+        self.documents.len()
+    }
+
+    /// Fingerprints a batch of documents, which follow every earlier batch in input order.
+    pub fn add_batch(&mut self, batch: Vec<Document>) {
+        let split = self.params.split;
+        let options = self.params.normalize;
+        let prepared: Vec<Vec<Prepared>> = batch
+            .par_iter()
+            .map(|doc| prepare_document(&doc.text, split, options))
+            .collect();
+
+        // Sequential, in input order: which paragraphs are new distinct texts.
+        let mut new_near: Vec<(u32, &str)> = Vec::new();
+        for (doc, paragraphs) in batch.iter().zip(&prepared) {
+            let doc_index = self.documents.len() as u32;
+            self.documents.push(DocumentEntry {
+                id: doc.id.clone(),
+                source: doc.source.clone(),
+                location: doc.location.clone(),
+                bytes: doc.text.len() as u64,
+                first_paragraph: self.paragraphs.len() as u32,
+                paragraph_count: paragraphs.len() as u32,
+            });
+            self.bytes += doc.text.len() as u64;
+            for paragraph in paragraphs {
+                let unique = if paragraph.tokens == 0 {
+                    NO_UNIQUE
+                } else if let Some(&known) = self.exact_index.get(&paragraph.exact) {
+                    known
+                } else {
+                    let id = self.uniques.len() as u32;
+                    self.exact_index.insert(paragraph.exact, id);
+                    self.uniques.push(UniqueParagraph { near: NOT_NEAR });
+                    if paragraph.tokens >= self.params.min_words {
+                        new_near.push((id, paragraph.normalized.as_str()));
+                    }
+                    id
+                };
+                self.paragraphs.push(ParagraphEntry {
+                    doc: doc_index,
+                    span: paragraph.span,
+                    unique,
+                });
+            }
+        }
+
+        // Parallel: shingles and signatures of the new distinct paragraphs only.
+        let (ngram, char_ngram) = (self.params.ngram, self.params.char_ngram);
+        let hasher = &self.hasher;
+        let fingerprints: Vec<(Vec<u32>, Vec<u32>)> = new_near
+            .par_iter()
+            .map_init(Vec::new, |scratch, &(_, normalized)| {
+                let mut set = Vec::new();
+                shingle_set(normalized, ngram, char_ngram, scratch, &mut set);
+                let signature = hasher.signature(&set);
+                (set, signature)
+            })
+            .collect();
+        for (&(unique, _), (set, signature)) in new_near.iter().zip(fingerprints) {
+            self.uniques[unique as usize].near = self.near_to_unique.len() as u32;
+            self.near_to_unique.push(unique);
+            self.shingles.extend_from_slice(&set);
+            self.shingle_offsets.push(self.shingles.len());
+            self.signatures.extend_from_slice(&signature);
+        }
+    }
+
+    fn shingles_of(&self, near: u32) -> &[u32] {
+        let near = near as usize;
+        &self.shingles[self.shingle_offsets[near]..self.shingle_offsets[near + 1]]
+    }
+
+    /// Runs the near tier and lays out the clusters.
+    pub fn finish(self) -> ScanOutcome {
+        let mut sets = UnionFind::new(self.uniques.len());
+        let mut candidate_pairs = 0u64;
+        let mut verified_pairs = 0u64;
+        let threshold = self.params.threshold;
+        for band in 0..self.params.banding.bands {
+            let pairs = band_candidates(
+                &self.signatures,
+                self.params.num_perm,
+                self.params.banding,
+                band,
+            );
+            // Pairs already joined need no check: the clusters are the connected components of
+            // the verified pairs, whichever of them are checked.
+            let open: Vec<(u32, u32)> = pairs
+                .into_iter()
+                .map(|(a, b)| {
+                    (
+                        self.near_to_unique[a as usize],
+                        self.near_to_unique[b as usize],
+                    )
+                })
+                .filter(|&(a, b)| sets.find(a) != sets.find(b))
+                .collect();
+            candidate_pairs += open.len() as u64;
+            let verified: Vec<bool> = open
+                .par_iter()
+                .map(|&(a, b)| {
+                    let (na, nb) = (self.uniques[a as usize].near, self.uniques[b as usize].near);
+                    jaccard(self.shingles_of(na), self.shingles_of(nb)) >= threshold
+                })
+                .collect();
+            for (&(a, b), ok) in open.iter().zip(verified) {
+                if ok {
+                    verified_pairs += 1;
+                    sets.union(a, b);
+                }
+            }
+        }
+
+        // Occurrences per set; sets with two or more become clusters, numbered by first occurrence.
+        let mut roots: Vec<u32> = Vec::with_capacity(self.paragraphs.len());
+        let mut occurrences = vec![0u32; self.uniques.len()];
+        for paragraph in &self.paragraphs {
+            if paragraph.unique == NO_UNIQUE {
+                roots.push(NO_UNIQUE);
+            } else {
+                let root = sets.find(paragraph.unique);
+                occurrences[root as usize] += 1;
+                roots.push(root);
+            }
+        }
+        let mut cluster_of_root: HashMap<u32, usize> = HashMap::new();
+        let mut clusters: Vec<Cluster> = Vec::new();
+        let mut counted_paragraphs = 0u64;
+        for (global, (paragraph, &root)) in self.paragraphs.iter().zip(&roots).enumerate() {
+            if root == NO_UNIQUE {
+                continue;
+            }
+            counted_paragraphs += 1;
+            if occurrences[root as usize] < 2 {
+                continue;
+            }
+            let next_id = clusters.len();
+            let id = *cluster_of_root.entry(root).or_insert(next_id);
+            if id == next_id {
+                clusters.push(Cluster {
+                    id,
+                    kind: ClusterKind::WithinDocument,
+                    documents: 0,
+                    duplicate_bytes: 0,
+                    members: Vec::new(),
+                });
+            }
+            let index_in_doc =
+                global as u32 - self.documents[paragraph.doc as usize].first_paragraph;
+            clusters[id].members.push(Member {
+                doc: paragraph.doc,
+                paragraph: index_in_doc,
+                span: paragraph.span,
+                similarity: 1.0,
+                containment: 1.0,
+            });
+        }
+
+        // Similarity of every member to its canonical copy, and the cluster's spread.
+        let unique_of = |member: &Member| -> u32 {
+            let doc = &self.documents[member.doc as usize];
+            self.paragraphs[(doc.first_paragraph + member.paragraph) as usize].unique
+        };
+        for cluster in &mut clusters {
+            let canonical_unique = unique_of(&cluster.members[0]);
+            // Members are in input order, so equal documents are adjacent.
+            let mut docs: Vec<u32> = cluster.members.iter().map(|m| m.doc).collect();
+            docs.dedup();
+            cluster.documents = docs.len();
+            cluster.kind = if docs.len() > 1 {
+                ClusterKind::CrossDocument
+            } else {
+                ClusterKind::WithinDocument
+            };
+            for member in cluster.members.iter_mut() {
+                let unique = unique_of(member);
+                if unique != canonical_unique {
+                    let a = self.uniques[unique as usize].near;
+                    let b = self.uniques[canonical_unique as usize].near;
+                    let (sa, sb) = (self.shingles_of(a), self.shingles_of(b));
+                    member.similarity = jaccard(sa, sb);
+                    member.containment = containment(sa, sb);
+                }
+            }
+            cluster.duplicate_bytes = cluster.members[1..]
+                .iter()
+                .map(|m| m.span.len() as u64)
+                .sum();
+        }
+
+        let duplicate_paragraphs: u64 = clusters.iter().map(|c| c.members.len() as u64 - 1).sum();
+        let duplicate_bytes: u64 = clusters.iter().map(|c| c.duplicate_bytes).sum();
+        let within = clusters
+            .iter()
+            .filter(|c| c.kind == ClusterKind::WithinDocument)
+            .count() as u64;
+        let ratio = |part: u64, whole: u64| {
+            if whole == 0 {
+                0.0
+            } else {
+                part as f64 / whole as f64
+            }
+        };
+        let summary = Summary {
+            documents: self.documents.len() as u64,
+            paragraphs: counted_paragraphs,
+            duplicate_paragraphs,
+            duplicate_ratio: ratio(duplicate_paragraphs, counted_paragraphs),
+            bytes: self.bytes,
+            duplicate_bytes,
+            duplicate_byte_ratio: ratio(duplicate_bytes, self.bytes),
+            within_document_clusters: within,
+            cross_document_clusters: clusters.len() as u64 - within,
+            distinct_paragraphs: self.uniques.len() as u64,
+            near_tier_paragraphs: self.near_to_unique.len() as u64,
+            candidate_pairs,
+            verified_pairs,
+        };
+        ScanOutcome {
+            params: self.params,
+            documents: self.documents,
+            clusters,
+            summary,
+        }
+    }
+}
+
+fn prepare_document(text: &str, split: SplitMode, options: NormalizeOptions) -> Vec<Prepared> {
+    segment(text, split)
+        .into_iter()
+        .map(|span| {
+            let mut normalized = String::new();
+            normalize_into(&text[span.start..span.end], options, &mut normalized);
+            Prepared {
+                span,
+                exact: xxh3_64(normalized.as_bytes()),
+                tokens: token_count(&normalized),
+                normalized,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,321 @@
+//! Segmentation cuts a document into paragraphs and remembers where each one sits.
+//!
+//! Every later stage, and every report, speaks of a paragraph by its byte span in the document's own
+//! text, so that `&text[span.start..span.end]` is exactly the paragraph: trimmed of surrounding
+//! whitespace, line endings (LF or CRLF) excluded.
+
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// How a document is cut into paragraphs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SplitMode {
+    /// Blank-line paragraphs where the document has them, otherwise one paragraph a line;
+    /// hard-wrapped text (short lines of similar length) is joined back into its paragraphs.
+    Auto,
+    /// Paragraphs are separated by blank lines; the lines of one paragraph stay together.
+    Blank,
+    /// Every non-blank line is a paragraph.
+    Line,
+}
+
+impl fmt::Display for SplitMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SplitMode::Auto => "auto",
+            SplitMode::Blank => "blank",
+            SplitMode::Line => "line",
+        })
+    }
+}
+
+impl FromStr for SplitMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(SplitMode::Auto),
+            "blank" => Ok(SplitMode::Blank),
+            "line" => Ok(SplitMode::Line),
+            other => Err(format!(
+                "unknown split mode '{other}' (expected auto, blank or line)"
+            )),
+        }
+    }
+}
+
+impl Serialize for SplitMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A byte range of a document's text: `start` inclusive, `end` exclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Span {
+    /// Offset of the first byte.
+    pub start: usize,
+    /// Offset one past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// True when the span covers no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// One line of the document, trimmed.
+#[derive(Clone, Copy, Debug)]
+struct Line {
+    span: Span,
+    /// Characters of the trimmed line.
+    chars: usize,
+    /// The raw line starts with whitespace.
+    indented: bool,
+    /// The trimmed line is empty.
+    blank: bool,
+    /// The trimmed line starts with a lowercase letter (continues a sentence).
+    starts_lowercase: bool,
+}
+
+fn lines_of(text: &str) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut offset = 0;
+    for raw in text.split_inclusive('\n') {
+        let raw_start = offset;
+        offset += raw.len();
+        let content = raw.strip_suffix('\n').unwrap_or(raw);
+        let content = content.strip_suffix('\r').unwrap_or(content);
+        let after_leading = content.trim_start();
+        let leading = content.len() - after_leading.len();
+        let trimmed = after_leading.trim_end();
+        let start = raw_start + leading;
+        lines.push(Line {
+            span: Span {
+                start,
+                end: start + trimmed.len(),
+            },
+            chars: trimmed.chars().count(),
+            indented: leading > 0,
+            blank: trimmed.is_empty(),
+            starts_lowercase: trimmed.chars().next().is_some_and(char::is_lowercase),
+        });
+    }
+    lines
+}
+
+/// Splits `text` into paragraph spans, in document order. Empty and whitespace-only documents have
+/// no paragraphs.
+pub fn segment(text: &str, mode: SplitMode) -> Vec<Span> {
+    let lines = lines_of(text);
+    let blocks = blocks_of(&lines);
+    let mut spans = Vec::new();
+    match mode {
+        SplitMode::Line => spans.extend(lines.iter().filter(|l| !l.blank).map(|l| l.span)),
+        SplitMode::Blank => spans.extend(blocks.iter().map(|block| block_span(block))),
+        SplitMode::Auto => {
+            if blocks.len() > 1 {
+                for block in &blocks {
+                    if block.len() == 1 || looks_hard_wrapped(block) {
+                        spans.push(block_span(block));
+                    } else {
+                        spans.extend(block.iter().map(|l| l.span));
+                    }
+                }
+            } else if let Some(only) = blocks.first() {
+                if looks_hard_wrapped(only) {
+                    split_wrapped(only, &mut spans);
+                } else {
+                    spans.extend(only.iter().map(|l| l.span));
+                }
+            }
+        }
+    }
+    spans
+}
+
+/// Runs of non-blank lines.
+fn blocks_of(lines: &[Line]) -> Vec<&[Line]> {
+    lines
+        .split(|line| line.blank)
+        .filter(|block| !block.is_empty())
+        .collect()
+}
+
+fn block_span(block: &[Line]) -> Span {
+    Span {
+        start: block[0].span.start,
+        end: block[block.len() - 1].span.end,
+    }
+}
+
+/// The longest line a hard-wrapped text may have; typical wrap widths are 60 to 80 columns.
+const MAX_WRAP_WIDTH: usize = 100;
+/// The shortest wrap width taken for hard wrapping (below it, the lines are a list, not prose).
+const MIN_WRAP_WIDTH: usize = 30;
+/// A line shorter than this share of the wrap width ends its paragraph.
+const SHORT_LINE_SHARE: f64 = 0.55;
+
+/// Hard-wrapped prose: several lines, none longer than a wrap width, most of them nearly that long,
+/// and sentences that run on from one line to the next (or paragraphs marked by indentation).
+fn looks_hard_wrapped(lines: &[Line]) -> bool {
+    if lines.len() < 2 {
+        return false;
+    }
+    let width = lines.iter().map(|l| l.chars).max().unwrap_or(0);
+    if !(MIN_WRAP_WIDTH..=MAX_WRAP_WIDTH).contains(&width) {
+        return false;
+    }
+    let body = &lines[..lines.len() - 1];
+    let long = body
+        .iter()
+        .filter(|l| l.chars as f64 >= SHORT_LINE_SHARE * width as f64)
+        .count();
+    let continued = lines[1..].iter().filter(|l| l.starts_lowercase).count();
+    let indented = lines.iter().filter(|l| l.indented).count();
+    let marks_by_indent = indented > 0 && indented < lines.len();
+    long * 10 >= body.len() * 7 && (continued * 4 >= lines.len() - 1 || marks_by_indent)
+}
+
+/// Joins hard-wrapped lines into paragraphs: a paragraph ends at a short line, and a new one starts
+/// at an indented line.
+fn split_wrapped(lines: &[Line], spans: &mut Vec<Span>) {
+    let width = lines.iter().map(|l| l.chars).max().unwrap_or(0) as f64;
+    let all_indented = lines.iter().all(|l| l.indented);
+    let mut start: Option<usize> = None;
+    let mut end = 0;
+    for line in lines {
+        if line.indented && !all_indented {
+            if let Some(s) = start.take() {
+                spans.push(Span { start: s, end });
+            }
+        }
+        start.get_or_insert(line.span.start);
+        end = line.span.end;
+        if (line.chars as f64) < SHORT_LINE_SHARE * width {
+            if let Some(s) = start.take() {
+                spans.push(Span { start: s, end });
+            }
+        }
+    }
+    if let Some(s) = start {
+        spans.push(Span { start: s, end });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts<'a>(text: &'a str, mode: SplitMode) -> Vec<&'a str> {
+        segment(text, mode)
+            .into_iter()
+            .map(|s| &text[s.start..s.end])
+            .collect()
+    }
+
+    #[test]
+    fn one_paragraph_a_line_without_blank_lines() {
+        let text = "First line here.\nSecond line here.\n  Third, indented.  \n";
+        assert_eq!(
+            texts(text, SplitMode::Auto),
+            ["First line here.", "Second line here.", "Third, indented."]
+        );
+    }
+
+    #[test]
+    fn crlf_is_excluded_from_spans() {
+        let text = "alpha beta\r\ngamma delta\r\n\r\n";
+        let spans = segment(text, SplitMode::Line);
+        assert_eq!(
+            spans,
+            [Span { start: 0, end: 10 }, Span { start: 12, end: 23 }]
+        );
+        assert_eq!(texts(text, SplitMode::Auto), ["alpha beta", "gamma delta"]);
+    }
+
+    #[test]
+    fn trailing_text_without_newline_is_kept() {
+        let text = "one\ntwo without newline";
+        assert_eq!(texts(text, SplitMode::Auto), ["one", "two without newline"]);
+    }
+
+    #[test]
+    fn empty_documents_have_no_paragraphs() {
+        for mode in [SplitMode::Auto, SplitMode::Blank, SplitMode::Line] {
+            assert!(segment("", mode).is_empty());
+            assert!(segment(" \n\r\n\t\n", mode).is_empty());
+        }
+    }
+
+    #[test]
+    fn multibyte_characters_keep_char_boundaries() {
+        let text = "  Türkiye — “no such thing” …\n日本語の段落です。\n";
+        let spans = segment(text, SplitMode::Auto);
+        assert_eq!(spans.len(), 2);
+        for span in &spans {
+            assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+        }
+        assert_eq!(
+            texts(text, SplitMode::Auto),
+            ["Türkiye — “no such thing” …", "日本語の段落です。"]
+        );
+    }
+
+    #[test]
+    fn blank_mode_keeps_lines_of_a_paragraph_together() {
+        let text = "a b\nc d\n\n\ne f\n";
+        assert_eq!(texts(text, SplitMode::Blank), ["a b\nc d", "e f"]);
+        assert_eq!(texts(text, SplitMode::Line), ["a b", "c d", "e f"]);
+    }
+
+    #[test]
+    fn auto_splits_scraped_lines_inside_blank_separated_blocks() {
+        // A scrape that puts one paragraph a line, with a stray blank line: the long lines are
+        // paragraphs of their own, not one block.
+        let long_a = "a".repeat(150);
+        let long_b = "b".repeat(160);
+        let text = format!("{long_a}\n{long_b}\n\nTail paragraph.\n");
+        assert_eq!(
+            texts(&text, SplitMode::Auto),
+            [long_a.as_str(), long_b.as_str(), "Tail paragraph."]
+        );
+    }
+
+    const WIRE: &str = "\
+    The city council voted on Tuesday to extend the library's opening
+hours through the winter, after a petition signed by more than two
+thousand residents.
+    The measure passed seven votes to two. Members who opposed it said
+the cost had not been settled and would fall on next year's budget.
+";
+
+    #[test]
+    fn auto_joins_hard_wrapped_paragraphs_marked_by_indentation() {
+        let got = texts(WIRE, SplitMode::Auto);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].starts_with("The city council") && got[0].ends_with("residents."));
+        assert!(got[1].starts_with("The measure") && got[1].ends_with("budget."));
+    }
+
+    #[test]
+    fn auto_joins_hard_wrapped_blocks_between_blank_lines() {
+        let text = "The first paragraph is wrapped at a narrow width so that it runs\nover three lines of text, as e-mail and wire copy usually are when\nthey are sent.\n\nA second paragraph follows after a blank line and it is wrapped\nthe same way.\n";
+        let got = texts(text, SplitMode::Auto);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].ends_with("sent."));
+    }
+
+    #[test]
+    fn a_list_of_short_headlines_stays_one_a_line() {
+        let text = "Markets Rally As Inflation Cools In October\nLocal Team Wins The Championship Final\nWeather: Storm Expected Over The Weekend\n";
+        assert_eq!(texts(text, SplitMode::Auto).len(), 3);
+    }
+}
