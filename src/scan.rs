@@ -53,7 +53,7 @@ impl Default for ScanParams {
             banding: Banding { bands: 16, rows: 8 },
             threshold: 0.8,
             min_words: 10,
-            seed: 0x7061_7261_6475_70,
+            seed: 0x0070_6172_6164_7570,
         }
     }
 }

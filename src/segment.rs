@@ -214,7 +214,7 @@ fn split_wrapped(lines: &[Line], spans: &mut Vec<Span>) {
 mod tests {
     use super::*;
 
-    fn texts<'a>(text: &'a str, mode: SplitMode) -> Vec<&'a str> {
+    fn texts(text: &str, mode: SplitMode) -> Vec<&str> {
         segment(text, mode)
             .into_iter()
             .map(|s| &text[s.start..s.end])
