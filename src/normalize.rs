@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// The choices that normalization makes; every one is written into the report.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -25,8 +25,39 @@ fn is_apostrophe(c: char) -> bool {
 /// The words of the result are exactly its space-separated pieces.
 pub fn normalize_into(text: &str, options: NormalizeOptions, out: &mut String) {
     out.clear();
+    if text.is_ascii() {
+        // ASCII is its own NFKC form: a byte loop gives the same result as the general path.
+        normalize_ascii(text.as_bytes(), options, out);
+    } else if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        normalize_chars(text.chars(), options, out);
+    } else {
+        normalize_chars(text.nfkc(), options, out);
+    }
+}
+
+fn normalize_ascii(bytes: &[u8], options: NormalizeOptions, out: &mut String) {
     let mut pending_separator = false;
-    for composed in text.nfkc() {
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() {
+            if pending_separator && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_separator = false;
+            let c = if options.fold_digits && b.is_ascii_digit() {
+                '0'
+            } else {
+                b.to_ascii_lowercase() as char
+            };
+            out.push(c);
+        } else if !is_apostrophe(b as char) {
+            pending_separator = true;
+        }
+    }
+}
+
+fn normalize_chars(chars: impl Iterator<Item = char>, options: NormalizeOptions, out: &mut String) {
+    let mut pending_separator = false;
+    for composed in chars {
         for c in composed.to_lowercase() {
             if c.is_alphanumeric() || (is_combining_mark(c) && !out.is_empty()) {
                 if pending_separator && !out.is_empty() {
@@ -89,6 +120,25 @@ mod tests {
         // Devanagari vowel signs are combining marks; dropping them would merge different words.
         assert_ne!(norm("कमल"), norm("कमला"));
         assert_eq!(norm("नमस्ते दुनिया!"), "नमस्ते दुनिया");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_fast_path_matches_the_general_path(text in "[ -~\t\n\r]{0,80}", fold in proptest::bool::ANY) {
+            let options = NormalizeOptions { fold_digits: fold };
+            let mut fast = String::new();
+            normalize_into(&text, options, &mut fast);
+            let mut general = String::new();
+            normalize_chars(text.nfkc(), options, &mut general);
+            proptest::prop_assert_eq!(fast, general);
+        }
+
+        #[test]
+        fn normalizing_twice_changes_nothing(text in "\\PC{0,60}") {
+            let once = norm(&text);
+            proptest::prop_assert_eq!(norm(&once), once.clone());
+            proptest::prop_assert!(!once.starts_with(' ') && !once.ends_with(' ') && !once.contains("  "));
+        }
     }
 
     #[test]
