@@ -19,7 +19,11 @@ fn fingerprint(batch: &[Document], split: SplitMode) -> usize {
             |(normalized, scratch, set), doc| {
                 let mut shingles = 0;
                 for span in segment(&doc.text, split) {
-                    normalize_into(&doc.text[span.start..span.end], NormalizeOptions::default(), normalized);
+                    normalize_into(
+                        &doc.text[span.start..span.end],
+                        NormalizeOptions::default(),
+                        normalized,
+                    );
                     shingle_set(normalized, 3, 5, scratch, set);
                     shingles += set.len();
                 }
