@@ -179,6 +179,166 @@ impl<'a> Contamination<'a> {
     }
 }
 
+/// The schema name written into every comparison report.
+pub const SCHEMA: &str = "paradup.compare/v1";
+
+/// One side of a leak, as the report gives it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportPassage {
+    /// The document's id.
+    pub doc: String,
+    /// The document's position among its own side's documents.
+    pub doc_index: u32,
+    /// `PATH:LINE`: the paragraph's line in a text file, the record's line in JSON Lines.
+    pub location: String,
+    /// Paragraph index within the document.
+    pub paragraph: u32,
+    /// Byte offset of the paragraph in the document's text.
+    pub start: usize,
+    /// Byte offset one past its end.
+    pub end: usize,
+    /// The paragraph.
+    pub text: String,
+}
+
+/// A leak, as the report gives it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportLeak {
+    /// Cluster of the combined scan.
+    pub cluster: usize,
+    /// Exact Jaccard similarity of the two copies' shingles (1 for identical normalized text).
+    pub similarity: f64,
+    /// Share of the smaller shingle set inside the other.
+    pub containment: f64,
+    /// Identical normalized text.
+    pub exact: bool,
+    /// The input paragraph.
+    pub input: ReportPassage,
+    /// Its reference copy.
+    pub reference: ReportPassage,
+}
+
+/// Totals of a comparison.
+#[derive(Clone, Debug, Serialize)]
+pub struct CompareSummary {
+    /// Documents of the input.
+    pub input_documents: u64,
+    /// Documents of the reference.
+    pub reference_documents: u64,
+    /// Input paragraphs with a copy in the reference.
+    pub leaked_paragraphs: u64,
+    /// Of which with identical normalized text.
+    pub exact: u64,
+    /// Of which near copies.
+    pub near: u64,
+    /// Input documents with at least one leaked paragraph.
+    pub leaked_documents: u64,
+    /// Bytes of the leaked input paragraphs.
+    pub leaked_bytes: u64,
+    /// Records and files left out, on either side; each is listed in `errors`.
+    pub skipped_records: u64,
+}
+
+/// The comparison report, schema `paradup.compare/v1`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CompareReport {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// The writing tool.
+    pub tool: crate::report::Tool,
+    /// Every parameter of the combined scan.
+    pub params: crate::report::ReportParams,
+    /// Totals.
+    pub summary: CompareSummary,
+    /// Every leak, in input order.
+    pub leaks: Vec<ReportLeak>,
+    /// Records and files left out.
+    pub errors: Vec<crate::read::InputError>,
+    /// Run time.
+    pub timing: crate::report::Timing,
+}
+
+/// A paragraph's text and its `PATH:LINE`, as the caller read them again.
+#[derive(Clone, Debug, Default)]
+pub struct PassageText {
+    /// The paragraph.
+    pub text: String,
+    /// Where it is.
+    pub location: String,
+}
+
+impl CompareReport {
+    /// Builds the report; `texts[i]` are the input and reference texts of `leaks[i]`.
+    pub fn new(
+        outcome: &ScanOutcome,
+        first_reference: u32,
+        leaks: &[Leak],
+        texts: Vec<(PassageText, PassageText)>,
+        errors: Vec<crate::read::InputError>,
+        seconds: f64,
+    ) -> CompareReport {
+        let round6 = |v: f64| (v * 1e6).round() / 1e6;
+        let passage = |p: &Passage, text: PassageText| {
+            let entry = &outcome.documents[p.doc as usize];
+            let base = if p.doc >= first_reference {
+                first_reference
+            } else {
+                0
+            };
+            ReportPassage {
+                doc: entry.id.clone(),
+                doc_index: p.doc - base,
+                location: text.location,
+                paragraph: p.paragraph,
+                start: p.span.start,
+                end: p.span.end,
+                text: text.text,
+            }
+        };
+        let report_leaks: Vec<ReportLeak> = leaks
+            .iter()
+            .zip(
+                texts
+                    .into_iter()
+                    .chain(std::iter::repeat_with(Default::default)),
+            )
+            .map(|(leak, (input, reference))| ReportLeak {
+                cluster: leak.cluster,
+                similarity: round6(leak.similarity),
+                containment: round6(leak.containment),
+                exact: leak.exact,
+                input: passage(&leak.input, input),
+                reference: passage(&leak.reference, reference),
+            })
+            .collect();
+        let mut leaked_docs: Vec<u32> = leaks.iter().map(|l| l.input.doc).collect();
+        leaked_docs.dedup();
+        let exact = leaks.iter().filter(|l| l.exact).count() as u64;
+        let documents = outcome.documents.len() as u64;
+        CompareReport {
+            schema: SCHEMA,
+            tool: crate::report::Tool {
+                name: "paradup",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            params: crate::report::ReportParams::from_scan(&outcome.params),
+            summary: CompareSummary {
+                input_documents: u64::from(first_reference).min(documents),
+                reference_documents: documents.saturating_sub(u64::from(first_reference)),
+                leaked_paragraphs: leaks.len() as u64,
+                exact,
+                near: leaks.len() as u64 - exact,
+                leaked_documents: leaked_docs.len() as u64,
+                leaked_bytes: leaks.iter().map(|l| l.input.span.len() as u64).sum(),
+                skipped_records: errors.len() as u64,
+            },
+            leaks: report_leaks,
+            errors,
+            timing: crate::report::Timing { seconds },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
