@@ -196,7 +196,7 @@ fn jsonl_corpus(scratch: &Scratch) -> (String, Vec<String>) {
         format!("{}\n{}", P[0], P[2]),
         format!("{}\n{}\n{}\n", P[4], P[5], P[4]),
     ];
-    let lines = vec![
+    let lines = [
         format!(
             r#"{{"id": "a", "meta": {{"lang": "en"}}, "text": {}, "score": 1.50}}"#,
             json(&texts[0])
