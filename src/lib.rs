@@ -26,7 +26,11 @@
 
 #![deny(missing_docs)]
 
+pub mod baseline;
 pub mod cluster;
+pub mod compare;
+pub mod dedup;
+pub mod limits;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
@@ -35,6 +39,7 @@ pub mod report;
 pub mod scan;
 pub mod segment;
 pub mod shingle;
+pub mod splice;
 
 pub use lsh::Banding;
 pub use normalize::NormalizeOptions;

@@ -440,3 +440,27 @@ fn parse_record(line: &[u8], options: &ReadOptions) -> Result<Record, String> {
         .map(str::to_owned);
     Ok((text, id, source))
 }
+
+/// A file of the inputs, for writers that reproduce the inputs file by file (dedup).
+#[derive(Clone, Copy, Debug)]
+pub struct InputFileRef<'a> {
+    /// The name that reports and documents' locations use (`-` for standard input).
+    pub display: &'a str,
+    /// Where its bytes are (a spool file for standard input).
+    pub path: &'a Path,
+}
+
+impl Inputs {
+    /// Every file, in reading order.
+    pub fn files(&self) -> impl Iterator<Item = InputFileRef<'_>> {
+        self.files.iter().map(|file| InputFileRef {
+            display: &file.display,
+            path: &file.path,
+        })
+    }
+
+    /// Opens a file's content the way the readers see it: decompressed when it is compressed.
+    pub fn open_content(path: &Path) -> io::Result<Box<dyn BufRead>> {
+        open_decoded(path)
+    }
+}

@@ -17,6 +17,12 @@ pub struct Cli {
 pub enum Command {
     /// Report duplicated paragraphs: a terminal summary, and a JSON report with --json.
     Scan(ScanArgs),
+    /// Fail (exit 1) when duplication exceeds the limits: a gate for CI.
+    Check(CheckArgs),
+    /// Write the corpus without its repeated paragraphs (or with them annotated).
+    Dedup(DedupArgs),
+    /// List the passages of the inputs that have an exact or near copy in a reference corpus.
+    Compare(CompareArgs),
 }
 
 /// Where documents come from.
@@ -144,6 +150,110 @@ pub struct ScanArgs {
 
     /// Clusters listed in each section of the terminal summary.
     #[arg(long, default_value_t = 10)]
+    pub top: usize,
+
+    /// Print nothing on success but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Write a baseline (schema paradup.baseline/v1) accepting every cluster found, for
+    /// `check --baseline`.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub detect: DetectArgs,
+
+    /// Fail when duplicate paragraphs (repeats of an earlier copy) are more than this share of all
+    /// paragraphs (of all bytes with --by-bytes). When no limit and no --reference is given, any
+    /// duplicate paragraph fails (a ratio of 0).
+    #[arg(long, value_name = "RATIO")]
+    pub max_duplicate_ratio: Option<f64>,
+
+    /// Measure --max-duplicate-ratio in bytes of text instead of paragraphs.
+    #[arg(long, requires = "max_duplicate_ratio")]
+    pub by_bytes: bool,
+
+    /// Fail when any one document repeats more than this many of its own paragraphs.
+    #[arg(long, value_name = "N")]
+    pub max_within_document: Option<u64>,
+
+    /// Fail when any one passage is carried by more than this many documents.
+    #[arg(long, value_name = "N")]
+    pub max_cluster_documents: Option<usize>,
+
+    /// Known clusters (written by `scan --write-baseline`) that take no part in the limits.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Fail when any input passage has an exact or near copy in these files or folders.
+    #[arg(long, value_name = "REF", num_args = 1..)]
+    pub reference: Vec<String>,
+
+    /// Offenders listed (and annotated) per limit.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+
+    /// Print nothing but errors and, under GitHub Actions, annotations.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub detect: DetectArgs,
+
+    /// Output: a file when the one input is a file, otherwise a folder that receives every input
+    /// file under its name relative to the folder given (a file given directly: its file name).
+    #[arg(long, short, value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// Keep the text as it is and add a field listing each record's duplicate spans and their
+    /// clusters (JSON Lines only).
+    #[arg(long)]
+    pub annotate: bool,
+
+    /// Name of the field --annotate adds.
+    #[arg(long, default_value = "paradup", value_name = "NAME")]
+    pub annotate_field: String,
+
+    /// Leave out whole documents whose every paragraph is a repeat of an earlier one.
+    #[arg(long, conflicts_with = "annotate")]
+    pub drop_duplicate_documents: bool,
+
+    /// Print nothing on success but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub detect: DetectArgs,
+
+    /// The reference corpus (files or folders, read like the inputs) to look for copies in.
+    #[arg(long, value_name = "REF", num_args = 1.., required = true)]
+    pub reference: Vec<String>,
+
+    /// Write the JSON report (schema paradup.compare/v1) to this file.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Passages listed in the terminal output.
+    #[arg(long, default_value_t = 20)]
     pub top: usize,
 
     /// Print nothing on success but errors.

@@ -2,8 +2,13 @@
 //! Only this part of paradup prints, reads the environment, or decides exit codes.
 
 mod args;
+mod baseline;
+mod check;
+mod compare;
+mod dedup;
 mod exit;
 mod output;
+mod places;
 mod scan;
 mod summary;
 
@@ -26,6 +31,9 @@ pub fn run() -> ExitCode {
     };
     let result = match cli.command {
         args::Command::Scan(scan_args) => scan::run(scan_args),
+        args::Command::Check(check_args) => check::run(check_args),
+        args::Command::Dedup(dedup_args) => dedup::run(dedup_args),
+        args::Command::Compare(compare_args) => compare::run(compare_args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

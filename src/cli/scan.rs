@@ -1,7 +1,7 @@
 //! `paradup scan`: read the inputs, find the clusters, print the summary, write the report.
 
 use super::args::{InputArgs, ScanArgs};
-use super::{exit, output, summary};
+use super::{baseline, exit, output, summary};
 use anyhow::{Context, Result};
 use paradup::{
     Document, InputError, Inputs, ReadEvent, ReadOptions, Report, ScanOutcome, ScanParams, Scanner,
@@ -66,9 +66,26 @@ pub fn scan_inputs(input: &InputArgs, params: ScanParams) -> Result<ScanRun> {
     let read_options = input.read_options();
     let (inputs, mut errors) = Inputs::resolve(&input.inputs);
     let mut scanner = Scanner::new(params)?;
+    feed(&mut scanner, &inputs, &read_options, &mut errors);
+    Ok(ScanRun {
+        outcome: scanner.finish(),
+        inputs,
+        read_options,
+        errors,
+        started,
+    })
+}
+
+/// Reads every document of `inputs` into `scanner`, in batches; skipped records go to `errors`.
+pub fn feed(
+    scanner: &mut Scanner,
+    inputs: &Inputs,
+    read_options: &ReadOptions,
+    errors: &mut Vec<InputError>,
+) {
     let mut batch: Vec<Document> = Vec::new();
     let mut batch_bytes = 0usize;
-    let _ = inputs.read(&read_options, &mut |event| {
+    let _ = inputs.read(read_options, &mut |event| {
         match event {
             ReadEvent::Document(doc) => {
                 batch_bytes += doc.text.len();
@@ -83,13 +100,6 @@ pub fn scan_inputs(input: &InputArgs, params: ScanParams) -> Result<ScanRun> {
         ControlFlow::Continue(())
     });
     scanner.add_batch(batch);
-    Ok(ScanRun {
-        outcome: scanner.finish(),
-        inputs,
-        read_options,
-        errors,
-        started,
-    })
 }
 
 pub fn run(args: ScanArgs) -> Result<u8> {
@@ -101,6 +111,9 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         let mut json = serde_json::to_vec_pretty(&report)?;
         json.push(b'\n');
         output::write_atomic(path, &json)?;
+    }
+    if let Some(path) = &args.write_baseline {
+        baseline::write(&run, path)?;
     }
     for error in &report.errors {
         eprintln!("paradup: skipped {error}");

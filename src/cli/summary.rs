@@ -5,7 +5,7 @@ use paradup::ClusterKind;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-fn human_bytes(bytes: u64) -> String {
+pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
     let mut value = bytes as f64;
     let mut unit = 0;
@@ -21,7 +21,7 @@ fn human_bytes(bytes: u64) -> String {
 }
 
 /// The first `max` characters of a paragraph on one line.
-fn preview(text: &str, max: usize) -> String {
+pub fn preview(text: &str, max: usize) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.chars().count() <= max {
         flat
@@ -31,7 +31,7 @@ fn preview(text: &str, max: usize) -> String {
     }
 }
 
-fn percent(ratio: f64) -> String {
+pub fn percent(ratio: f64) -> String {
     format!("{:.1}%", ratio * 100.0)
 }
 

@@ -1,0 +1,299 @@
+//! Dedup: which paragraph copies a cleaned corpus leaves out, and exactly which bytes go with each.
+//!
+//! Every cluster keeps its canonical copy (its first occurrence in input order) and loses every
+//! other member. A removed paragraph takes with it the bytes that separated it from its neighbours,
+//! so that the text around it reads as it did, by this rule:
+//!
+//! - when a kept paragraph follows it later in the document, it takes its own span and the
+//!   whitespace after it, up to the start of the next paragraph;
+//! - otherwise (it ends the document, or only removed paragraphs follow) it takes the whitespace
+//!   before it, from the end of the previous paragraph, and its own span; the document's trailing
+//!   whitespace (its final line break) stays;
+//! - a document's only remaining paragraphs all removed: the first takes just its span, so the
+//!   leading and trailing whitespace stay.
+//!
+//! Whatever lies between two paragraphs is whitespace (segmentation trims every paragraph and
+//! leaves no text outside one), so no word is ever removed with a paragraph that was not part of it.
+
+use crate::normalize::{normalize, NormalizeOptions};
+use crate::scan::ScanOutcome;
+use crate::segment::{segment, Span, SplitMode};
+use crate::shingle::token_count;
+use std::fmt;
+use std::ops::Range;
+
+/// One paragraph copy that dedup removes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Removal {
+    /// Index of the paragraph in its document.
+    pub paragraph: u32,
+    /// Its byte span in the document's text.
+    pub span: Span,
+    /// The cluster it belongs to.
+    pub cluster: usize,
+    /// Document holding the cluster's canonical copy (the one kept).
+    pub canonical_doc: u32,
+    /// Span of the canonical copy in that document.
+    pub canonical_span: Span,
+    /// Similarity of this copy to the canonical one.
+    pub similarity: f64,
+}
+
+/// The removals of a whole scan, per document.
+#[derive(Clone, Debug, Default)]
+pub struct DedupPlan {
+    per_doc: Vec<Vec<Removal>>,
+}
+
+impl DedupPlan {
+    /// Every member of every cluster but the canonical copy, grouped by document and sorted by
+    /// paragraph.
+    pub fn new(outcome: &ScanOutcome) -> Self {
+        let mut per_doc: Vec<Vec<Removal>> = vec![Vec::new(); outcome.documents.len()];
+        for cluster in &outcome.clusters {
+            let canonical = cluster.canonical();
+            for member in &cluster.members[1..] {
+                per_doc[member.doc as usize].push(Removal {
+                    paragraph: member.paragraph,
+                    span: member.span,
+                    cluster: cluster.id,
+                    canonical_doc: canonical.doc,
+                    canonical_span: canonical.span,
+                    similarity: member.similarity,
+                });
+            }
+        }
+        for removals in &mut per_doc {
+            removals.sort_by_key(|r| r.paragraph);
+        }
+        DedupPlan { per_doc }
+    }
+
+    /// The removals in document `doc` (empty for an unknown index).
+    pub fn removals(&self, doc: u32) -> &[Removal] {
+        self.per_doc
+            .get(doc as usize)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Paragraphs removed in all.
+    pub fn paragraph_count(&self) -> usize {
+        self.per_doc.iter().map(Vec::len).sum()
+    }
+}
+
+/// A document's text no longer segments as it did during the scan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangedInput {
+    /// The paragraph that does not match.
+    pub paragraph: u32,
+}
+
+impl fmt::Display for ChangedInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "paragraph {} is not where the scan found it: the input changed during the run",
+            self.paragraph
+        )
+    }
+}
+
+impl std::error::Error for ChangedInput {}
+
+/// A document after dedup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EditedDocument {
+    /// The text with the removed ranges cut out.
+    pub text: String,
+    /// The byte ranges cut out of the original text, sorted, merged where they touch.
+    pub removed: Vec<Range<usize>>,
+    /// Bytes removed.
+    pub removed_bytes: usize,
+    /// True when the document has at least one paragraph with words and every such paragraph is
+    /// removed: the whole document is a repeat.
+    pub all_repeats: bool,
+}
+
+/// Byte ranges that go with the removed paragraphs, given every paragraph span of a document and
+/// which of them are removed; see the module documentation for the rule. Sorted and merged.
+pub fn removed_ranges(spans: &[Span], removed: &[bool]) -> Vec<Range<usize>> {
+    let last_kept = (0..spans.len()).rev().find(|&i| !removed[i]);
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    for i in (0..spans.len()).filter(|&i| removed[i]) {
+        let range = if last_kept.is_some_and(|k| k > i) {
+            spans[i].start..spans[i + 1].start
+        } else if i > 0 {
+            spans[i - 1].end..spans[i].end
+        } else {
+            spans[i].start..spans[i].end
+        };
+        match ranges.last_mut() {
+            Some(previous) if previous.end >= range.start => {
+                previous.end = previous.end.max(range.end)
+            }
+            _ => ranges.push(range),
+        }
+    }
+    ranges
+}
+
+/// `text` without the `ranges` (sorted, not overlapping).
+pub fn cut(text: &str, ranges: &[Range<usize>]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for range in ranges {
+        out.push_str(&text[at..range.start]);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Applies `removals` (from [`DedupPlan::removals`]) to a document's text. The text is segmented
+/// again with the scan's `split` mode; a removal that does not land on the same paragraph span is
+/// an error, since the input must have changed since the scan.
+pub fn edit_document(
+    text: &str,
+    split: SplitMode,
+    normalize_options: NormalizeOptions,
+    removals: &[Removal],
+) -> Result<EditedDocument, ChangedInput> {
+    let spans = segment(text, split);
+    let mut removed = vec![false; spans.len()];
+    for removal in removals {
+        match spans.get(removal.paragraph as usize) {
+            Some(span) if *span == removal.span => removed[removal.paragraph as usize] = true,
+            _ => {
+                return Err(ChangedInput {
+                    paragraph: removal.paragraph,
+                })
+            }
+        }
+    }
+    let ranges = removed_ranges(&spans, &removed);
+    let removed_bytes = ranges.iter().map(Range::len).sum();
+    let mut with_words = spans
+        .iter()
+        .zip(&removed)
+        .filter(|(span, _)| {
+            token_count(&normalize(&text[span.start..span.end], normalize_options)) > 0
+        })
+        .peekable();
+    let all_repeats = with_words.peek().is_some() && with_words.all(|(_, &gone)| gone);
+    Ok(EditedDocument {
+        text: cut(text, &ranges),
+        removed: ranges,
+        removed_bytes,
+        all_repeats,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn removal(text: &str, paragraph: u32, split: SplitMode) -> Removal {
+        let span = segment(text, split)[paragraph as usize];
+        Removal {
+            paragraph,
+            span,
+            cluster: 0,
+            canonical_doc: 0,
+            canonical_span: span,
+            similarity: 1.0,
+        }
+    }
+
+    fn dedup(text: &str, split: SplitMode, paragraphs: &[u32]) -> String {
+        let removals: Vec<Removal> = paragraphs
+            .iter()
+            .map(|&p| removal(text, p, split))
+            .collect();
+        edit_document(text, split, NormalizeOptions::default(), &removals)
+            .unwrap()
+            .text
+    }
+
+    #[test]
+    fn a_middle_paragraph_takes_the_whitespace_after_it() {
+        let text = "A one.\n\nB two.\n\nC three.\n";
+        assert_eq!(dedup(text, SplitMode::Blank, &[1]), "A one.\n\nC three.\n");
+        assert_eq!(dedup(text, SplitMode::Blank, &[0]), "B two.\n\nC three.\n");
+    }
+
+    #[test]
+    fn a_final_run_takes_the_whitespace_before_it() {
+        let text = "A one.\n\nB two.\n\nC three.\n";
+        assert_eq!(dedup(text, SplitMode::Blank, &[2]), "A one.\n\nB two.\n");
+        assert_eq!(dedup(text, SplitMode::Blank, &[1, 2]), "A one.\n");
+        let lines = "a\r\nb\r\na";
+        assert_eq!(dedup(lines, SplitMode::Line, &[2]), "a\r\nb");
+    }
+
+    #[test]
+    fn removing_everything_leaves_the_outer_whitespace() {
+        let text = "  A one.\n\nB two.\n";
+        assert_eq!(dedup(text, SplitMode::Blank, &[0, 1]), "  \n");
+    }
+
+    #[test]
+    fn all_repeats_ignores_paragraphs_without_words() {
+        let text = "Same words here.\n***\nOther words here.\n";
+        let removals = [
+            removal(text, 0, SplitMode::Line),
+            removal(text, 2, SplitMode::Line),
+        ];
+        let edited = edit_document(
+            text,
+            SplitMode::Line,
+            NormalizeOptions::default(),
+            &removals,
+        )
+        .unwrap();
+        assert!(edited.all_repeats);
+        assert_eq!(edited.text, "***\n");
+        assert_eq!(edited.removed_bytes, text.len() - 4);
+        let one = edit_document(
+            text,
+            SplitMode::Line,
+            NormalizeOptions::default(),
+            &removals[..1],
+        )
+        .unwrap();
+        assert!(!one.all_repeats);
+        let empty = edit_document("", SplitMode::Line, NormalizeOptions::default(), &[]).unwrap();
+        assert!(!empty.all_repeats);
+    }
+
+    #[test]
+    fn a_changed_input_is_an_error() {
+        let stale = removal("first line\nsecond line\n", 1, SplitMode::Line);
+        assert!(edit_document(
+            "first line\nsecond, longer line\n",
+            SplitMode::Line,
+            NormalizeOptions::default(),
+            &[stale]
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn ranges_merge_and_keep_every_kept_paragraph() {
+        let spans = [
+            Span { start: 0, end: 2 },
+            Span { start: 3, end: 5 },
+            Span { start: 6, end: 8 },
+            Span { start: 9, end: 11 },
+        ];
+        assert_eq!(
+            removed_ranges(&spans, &[false, true, true, false]),
+            vec![3..9]
+        );
+        assert_eq!(
+            removed_ranges(&spans, &[true, false, false, true]),
+            vec![0..3, 8..11]
+        );
+    }
+}
