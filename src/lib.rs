@@ -44,4 +44,4 @@ pub use scan::{
     Cluster, ClusterKind, Document, DocumentEntry, Location, Member, ScanOutcome, ScanParams,
     Scanner, Summary,
 };
-pub use segment::{Span, SplitMode};
+pub use segment::{Span, SplitMode, Unit};

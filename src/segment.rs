@@ -60,6 +60,61 @@ impl Serialize for SplitMode {
     }
 }
 
+/// What one unit of comparison is: a paragraph (as cut by [`SplitMode`]) or a whole document.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Unit {
+    /// Paragraphs, sentence windows or lines, as the split mode cuts them.
+    #[default]
+    Paragraph,
+    /// Each document is one unit: near-duplicate articles rather than passages.
+    Document,
+}
+
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Unit::Paragraph => "paragraph",
+            Unit::Document => "document",
+        })
+    }
+}
+
+impl FromStr for Unit {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "paragraph" => Ok(Unit::Paragraph),
+            "document" => Ok(Unit::Document),
+            other => Err(format!(
+                "unknown unit '{other}' (expected paragraph or document)"
+            )),
+        }
+    }
+}
+
+impl Serialize for Unit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// The units of `text`: its paragraphs under `mode`, or for [`Unit::Document`] the whole text
+/// with surrounding whitespace trimmed (none when it is blank).
+pub fn segment_units(text: &str, mode: SplitMode, unit: Unit) -> Vec<Span> {
+    match unit {
+        Unit::Paragraph => segment(text, mode),
+        Unit::Document => {
+            let start = text.len() - text.trim_start().len();
+            let end = text.trim_end().len();
+            if start < end {
+                vec![Span { start, end }]
+            } else {
+                Vec::new()
+            }
+        }
+    }
+}
+
 /// A byte range of a document's text: `start` inclusive, `end` exclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Span {
@@ -433,6 +488,25 @@ the cost had not been settled and would fall on next year's budget.
     fn a_list_of_short_headlines_stays_one_a_line() {
         let text = "Markets Rally As Inflation Cools In October\nLocal Team Wins The Championship Final\nWeather: Storm Expected Over The Weekend\n";
         assert_eq!(texts(text, SplitMode::Auto).len(), 3);
+    }
+
+    #[test]
+    fn document_unit_is_the_trimmed_text() {
+        let text = "\n  First para.\n\nSecond para.  \r\n";
+        let spans = segment_units(text, SplitMode::Auto, Unit::Document);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(
+            &text[spans[0].start..spans[0].end],
+            "First para.\n\nSecond para."
+        );
+        assert!(segment_units(" \n ", SplitMode::Auto, Unit::Document).is_empty());
+        assert_eq!(
+            segment_units(text, SplitMode::Auto, Unit::Paragraph).len(),
+            2
+        );
+        assert_eq!("document".parse(), Ok(Unit::Document));
+        assert_eq!(Unit::Paragraph.to_string(), "paragraph");
+        assert!("page".parse::<Unit>().is_err());
     }
 
     #[test]
