@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 
 pub mod cluster;
+pub mod evaluate;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
@@ -35,6 +36,7 @@ pub mod report;
 pub mod scan;
 pub mod segment;
 pub mod shingle;
+pub mod synth;
 
 pub use lsh::Banding;
 pub use normalize::NormalizeOptions;
