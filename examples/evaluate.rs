@@ -172,6 +172,13 @@ fn main() -> Result<()> {
         .filter(|b| b.high <= 0.9 + 1e-9)
         .fold((0, 0), |(p, f), b| (p + b.pairs, f + b.found));
     row("0.80 - 0.90".into(), pairs, found);
+    if let Some(contained) = &result.contained {
+        row(
+            format!("below 0.80, containment >= {}", contained.low),
+            contained.pairs,
+            contained.found,
+        );
+    }
     println!();
     println!(
         "precision: {:.4} ({} of {} cluster members have a true match >= {} in their cluster)",

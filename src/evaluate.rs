@@ -78,6 +78,9 @@ pub struct Evaluation {
     pub bands: Vec<BandRecall>,
     /// Pairs below the lowest band that share a cluster (through chains or containment).
     pub joined_below: u64,
+    /// With a containment threshold: pairs below the lowest band whose smaller shingle set lies
+    /// inside the other at least that much, and how many share a cluster.
+    pub contained: Option<BandRecall>,
     /// True Jaccard a member needs to some other member of its cluster to be correct.
     pub precision_floor: f64,
     /// Cluster members.
@@ -273,6 +276,12 @@ pub fn evaluate(
         .collect();
     let band_floor = bands.iter().map(|b| b.0).fold(1.0, f64::min);
     let mut joined_below = 0u64;
+    let mut contained_recall = containment.map(|c| BandRecall {
+        low: c,
+        high: 1.0,
+        pairs: 0,
+        found: 0,
+    });
     let mut truth: HashMap<(u32, u32), (f64, f64)> = HashMap::with_capacity(kept.len());
     for &(i, j, jaccard, contained) in &kept {
         let (a, b) = (near[i as usize], near[j as usize]);
@@ -281,8 +290,12 @@ pub fn evaluate(
         if let Some(band) = band_recall.iter_mut().find(|band| band.holds(jaccard)) {
             band.pairs += 1;
             band.found += together as u64;
-        } else if jaccard < band_floor && together {
-            joined_below += 1;
+        } else if jaccard < band_floor {
+            joined_below += together as u64;
+            if let Some(recall) = contained_recall.as_mut().filter(|r| contained >= r.low) {
+                recall.pairs += 1;
+                recall.found += together as u64;
+            }
         }
         truth.insert((a.min(b), a.max(b)), (jaccard, contained));
     }
@@ -326,6 +339,7 @@ pub fn evaluate(
         exact,
         bands: band_recall,
         joined_below,
+        contained: contained_recall,
         precision_floor: floor,
         members,
         supported_members,

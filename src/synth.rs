@@ -187,6 +187,10 @@ pub enum PlantKind {
     Syndicated,
     /// A paragraph from a template with its own facts: similar wording, not a copy.
     Lookalike,
+    /// A sentence or two cut from an earlier paragraph: wholly contained in it.
+    Excerpt,
+    /// A paragraph of an article posted again unchanged (same text, another address).
+    Repost,
 }
 
 /// Edits made to a copied paragraph, by kind.
@@ -277,6 +281,10 @@ pub struct SynthOptions {
     pub near_copy: f64,
     /// Share of body paragraphs that are exact copies of an earlier paragraph.
     pub quote: f64,
+    /// Share of body paragraphs that are excerpts (one or two sentences) of an earlier paragraph.
+    pub excerpt: f64,
+    /// Share of articles that are an earlier article posted again unchanged.
+    pub reposted: f64,
     /// Highest per-word edit rate of a near copy (rates are uniform from 0.003 up to it).
     pub max_edit_rate: f64,
     /// Highest per-word edit rate of a syndicated article.
@@ -294,8 +302,10 @@ impl Default for SynthOptions {
             lookalike: 0.10,
             near_copy: 0.10,
             quote: 0.03,
+            excerpt: 0.03,
+            reposted: 0.02,
             max_edit_rate: 0.09,
-            max_syndication_rate: 0.06,
+            max_syndication_rate: 0.03,
         }
     }
 }
@@ -315,6 +325,8 @@ struct Source {
 struct PooledArticle {
     id: String,
     title: String,
+    text: String,
+    /// The paragraphs of the article's body (after any error lines, before any repeat).
     body: Vec<(u32, String)>,
 }
 
@@ -690,17 +702,38 @@ impl Generator {
             family: None,
         };
 
-        let syndicate = !self.articles.is_empty() && self.rng.chance(self.options.syndicated);
+        let roll = self.rng.unit();
+        let syndicate = !self.articles.is_empty() && roll < self.options.syndicated;
+        let repost = !self.articles.is_empty()
+            && !syndicate
+            && roll < self.options.syndicated + self.options.reposted;
+        // Fresh paragraphs, material for later copies; and every paragraph of the body.
         let mut body: Vec<(u32, String)> = Vec::new();
+        let mut whole_body: Vec<(u32, String)> = Vec::new();
         let title;
-        if syndicate {
+        if repost {
+            let pick = self.rng.below(self.articles.len());
+            let original = &self.articles[pick];
+            title = original.title.clone();
+            let original_id = original.id.clone();
+            let text = original.text.clone();
+            for (paragraph, line) in text.split('\n').enumerate() {
+                let (_, span) = draft.push(line);
+                let mut p = plant(paragraph as u32, span, PlantKind::Repost);
+                p.of = Some(Origin {
+                    doc: original_id.clone(),
+                    paragraph: paragraph as u32,
+                });
+                plants.push(p);
+            }
+        } else if syndicate {
             let pick = self.rng.below(self.articles.len());
             let rate = self.edit_rate(self.options.max_syndication_rate);
             let original_id = self.articles[pick].id.clone();
             title = self.articles[pick].title.clone();
             let paragraphs = self.articles[pick].body.clone();
             for (original_paragraph, text) in paragraphs {
-                if paragraphs_len_guard(&draft) && self.rng.chance(0.1) {
+                if paragraphs_len_guard(&draft) && self.rng.chance(0.05) {
                     continue; // the syndicating site dropped a paragraph
                 }
                 let (edited, edits) = self.edit(&text, rate);
@@ -741,11 +774,13 @@ impl Generator {
             let mut lead = format!("{place} - ");
             lead.push_str(&self.paragraph(2, 4));
             let (paragraph, _) = draft.push(&lead);
-            body.push((paragraph, lead));
+            body.push((paragraph, lead.clone()));
+            whole_body.push((paragraph, lead));
             for _ in 0..self.rng.between(2, 10) {
                 let roll = self.rng.unit();
                 let o = &self.options;
                 let (lookalike, near, quote) = (o.lookalike, o.near_copy, o.quote);
+                let excerpt = lookalike + near + quote + o.excerpt;
                 if roll < lookalike {
                     let family = self.rng.below(TEMPLATES.len());
                     let text = self.template(family);
@@ -775,11 +810,26 @@ impl Generator {
                     p.rate = rate;
                     p.edits = edits;
                     plants.push(p);
+                } else if roll < excerpt && !self.paragraphs.is_empty() {
+                    let (origin, text) =
+                        self.paragraphs[self.rng.below(self.paragraphs.len())].clone();
+                    let sentences: Vec<&str> = text.split_inclusive(". ").collect();
+                    let first = self.rng.below(sentences.len());
+                    let last = (first + self.rng.between(1, 2)).min(sentences.len());
+                    let cut = sentences[first..last].concat();
+                    let (paragraph, span) = draft.push(cut.trim());
+                    let mut p = plant(paragraph, span, PlantKind::Excerpt);
+                    p.of = Some(origin);
+                    plants.push(p);
                 } else {
                     let text = self.paragraph(2, 5);
                     let (paragraph, _) = draft.push(&text);
                     body.push((paragraph, text));
                 }
+            }
+            let first_body = whole_body[0].0 as usize;
+            for (index, span) in draft.lines.iter().enumerate().skip(first_body + 1) {
+                whole_body.push((index as u32, draft.text[span.start..span.end].to_string()));
             }
             if self.rng.chance(self.options.repeated_body) {
                 let from = self.rng.below(body.len());
@@ -795,14 +845,16 @@ impl Generator {
             }
         }
 
-        if self.rng.chance(0.5) {
+        // A syndicating site often drops the original's trimmings and adds none of its own.
+        let trimmed = repost || (syndicate && self.rng.chance(0.5));
+        if !trimmed && self.rng.chance(0.5) {
             let line = self.rng.below(FOOTER_LINES.len());
             let (paragraph, span) = draft.push(FOOTER_LINES[line]);
             let mut p = plant(paragraph, span, PlantKind::Footer);
             p.family = Some(line as u32);
             plants.push(p);
         }
-        if self.rng.chance(0.75) {
+        if !trimmed && self.rng.chance(0.75) {
             let disclaimer = self.sources[source_index].disclaimer.clone();
             let variant = self.rng.chance(0.1);
             let (text, kind, rate, edits) = if variant {
@@ -832,14 +884,15 @@ impl Generator {
                 text.clone(),
             ));
         }
-        if !body.is_empty() {
+        if !whole_body.is_empty() {
             if self.articles.len() == POOL_ARTICLES {
                 self.articles.pop_front();
             }
             self.articles.push_back(PooledArticle {
                 id: id.clone(),
                 title: title.clone(),
-                body,
+                text: draft.text.clone(),
+                body: whole_body,
             });
         }
         plants.sort_by_key(|p| p.paragraph);
@@ -955,7 +1008,7 @@ mod tests {
             }
         }
         // Every kind of plant occurs in a few hundred articles.
-        assert_eq!(kinds.len(), 9, "{kinds:?}");
+        assert_eq!(kinds.len(), 11, "{kinds:?}");
     }
 
     #[test]
@@ -970,7 +1023,8 @@ mod tests {
         let mut checked = 0;
         for article in &articles {
             for plant in &article.plants {
-                let (Some(origin), PlantKind::Quote | PlantKind::Repeat) = (&plant.of, plant.kind)
+                let (Some(origin), PlantKind::Quote | PlantKind::Repeat | PlantKind::Repost) =
+                    (&plant.of, plant.kind)
                 else {
                     continue;
                 };
