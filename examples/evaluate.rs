@@ -17,6 +17,9 @@ use paradup::{Banding, Document, Location, ScanParams, Scanner, SplitMode, Unit}
 use std::collections::HashMap;
 use std::time::Instant;
 
+/// A paragraph's cluster (if any) and its shingle set.
+type ClusteredSet = (Option<usize>, Vec<u32>);
+
 /// Recall and precision of paradup on a generated corpus.
 #[derive(Debug, Parser)]
 struct Args {
@@ -206,7 +209,7 @@ fn main() -> Result<()> {
                 cluster_of.insert((m.doc, m.paragraph), id);
             }
         }
-        let mut families: HashMap<u32, Vec<(Option<usize>, Vec<u32>)>> = HashMap::new();
+        let mut families: HashMap<u32, Vec<ClusteredSet>> = HashMap::new();
         let mut scratch = Vec::new();
         for (doc, article) in articles.iter().enumerate() {
             for plant in &article.plants {

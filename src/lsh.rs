@@ -25,10 +25,10 @@ impl Banding {
     ///
     /// ```
     /// use paradup::Banding;
-    /// let default = Banding { bands: 16, rows: 8 };
+    /// let banding = Banding { bands: 16, rows: 8 };
     /// // 0.8^8 = 0.168, 1 - (1 - 0.168)^16 = 0.947
-    /// assert!((default.candidate_probability(0.8) - 0.947).abs() < 0.001);
-    /// assert!(default.candidate_probability(0.5) < 0.07);
+    /// assert!((banding.candidate_probability(0.8) - 0.947).abs() < 0.001);
+    /// assert!(banding.candidate_probability(0.5) < 0.07);
     /// ```
     pub fn candidate_probability(&self, similarity: f64) -> f64 {
         1.0 - (1.0 - similarity.powi(self.rows as i32)).powi(self.bands as i32)

@@ -9,16 +9,10 @@ use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 /// The choices that normalization makes; every one is written into the report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct NormalizeOptions {
     /// Replace every digit with `0`, so that paragraphs differing only in numbers compare equal.
     pub fold_digits: bool,
-}
-
-impl Default for NormalizeOptions {
-    fn default() -> Self {
-        NormalizeOptions { fold_digits: false }
-    }
 }
 
 /// Apostrophes join the parts of one word ("don't" becomes "dont"); every other mark separates words.

@@ -64,7 +64,7 @@ impl Default for ScanParams {
             threshold: 0.8,
             containment: None,
             min_words: 10,
-            seed: 0x7061_7261_6475_70,
+            seed: 0x0070_6172_6164_7570,
         }
     }
 }

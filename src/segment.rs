@@ -385,7 +385,7 @@ fn sentence_windows(text: &str, line: Span, n: usize, spans: &mut Vec<Span>) {
 mod tests {
     use super::*;
 
-    fn texts<'a>(text: &'a str, mode: SplitMode) -> Vec<&'a str> {
+    fn texts(text: &str, mode: SplitMode) -> Vec<&str> {
         segment(text, mode)
             .into_iter()
             .map(|s| &text[s.start..s.end])

@@ -36,7 +36,7 @@ impl Rng {
 
     /// Uniform in `0..n` (`n > 0`).
     fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 
     /// Uniform in `low..=high`.
@@ -385,7 +385,7 @@ impl Generator {
     /// A generator with the given mix.
     pub fn with_options(options: SynthOptions) -> Self {
         let mut generator = Generator {
-            rng: Rng(options.seed ^ 0x5EED_0F_C0_4B05),
+            rng: Rng(options.seed ^ 0x5EED_0FC0_4B05),
             next_index: 0,
             sources: Vec::new(),
             paragraphs: VecDeque::new(),
@@ -763,8 +763,9 @@ impl Generator {
 
             if self.rng.chance(self.options.error_lines) {
                 let first = self.rng.below(ERROR_LINES.len());
-                for line in first..(first + self.rng.between(1, 3)).min(ERROR_LINES.len()) {
-                    let (paragraph, span) = draft.push(ERROR_LINES[line]);
+                let count = self.rng.between(1, 3);
+                for (line, text) in ERROR_LINES.iter().enumerate().skip(first).take(count) {
+                    let (paragraph, span) = draft.push(text);
                     let mut p = plant(paragraph, span, PlantKind::ErrorLine);
                     p.family = Some(line as u32);
                     plants.push(p);
@@ -833,7 +834,7 @@ impl Generator {
             }
             if self.rng.chance(self.options.repeated_body) {
                 let from = self.rng.below(body.len());
-                for (original, text) in body[from..].to_vec() {
+                for (original, text) in body[from..].iter().cloned() {
                     let (paragraph, span) = draft.push(&text);
                     let mut p = plant(paragraph, span, PlantKind::Repeat);
                     p.of = Some(Origin {

@@ -9,6 +9,9 @@ use paradup::synth::{Article, Generator, PlantKind};
 use paradup::{Banding, Document, Location, ScanOutcome, ScanParams, Scanner, Unit};
 use std::collections::HashMap;
 
+/// A paragraph's cluster (if any) and its shingle set.
+type ClusteredSet = (Option<usize>, Vec<u32>);
+
 const DOCUMENTS: usize = 800;
 
 fn corpus(seed: u64) -> (Vec<Article>, Vec<Document>) {
@@ -89,7 +92,7 @@ fn default_parameters_meet_the_recall_and_precision_targets() {
                 cluster_of.insert((m.doc, m.paragraph), id);
             }
         }
-        let mut families: HashMap<u32, Vec<(Option<usize>, Vec<u32>)>> = HashMap::new();
+        let mut families: HashMap<u32, Vec<ClusteredSet>> = HashMap::new();
         let mut scratch = Vec::new();
         for (doc, article) in articles.iter().enumerate() {
             for plant in article
