@@ -30,6 +30,7 @@ pub mod baseline;
 pub mod cluster;
 pub mod compare;
 pub mod dedup;
+pub mod evaluate;
 pub mod limits;
 pub mod lsh;
 pub mod minhash;
@@ -40,6 +41,7 @@ pub mod scan;
 pub mod segment;
 pub mod shingle;
 pub mod splice;
+pub mod synth;
 
 pub use lsh::Banding;
 pub use normalize::NormalizeOptions;
@@ -49,4 +51,4 @@ pub use scan::{
     Cluster, ClusterKind, Document, DocumentEntry, Location, Member, ScanOutcome, ScanParams,
     Scanner, Summary,
 };
-pub use segment::{Span, SplitMode};
+pub use segment::{Span, SplitMode, Unit};

@@ -25,10 +25,10 @@ impl Banding {
     ///
     /// ```
     /// use paradup::Banding;
-    /// let default = Banding { bands: 16, rows: 8 };
+    /// let banding = Banding { bands: 16, rows: 8 };
     /// // 0.8^8 = 0.168, 1 - (1 - 0.168)^16 = 0.947
-    /// assert!((default.candidate_probability(0.8) - 0.947).abs() < 0.001);
-    /// assert!(default.candidate_probability(0.5) < 0.07);
+    /// assert!((banding.candidate_probability(0.8) - 0.947).abs() < 0.001);
+    /// assert!(banding.candidate_probability(0.5) < 0.07);
     /// ```
     pub fn candidate_probability(&self, similarity: f64) -> f64 {
         1.0 - (1.0 - similarity.powi(self.rows as i32)).powi(self.bands as i32)
@@ -38,7 +38,101 @@ impl Banding {
     pub fn hashes(&self) -> usize {
         self.bands * self.rows
     }
+
+    /// The false-candidate mass below `threshold`: `∫₀ᵗ P(s) ds`, the area under the S-curve left
+    /// of the threshold. A pair whose similarity is spread evenly over `[0, t)` becomes a
+    /// candidate with probability `mass / t`; the smaller the mass, the fewer pairs are checked in
+    /// vain. Computed by the midpoint rule over 400 steps.
+    pub fn false_candidate_mass(&self, threshold: f64) -> f64 {
+        const STEPS: usize = 400;
+        let width = threshold / STEPS as f64;
+        (0..STEPS)
+            .map(|i| self.candidate_probability((i as f64 + 0.5) * width))
+            .sum::<f64>()
+            * width
+    }
+
+    /// Chooses bands and rows for `threshold` from at most `num_hashes` signature values: the
+    /// banding whose candidate probability at the threshold is at least [`TARGET_RECALL`] and
+    /// whose [false-candidate mass](Banding::false_candidate_mass) is smallest (fewest hashes on
+    /// a tie). When no banding reaches the target, the one with the highest probability at the
+    /// threshold.
+    ///
+    /// The arithmetic: a pair of similarity `s` agrees on all `r` rows of a band with probability
+    /// `s^r`, and on at least one of `b` bands with probability `P(s) = 1 - (1 - s^r)^b`. More
+    /// rows push the S-curve right (fewer candidates below the threshold, more misses at it); more
+    /// bands push it left. For each `r` the fewest bands reaching the target are
+    /// `b = ⌈ln(1 - target) / ln(1 - t^r)⌉`, since more bands only add false candidates. At
+    /// `t = 0.8` and 128 hashes:
+    ///
+    /// | b x r | P(0.8) | P(0.6) | P(0.5) | mass |
+    /// |---|---|---|---|---|
+    /// | 16 x 8 | 0.947 | 0.237 | 0.061 | 0.138 |
+    /// | 17 x 7 | 0.982 | 0.383 | 0.125 | 0.179 |
+    /// | 16 x 6 | 0.992 | 0.535 | 0.223 | 0.219 |
+    ///
+    /// 16 x 8 misses one pair in twenty at the threshold; 17 x 7 is the cheapest banding that
+    /// finds 98 in 100.
+    ///
+    /// ```
+    /// use paradup::Banding;
+    /// let chosen = Banding::choose(0.8, 128);
+    /// assert_eq!(chosen, Banding { bands: 17, rows: 7 });
+    /// // 0.8^7 = 0.2097, 1 - (1 - 0.2097)^17 = 0.9817
+    /// assert!((chosen.candidate_probability(0.8) - 0.9817).abs() < 0.0001);
+    /// // 16 x 8 falls short of the target at the threshold.
+    /// assert!(Banding { bands: 16, rows: 8 }.candidate_probability(0.8) < 0.95);
+    /// // A stricter threshold takes more rows.
+    /// assert!(Banding::choose(0.9, 128).rows > chosen.rows);
+    /// ```
+    pub fn choose(threshold: f64, num_hashes: usize) -> Banding {
+        let threshold = threshold.clamp(0.0, 1.0);
+        let num_hashes = num_hashes.max(1);
+        // (reaches the target, probability at the threshold, mass, hashes, banding)
+        let mut best: Option<(bool, f64, f64, usize, Banding)> = None;
+        for rows in 1..=num_hashes {
+            let max_bands = num_hashes / rows;
+            let one_band = threshold.powi(rows as i32);
+            let bands = if one_band >= 1.0 {
+                1
+            } else if one_band <= 0.0 {
+                max_bands
+            } else {
+                let needed = ((1.0 - TARGET_RECALL).ln() / (1.0 - one_band).ln()).ceil();
+                (needed.max(1.0) as usize).min(max_bands)
+            };
+            let banding = Banding { bands, rows };
+            let p = banding.candidate_probability(threshold);
+            let candidate = (
+                p >= TARGET_RECALL,
+                p,
+                banding.false_candidate_mass(threshold),
+                banding.hashes(),
+                banding,
+            );
+            let better = match &best {
+                None => true,
+                Some(b) => match (candidate.0, b.0) {
+                    (true, false) => true,
+                    (false, true) => false,
+                    (true, true) => (candidate.2, candidate.3) < (b.2, b.3),
+                    (false, false) => (candidate.1, -candidate.2) > (b.1, -b.2),
+                },
+            };
+            if better {
+                best = Some(candidate);
+            }
+        }
+        best.map(|b| b.4).unwrap_or(Banding {
+            bands: 1,
+            rows: num_hashes,
+        })
+    }
 }
+
+/// The candidate probability at the threshold that [`Banding::choose`] aims for: a pair exactly
+/// at the threshold is found 98 times in 100, pairs above it more often still.
+pub const TARGET_RECALL: f64 = 0.98;
 
 /// The key of band `band` of a signature: xxh3 of the band's values, seeded by the band number so
 /// that equal values in different bands do not meet.
@@ -121,6 +215,47 @@ mod tests {
             assert!(p >= last);
             last = p;
         }
+    }
+
+    #[test]
+    fn chooser_reaches_the_target_within_the_hashes() {
+        for num_hashes in [16, 32, 64, 128, 256] {
+            for step in 5..=19 {
+                let threshold = step as f64 / 20.0;
+                let chosen = Banding::choose(threshold, num_hashes);
+                assert!(chosen.hashes() <= num_hashes, "{chosen:?}");
+                assert!(chosen.bands >= 1 && chosen.rows >= 1);
+                let p = chosen.candidate_probability(threshold);
+                // Every banding that reaches the target has at least the chosen one's mass.
+                let mass = chosen.false_candidate_mass(threshold);
+                for rows in 1..=num_hashes {
+                    for bands in 1..=num_hashes / rows {
+                        let other = Banding { bands, rows };
+                        let q = other.candidate_probability(threshold);
+                        if p >= TARGET_RECALL {
+                            if q >= TARGET_RECALL {
+                                assert!(other.false_candidate_mass(threshold) >= mass - 1e-12);
+                            }
+                        } else {
+                            assert!(q <= p + 1e-12, "{other:?} beats {chosen:?} at {threshold}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chooser_edge_cases() {
+        // A threshold of 1 needs no spread: one band of every hash.
+        assert_eq!(Banding::choose(1.0, 64), Banding { bands: 1, rows: 64 });
+        // Too few hashes to reach the target: the best that fits.
+        let few = Banding::choose(0.8, 2);
+        assert!(few.hashes() <= 2);
+        assert_eq!(few, Banding { bands: 2, rows: 1 });
+        // The mass of a curve that is 1 everywhere is the threshold itself.
+        let all = Banding { bands: 1, rows: 1 };
+        assert!((all.false_candidate_mass(0.5) - 0.125).abs() < 1e-6);
     }
 
     #[test]

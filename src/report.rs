@@ -39,6 +39,8 @@ pub struct NormalizationParams {
 pub struct ReportParams {
     /// Paragraph segmentation mode.
     pub split: String,
+    /// `paragraph` or `document`.
+    pub unit: String,
     /// Normalization choices.
     pub normalization: NormalizationParams,
     /// Hash of the exact tier.
@@ -55,6 +57,8 @@ pub struct ReportParams {
     pub rows: usize,
     /// Jaccard threshold of the near tier.
     pub threshold: f64,
+    /// Containment at or above which a contained paragraph joins; `null` when off.
+    pub containment: Option<f64>,
     /// Minimum words for the near tier.
     pub min_words: usize,
     /// MinHash seed.
@@ -66,6 +70,7 @@ impl ReportParams {
     pub fn from_scan(params: &ScanParams) -> Self {
         ReportParams {
             split: params.split.to_string(),
+            unit: params.unit.to_string(),
             normalization: NormalizationParams {
                 unicode: "NFKC",
                 lowercase: true,
@@ -80,6 +85,7 @@ impl ReportParams {
             bands: params.banding.bands,
             rows: params.banding.rows,
             threshold: params.threshold,
+            containment: params.containment,
             min_words: params.min_words,
             seed: params.seed,
         }
@@ -136,6 +142,11 @@ pub struct ReportMember {
     pub similarity: f64,
     /// Share of the smaller shingle set inside the other.
     pub containment: f64,
+    /// Joined as a contained passage: containment to the canonical copy at or above the
+    /// containment threshold, similarity below the similarity threshold.
+    pub contained: bool,
+    /// Joined through other members only: below both thresholds against the canonical copy.
+    pub via_chain: bool,
 }
 
 /// A cluster of copies.
@@ -239,6 +250,8 @@ impl Report {
                             end: m.span.end,
                             similarity: round6(m.similarity),
                             containment: round6(m.containment),
+                            contained: m.contained,
+                            via_chain: m.via_chain,
                         }
                     })
                     .collect(),

@@ -18,15 +18,19 @@ pub enum SplitMode {
     Blank,
     /// Every non-blank line is a paragraph.
     Line,
+    /// Windows of this many sentences, for text without paragraph breaks (flattened articles).
+    /// Windows start afresh at every line; the last window of a line may be shorter.
+    Sentences(usize),
 }
 
 impl fmt::Display for SplitMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SplitMode::Auto => "auto",
-            SplitMode::Blank => "blank",
-            SplitMode::Line => "line",
-        })
+        match self {
+            SplitMode::Auto => f.write_str("auto"),
+            SplitMode::Blank => f.write_str("blank"),
+            SplitMode::Line => f.write_str("line"),
+            SplitMode::Sentences(n) => write!(f, "sentences:{n}"),
+        }
     }
 }
 
@@ -37,9 +41,15 @@ impl FromStr for SplitMode {
             "auto" => Ok(SplitMode::Auto),
             "blank" => Ok(SplitMode::Blank),
             "line" => Ok(SplitMode::Line),
-            other => Err(format!(
-                "unknown split mode '{other}' (expected auto, blank or line)"
-            )),
+            other => match other.strip_prefix("sentences:").map(str::parse::<usize>) {
+                Some(Ok(n)) if n >= 1 => Ok(SplitMode::Sentences(n)),
+                Some(_) => Err(format!(
+                    "bad split mode '{other}': sentences:N needs a whole number N of at least 1"
+                )),
+                None => Err(format!(
+                    "unknown split mode '{other}' (expected auto, blank, line or sentences:N)"
+                )),
+            },
         }
     }
 }
@@ -47,6 +57,61 @@ impl FromStr for SplitMode {
 impl Serialize for SplitMode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+/// What one unit of comparison is: a paragraph (as cut by [`SplitMode`]) or a whole document.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Unit {
+    /// Paragraphs, sentence windows or lines, as the split mode cuts them.
+    #[default]
+    Paragraph,
+    /// Each document is one unit: near-duplicate articles rather than passages.
+    Document,
+}
+
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Unit::Paragraph => "paragraph",
+            Unit::Document => "document",
+        })
+    }
+}
+
+impl FromStr for Unit {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "paragraph" => Ok(Unit::Paragraph),
+            "document" => Ok(Unit::Document),
+            other => Err(format!(
+                "unknown unit '{other}' (expected paragraph or document)"
+            )),
+        }
+    }
+}
+
+impl Serialize for Unit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// The units of `text`: its paragraphs under `mode`, or for [`Unit::Document`] the whole text
+/// with surrounding whitespace trimmed (none when it is blank).
+pub fn segment_units(text: &str, mode: SplitMode, unit: Unit) -> Vec<Span> {
+    match unit {
+        Unit::Paragraph => segment(text, mode),
+        Unit::Document => {
+            let start = text.len() - text.trim_start().len();
+            let end = text.trim_end().len();
+            if start < end {
+                vec![Span { start, end }]
+            } else {
+                Vec::new()
+            }
+        }
     }
 }
 
@@ -120,6 +185,11 @@ pub fn segment(text: &str, mode: SplitMode) -> Vec<Span> {
     match mode {
         SplitMode::Line => spans.extend(lines.iter().filter(|l| !l.blank).map(|l| l.span)),
         SplitMode::Blank => spans.extend(blocks.iter().map(|block| block_span(block))),
+        SplitMode::Sentences(n) => {
+            for line in lines.iter().filter(|l| !l.blank) {
+                sentence_windows(text, line.span, n.max(1), &mut spans);
+            }
+        }
         SplitMode::Auto => {
             if blocks.len() > 1 {
                 for block in &blocks {
@@ -207,6 +277,107 @@ fn split_wrapped(lines: &[Line], spans: &mut Vec<Span>) {
     }
     if let Some(s) = start {
         spans.push(Span { start: s, end });
+    }
+}
+
+/// Words that end in a period without ending a sentence (compared without the period, ignoring
+/// case). Single letters (initials) and words with an inner period (`U.S`, `e.g`, `a.m`) are
+/// abbreviations too.
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "gen", "gov", "sen", "rep", "rev", "lt",
+    "col", "capt", "sgt", "mt", "ft", "inc", "ltd", "co", "corp", "vs", "etc", "no", "nos", "jan",
+    "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx", "dept",
+    "est", "fig", "vol", "pp", "ave", "blvd", "univ", "assn",
+];
+
+fn is_abbreviation(word: &str) -> bool {
+    let word = word.trim_start_matches(|c: char| !c.is_alphanumeric());
+    if word.is_empty() {
+        return false;
+    }
+    let mut chars = word.chars();
+    let single = chars.next().is_some_and(char::is_alphabetic) && chars.next().is_none();
+    single
+        || word.contains('.')
+        || ABBREVIATIONS
+            .iter()
+            .any(|abbreviation| abbreviation.eq_ignore_ascii_case(word))
+}
+
+/// Marks that may close a sentence after its final stop: quotes and brackets.
+fn is_closing(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\'' | ')' | ']' | '\u{201D}' | '\u{2019}' | '\u{BB}'
+    )
+}
+
+/// Characters that may open a sentence: capitals, digits, quotes and brackets.
+fn opens_sentence(c: char) -> bool {
+    c.is_uppercase()
+        || c.is_numeric()
+        || matches!(
+            c,
+            '"' | '\'' | '(' | '[' | '\u{201C}' | '\u{2018}' | '\u{AB}'
+        )
+}
+
+/// The sentences of one trimmed line, as spans into `text`: a sentence ends at `.`, `!` or `?`
+/// (with any closing quotes or brackets) followed by whitespace and a capital, digit or opening
+/// quote, unless the period ends an abbreviation.
+pub fn sentences(text: &str, line: Span) -> Vec<Span> {
+    let slice = &text[line.start..line.end];
+    let mut spans = Vec::new();
+    let mut start = 0;
+    let mut chars = slice.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if !matches!(c, '.' | '!' | '?') {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        while let Some(&(j, next)) = chars.peek() {
+            if matches!(next, '.' | '!' | '?') || is_closing(next) {
+                end = j + next.len_utf8();
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let rest = &slice[end..];
+        let after_space = rest.trim_start();
+        if after_space.len() == rest.len()
+            || !after_space.chars().next().is_some_and(opens_sentence)
+        {
+            continue;
+        }
+        if c == '.' {
+            let word_start = slice[..i].rfind(char::is_whitespace).map_or(0, |w| w + 1);
+            if is_abbreviation(&slice[word_start..i]) {
+                continue;
+            }
+        }
+        spans.push(Span {
+            start: line.start + start,
+            end: line.start + end,
+        });
+        start = slice.len() - after_space.len();
+    }
+    if start < slice.len() {
+        spans.push(Span {
+            start: line.start + start,
+            end: line.end,
+        });
+    }
+    spans
+}
+
+/// Windows of `n` consecutive sentences of one line.
+fn sentence_windows(text: &str, line: Span, n: usize, spans: &mut Vec<Span>) {
+    for window in sentences(text, line).chunks(n) {
+        spans.push(Span {
+            start: window[0].start,
+            end: window[window.len() - 1].end,
+        });
     }
 }
 
@@ -317,5 +488,115 @@ the cost had not been settled and would fall on next year's budget.
     fn a_list_of_short_headlines_stays_one_a_line() {
         let text = "Markets Rally As Inflation Cools In October\nLocal Team Wins The Championship Final\nWeather: Storm Expected Over The Weekend\n";
         assert_eq!(texts(text, SplitMode::Auto).len(), 3);
+    }
+
+    #[test]
+    fn document_unit_is_the_trimmed_text() {
+        let text = "\n  First para.\n\nSecond para.  \r\n";
+        let spans = segment_units(text, SplitMode::Auto, Unit::Document);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(
+            &text[spans[0].start..spans[0].end],
+            "First para.\n\nSecond para."
+        );
+        assert!(segment_units(" \n ", SplitMode::Auto, Unit::Document).is_empty());
+        assert_eq!(
+            segment_units(text, SplitMode::Auto, Unit::Paragraph).len(),
+            2
+        );
+        assert_eq!("document".parse(), Ok(Unit::Document));
+        assert_eq!(Unit::Paragraph.to_string(), "paragraph");
+        assert!("page".parse::<Unit>().is_err());
+    }
+
+    #[test]
+    fn sentence_mode_parses_and_prints() {
+        assert_eq!("sentences:3".parse(), Ok(SplitMode::Sentences(3)));
+        assert_eq!(SplitMode::Sentences(3).to_string(), "sentences:3");
+        assert!("sentences:0".parse::<SplitMode>().is_err());
+        assert!("sentences:x".parse::<SplitMode>().is_err());
+        assert!("sentences".parse::<SplitMode>().is_err());
+    }
+
+    #[test]
+    fn sentences_end_at_stops_before_capitals_digits_and_quotes() {
+        let text = "Prices rose. \"We are surprised,\" he said! Was it 2024? 15 firms agreed.";
+        assert_eq!(
+            texts(text, SplitMode::Sentences(1)),
+            [
+                "Prices rose.",
+                "\"We are surprised,\" he said!",
+                "Was it 2024?",
+                "15 firms agreed."
+            ]
+        );
+        // A stop followed by lowercase, or by nothing but a number's decimals, is not an end.
+        let text = "It grew 3.5 percent. then it fell";
+        assert_eq!(texts(text, SplitMode::Sentences(1)), [text]);
+    }
+
+    #[test]
+    fn abbreviations_and_initials_do_not_end_sentences() {
+        let text = "Mr. Smith met Dr. Jones in the U.S. Capitol on Jan. 5. J. R. Doe, of Acme Inc. Ltd., was there. He left at 9 a.m. Tuesday.";
+        assert_eq!(
+            texts(text, SplitMode::Sentences(1)),
+            [
+                "Mr. Smith met Dr. Jones in the U.S. Capitol on Jan. 5.",
+                "J. R. Doe, of Acme Inc. Ltd., was there.",
+                "He left at 9 a.m. Tuesday."
+            ]
+        );
+    }
+
+    #[test]
+    fn sentence_windows_group_n_and_restart_at_lines() {
+        let text = "A one. B two. C three.\r\nD four. E five.\n\n  F six.  ";
+        assert_eq!(
+            texts(text, SplitMode::Sentences(2)),
+            ["A one. B two.", "C three.", "D four. E five.", "F six."]
+        );
+        assert_eq!(
+            texts(text, SplitMode::Sentences(9)),
+            ["A one. B two. C three.", "D four. E five.", "F six."]
+        );
+    }
+
+    #[test]
+    fn sentence_spans_are_exact_with_multibyte_text() {
+        let text = "« Bonjour » dit-il. “Ça va?” Élise répondit… Oui. Über alles!";
+        let spans = segment(text, SplitMode::Sentences(1));
+        for span in &spans {
+            assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+            let piece = &text[span.start..span.end];
+            assert_eq!(piece, piece.trim());
+        }
+        assert_eq!(
+            texts(text, SplitMode::Sentences(1)),
+            [
+                "« Bonjour » dit-il.",
+                "“Ça va?”",
+                "Élise répondit… Oui.",
+                "Über alles!"
+            ]
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sentence_spans_are_ordered_trimmed_boundaries(
+            text in "([A-Za-z0-9 .!?\"'”“’()\n\r]|é|Ü|…){0,200}",
+            n in 1usize..4,
+        ) {
+            let spans = segment(&text, SplitMode::Sentences(n));
+            let mut last = 0;
+            for span in spans {
+                proptest::prop_assert!(span.start >= last && span.start < span.end);
+                proptest::prop_assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+                let piece = &text[span.start..span.end];
+                proptest::prop_assert_eq!(piece, piece.trim());
+                proptest::prop_assert!(!piece.contains('\n'));
+                last = span.end;
+            }
+        }
     }
 }

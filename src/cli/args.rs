@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand};
-use paradup::{Banding, InputFormat, NormalizeOptions, ReadOptions, ScanParams, SplitMode};
+use paradup::{Banding, InputFormat, NormalizeOptions, ReadOptions, ScanParams, SplitMode, Unit};
 use std::path::PathBuf;
 
 /// Find duplicated and near-duplicated paragraphs within and across documents.
@@ -66,9 +66,15 @@ impl InputArgs {
 #[derive(Debug, Args)]
 pub struct DetectArgs {
     /// Paragraph segmentation: `auto` (blank lines where the document has them, otherwise one
-    /// paragraph a line, hard-wrapped text rejoined), `blank` or `line`.
+    /// paragraph a line, hard-wrapped text rejoined), `blank`, `line`, or `sentences:N` (windows
+    /// of N sentences, for text without line breaks).
     #[arg(long, default_value = "auto")]
     pub split: SplitMode,
+
+    /// What is compared: `paragraph`, or `document` (whole documents as one unit: near-duplicate
+    /// articles).
+    #[arg(long, default_value = "paragraph")]
+    pub unit: Unit,
 
     /// Jaccard similarity of word n-gram sets at or above which two paragraphs are near copies.
     #[arg(long, default_value_t = 0.8)]
@@ -86,13 +92,19 @@ pub struct DetectArgs {
     #[arg(long, default_value_t = 128)]
     pub num_perm: usize,
 
-    /// LSH bands (bands x rows may not exceed --num-perm).
-    #[arg(long, default_value_t = 16)]
-    pub bands: usize,
+    /// Also join a paragraph lying at least this share inside another (a passage quoted in a
+    /// longer one), e.g. 0.9. Off by default.
+    #[arg(long, value_name = "SHARE")]
+    pub containment: Option<f64>,
 
-    /// Signature values per LSH band.
-    #[arg(long, default_value_t = 8)]
-    pub rows: usize,
+    /// LSH bands (bands x rows may not exceed --num-perm). Default: chosen for recall at the
+    /// threshold from --threshold and --num-perm (17 x 7 at 0.8 and 128).
+    #[arg(long)]
+    pub bands: Option<usize>,
+
+    /// Signature values per LSH band. Default: see --bands.
+    #[arg(long)]
+    pub rows: Option<usize>,
 
     /// Paragraphs with fewer words take part in exact matching only.
     #[arg(long, default_value_t = 10)]
@@ -113,19 +125,30 @@ pub struct DetectArgs {
 
 impl DetectArgs {
     pub fn scan_params(&self) -> Result<ScanParams> {
+        let banding = match (self.bands, self.rows) {
+            (Some(bands), Some(rows)) => Banding { bands, rows },
+            (Some(bands), None) => Banding {
+                bands,
+                rows: self.num_perm / bands.max(1),
+            },
+            (None, Some(rows)) => Banding {
+                bands: self.num_perm / rows.max(1),
+                rows,
+            },
+            (None, None) => Banding::choose(self.threshold, self.num_perm),
+        };
         let params = ScanParams {
             split: self.split,
+            unit: self.unit,
             normalize: NormalizeOptions {
                 fold_digits: self.fold_digits,
             },
             ngram: self.ngram,
             char_ngram: self.char_ngram,
             num_perm: self.num_perm,
-            banding: Banding {
-                bands: self.bands,
-                rows: self.rows,
-            },
+            banding,
             threshold: self.threshold,
+            containment: self.containment,
             min_words: self.min_words,
             seed: self.seed,
         };

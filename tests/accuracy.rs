@@ -1,0 +1,182 @@
+//! Pins paradup's accuracy on a small generated corpus against brute-force truth, so that a change
+//! that costs recall or precision fails here. The figures in the README come from the same
+//! measurement on a larger corpus (`cargo run --release --example evaluate`).
+
+use paradup::evaluate::{evaluate, Evaluation, DEFAULT_BANDS, DEFAULT_PRECISION_FLOOR};
+use paradup::normalize::normalize;
+use paradup::shingle::{jaccard, shingle_set};
+use paradup::synth::{Article, Generator, PlantKind};
+use paradup::{Banding, Document, Location, ScanOutcome, ScanParams, Scanner, Unit};
+use std::collections::HashMap;
+
+/// A paragraph's cluster (if any) and its shingle set.
+type ClusteredSet = (Option<usize>, Vec<u32>);
+
+const DOCUMENTS: usize = 800;
+
+fn corpus(seed: u64) -> (Vec<Article>, Vec<Document>) {
+    let articles: Vec<Article> = Generator::new(seed).take(DOCUMENTS).collect();
+    let documents = articles
+        .iter()
+        .enumerate()
+        .map(|(line, a)| Document {
+            id: a.id.clone(),
+            source: Some(a.source.clone()),
+            location: Location {
+                path: "generated.jsonl".into(),
+                line: Some(line as u64 + 1),
+            },
+            text: a.text.clone(),
+        })
+        .collect();
+    (articles, documents)
+}
+
+fn scan(documents: &[Document], params: ScanParams) -> ScanOutcome {
+    let mut scanner = Scanner::new(params).unwrap();
+    scanner.add_batch(documents.to_vec());
+    scanner.finish()
+}
+
+fn measure(seed: u64, params: ScanParams) -> (Vec<Article>, ScanOutcome, Evaluation) {
+    let (articles, documents) = corpus(seed);
+    let outcome = scan(&documents, params);
+    let result = evaluate(
+        &documents,
+        &outcome,
+        &DEFAULT_BANDS,
+        DEFAULT_PRECISION_FLOOR,
+    );
+    (articles, outcome, result)
+}
+
+#[test]
+fn defaults_come_from_the_chooser() {
+    let params = ScanParams::default();
+    assert_eq!(
+        params.banding,
+        Banding::choose(params.threshold, params.num_perm)
+    );
+    assert_eq!(params.banding, Banding { bands: 17, rows: 7 });
+}
+
+#[test]
+fn default_parameters_meet_the_recall_and_precision_targets() {
+    let mut totals = [(0u64, 0u64); 3];
+    for seed in [1, 2] {
+        let (articles, outcome, result) = measure(seed, ScanParams::default());
+        // The corpus holds enough of every kind of pair for the figures to mean something.
+        for band in &result.bands {
+            assert!(band.pairs >= 40, "seed {seed}: too few pairs in {band:?}");
+        }
+        assert!(result.exact.pairs >= 1000);
+        assert_eq!(
+            result.exact.found, result.exact.pairs,
+            "exact copies missed"
+        );
+        assert_eq!(result.split_units, 0);
+        assert!(
+            result.precision() >= 0.99,
+            "seed {seed}: precision {}",
+            result.precision()
+        );
+        for (total, band) in totals.iter_mut().zip(&result.bands) {
+            total.0 += band.pairs;
+            total.1 += band.found;
+        }
+
+        // No two look-alikes (one template, different facts) below the threshold share a cluster.
+        let mut cluster_of = HashMap::new();
+        for (id, cluster) in outcome.clusters.iter().enumerate() {
+            for m in &cluster.members {
+                cluster_of.insert((m.doc, m.paragraph), id);
+            }
+        }
+        let mut families: HashMap<u32, Vec<ClusteredSet>> = HashMap::new();
+        let mut scratch = Vec::new();
+        for (doc, article) in articles.iter().enumerate() {
+            for plant in article
+                .plants
+                .iter()
+                .filter(|p| p.kind == PlantKind::Lookalike)
+            {
+                let mut set = Vec::new();
+                let text = normalize(&article.text[plant.start..plant.end], Default::default());
+                shingle_set(&text, 3, 5, &mut scratch, &mut set);
+                let cluster = cluster_of.get(&(doc as u32, plant.paragraph)).copied();
+                families
+                    .entry(plant.family.unwrap())
+                    .or_default()
+                    .push((cluster, set));
+            }
+        }
+        let mut compared = 0;
+        for members in families.values() {
+            for (i, (ca, sa)) in members.iter().enumerate() {
+                for (cb, sb) in &members[i + 1..] {
+                    compared += 1;
+                    if jaccard(sa, sb) < 0.8 {
+                        assert!(ca.is_none() || ca != cb, "look-alikes joined");
+                    }
+                }
+            }
+        }
+        assert!(compared >= 1000, "{compared}");
+    }
+    let recall = |(pairs, found): (u64, u64)| found as f64 / pairs as f64;
+    let high = recall(totals[2]);
+    let middle = recall((totals[0].0 + totals[1].0, totals[0].1 + totals[1].1));
+    assert!(high >= 0.98, "recall at 0.9-1.0: {high}");
+    assert!(middle >= 0.95, "recall at 0.8-0.9: {middle}");
+}
+
+#[test]
+fn a_banding_that_costs_recall_fails_the_targets() {
+    // The measurement is sharp enough to see a bad choice: 10 x 12 finds half the pairs at 0.8.
+    let params = ScanParams {
+        banding: Banding {
+            bands: 10,
+            rows: 12,
+        },
+        ..ScanParams::default()
+    };
+    let (_, _, result) = measure(1, params);
+    assert!(result.recall_between(0.8, 0.9) < 0.95, "{:?}", result.bands);
+}
+
+#[test]
+fn containment_finds_planted_excerpts() {
+    let params = ScanParams {
+        containment: Some(0.9),
+        ..ScanParams::default()
+    };
+    let (_, outcome, result) = measure(1, params);
+    let contained = result.contained.clone().unwrap();
+    assert!(contained.pairs >= 20, "{contained:?}");
+    assert!(contained.recall() >= 0.95, "{contained:?}");
+    assert!(result.precision() >= 0.99);
+    assert!(outcome
+        .clusters
+        .iter()
+        .flat_map(|c| &c.members)
+        .any(|m| m.contained && m.containment >= 0.9 && m.similarity < 0.8));
+}
+
+#[test]
+fn document_unit_finds_syndicated_articles() {
+    let params = ScanParams {
+        unit: Unit::Document,
+        ..ScanParams::default()
+    };
+    let (_, outcome, result) = measure(1, params);
+    assert!(result.exact.pairs >= 5, "{:?}", result.exact);
+    assert_eq!(result.exact.found, result.exact.pairs);
+    let near: u64 = result.bands.iter().map(|b| b.pairs).sum();
+    assert!(near >= 5, "{:?}", result.bands);
+    assert!(result.recall_between(0.8, 1.0) >= 0.95);
+    assert!(result.precision() >= 0.99);
+    // Every cluster is a set of whole documents.
+    for cluster in &outcome.clusters {
+        assert!(cluster.members.iter().all(|m| m.paragraph == 0));
+    }
+}
