@@ -14,7 +14,8 @@ pub fn token_count(normalized: &str) -> usize {
     } else if is_unspaced_script(normalized) {
         normalized.chars().filter(|c| *c != ' ').count()
     } else {
-        normalized.split(' ').count()
+        // Normalized text separates words by exactly one space.
+        normalized.bytes().filter(|&b| b == b' ').count() + 1
     }
 }
 
@@ -32,6 +33,9 @@ fn is_unspaced_char(c: char) -> bool {
 
 /// True when most letters of the text belong to scripts that do not separate words by spaces.
 pub fn is_unspaced_script(normalized: &str) -> bool {
+    if normalized.is_ascii() {
+        return false;
+    }
     let mut unspaced = 0usize;
     let mut letters = 0usize;
     for c in normalized.chars() {
