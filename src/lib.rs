@@ -30,6 +30,7 @@ pub mod baseline;
 pub mod cluster;
 pub mod compare;
 pub mod dedup;
+pub mod html;
 pub mod limits;
 pub mod lsh;
 pub mod minhash;
