@@ -196,3 +196,17 @@ fn corpus_markup_and_scripts_come_out_escaped() {
     assert!(plot.contains("&lt;b onmouseover=alert(3)&gt;site 1&lt;&#x2f;b&gt;"));
     assert!(!plot.contains("<b"));
 }
+
+#[test]
+fn the_page_does_not_depend_on_the_thread_count() {
+    let without_timing = |page: String| {
+        let at = page.find("· scanned in").unwrap();
+        let end = at + page[at..].find("</footer>").unwrap();
+        format!("{}{}", &page[..at], &page[end..])
+    };
+    let one = tempfile::tempdir().unwrap();
+    let two = tempfile::tempdir().unwrap();
+    let (page_one, _) = scan(one.path(), &["data/", "--threads", "1"]);
+    let (page_two, _) = scan(two.path(), &["data/", "--threads", "2"]);
+    assert_eq!(without_timing(page_one), without_timing(page_two));
+}

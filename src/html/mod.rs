@@ -378,9 +378,11 @@ fn cut_text(text: &str, chars: usize) -> (&str, usize) {
 
 /// A paragraph on one line, cut to `chars` characters.
 fn preview(text: &str, chars: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Only the start of a long paragraph is flattened.
+    let (start, left_out) = cut_text(text, chars * 2);
+    let flat = start.split_whitespace().collect::<Vec<_>>().join(" ");
     let (head, rest) = cut_text(&flat, chars);
-    if rest == 0 {
+    if rest == 0 && left_out == 0 {
         flat
     } else {
         format!("{head}…")
@@ -736,10 +738,12 @@ fn ratio_views(
     (Some(plot), None)
 }
 
-fn boilerplate_rows(report: &Report, shown: &[bool]) -> Vec<BoilerplateRow> {
-    report
+/// The first `top` entries of the boilerplate ranking (previews are made for those only).
+fn boilerplate_rows(report: &Report, shown: &[bool], top: usize) -> Table<BoilerplateRow> {
+    let rows = report
         .boilerplate
         .iter()
+        .take(top)
         .enumerate()
         .filter_map(|(rank, entry)| {
             let cluster = report.clusters.get(entry.cluster)?;
@@ -754,7 +758,11 @@ fn boilerplate_rows(report: &Report, shown: &[bool]) -> Vec<BoilerplateRow> {
                 preview: preview(&cluster.text, PREVIEW_CHARS),
             })
         })
-        .collect()
+        .collect();
+    Table {
+        rows,
+        more: report.boilerplate.len().saturating_sub(top),
+    }
 }
 
 fn within_rows(report: &Report, documents: &[DocumentEntry], shown: &[bool]) -> Vec<WithinRow> {
@@ -945,7 +953,7 @@ pub fn render(
         params: params_line(report),
         cards: cards(report),
         plots,
-        boilerplate: Table::cut(boilerplate_rows(report, &shown), top),
+        boilerplate: boilerplate_rows(report, &shown, top),
         within: Table::cut(within_rows(report, documents, &shown), top),
         sources,
         clusters: order
@@ -1108,6 +1116,15 @@ mod tests {
         assert!(page.contains("2 more clusters"), "{page}");
         let (_, page) = page_for(docs, &HtmlOptions::default());
         assert_eq!(page.matches("<article class=\"cluster\"").count(), 3);
+    }
+
+    #[test]
+    fn previews_are_one_line_and_cut() {
+        assert_eq!(preview("a  b\n\nc", 10), "a b c");
+        assert_eq!(preview("abcdef", 3), "abc…");
+        let spaced = format!("a{}b", " ".repeat(50));
+        assert_eq!(preview(&spaced, 10), "a…");
+        assert_eq!(cut_text("héllo", 2), ("hé", 3));
     }
 
     #[test]
