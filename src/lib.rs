@@ -31,6 +31,7 @@ pub mod cluster;
 pub mod compare;
 pub mod dedup;
 pub mod evaluate;
+pub mod html;
 pub mod limits;
 pub mod lsh;
 pub mod minhash;

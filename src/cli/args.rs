@@ -171,6 +171,15 @@ pub struct ScanArgs {
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
 
+    /// Write a self-contained HTML report (summary, plots, rankings, each cluster's copies side
+    /// by side) to this file.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+
+    /// Clusters shown in full in the HTML report, most copies first; the rest are counted.
+    #[arg(long, value_name = "N", default_value_t = paradup::html::DEFAULT_TOP)]
+    pub html_top: usize,
+
     /// Clusters listed in each section of the terminal summary.
     #[arg(long, default_value_t = 10)]
     pub top: usize,

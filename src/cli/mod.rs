@@ -7,6 +7,7 @@ mod check;
 mod compare;
 mod dedup;
 mod exit;
+mod html;
 mod output;
 mod places;
 mod scan;

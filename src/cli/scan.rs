@@ -115,6 +115,9 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     if let Some(path) = &args.write_baseline {
         baseline::write(&run, path)?;
     }
+    if let Some(path) = &args.html {
+        super::html::write(&run, &report, path, args.html_top)?;
+    }
     for error in &report.errors {
         eprintln!("paradup: skipped {error}");
     }
