@@ -308,3 +308,28 @@ fn terminal_summary_names_boilerplate_and_repeats() {
     assert!(stdout.contains("Legal Disclaimer:"));
     assert!(stdout.contains("000_f1f90f2143f892f6.txt: 5 repeated paragraphs"));
 }
+
+#[cfg(unix)]
+#[test]
+fn reports_are_written_readable_like_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("report.json");
+    paradup()
+        .args(["scan", SEED, "--quiet", "--json"])
+        .arg(&json)
+        .assert()
+        .success();
+    let mode = std::fs::metadata(&json)
+        .expect("written")
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o044,
+        0o044,
+        "mode {mode:o}: the report must be readable by others"
+    );
+    // No temporary file is left beside it.
+    let names: Vec<_> = std::fs::read_dir(dir.path()).expect("list").collect();
+    assert_eq!(names.len(), 1);
+}

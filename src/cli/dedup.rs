@@ -54,8 +54,7 @@ impl AtomicWriter {
         };
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create folder {}", dir.display()))?;
-        let temp = tempfile::NamedTempFile::new_in(dir)
-            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        let temp = super::output::temp_file_beside(target)?;
         let file = BufWriter::new(temp.reopen()?);
         let sink = if gzip {
             Sink::Gzip(GzEncoder::new(file, Compression::default()))

@@ -5,15 +5,30 @@ use anyhow::{Context, Result};
 use std::io::{self, Write};
 use std::path::Path;
 
-/// Writes `bytes` to `path` through a temporary file in the same folder, so that readers never see
-/// a half-written file and a failed run leaves any earlier file in place.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Creates the temporary file that will become `path`, in the same folder (so the final rename
+/// stays on one file system), readable by others as an ordinary new file would be: reports are
+/// meant to be shared, and a temporary file's private mode would otherwise carry over.
+pub fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let mut temp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".paradup-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    builder
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, so that readers never see
+/// a half-written file and a failed run leaves any earlier file in place.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut temp = temp_file_beside(path)?;
     temp.write_all(bytes)
         .and_then(|_| temp.as_file().sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
