@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Every parameter that decides what counts as a duplicate; all of them go into the report.
@@ -316,13 +317,34 @@ impl ScanOutcome {
     }
 }
 
+/// Hashes a key that is already an xxh3 hash by taking it as it is: the exact-tier index needs
+/// no second hash of uniformly spread 64-bit values.
+#[derive(Default)]
+struct PrehashedKey(u64);
+
+impl Hasher for PrehashedKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
 /// Accumulates fingerprints batch by batch; see the module documentation.
 pub struct Scanner {
     params: ScanParams,
     hasher: MinHasher,
     documents: Vec<DocumentEntry>,
     paragraphs: Vec<ParagraphEntry>,
-    exact_index: HashMap<u64, u32>,
+    exact_index: HashMap<u64, u32, BuildHasherDefault<PrehashedKey>>,
     uniques: Vec<UniqueParagraph>,
     /// For each near-tier paragraph, where its shingle set starts in `shingles` (one extra entry
     /// at the end).
@@ -344,7 +366,7 @@ impl Scanner {
             params,
             documents: Vec::new(),
             paragraphs: Vec::new(),
-            exact_index: HashMap::new(),
+            exact_index: HashMap::default(),
             uniques: Vec::new(),
             shingle_offsets: vec![0],
             shingles: Vec::new(),
@@ -403,24 +425,29 @@ impl Scanner {
             }
         }
 
-        // Parallel: shingles and signatures of the new distinct paragraphs only.
+        // Parallel: shingles and signatures of the new distinct paragraphs only, the signatures
+        // written straight into their place in the signature table.
         let (ngram, char_ngram) = (self.params.ngram, self.params.char_ngram);
         let hasher = &self.hasher;
-        let fingerprints: Vec<(Vec<u32>, Vec<u32>)> = new_near
+        let num_perm = self.params.num_perm;
+        let first_new = self.signatures.len();
+        self.signatures
+            .resize(first_new + new_near.len() * num_perm, 0);
+        let sets: Vec<Vec<u32>> = new_near
             .par_iter()
-            .map_init(Vec::new, |scratch, &(_, normalized)| {
+            .zip(self.signatures[first_new..].par_chunks_mut(num_perm))
+            .map_init(Vec::new, |scratch, (&(_, normalized), signature)| {
                 let mut set = Vec::new();
                 shingle_set(normalized, ngram, char_ngram, scratch, &mut set);
-                let signature = hasher.signature(&set);
-                (set, signature)
+                hasher.signature_into(&set, signature);
+                set
             })
             .collect();
-        for (&(unique, _), (set, signature)) in new_near.iter().zip(fingerprints) {
+        for (&(unique, _), set) in new_near.iter().zip(sets) {
             self.uniques[unique as usize].near = self.near_to_unique.len() as u32;
             self.near_to_unique.push(unique);
             self.shingles.extend_from_slice(&set);
             self.shingle_offsets.push(self.shingles.len());
-            self.signatures.extend_from_slice(&signature);
         }
     }
 
@@ -635,7 +662,7 @@ fn prepare_document(
     segment_units(text, split, unit)
         .into_iter()
         .map(|span| {
-            let mut normalized = String::new();
+            let mut normalized = String::with_capacity(span.len());
             normalize_into(&text[span.start..span.end], options, &mut normalized);
             Prepared {
                 span,
