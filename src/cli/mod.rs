@@ -4,6 +4,7 @@
 mod args;
 mod exit;
 mod output;
+mod progress;
 mod scan;
 mod summary;
 

@@ -1,8 +1,9 @@
 //! `paradup scan`: read the inputs, find the clusters, print the summary, write the report.
 
 use super::args::{InputArgs, ScanArgs};
+use super::progress::Progress;
 use super::{exit, output, summary};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use paradup::{
     Document, InputError, Inputs, ReadEvent, ReadOptions, Report, ScanOutcome, ScanParams, Scanner,
 };
@@ -20,6 +21,8 @@ pub struct ScanRun {
     pub inputs: Inputs,
     pub read_options: ReadOptions,
     pub errors: Vec<InputError>,
+    /// Records kept after invalid UTF-8 was replaced.
+    pub warnings: Vec<InputError>,
     pub started: Instant,
 }
 
@@ -49,6 +52,7 @@ impl ScanRun {
             self.errors.clone(),
             self.started.elapsed().as_secs_f64(),
         )
+        .with_warnings(self.warnings.clone())
     }
 }
 
@@ -60,34 +64,91 @@ pub fn configure_threads(threads: usize) -> Result<()> {
         .context("cannot start worker threads")
 }
 
-/// Reads every input and runs the scan.
+/// Skip and repair messages printed on standard error; the rest are counted, and all of them are
+/// in the JSON report.
+const MAX_MESSAGES: usize = 100;
+
+/// Reads every input and runs the scan, without a progress bar (for subcommands that print
+/// nothing while they read).
+#[allow(dead_code)]
 pub fn scan_inputs(input: &InputArgs, params: ScanParams) -> Result<ScanRun> {
+    scan_inputs_with(input, params, true)
+}
+
+/// Reads every input and runs the scan, showing a progress bar on standard error unless `quiet`
+/// (or standard error is not a terminal). Skipped records and repairs are printed on standard
+/// error as they are found; with `--strict`, the first of them ends the run with an error.
+pub fn scan_inputs_with(input: &InputArgs, params: ScanParams, quiet: bool) -> Result<ScanRun> {
     let started = Instant::now();
     let read_options = input.read_options();
-    let (inputs, mut errors) = Inputs::resolve(&input.inputs);
+    let selection = input.selection()?;
+    let (inputs, mut errors) = Inputs::resolve_selected(&input.inputs, &selection);
+    if input.strict {
+        if let Some(error) = errors.first() {
+            bail!("{error} (--strict: stopped at the first bad input)");
+        }
+    }
+    let mut messages = 0usize;
+    let mut report_problem = |progress: &Progress, kind: &str, error: &InputError| {
+        messages += 1;
+        if messages <= MAX_MESSAGES {
+            progress.suspend(|| eprintln!("paradup: {kind} {error}"));
+        }
+    };
+    let mut progress = Progress::for_stderr(quiet, inputs.total_bytes());
+    for error in &errors {
+        report_problem(&progress, "skipped", error);
+    }
+    let mut warnings: Vec<InputError> = Vec::new();
+    let mut stopped: Option<InputError> = None;
     let mut scanner = Scanner::new(params)?;
     let mut batch: Vec<Document> = Vec::new();
     let mut batch_bytes = 0usize;
+    let mut documents = 0u64;
     let _ = inputs.read(&read_options, &mut |event| {
         match event {
             ReadEvent::Document(doc) => {
+                documents += 1;
                 batch_bytes += doc.text.len();
                 batch.push(doc);
                 if batch.len() >= BATCH_DOCUMENTS || batch_bytes >= BATCH_BYTES {
                     scanner.add_batch(std::mem::take(&mut batch));
                     batch_bytes = 0;
                 }
+                progress.update(documents, inputs.bytes_read());
             }
-            ReadEvent::Skipped(error) => errors.push(error),
+            ReadEvent::Skipped(error) | ReadEvent::Repaired(error) if input.strict => {
+                stopped = Some(error);
+                return ControlFlow::Break(());
+            }
+            ReadEvent::Skipped(error) => {
+                report_problem(&progress, "skipped", &error);
+                errors.push(error);
+            }
+            ReadEvent::Repaired(error) => {
+                report_problem(&progress, "repaired", &error);
+                warnings.push(error);
+            }
         }
         ControlFlow::Continue(())
     });
+    progress.finish();
+    if let Some(error) = stopped {
+        bail!("{error} (--strict: stopped at the first bad record)");
+    }
+    if messages > MAX_MESSAGES {
+        eprintln!(
+            "paradup: {} more skipped or repaired records not shown (all are in the JSON report)",
+            messages - MAX_MESSAGES
+        );
+    }
     scanner.add_batch(batch);
     Ok(ScanRun {
         outcome: scanner.finish(),
         inputs,
         read_options,
         errors,
+        warnings,
         started,
     })
 }
@@ -95,15 +156,12 @@ pub fn scan_inputs(input: &InputArgs, params: ScanParams) -> Result<ScanRun> {
 pub fn run(args: ScanArgs) -> Result<u8> {
     let params = args.detect.scan_params()?;
     configure_threads(args.detect.threads)?;
-    let run = scan_inputs(&args.input, params)?;
+    let run = scan_inputs_with(&args.input, params, args.quiet)?;
     let report = run.report();
     if let Some(path) = &args.json {
         let mut json = serde_json::to_vec_pretty(&report)?;
         json.push(b'\n');
         output::write_atomic(path, &json)?;
-    }
-    for error in &report.errors {
-        eprintln!("paradup: skipped {error}");
     }
     if !args.quiet {
         output::print_stdout(&summary::render(&report, args.top))?;
