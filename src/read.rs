@@ -393,7 +393,7 @@ fn read_source<'a>(
     options: &ReadOptions,
     visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    let (mut reader, compression) = match stream::decode(raw) {
+    let decoded = match stream::decode(raw) {
         Ok(decoded) => decoded,
         Err((compression, e)) => {
             return visit(ReadEvent::Skipped(file_error(
@@ -403,17 +403,10 @@ fn read_source<'a>(
         }
     };
     let format = match options.format {
-        InputFormat::Auto => match reader.fill_buf() {
-            Ok(head) => detect_format(display, head),
-            Err(e) => {
-                return visit(ReadEvent::Skipped(file_error(
-                    display,
-                    stream::failure(compression, &e),
-                )))
-            }
-        },
+        InputFormat::Auto => detect_format(display, &decoded.head),
         explicit => explicit,
     };
+    let (reader, compression) = (decoded.reader, decoded.compression);
     match format {
         InputFormat::Jsonl => read_jsonl(display, reader, compression, options, visit),
         InputFormat::Wet => wet::read_wet(display, reader, compression, visit),
@@ -458,13 +451,11 @@ fn read_text(
 ) -> ControlFlow<()> {
     let mut bytes = Vec::new();
     if let Err(e) = reader.read_to_end(&mut bytes) {
-        return visit(ReadEvent::Skipped(file_error(
-            display,
-            format!(
-                "{}; the document is incomplete and left out",
-                stream::failure(compression, &e)
-            ),
-        )));
+        let mut message = stream::failure(compression, &e);
+        if !bytes.is_empty() {
+            message.push_str("; the document is incomplete and left out");
+        }
+        return visit(ReadEvent::Skipped(file_error(display, message)));
     }
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return visit(ReadEvent::Skipped(file_error(

@@ -136,7 +136,7 @@ fn render_sources(report: &Report, top: usize, out: &mut String) {
         b.duplicate_ratio
             .total_cmp(&a.duplicate_ratio)
             .then(b.duplicate_paragraphs.cmp(&a.duplicate_paragraphs))
-            .then(a.source.cmp(&b.source))
+            .then((a.source.is_none(), &a.source).cmp(&(b.source.is_none(), &b.source)))
     });
     let name = |source: &Option<String>| source.clone().unwrap_or_else(|| "(no source)".into());
     let width = ranked

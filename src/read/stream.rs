@@ -33,47 +33,77 @@ fn sniff(head: &[u8]) -> Compression {
     }
 }
 
-/// Wraps `raw` in the decoder its first bytes call for.
-pub(crate) fn decode<'a>(
-    mut raw: Box<dyn Read + 'a>,
-) -> Result<(Box<dyn BufRead + 'a>, Compression), (Compression, io::Error)> {
-    // A read may return fewer bytes than a magic number has (pipes do): read until it is decided.
-    let mut head = [0u8; ZSTD_MAGIC.len()];
+/// Decoded bytes looked at to tell the record format.
+pub(crate) const HEAD_BYTES: usize = 1024;
+
+/// A stream ready for the record readers: decoded, with its first bytes at hand.
+pub(crate) struct Decoded<'a> {
+    /// The decoded bytes, from the start.
+    pub(crate) reader: Box<dyn BufRead + 'a>,
+    /// How the raw stream was compressed.
+    pub(crate) compression: Compression,
+    /// Up to [`HEAD_BYTES`] of the decoded bytes (fewer only when the stream is shorter).
+    pub(crate) head: Vec<u8>,
+}
+
+/// A reader that first returns an error met while peeking, then goes on with the rest.
+struct Deferred<'a> {
+    error: Option<io::Error>,
+    rest: Box<dyn Read + 'a>,
+}
+
+impl Read for Deferred<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.error.take() {
+            Some(error) => Err(error),
+            None => self.rest.read(buf),
+        }
+    }
+}
+
+/// Reads up to `limit` bytes, however few each read returns (pipes and decoders may return a
+/// handful), and gives them back with a reader that yields them again followed by the rest. An
+/// error stops the peek and is returned by the reader after the bytes before it, so that the
+/// record readers report it where it happened.
+fn peek<'a>(mut input: Box<dyn Read + 'a>, limit: usize) -> (Vec<u8>, Box<dyn Read + 'a>) {
+    let mut head = vec![0u8; limit];
     let mut filled = 0;
-    while filled < head.len() {
-        match raw.read(&mut head[filled..]) {
+    let mut error = None;
+    while filled < limit {
+        match input.read(&mut head[filled..]) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err((Compression::None, e)),
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
         }
     }
-    let compression = sniff(&head[..filled]);
-    let rest = io::Cursor::new(head[..filled].to_vec()).chain(raw);
-    decode_with(compression, BufReader::with_capacity(BUFFER_BYTES, rest))
+    head.truncate(filled);
+    let rest = Deferred { error, rest: input };
+    let again: Box<dyn Read + 'a> = Box::new(io::Cursor::new(head.clone()).chain(rest));
+    (head, again)
 }
 
-fn decode_with<'a, R: BufRead + 'a>(
-    compression: Compression,
-    raw: R,
-) -> Result<(Box<dyn BufRead + 'a>, Compression), (Compression, io::Error)> {
-    match compression {
-        Compression::None => Ok((Box::new(raw), compression)),
-        Compression::Gzip => Ok((
-            Box::new(BufReader::with_capacity(
-                BUFFER_BYTES,
-                MultiGzDecoder::new(raw),
-            )),
-            compression,
-        )),
-        Compression::Zstd => match zstd::stream::read::Decoder::with_buffer(raw) {
-            Ok(decoder) => Ok((
-                Box::new(BufReader::with_capacity(BUFFER_BYTES, decoder)),
-                compression,
-            )),
-            Err(e) => Err((compression, e)),
-        },
-    }
+/// Wraps `raw` in the decoder its first bytes call for, and peeks at the decoded start.
+pub(crate) fn decode<'a>(raw: Box<dyn Read + 'a>) -> Result<Decoded<'a>, (Compression, io::Error)> {
+    let (magic, raw) = peek(raw, ZSTD_MAGIC.len());
+    let compression = sniff(&magic);
+    let raw = BufReader::with_capacity(BUFFER_BYTES, raw);
+    let decoded: Box<dyn Read + 'a> = match compression {
+        Compression::None => Box::new(raw),
+        Compression::Gzip => Box::new(MultiGzDecoder::new(raw)),
+        Compression::Zstd => {
+            Box::new(zstd::stream::read::Decoder::with_buffer(raw).map_err(|e| (compression, e))?)
+        }
+    };
+    let (head, decoded) = peek(decoded, HEAD_BYTES);
+    Ok(Decoded {
+        reader: Box::new(BufReader::with_capacity(BUFFER_BYTES, decoded)),
+        compression,
+        head,
+    })
 }
 
 /// Describes a failed read, naming the compression when there is one.
@@ -130,10 +160,11 @@ mod tests {
     }
 
     fn decoded(bytes: &[u8]) -> (Vec<u8>, Compression) {
-        let (mut reader, compression) = decode(Box::new(Trickle(bytes))).unwrap();
+        let mut decoded = decode(Box::new(Trickle(bytes))).unwrap();
         let mut out = Vec::new();
-        reader.read_to_end(&mut out).unwrap();
-        (out, compression)
+        decoded.reader.read_to_end(&mut out).unwrap();
+        assert_eq!(decoded.head, out[..out.len().min(HEAD_BYTES)]);
+        (out, decoded.compression)
     }
 
     #[test]

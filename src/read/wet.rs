@@ -20,6 +20,9 @@ struct Lines<'r, 'a> {
     /// Lines consumed so far: the number of the line last read.
     number: u64,
     buf: Vec<u8>,
+    /// A block that did not end with a newline left its last line open: the next read finishes
+    /// that line rather than starting a new one.
+    mid_line: bool,
 }
 
 impl Lines<'_, '_> {
@@ -29,7 +32,9 @@ impl Lines<'_, '_> {
         if self.reader.read_until(b'\n', &mut self.buf)? == 0 {
             return Ok(false);
         }
-        self.number += 1;
+        if !std::mem::take(&mut self.mid_line) {
+            self.number += 1;
+        }
         Ok(true)
     }
 
@@ -87,6 +92,7 @@ pub(super) fn read_wet(
         reader: &mut *reader,
         number: 0,
         buf: Vec::new(),
+        mid_line: false,
     };
     // Whether `lines.buf` holds a line not yet looked at (after a resynchronization).
     let mut held = false;
@@ -214,6 +220,11 @@ fn read_record(
         )));
     }
     lines.number += block.iter().filter(|&&b| b == b'\n').count() as u64;
+    if block.last().is_some_and(|&b| b != b'\n') {
+        // The block's last line continues: it is line `number + 1`, finished by the next read.
+        lines.number += 1;
+        lines.mid_line = true;
+    }
     if (block.len() as u64) < length {
         return Err(truncated(&format!(
             "inside its block (Content-Length {length}, {} bytes present)",
