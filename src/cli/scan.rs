@@ -159,9 +159,11 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let run = scan_inputs_with(&args.input, params, args.quiet)?;
     let report = run.report();
     if let Some(path) = &args.json {
-        let mut json = serde_json::to_vec_pretty(&report)?;
-        json.push(b'\n');
-        output::write_atomic(path, &json)?;
+        // Streamed to the file: the report of a large corpus is large.
+        output::write_atomic_with(path, |out| {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            out.write_all(b"\n")
+        })?;
     }
     if !args.quiet {
         output::print_stdout(&summary::render(&report, args.top))?;
