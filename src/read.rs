@@ -1,32 +1,47 @@
 //! Reading turns the paths a user gives into documents, one at a time and in a fixed order.
 //!
-//! Folders are walked in sorted order, standard input is spooled to a temporary file, and gzip is
-//! recognized by its magic bytes, so that the same inputs always yield the same documents with the
-//! same indices, and can be read a second time (to cut out the text of a cluster's copies) without
-//! keeping the corpus in memory. A bad record never stops the run: it is reported, with its file
-//! and line, as a [`ReadEvent::Skipped`].
+//! Folders are walked in sorted order (optionally narrowed by glob patterns), standard input is
+//! spooled to a temporary file, and gzip and zstd are recognized by their magic bytes, so that the
+//! same inputs always yield the same documents with the same indices, and can be read a second time
+//! (to cut out the text of a cluster's copies) without keeping the corpus in memory.
+//!
+//! Three record formats are read: plain text (a file is a document), JSON Lines (an object a line)
+//! and Common Crawl WET (WARC records of extracted text). Reading streams: only the record at hand
+//! is in memory. A bad record never stops the reading: it is reported, with its file and line, as a
+//! [`ReadEvent::Skipped`], and the caller decides whether to go on. Text that is not valid UTF-8 is
+//! decoded with U+FFFD in place of the bad bytes and announced by a [`ReadEvent::Repaired`].
+
+mod select;
+mod stream;
+mod wet;
+
+pub use select::{FileSelection, SelectionError};
 
 use crate::scan::{Document, Location};
-use flate2::read::MultiGzDecoder;
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, Read};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use stream::Compression;
 
 /// The record format of an input file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InputFormat {
-    /// Decided per file: JSON Lines by name (`.jsonl`, `.ndjson`, `.json`, optionally compressed)
-    /// or by a first line that is a JSON object; plain text otherwise.
+    /// Decided per file: WET when the (decompressed) content starts with `WARC/`; JSON Lines by
+    /// name (`.jsonl`, `.ndjson`, `.json`, optionally compressed) or by a first line that is a JSON
+    /// object; WET by name (`.wet`, `.warc`); plain text otherwise.
     Auto,
     /// The whole file is one document.
     Text,
     /// One JSON object a line.
     Jsonl,
+    /// Common Crawl WET: WARC `conversion` records, one document each.
+    Wet,
 }
 
 impl fmt::Display for InputFormat {
@@ -35,6 +50,7 @@ impl fmt::Display for InputFormat {
             InputFormat::Auto => "auto",
             InputFormat::Text => "text",
             InputFormat::Jsonl => "jsonl",
+            InputFormat::Wet => "wet",
         })
     }
 }
@@ -46,8 +62,9 @@ impl FromStr for InputFormat {
             "auto" => Ok(InputFormat::Auto),
             "text" => Ok(InputFormat::Text),
             "jsonl" => Ok(InputFormat::Jsonl),
+            "wet" => Ok(InputFormat::Wet),
             other => Err(format!(
-                "unknown format '{other}' (expected auto, text or jsonl)"
+                "unknown format '{other}' (expected auto, text, jsonl or wet)"
             )),
         }
     }
@@ -62,7 +79,8 @@ pub struct ReadOptions {
     pub text_field: String,
     /// JSON field holding the document id; a record without one is named `PATH:LINE`.
     pub id_field: String,
-    /// JSON field naming the document's source (publisher, site), if any.
+    /// JSON field naming the document's source (publisher, site), if any; dots reach into nested
+    /// objects (`meta.url`).
     pub source_field: Option<String>,
 }
 
@@ -77,7 +95,7 @@ impl Default for ReadOptions {
     }
 }
 
-/// A record or file that could not be read, and why.
+/// A record or file that could not be read (or was read only after a repair), and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct InputError {
     /// The input file (`-` for standard input).
@@ -97,6 +115,8 @@ impl fmt::Display for InputError {
     }
 }
 
+impl std::error::Error for InputError {}
+
 /// What reading yields, in input order.
 #[derive(Debug)]
 pub enum ReadEvent {
@@ -104,6 +124,9 @@ pub enum ReadEvent {
     Document(Document),
     /// A record or file left out.
     Skipped(InputError),
+    /// The document that follows was kept, but its bytes were not valid UTF-8: each invalid
+    /// sequence was replaced by U+FFFD. Not a skip: the document is the next event.
+    Repaired(InputError),
 }
 
 /// One file to read.
@@ -113,6 +136,8 @@ struct InputFile {
     display: String,
     /// Where the bytes are (a spool file for standard input).
     path: PathBuf,
+    /// Its size when it is a regular file.
+    size: Option<u64>,
 }
 
 /// The resolved inputs of a run: every file, in the order they are read.
@@ -121,28 +146,39 @@ pub struct Inputs {
     files: Vec<InputFile>,
     /// Keeps standard input's spool file alive as long as the inputs are.
     _spools: Vec<tempfile::NamedTempFile>,
+    /// Raw (still compressed) bytes taken from the files so far, for progress displays.
+    bytes_read: AtomicU64,
 }
-
-/// Bytes looked at to tell a binary file from text.
-const SNIFF_BYTES: usize = 8192;
 
 impl Inputs {
     /// Expands the paths a user gave: a folder becomes its files (recursively, sorted by name,
     /// hidden entries left out), `-` becomes standard input. Paths that cannot be opened are
     /// returned as errors and left out.
     pub fn resolve(paths: &[String]) -> (Inputs, Vec<InputError>) {
+        Inputs::resolve_selected(paths, &FileSelection::all())
+    }
+
+    /// Like [`Inputs::resolve`], keeping only the files inside folders that `selection` selects.
+    /// Files named directly are always kept.
+    pub fn resolve_selected(
+        paths: &[String],
+        selection: &FileSelection,
+    ) -> (Inputs, Vec<InputError>) {
         let mut inputs = Inputs {
             files: Vec::new(),
             _spools: Vec::new(),
+            bytes_read: AtomicU64::new(0),
         };
         let mut errors = Vec::new();
         for given in paths {
             if given == "-" {
                 match spool_stdin() {
                     Ok(spool) => {
+                        let size = spool.as_file().metadata().ok().map(|m| m.len());
                         inputs.files.push(InputFile {
                             display: "-".into(),
                             path: spool.path().to_path_buf(),
+                            size,
                         });
                         inputs._spools.push(spool);
                     }
@@ -154,10 +190,13 @@ impl Inputs {
             }
             let path = Path::new(given);
             match std::fs::metadata(path) {
-                Ok(meta) if meta.is_dir() => walk(path, &mut inputs.files, &mut errors),
-                Ok(_) => inputs.files.push(InputFile {
+                Ok(meta) if meta.is_dir() => {
+                    walk(path, path, selection, &mut inputs.files, &mut errors)
+                }
+                Ok(meta) => inputs.files.push(InputFile {
                     display: given.clone(),
                     path: path.to_path_buf(),
+                    size: meta.is_file().then_some(meta.len()),
                 }),
                 Err(e) => errors.push(file_error(given, format!("cannot open: {e}"))),
             }
@@ -170,6 +209,22 @@ impl Inputs {
         self.files.len()
     }
 
+    /// The names of the files, in reading order, as reports show them.
+    pub fn file_names(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().map(|f| f.display.as_str())
+    }
+
+    /// Sum of the files' sizes, when every input is a regular file (then it is what
+    /// [`Inputs::bytes_read`] reaches at the end of a full read).
+    pub fn total_bytes(&self) -> Option<u64> {
+        self.files.iter().map(|f| f.size).sum()
+    }
+
+    /// Raw bytes (compressed, where the file is) read from the files so far, over every read.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read.load(Ordering::Relaxed)
+    }
+
     /// Reads every file in order, handing each document and each skipped record to `visit`, which
     /// may stop the reading early.
     pub fn read(
@@ -178,7 +233,18 @@ impl Inputs {
         visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         for file in &self.files {
-            read_file(file, options, visit)?;
+            let raw = match File::open(&file.path) {
+                Ok(raw) => raw,
+                Err(e) => {
+                    visit(ReadEvent::Skipped(file_error(
+                        &file.display,
+                        format!("cannot open: {e}"),
+                    )))?;
+                    continue;
+                }
+            };
+            let counted = stream::Counting::new(raw, &self.bytes_read);
+            read_source(&file.display, Box::new(counted), options, visit)?;
         }
         ControlFlow::Continue(())
     }
@@ -195,6 +261,9 @@ impl Inputs {
         let mut found: Vec<Option<String>> = vec![None; requests.len()];
         let mut next = 0;
         let mut doc_index = 0u32;
+        if order.is_empty() {
+            return found;
+        }
         let _ = self.read(options, &mut |event| {
             if let ReadEvent::Document(doc) = event {
                 while next < order.len() && requests[order[next]].0 == doc_index {
@@ -213,10 +282,31 @@ impl Inputs {
     }
 }
 
+/// Reads one byte stream as paradup reads a file called `name`: gzip or zstd compression and
+/// (with [`InputFormat::Auto`]) the record format are recognized from the content, and every
+/// document, skipped record and repair goes to `visit`, in order. This is what [`Inputs::read`]
+/// does for each file; it is public so that any source of bytes can be read the same way.
+pub fn read_stream(
+    name: &str,
+    input: impl Read,
+    options: &ReadOptions,
+    visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    read_source(name, Box::new(input), options, visit)
+}
+
 fn file_error(path: &str, message: String) -> InputError {
     InputError {
         path: path.to_owned(),
         line: None,
+        message,
+    }
+}
+
+fn line_error(path: &str, line: u64, message: String) -> InputError {
+    InputError {
+        path: path.to_owned(),
+        line: Some(line),
         message,
     }
 }
@@ -227,7 +317,13 @@ fn spool_stdin() -> io::Result<tempfile::NamedTempFile> {
     Ok(spool)
 }
 
-fn walk(dir: &Path, files: &mut Vec<InputFile>, errors: &mut Vec<InputError>) {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    selection: &FileSelection,
+    files: &mut Vec<InputFile>,
+    errors: &mut Vec<InputError>,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
@@ -246,108 +342,160 @@ fn walk(dir: &Path, files: &mut Vec<InputFile>, errors: &mut Vec<InputError>) {
     paths.sort();
     for path in paths {
         // Symbolic links to folders are not followed, so a link cycle cannot loop the walk.
-        let is_dir = std::fs::symlink_metadata(&path)
-            .map(|m| m.is_dir())
-            .unwrap_or(false);
-        if is_dir {
-            walk(&path, files, errors);
-        } else {
+        let meta = std::fs::symlink_metadata(&path).ok();
+        if meta.as_ref().is_some_and(|m| m.is_dir()) {
+            walk(root, &path, selection, files, errors);
+        } else if selection.selects(path.strip_prefix(root).unwrap_or(&path)) {
+            // A link to a file is read through: its size is the target's.
+            let size = std::fs::metadata(&path)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len());
             files.push(InputFile {
                 display: path.display().to_string(),
                 path,
+                size,
             });
         }
     }
 }
 
-/// Opens a file, undoing gzip compression when the content starts with gzip's magic bytes.
-fn open_decoded(path: &Path) -> io::Result<Box<dyn BufRead>> {
-    let mut raw = BufReader::new(File::open(path)?);
-    let head = raw.fill_buf()?;
-    if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::new(MultiGzDecoder::new(raw))))
-    } else {
-        Ok(Box::new(raw))
-    }
-}
-
-fn named_as_jsonl(display: &str) -> bool {
+fn named_as(display: &str, extensions: &[&str]) -> bool {
     let name = display.to_ascii_lowercase();
     let name = name
         .strip_suffix(".gz")
         .or_else(|| name.strip_suffix(".zst"))
         .unwrap_or(&name);
-    name.ends_with(".jsonl") || name.ends_with(".ndjson") || name.ends_with(".json")
+    extensions.iter().any(|ext| name.ends_with(ext))
 }
 
-fn read_file(
-    file: &InputFile,
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Picks the record format of a stream whose first buffered bytes are `head`.
+fn detect_format(display: &str, head: &[u8]) -> InputFormat {
+    let head = head.strip_prefix(UTF8_BOM).unwrap_or(head);
+    if head.starts_with(b"WARC/") {
+        InputFormat::Wet
+    } else if named_as(display, &[".jsonl", ".ndjson", ".json"]) {
+        InputFormat::Jsonl
+    } else if named_as(display, &[".wet", ".warc"]) {
+        InputFormat::Wet
+    } else if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        InputFormat::Jsonl
+    } else {
+        InputFormat::Text
+    }
+}
+
+fn read_source<'a>(
+    display: &str,
+    raw: Box<dyn Read + 'a>,
     options: &ReadOptions,
     visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    let mut reader = match open_decoded(&file.path) {
-        Ok(reader) => reader,
-        Err(e) => {
+    let decoded = match stream::decode(raw) {
+        Ok(decoded) => decoded,
+        Err((compression, e)) => {
             return visit(ReadEvent::Skipped(file_error(
-                &file.display,
-                format!("cannot open: {e}"),
+                display,
+                stream::failure(compression, &e),
             )))
         }
     };
     let format = match options.format {
-        InputFormat::Auto if named_as_jsonl(&file.display) => InputFormat::Jsonl,
-        InputFormat::Auto => match reader.fill_buf() {
-            Ok(head) if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => {
-                InputFormat::Jsonl
-            }
-            _ => InputFormat::Text,
-        },
+        InputFormat::Auto => detect_format(display, &decoded.head),
         explicit => explicit,
     };
+    let (reader, compression) = (decoded.reader, decoded.compression);
     match format {
-        InputFormat::Jsonl => read_jsonl(file, reader, options, visit),
-        _ => read_text(file, reader, visit),
+        InputFormat::Jsonl => read_jsonl(display, reader, compression, options, visit),
+        InputFormat::Wet => wet::read_wet(display, reader, compression, visit),
+        InputFormat::Text | InputFormat::Auto => read_text(display, reader, compression, visit),
+    }
+}
+
+/// Decodes `bytes` as UTF-8, replacing invalid sequences with U+FFFD. Returns the text and, when
+/// something was replaced, a description of the repair.
+fn decode_utf8(bytes: Vec<u8>) -> (String, Option<String>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let bytes = e.into_bytes();
+            let mut invalid = 0usize;
+            let mut first = None;
+            let mut offset = 0usize;
+            for chunk in bytes.utf8_chunks() {
+                offset += chunk.valid().len();
+                if !chunk.invalid().is_empty() {
+                    invalid += 1;
+                    first.get_or_insert(offset);
+                    offset += chunk.invalid().len();
+                }
+            }
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let note = format!(
+                "invalid UTF-8: {invalid} byte sequence{} replaced by U+FFFD (first at byte {})",
+                if invalid == 1 { "" } else { "s" },
+                first.unwrap_or(0)
+            );
+            (text, Some(note))
+        }
     }
 }
 
 fn read_text(
-    file: &InputFile,
-    mut reader: Box<dyn BufRead>,
+    display: &str,
+    mut reader: Box<dyn BufRead + '_>,
+    compression: Compression,
     visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
     let mut bytes = Vec::new();
     if let Err(e) = reader.read_to_end(&mut bytes) {
+        let mut message = stream::failure(compression, &e);
+        if !bytes.is_empty() {
+            message.push_str("; the document is incomplete and left out");
+        }
+        return visit(ReadEvent::Skipped(file_error(display, message)));
+    }
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return visit(ReadEvent::Skipped(file_error(
-            &file.display,
-            format!("read failed: {e}"),
+            display,
+            format!("binary file (NUL byte at offset {at}), not text"),
         )));
     }
-    if bytes[..bytes.len().min(SNIFF_BYTES)].contains(&0) {
-        return visit(ReadEvent::Skipped(file_error(
-            &file.display,
-            "binary file (NUL bytes), not text".into(),
-        )));
+    let (text, repair) = decode_utf8(bytes);
+    if let Some(note) = repair {
+        visit(ReadEvent::Repaired(file_error(display, note)))?;
     }
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    };
     visit(ReadEvent::Document(Document {
-        id: file.display.clone(),
+        id: display.to_owned(),
         source: None,
         location: Location {
-            path: file.display.clone(),
+            path: display.to_owned(),
             line: None,
         },
         text,
     }))
 }
 
-/// Follows a dotted path (`meta.url`) into nested objects.
+/// Follows a dotted path (`meta.url`) into nested objects; a key that itself contains dots is
+/// found too when the record has it at the top level.
 fn field<'a>(record: &'a Value, dotted: &str) -> Option<&'a Value> {
+    if let Some(value) = record.as_object().and_then(|o| o.get(dotted)) {
+        return Some(value);
+    }
     dotted
         .split('.')
         .try_fold(record, |value, key| value.as_object()?.get(key))
+}
+
+fn field_mut<'a>(record: &'a mut Value, dotted: &str) -> Option<&'a mut Value> {
+    if record.as_object().is_some_and(|o| o.contains_key(dotted)) {
+        return record.as_object_mut()?.get_mut(dotted);
+    }
+    dotted
+        .split('.')
+        .try_fold(record, |value, key| value.as_object_mut()?.get_mut(key))
 }
 
 fn kind_of(value: &Value) -> &'static str {
@@ -361,63 +509,106 @@ fn kind_of(value: &Value) -> &'static str {
     }
 }
 
+/// A line buffer that grew past this is given back after use, so that one huge record does not
+/// pin its size for the rest of the file.
+const KEEP_LINE_CAPACITY: usize = 1 << 20;
+
 fn read_jsonl(
-    file: &InputFile,
-    mut reader: Box<dyn BufRead>,
+    display: &str,
+    mut reader: Box<dyn BufRead + '_>,
+    compression: Compression,
     options: &ReadOptions,
     visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
     let mut line = Vec::new();
     let mut number = 0u64;
     loop {
+        if line.capacity() > KEEP_LINE_CAPACITY {
+            line = Vec::new();
+        }
         line.clear();
         match reader.read_until(b'\n', &mut line) {
             Ok(0) => return ControlFlow::Continue(()),
             Ok(_) => number += 1,
             Err(e) => {
-                return visit(ReadEvent::Skipped(InputError {
-                    path: file.display.clone(),
-                    line: Some(number + 1),
-                    message: format!("read failed: {e}"),
-                }))
+                return visit(ReadEvent::Skipped(line_error(
+                    display,
+                    number + 1,
+                    format!(
+                        "{}; records before this line were kept, the rest of the file is lost",
+                        stream::failure(compression, &e)
+                    ),
+                )))
             }
         }
-        if line.iter().all(u8::is_ascii_whitespace) {
+        let bytes = if number == 1 {
+            line.strip_prefix(UTF8_BOM).unwrap_or(&line)
+        } else {
+            &line[..]
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let event = match parse_record(&line, options) {
-            Ok((text, id, source)) => ReadEvent::Document(Document {
-                id: id.unwrap_or_else(|| format!("{}:{}", file.display, number)),
-                source,
-                location: Location {
-                    path: file.display.clone(),
-                    line: Some(number),
-                },
-                text,
-            }),
-            Err(message) => ReadEvent::Skipped(InputError {
-                path: file.display.clone(),
-                line: Some(number),
-                message,
-            }),
-        };
-        visit(event)?;
+        match parse_record(bytes, options) {
+            Ok((text, id, source, repair)) => {
+                if let Some(note) = repair {
+                    visit(ReadEvent::Repaired(line_error(display, number, note)))?;
+                }
+                visit(ReadEvent::Document(Document {
+                    id: id.unwrap_or_else(|| format!("{display}:{number}")),
+                    source,
+                    location: Location {
+                        path: display.to_owned(),
+                        line: Some(number),
+                    },
+                    text,
+                }))?;
+            }
+            Err(message) => visit(ReadEvent::Skipped(line_error(display, number, message)))?,
+        }
     }
 }
 
-type Record = (String, Option<String>, Option<String>);
+/// A record's text, id, source, and the note of a UTF-8 repair if one was needed.
+type Record = (String, Option<String>, Option<String>, Option<String>);
 
 fn parse_record(line: &[u8], options: &ReadOptions) -> Result<Record, String> {
-    let decoded = String::from_utf8_lossy(line);
-    let record: Value = serde_json::from_str(&decoded).map_err(|e| format!("invalid JSON: {e}"))?;
+    let (mut record, repair): (Value, Option<String>) = match std::str::from_utf8(line) {
+        Ok(valid) => (
+            serde_json::from_str(valid).map_err(|e| format!("invalid JSON: {e}"))?,
+            None,
+        ),
+        Err(_) => {
+            let (decoded, note) = decode_utf8(line.to_vec());
+            (
+                serde_json::from_str(&decoded).map_err(|e| format!("invalid JSON: {e}"))?,
+                note,
+            )
+        }
+    };
     if !record.is_object() {
         return Err(format!(
             "expected a JSON object, found {}",
             kind_of(&record)
         ));
     }
-    let text = match field(&record, &options.text_field) {
-        Some(Value::String(text)) => text.clone(),
+    let id = match field(&record, &options.id_field) {
+        Some(Value::String(id)) => Some(id.clone()),
+        Some(Value::Number(id)) => Some(id.to_string()),
+        _ => None,
+    };
+    let source = match options
+        .source_field
+        .as_deref()
+        .and_then(|name| field(&record, name))
+    {
+        Some(Value::String(source)) => Some(source.clone()),
+        Some(Value::Number(source)) => Some(source.to_string()),
+        _ => None,
+    };
+    // The text is moved out of the record, not copied: a record may be very large.
+    let text = match field_mut(&mut record, &options.text_field) {
+        Some(Value::String(text)) => std::mem::take(text),
         Some(other) => {
             return Err(format!(
                 "text field '{}' is {}, not a string",
@@ -427,18 +618,96 @@ fn parse_record(line: &[u8], options: &ReadOptions) -> Result<Record, String> {
         }
         None => return Err(format!("missing text field '{}'", options.text_field)),
     };
-    let id = match field(&record, &options.id_field) {
-        Some(Value::String(id)) => Some(id.clone()),
-        Some(Value::Number(id)) => Some(id.to_string()),
-        _ => None,
-    };
-    let source = options
-        .source_field
-        .as_deref()
-        .and_then(|name| field(&record, name))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    Ok((text, id, source))
+    Ok((text, id, source, repair))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(name: &str, bytes: &[u8], options: &ReadOptions) -> Vec<ReadEvent> {
+        let mut out = Vec::new();
+        let _ = read_stream(name, bytes, options, &mut |event| {
+            out.push(event);
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    #[test]
+    fn detects_formats_by_content_before_name() {
+        assert_eq!(detect_format("a.jsonl", b"WARC/1.0\r\n"), InputFormat::Wet);
+        assert_eq!(
+            detect_format("a.txt", b"\xEF\xBB\xBFWARC/1.0"),
+            InputFormat::Wet
+        );
+        assert_eq!(detect_format("a.jsonl.gz", b"hello"), InputFormat::Jsonl);
+        assert_eq!(detect_format("a.warc.wet.gz", b"hello"), InputFormat::Wet);
+        assert_eq!(
+            detect_format("a.txt", b"  {\"text\": 1}"),
+            InputFormat::Jsonl
+        );
+        assert_eq!(detect_format("a.txt", b"plain words"), InputFormat::Text);
+        assert_eq!(detect_format("a", b""), InputFormat::Text);
+    }
+
+    #[test]
+    fn counts_and_locates_invalid_utf8() {
+        let (text, note) = decode_utf8(b"ab\xFFcd\xC3(x".to_vec());
+        assert_eq!(text, "ab\u{FFFD}cd\u{FFFD}(x");
+        assert_eq!(
+            note.as_deref(),
+            Some("invalid UTF-8: 2 byte sequences replaced by U+FFFD (first at byte 2)")
+        );
+        assert_eq!(decode_utf8(b"fine".to_vec()), ("fine".into(), None));
+    }
+
+    #[test]
+    fn jsonl_reads_nested_fields_and_moves_text() {
+        let options = ReadOptions {
+            source_field: Some("meta.site".into()),
+            id_field: "meta.id".into(),
+            text_field: "body.text".into(),
+            ..ReadOptions::default()
+        };
+        let input = b"{\"meta\":{\"site\":\"example.org\",\"id\":7},\"body\":{\"text\":\"Hi.\"}}\n\
+                      {\"meta.site\":\"dotted.org\",\"body\":{\"text\":\"Yo.\"}}\n";
+        let got = events("x.jsonl", input, &options);
+        let docs: Vec<&Document> = got
+            .iter()
+            .filter_map(|e| match e {
+                ReadEvent::Document(d) => Some(d),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(
+            (
+                docs[0].id.as_str(),
+                docs[0].source.as_deref(),
+                docs[0].text.as_str()
+            ),
+            ("7", Some("example.org"), "Hi.")
+        );
+        assert_eq!(
+            (
+                docs[1].id.as_str(),
+                docs[1].source.as_deref(),
+                docs[1].text.as_str()
+            ),
+            ("x.jsonl:2", Some("dotted.org"), "Yo.")
+        );
+    }
+
+    #[test]
+    fn jsonl_strips_a_byte_order_mark() {
+        let got = events(
+            "x.jsonl",
+            b"\xEF\xBB\xBF{\"text\":\"a\"}\n",
+            &ReadOptions::default(),
+        );
+        assert!(matches!(&got[..], [ReadEvent::Document(d)] if d.text == "a"));
+    }
 }
 
 /// A file of the inputs, for writers that reproduce the inputs file by file (dedup).
@@ -461,6 +730,9 @@ impl Inputs {
 
     /// Opens a file's content the way the readers see it: decompressed when it is compressed.
     pub fn open_content(path: &Path) -> io::Result<Box<dyn BufRead>> {
-        open_decoded(path)
+        let file = File::open(path)?;
+        stream::decode(Box::new(file))
+            .map(|decoded| decoded.reader)
+            .map_err(|(_, error)| error)
     }
 }

@@ -6,6 +6,7 @@
 use crate::read::InputError;
 use crate::scan::{ClusterKind, ScanOutcome, ScanParams};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// The schema name written into every report.
 pub const SCHEMA: &str = "paradup.report/v1";
@@ -121,6 +122,9 @@ pub struct ReportSummary {
     pub verified_pairs: u64,
     /// Records and files left out; each is listed in `errors`.
     pub skipped_records: u64,
+    /// Records kept after invalid UTF-8 in them was replaced by U+FFFD; each is listed in
+    /// `warnings`.
+    pub invalid_utf8_records: u64,
 }
 
 /// One copy in a cluster.
@@ -179,6 +183,73 @@ pub struct RankedCluster {
     pub duplicate_bytes: u64,
 }
 
+/// Totals of the documents of one source (publisher, site), for comparing sources.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SourceTotals {
+    /// The source; `null` gathers the documents that name none.
+    pub source: Option<String>,
+    /// Documents from it.
+    pub documents: u64,
+    /// Their paragraphs (with at least one word after normalization).
+    pub paragraphs: u64,
+    /// Those paragraphs that repeat an earlier one, wherever the earlier one is.
+    pub duplicate_paragraphs: u64,
+    /// `duplicate_paragraphs / paragraphs`.
+    pub duplicate_ratio: f64,
+    /// Bytes of its documents' text.
+    pub bytes: u64,
+    /// Bytes of its duplicate paragraphs.
+    pub duplicate_bytes: u64,
+}
+
+/// Per-source totals, sorted by source name with the documents without a source last; empty when
+/// no document names a source.
+pub fn source_totals(outcome: &ScanOutcome) -> Vec<SourceTotals> {
+    if outcome.documents.iter().all(|d| d.source.is_none()) {
+        return Vec::new();
+    }
+    let blank = |source: Option<&str>| SourceTotals {
+        source: source.map(str::to_owned),
+        documents: 0,
+        paragraphs: 0,
+        duplicate_paragraphs: 0,
+        duplicate_ratio: 0.0,
+        bytes: 0,
+        duplicate_bytes: 0,
+    };
+    // Keyed so that named sources sort by name and the unnamed group comes last.
+    let mut totals: BTreeMap<(bool, Option<&str>), SourceTotals> = BTreeMap::new();
+    for doc in &outcome.documents {
+        let source = doc.source.as_deref();
+        let entry = totals
+            .entry((source.is_none(), source))
+            .or_insert_with(|| blank(source));
+        entry.documents += 1;
+        entry.paragraphs += u64::from(doc.word_paragraphs);
+        entry.bytes += doc.bytes;
+    }
+    for cluster in &outcome.clusters {
+        for member in &cluster.members[1..] {
+            let source = outcome.documents[member.doc as usize].source.as_deref();
+            if let Some(entry) = totals.get_mut(&(source.is_none(), source)) {
+                entry.duplicate_paragraphs += 1;
+                entry.duplicate_bytes += member.span.len() as u64;
+            }
+        }
+    }
+    totals
+        .into_values()
+        .map(|mut t| {
+            t.duplicate_ratio = if t.paragraphs == 0 {
+                0.0
+            } else {
+                round6(t.duplicate_paragraphs as f64 / t.paragraphs as f64)
+            };
+            t
+        })
+        .collect()
+}
+
 /// Wall-clock time, the one part of a report that varies between identical runs.
 #[derive(Clone, Debug, Serialize)]
 pub struct Timing {
@@ -203,6 +274,10 @@ pub struct Report {
     pub clusters: Vec<ReportCluster>,
     /// Records and files left out.
     pub errors: Vec<InputError>,
+    /// Records kept after a repair (invalid UTF-8 replaced); not skipped.
+    pub warnings: Vec<InputError>,
+    /// Duplication per source, when the documents name their sources.
+    pub sources: Vec<SourceTotals>,
     /// Run time.
     pub timing: Timing,
 }
@@ -278,6 +353,7 @@ impl Report {
                 candidate_pairs: s.candidate_pairs,
                 verified_pairs: s.verified_pairs,
                 skipped_records: errors.len() as u64,
+                invalid_utf8_records: 0,
             },
             boilerplate: outcome
                 .boilerplate_ranking()
@@ -290,7 +366,16 @@ impl Report {
                 .collect(),
             clusters,
             errors,
+            warnings: Vec::new(),
+            sources: source_totals(outcome),
             timing: Timing { seconds },
         }
+    }
+
+    /// Adds the records that were kept after invalid UTF-8 was replaced, and counts them.
+    pub fn with_warnings(mut self, warnings: Vec<InputError>) -> Report {
+        self.summary.invalid_utf8_records = warnings.len() as u64;
+        self.warnings = warnings;
+        self
     }
 }

@@ -169,6 +169,9 @@ pub struct DocumentEntry {
     pub first_paragraph: u32,
     /// Number of paragraphs.
     pub paragraph_count: u32,
+    /// Paragraphs with at least one word after normalization (those [`Summary::paragraphs`]
+    /// counts).
+    pub word_paragraphs: u32,
 }
 
 /// Marks a paragraph with no words after normalization: it takes part in nothing.
@@ -401,6 +404,7 @@ impl Scanner {
                 bytes: doc.text.len() as u64,
                 first_paragraph: self.paragraphs.len() as u32,
                 paragraph_count: paragraphs.len() as u32,
+                word_paragraphs: paragraphs.iter().filter(|p| p.tokens > 0).count() as u32,
             });
             self.bytes += doc.text.len() as u64;
             for paragraph in paragraphs {

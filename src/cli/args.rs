@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand};
+use paradup::read::FileSelection;
 use paradup::{Banding, InputFormat, NormalizeOptions, ReadOptions, ScanParams, SplitMode, Unit};
 use std::path::PathBuf;
 
@@ -29,14 +30,25 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Files, folders (read recursively) or `-` for standard input. Plain text files are one
-    /// document each; `.jsonl` files (or files whose first line is a JSON object) one per line.
-    /// Gzip is detected by content.
+    /// document each; `.jsonl` files (or files whose first line is a JSON object) one per line;
+    /// WET files (starting with `WARC/1.0`) one per conversion record. Gzip and zstd are detected
+    /// by content.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
 
-    /// Record format: auto, text or jsonl.
+    /// Record format: auto, text, jsonl or wet.
     #[arg(long, default_value = "auto")]
     pub format: InputFormat,
+
+    /// Read only the files inside folders that match (repeatable; `!PATTERN` excludes). A pattern
+    /// without `/` matches file names, one with `/` paths relative to the folder.
+    #[arg(long, value_name = "PATTERN")]
+    pub glob: Vec<String>,
+
+    /// Stop at the first bad record (malformed, unreadable, or not valid UTF-8) instead of
+    /// skipping it.
+    #[arg(long)]
+    pub strict: bool,
 
     /// JSON field holding the text (dots reach into nested objects: `meta.body`).
     #[arg(long, default_value = "text")]
@@ -46,7 +58,8 @@ pub struct InputArgs {
     #[arg(long, default_value = "id")]
     pub id_field: String,
 
-    /// JSON field naming the document's source (publisher or site).
+    /// JSON field naming the document's source (publisher or site); dots reach into nested
+    /// objects (`meta.url`). The report then gives duplicate ratios per source.
     #[arg(long)]
     pub source_field: Option<String>,
 }
@@ -59,6 +72,10 @@ impl InputArgs {
             id_field: self.id_field.clone(),
             source_field: self.source_field.clone(),
         }
+    }
+
+    pub fn selection(&self) -> Result<FileSelection> {
+        Ok(FileSelection::from_globs(&self.glob)?)
     }
 }
 

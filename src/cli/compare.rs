@@ -3,7 +3,8 @@
 
 use super::args::{CompareArgs, InputArgs};
 use super::places::{read_places, Place};
-use super::scan::{configure_threads, feed};
+use super::progress::Progress;
+use super::scan::{configure_threads, feed, ReadLog};
 use super::summary::{human_bytes, preview};
 use super::{exit, output};
 use anyhow::Result;
@@ -34,13 +35,30 @@ pub fn compare_inputs(
 ) -> Result<Comparison> {
     let started = Instant::now();
     let read_options = input.read_options();
-    let (inputs, mut errors) = Inputs::resolve(&input.inputs);
-    let (references, reference_errors) = Inputs::resolve(reference);
+    let selection = input.selection()?;
+    let (inputs, mut errors) = Inputs::resolve_selected(&input.inputs, &selection);
+    let (references, reference_errors) = Inputs::resolve_selected(reference, &selection);
     errors.extend(reference_errors);
+    let mut log = ReadLog::new(input.strict, errors)?;
     let mut scanner = Scanner::new(params)?;
-    feed(&mut scanner, &inputs, &read_options, &mut errors);
+    let mut progress = Progress::hidden();
+    feed(
+        &mut scanner,
+        &inputs,
+        &read_options,
+        &mut log,
+        &mut progress,
+    )?;
     let first_reference = scanner.document_count() as u32;
-    feed(&mut scanner, &references, &read_options, &mut errors);
+    feed(
+        &mut scanner,
+        &references,
+        &read_options,
+        &mut log,
+        &mut progress,
+    )?;
+    log.finish();
+    let errors = log.errors;
     let outcome = scanner.finish();
 
     let contamination = Contamination::new(&outcome, first_reference);

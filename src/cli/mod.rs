@@ -10,6 +10,7 @@ mod exit;
 mod html;
 mod output;
 mod places;
+mod progress;
 mod scan;
 mod summary;
 

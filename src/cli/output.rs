@@ -37,6 +37,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Like [`write_atomic`], with the content streamed by `write` (a large report need not be held
+/// in memory as bytes first).
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
+    let temp = temp_file_beside(path)?;
+    let mut out = io::BufWriter::new(temp);
+    write(&mut out)
+        .and_then(|_| out.flush())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let temp = out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    temp.as_file()
+        .sync_all()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    temp.persist(path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
 /// Prints to standard output; a reader that went away is not an error the user needs to see.
 pub fn print_stdout(text: &str) -> Result<()> {
     let mut stdout = io::stdout().lock();

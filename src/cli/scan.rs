@@ -1,8 +1,9 @@
 //! `paradup scan`: read the inputs, find the clusters, print the summary, write the report.
 
 use super::args::{InputArgs, ScanArgs};
+use super::progress::Progress;
 use super::{baseline, exit, output, summary};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use paradup::{
     Document, InputError, Inputs, ReadEvent, ReadOptions, Report, ScanOutcome, ScanParams, Scanner,
 };
@@ -20,6 +21,8 @@ pub struct ScanRun {
     pub inputs: Inputs,
     pub read_options: ReadOptions,
     pub errors: Vec<InputError>,
+    /// Records kept after invalid UTF-8 was replaced.
+    pub warnings: Vec<InputError>,
     pub started: Instant,
 }
 
@@ -49,6 +52,7 @@ impl ScanRun {
             self.errors.clone(),
             self.started.elapsed().as_secs_f64(),
         )
+        .with_warnings(self.warnings.clone())
     }
 }
 
@@ -60,66 +64,162 @@ pub fn configure_threads(threads: usize) -> Result<()> {
         .context("cannot start worker threads")
 }
 
-/// Reads every input and runs the scan.
+/// Skip and repair messages printed on standard error; the rest are counted, and all of them are
+/// in the JSON report.
+const MAX_MESSAGES: usize = 100;
+
+/// Reads every input and runs the scan, without a progress bar (for subcommands that print
+/// nothing while they read).
+#[allow(dead_code)]
 pub fn scan_inputs(input: &InputArgs, params: ScanParams) -> Result<ScanRun> {
+    scan_inputs_with(input, params, true)
+}
+
+/// Reads every input and runs the scan, showing a progress bar on standard error unless `quiet`
+/// (or standard error is not a terminal). Skipped records and repairs are printed on standard
+/// error as they are found; with `--strict`, the first of them ends the run with an error.
+pub fn scan_inputs_with(input: &InputArgs, params: ScanParams, quiet: bool) -> Result<ScanRun> {
     let started = Instant::now();
     let read_options = input.read_options();
-    let (inputs, mut errors) = Inputs::resolve(&input.inputs);
+    let selection = input.selection()?;
+    let (inputs, errors) = Inputs::resolve_selected(&input.inputs, &selection);
+    let mut log = ReadLog::new(input.strict, errors)?;
     let mut scanner = Scanner::new(params)?;
-    feed(&mut scanner, &inputs, &read_options, &mut errors);
+    let mut progress = Progress::for_stderr(quiet, inputs.total_bytes());
+    feed(
+        &mut scanner,
+        &inputs,
+        &read_options,
+        &mut log,
+        &mut progress,
+    )?;
+    progress.finish();
+    log.finish();
     Ok(ScanRun {
         outcome: scanner.finish(),
         inputs,
         read_options,
-        errors,
+        errors: log.errors,
+        warnings: log.warnings,
         started,
     })
 }
 
-/// Reads every document of `inputs` into `scanner`, in batches; skipped records go to `errors`.
+/// What reading found besides documents, and how it is told on standard error.
+pub struct ReadLog {
+    /// Files and records left out.
+    pub errors: Vec<InputError>,
+    /// Records kept after invalid UTF-8 was replaced.
+    pub warnings: Vec<InputError>,
+    strict: bool,
+    messages: usize,
+}
+
+impl ReadLog {
+    /// A log that starts with the errors of resolving the inputs (each printed); under `strict`
+    /// the first of them is already the end of the run.
+    pub fn new(strict: bool, resolve_errors: Vec<InputError>) -> Result<ReadLog> {
+        if strict {
+            if let Some(error) = resolve_errors.first() {
+                bail!("{error} (--strict: stopped at the first bad input)");
+            }
+        }
+        let mut log = ReadLog {
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            strict,
+            messages: 0,
+        };
+        for error in resolve_errors {
+            log.tell(&Progress::hidden(), "skipped", &error);
+            log.errors.push(error);
+        }
+        Ok(log)
+    }
+
+    fn tell(&mut self, progress: &Progress, kind: &str, error: &InputError) {
+        self.messages += 1;
+        if self.messages <= MAX_MESSAGES {
+            progress.suspend(|| eprintln!("paradup: {kind} {error}"));
+        }
+    }
+
+    /// Says how many messages were not printed.
+    pub fn finish(&self) {
+        if self.messages > MAX_MESSAGES {
+            eprintln!(
+                "paradup: {} more skipped or repaired records not shown (all are in the JSON report)",
+                self.messages - MAX_MESSAGES
+            );
+        }
+    }
+}
+
+/// Reads every document of `inputs` into `scanner`, in batches; skipped and repaired records go
+/// to `log`. Under `--strict` the first of them stops the reading with an error.
 pub fn feed(
     scanner: &mut Scanner,
     inputs: &Inputs,
     read_options: &ReadOptions,
-    errors: &mut Vec<InputError>,
-) {
+    log: &mut ReadLog,
+    progress: &mut Progress,
+) -> Result<()> {
     let mut batch: Vec<Document> = Vec::new();
     let mut batch_bytes = 0usize;
+    let mut documents = 0u64;
+    let mut stopped: Option<InputError> = None;
     let _ = inputs.read(read_options, &mut |event| {
         match event {
             ReadEvent::Document(doc) => {
+                documents += 1;
                 batch_bytes += doc.text.len();
                 batch.push(doc);
                 if batch.len() >= BATCH_DOCUMENTS || batch_bytes >= BATCH_BYTES {
                     scanner.add_batch(std::mem::take(&mut batch));
                     batch_bytes = 0;
                 }
+                progress.update(documents, inputs.bytes_read());
             }
-            ReadEvent::Skipped(error) => errors.push(error),
+            ReadEvent::Skipped(error) | ReadEvent::Repaired(error) if log.strict => {
+                stopped = Some(error);
+                return ControlFlow::Break(());
+            }
+            ReadEvent::Skipped(error) => {
+                log.tell(progress, "skipped", &error);
+                log.errors.push(error);
+            }
+            ReadEvent::Repaired(error) => {
+                log.tell(progress, "repaired", &error);
+                log.warnings.push(error);
+            }
         }
         ControlFlow::Continue(())
     });
+    if let Some(error) = stopped {
+        progress.finish();
+        bail!("{error} (--strict: stopped at the first bad record)");
+    }
     scanner.add_batch(batch);
+    Ok(())
 }
 
 pub fn run(args: ScanArgs) -> Result<u8> {
     let params = args.detect.scan_params()?;
     configure_threads(args.detect.threads)?;
-    let run = scan_inputs(&args.input, params)?;
+    let run = scan_inputs_with(&args.input, params, args.quiet)?;
     let report = run.report();
     if let Some(path) = &args.json {
-        let mut json = serde_json::to_vec_pretty(&report)?;
-        json.push(b'\n');
-        output::write_atomic(path, &json)?;
+        // Streamed to the file: the report of a large corpus is large.
+        output::write_atomic_with(path, |out| {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            out.write_all(b"\n")
+        })?;
     }
     if let Some(path) = &args.write_baseline {
         baseline::write(&run, path)?;
     }
     if let Some(path) = &args.html {
         super::html::write(&run, &report, path, args.html_top)?;
-    }
-    for error in &report.errors {
-        eprintln!("paradup: skipped {error}");
     }
     if !args.quiet {
         output::print_stdout(&summary::render(&report, args.top))?;

@@ -106,6 +106,7 @@ pub fn render(report: &Report, top: usize) -> String {
             let _ = writeln!(out, "  ... and {} more documents", ranked.len() - top);
         }
     }
+    render_sources(report, top, &mut out);
     if !report.errors.is_empty() {
         let _ = writeln!(
             out,
@@ -113,5 +114,56 @@ pub fn render(report: &Report, top: usize) -> String {
             report.errors.len()
         );
     }
+    if report.summary.invalid_utf8_records > 0 {
+        let _ = writeln!(
+            out,
+            "{}invalid UTF-8: {} records kept with U+FFFD in place of bad bytes (listed in the JSON \
+             report's warnings)",
+            if report.errors.is_empty() { "\n" } else { "" },
+            report.summary.invalid_utf8_records
+        );
+    }
     out
+}
+
+/// The sources with the highest duplicate ratio, as a table.
+fn render_sources(report: &Report, top: usize, out: &mut String) {
+    if report.sources.is_empty() {
+        return;
+    }
+    let mut ranked: Vec<_> = report.sources.iter().collect();
+    ranked.sort_by(|a, b| {
+        b.duplicate_ratio
+            .total_cmp(&a.duplicate_ratio)
+            .then(b.duplicate_paragraphs.cmp(&a.duplicate_paragraphs))
+            .then((a.source.is_none(), &a.source).cmp(&(b.source.is_none(), &b.source)))
+    });
+    let name = |source: &Option<String>| source.clone().unwrap_or_else(|| "(no source)".into());
+    let width = ranked
+        .iter()
+        .take(top)
+        .map(|s| name(&s.source).chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(6, 40);
+    let _ = writeln!(out, "\nSources (highest duplicate ratio first):");
+    let _ = writeln!(
+        out,
+        "  {:<width$} {:>9} {:>11} {:>11} {:>7}",
+        "source", "documents", "paragraphs", "duplicates", "ratio"
+    );
+    for source in ranked.iter().take(top) {
+        let _ = writeln!(
+            out,
+            "  {:<width$} {:>9} {:>11} {:>11} {:>7}",
+            preview(&name(&source.source), width),
+            source.documents,
+            source.paragraphs,
+            source.duplicate_paragraphs,
+            percent(source.duplicate_ratio)
+        );
+    }
+    if ranked.len() > top {
+        let _ = writeln!(out, "  ... and {} more sources", ranked.len() - top);
+    }
 }

@@ -1,0 +1,33 @@
+//! What every reader target checks: reading any bytes ends without a panic, every repair is
+//! followed by its document, and every document names the stream it came from.
+
+use paradup::read::read_stream;
+use paradup::{InputFormat, ReadEvent, ReadOptions};
+use std::ops::ControlFlow;
+
+pub fn read_all(data: &[u8], format: InputFormat) {
+    let options = ReadOptions {
+        format,
+        source_field: Some("meta.source".into()),
+        ..ReadOptions::default()
+    };
+    let mut repaired = false;
+    let _ = read_stream("fuzz", data, &options, &mut |event| {
+        match event {
+            ReadEvent::Document(doc) => {
+                assert_eq!(doc.location.path, "fuzz");
+                repaired = false;
+            }
+            ReadEvent::Skipped(error) => {
+                assert!(!repaired, "a repair must be followed by its document");
+                assert_eq!(error.path, "fuzz");
+            }
+            ReadEvent::Repaired(_) => {
+                assert!(!repaired, "two repairs in a row");
+                repaired = true;
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    assert!(!repaired, "a repair must be followed by its document");
+}
