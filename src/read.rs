@@ -17,9 +17,11 @@ mod wet;
 
 pub use select::{FileSelection, SelectionError};
 
-use crate::scan::{Document, Location};
+use crate::scan::{Document, DocumentEntry, Location};
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, Read};
@@ -232,7 +234,19 @@ impl Inputs {
         options: &ReadOptions,
         visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
-        for file in &self.files {
+        self.read_files(options, &|_| true, &|_, _| true, visit)
+    }
+
+    /// Reads the files that `file_wanted` accepts (by display name); in line-based formats the
+    /// records on lines that `line_wanted(file, line)` rejects are passed over without parsing.
+    fn read_files(
+        &self,
+        options: &ReadOptions,
+        file_wanted: &dyn Fn(&str) -> bool,
+        line_wanted: &dyn Fn(&str, u64) -> bool,
+        visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        for file in self.files.iter().filter(|f| file_wanted(&f.display)) {
             let raw = match File::open(&file.path) {
                 Ok(raw) => raw,
                 Err(e) => {
@@ -244,40 +258,63 @@ impl Inputs {
                 }
             };
             let counted = stream::Counting::new(raw, &self.bytes_read);
-            read_source(&file.display, Box::new(counted), options, visit)?;
+            let wanted = |line: u64| line_wanted(&file.display, line);
+            read_source(
+                &file.display,
+                Box::new(counted),
+                options,
+                Some(&wanted),
+                visit,
+            )?;
         }
         ControlFlow::Continue(())
     }
 
-    /// Reads the inputs again and cuts out the requested spans: `(document index, start, end)`.
-    /// A span whose document is gone, or no longer that long, comes back as `None`.
+    /// Reads the inputs again and cuts out the requested spans: `(document index, start, end)`,
+    /// where `documents` are the scan's documents (their locations say where to look, so only the
+    /// files and records holding a requested span are parsed). A span whose document is gone, or
+    /// no longer that long, comes back as `None`.
     pub fn fetch_spans(
         &self,
         options: &ReadOptions,
+        documents: &[DocumentEntry],
         requests: &[(u32, usize, usize)],
     ) -> Vec<Option<String>> {
-        let mut order: Vec<usize> = (0..requests.len()).collect();
-        order.sort_by_key(|&i| requests[i].0);
         let mut found: Vec<Option<String>> = vec![None; requests.len()];
-        let mut next = 0;
-        let mut doc_index = 0u32;
-        if order.is_empty() {
+        // Requests by the location of their document.
+        let mut by_location: HashMap<(&str, Option<u64>), Vec<usize>> = HashMap::new();
+        for (i, &(doc, _, _)) in requests.iter().enumerate() {
+            if let Some(entry) = documents.get(doc as usize) {
+                let location = (entry.location.path.as_str(), entry.location.line);
+                by_location.entry(location).or_default().push(i);
+            }
+        }
+        if by_location.is_empty() {
             return found;
         }
-        let _ = self.read(options, &mut |event| {
-            if let ReadEvent::Document(doc) = event {
-                while next < order.len() && requests[order[next]].0 == doc_index {
-                    let (_, start, end) = requests[order[next]];
-                    found[order[next]] = doc.text.get(start..end).map(str::to_owned);
-                    next += 1;
+        let files: HashSet<&str> = by_location.keys().map(|(path, _)| *path).collect();
+        let mut remaining = by_location.len();
+        let _ = self.read_files(
+            options,
+            &|file| files.contains(file),
+            &|file, line| by_location.contains_key(&(file, Some(line))),
+            &mut |event| {
+                if let ReadEvent::Document(doc) = event {
+                    let key = (doc.location.path.as_str(), doc.location.line);
+                    if let Some(wanted) = by_location.get(&key) {
+                        for &i in wanted {
+                            let (_, start, end) = requests[i];
+                            found[i] = doc.text.get(start..end).map(str::to_owned);
+                        }
+                        remaining -= 1;
+                        if remaining == 0 {
+                            return ControlFlow::Break(());
+                        }
+                    }
                 }
-                doc_index += 1;
-                if next == order.len() {
-                    return ControlFlow::Break(());
-                }
-            }
-            ControlFlow::Continue(())
-        });
+                ControlFlow::Continue(())
+            },
+        );
         found
     }
 }
@@ -292,7 +329,7 @@ pub fn read_stream(
     options: &ReadOptions,
     visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    read_source(name, Box::new(input), options, visit)
+    read_source(name, Box::new(input), options, None, visit)
 }
 
 fn file_error(path: &str, message: String) -> InputError {
@@ -391,6 +428,7 @@ fn read_source<'a>(
     display: &str,
     raw: Box<dyn Read + 'a>,
     options: &ReadOptions,
+    wanted: LineFilter<'_>,
     visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
     let decoded = match stream::decode(raw) {
@@ -408,7 +446,7 @@ fn read_source<'a>(
     };
     let (reader, compression) = (decoded.reader, decoded.compression);
     match format {
-        InputFormat::Jsonl => read_jsonl(display, reader, compression, options, visit),
+        InputFormat::Jsonl => read_jsonl(display, reader, compression, options, wanted, visit),
         InputFormat::Wet => wet::read_wet(display, reader, compression, visit),
         InputFormat::Text | InputFormat::Auto => read_text(display, reader, compression, visit),
     }
@@ -509,62 +547,91 @@ fn kind_of(value: &Value) -> &'static str {
     }
 }
 
-/// A line buffer that grew past this is given back after use, so that one huge record does not
-/// pin its size for the rest of the file.
-const KEEP_LINE_CAPACITY: usize = 1 << 20;
+/// Lines of JSON Lines gathered before they are parsed together, in parallel.
+const CHUNK_LINES: usize = 1024;
+/// Bytes of JSON Lines gathered before they are parsed together (a longer line is a chunk alone).
+const CHUNK_BYTES: usize = 4 << 20;
+
+/// Which records of a line-based file a read wants; the others are passed over unparsed.
+type LineFilter<'f> = Option<&'f dyn Fn(u64) -> bool>;
 
 fn read_jsonl(
     display: &str,
     mut reader: Box<dyn BufRead + '_>,
     compression: Compression,
     options: &ReadOptions,
+    wanted: LineFilter<'_>,
     visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    let mut line = Vec::new();
+    // Lines are read into one buffer, a chunk at a time; the chunk's records are parsed in
+    // parallel and handed to `visit` in order, so the events are the same as line by line.
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut lines: Vec<(u64, std::ops::Range<usize>)> = Vec::new();
     let mut number = 0u64;
     loop {
-        if line.capacity() > KEEP_LINE_CAPACITY {
-            line = Vec::new();
-        }
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => return ControlFlow::Continue(()),
-            Ok(_) => number += 1,
-            Err(e) => {
-                return visit(ReadEvent::Skipped(line_error(
-                    display,
-                    number + 1,
-                    format!(
-                        "{}; records before this line were kept, the rest of the file is lost",
-                        stream::failure(compression, &e)
-                    ),
-                )))
-            }
-        }
-        let bytes = if number == 1 {
-            line.strip_prefix(UTF8_BOM).unwrap_or(&line)
-        } else {
-            &line[..]
-        };
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match parse_record(bytes, options) {
-            Ok((text, id, source, repair)) => {
-                if let Some(note) = repair {
-                    visit(ReadEvent::Repaired(line_error(display, number, note)))?;
+        buffer.clear();
+        lines.clear();
+        let mut failure = None;
+        while lines.len() < CHUNK_LINES && buffer.len() < CHUNK_BYTES {
+            let start = buffer.len();
+            match reader.read_until(b'\n', &mut buffer) {
+                Ok(0) => break,
+                Ok(_) => number += 1,
+                Err(e) => {
+                    failure = Some(line_error(
+                        display,
+                        number + 1,
+                        format!(
+                            "{}; records before this line were kept, the rest of the file is lost",
+                            stream::failure(compression, &e)
+                        ),
+                    ));
+                    buffer.truncate(start);
+                    break;
                 }
-                visit(ReadEvent::Document(Document {
-                    id: id.unwrap_or_else(|| format!("{display}:{number}")),
-                    source,
-                    location: Location {
-                        path: display.to_owned(),
-                        line: Some(number),
-                    },
-                    text,
-                }))?;
             }
-            Err(message) => visit(ReadEvent::Skipped(line_error(display, number, message)))?,
+            let mut line = start..buffer.len();
+            if number == 1 && buffer[line.clone()].starts_with(UTF8_BOM) {
+                line.start += UTF8_BOM.len();
+            }
+            let blank = buffer[line.clone()].iter().all(u8::is_ascii_whitespace);
+            if !blank && wanted.is_none_or(|wanted| wanted(number)) {
+                lines.push((number, line));
+            }
+        }
+        let end_of_input = failure.is_some() || (lines.is_empty() && buffer.is_empty());
+        let parsed: Vec<Result<Record, String>> = lines
+            .par_iter()
+            .map(|(_, range)| parse_record(&buffer[range.clone()], options))
+            .collect();
+        for ((line, _), record) in lines.iter().zip(parsed) {
+            match record {
+                Ok((text, id, source, repair)) => {
+                    if let Some(note) = repair {
+                        visit(ReadEvent::Repaired(line_error(display, *line, note)))?;
+                    }
+                    visit(ReadEvent::Document(Document {
+                        id: id.unwrap_or_else(|| format!("{display}:{line}")),
+                        source,
+                        location: Location {
+                            path: display.to_owned(),
+                            line: Some(*line),
+                        },
+                        text,
+                    }))?;
+                }
+                Err(message) => visit(ReadEvent::Skipped(line_error(display, *line, message)))?,
+            }
+        }
+        if let Some(error) = failure {
+            return visit(ReadEvent::Skipped(error));
+        }
+        if end_of_input || buffer.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        if buffer.capacity() > 2 * CHUNK_BYTES {
+            // One huge record need not pin its size for the rest of the file.
+            buffer = Vec::new();
         }
     }
 }

@@ -19,7 +19,7 @@ fn member_texts(run: &ScanRun) -> Vec<Vec<String>> {
         .collect();
     let mut texts = run
         .inputs
-        .fetch_spans(&run.read_options, &requests)
+        .fetch_spans(&run.read_options, &run.outcome.documents, &requests)
         .into_iter();
     run.outcome
         .clusters

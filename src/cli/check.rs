@@ -246,7 +246,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             .iter()
             .zip(&comparison.places)
             .filter(|(leak, _)| {
-                matcher.as_ref().map_or(true, |m| {
+                matcher.as_ref().is_none_or(|m| {
                     !m.is_known(&[leak.input.text.as_str(), leak.reference.text.as_str()])
                 })
             })

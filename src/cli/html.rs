@@ -12,7 +12,9 @@ pub fn write(run: &ScanRun, report: &Report, path: &Path, top: usize) -> Result<
     let options = HtmlOptions { top };
     let wanted = members_to_fetch(report, &options);
     let spans: Vec<(u32, usize, usize)> = wanted.iter().map(|m| (m.doc, m.start, m.end)).collect();
-    let texts = run.inputs.fetch_spans(&run.read_options, &spans);
+    let texts = run
+        .inputs
+        .fetch_spans(&run.read_options, &run.outcome.documents, &spans);
     let page = render(
         report,
         &run.outcome.documents,

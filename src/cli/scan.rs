@@ -39,7 +39,7 @@ impl ScanRun {
             })
             .collect();
         self.inputs
-            .fetch_spans(&self.read_options, &requests)
+            .fetch_spans(&self.read_options, &self.outcome.documents, &requests)
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect()
