@@ -8,6 +8,8 @@ use paradup::{
     Document, InputError, Inputs, ReadEvent, ReadOptions, Report, ScanOutcome, ScanParams, Scanner,
 };
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::Instant;
 
 /// Documents handed to the scanner at once.
@@ -155,8 +157,26 @@ impl ReadLog {
     }
 }
 
+/// What the reading thread hands to the scanning one, in input order.
+enum Delivery {
+    /// Documents to fingerprint.
+    Batch(Vec<Document>),
+    /// A record or file left out.
+    Skipped(InputError),
+    /// A record kept after its invalid UTF-8 was replaced.
+    Repaired(InputError),
+}
+
+/// Batches in flight between the reading thread and the scanner: enough to keep both busy,
+/// few enough to bound memory to a handful of batches.
+const BATCHES_IN_FLIGHT: usize = 2;
+
 /// Reads every document of `inputs` into `scanner`, in batches; skipped and repaired records go
 /// to `log`. Under `--strict` the first of them stops the reading with an error.
+///
+/// Reading (decompression, line splitting, JSON parsing) runs on a thread of its own while the
+/// scanner fingerprints the batch before, so neither waits for the other. The documents reach
+/// the scanner in input order, so the result is the same as reading and scanning in turn.
 pub fn feed(
     scanner: &mut Scanner,
     inputs: &Inputs,
@@ -164,42 +184,70 @@ pub fn feed(
     log: &mut ReadLog,
     progress: &mut Progress,
 ) -> Result<()> {
-    let mut batch: Vec<Document> = Vec::new();
-    let mut batch_bytes = 0usize;
-    let mut documents = 0u64;
+    let stop = AtomicBool::new(false);
+    let (sender, receiver) = mpsc::sync_channel::<Delivery>(BATCHES_IN_FLIGHT);
     let mut stopped: Option<InputError> = None;
-    let _ = inputs.read(read_options, &mut |event| {
-        match event {
-            ReadEvent::Document(doc) => {
-                documents += 1;
-                batch_bytes += doc.text.len();
-                batch.push(doc);
-                if batch.len() >= BATCH_DOCUMENTS || batch_bytes >= BATCH_BYTES {
-                    scanner.add_batch(std::mem::take(&mut batch));
-                    batch_bytes = 0;
+    std::thread::scope(|scope| {
+        let stop = &stop;
+        scope.spawn(move || {
+            let mut batch: Vec<Document> = Vec::new();
+            let mut batch_bytes = 0usize;
+            let _ = inputs.read(read_options, &mut |event| {
+                if stop.load(Ordering::Relaxed) {
+                    return ControlFlow::Break(());
                 }
-                progress.update(documents, inputs.bytes_read());
+                let delivery = match event {
+                    ReadEvent::Document(doc) => {
+                        batch_bytes += doc.text.len();
+                        batch.push(doc);
+                        if batch.len() < BATCH_DOCUMENTS && batch_bytes < BATCH_BYTES {
+                            return ControlFlow::Continue(());
+                        }
+                        batch_bytes = 0;
+                        Delivery::Batch(std::mem::take(&mut batch))
+                    }
+                    ReadEvent::Skipped(error) => Delivery::Skipped(error),
+                    ReadEvent::Repaired(error) => Delivery::Repaired(error),
+                };
+                match sender.send(delivery) {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(_) => ControlFlow::Break(()),
+                }
+            });
+            if !batch.is_empty() {
+                let _ = sender.send(Delivery::Batch(batch));
             }
-            ReadEvent::Skipped(error) | ReadEvent::Repaired(error) if log.strict => {
-                stopped = Some(error);
-                return ControlFlow::Break(());
-            }
-            ReadEvent::Skipped(error) => {
-                log.tell(progress, "skipped", &error);
-                log.errors.push(error);
-            }
-            ReadEvent::Repaired(error) => {
-                log.tell(progress, "repaired", &error);
-                log.warnings.push(error);
+        });
+        let mut documents = 0u64;
+        for delivery in receiver.iter() {
+            match delivery {
+                Delivery::Batch(batch) => {
+                    documents += batch.len() as u64;
+                    scanner.add_batch(batch);
+                    progress.update(documents, inputs.bytes_read());
+                }
+                Delivery::Skipped(error) | Delivery::Repaired(error) if log.strict => {
+                    stopped = Some(error);
+                    stop.store(true, Ordering::Relaxed);
+                    break;
+                }
+                Delivery::Skipped(error) => {
+                    log.tell(progress, "skipped", &error);
+                    log.errors.push(error);
+                }
+                Delivery::Repaired(error) => {
+                    log.tell(progress, "repaired", &error);
+                    log.warnings.push(error);
+                }
             }
         }
-        ControlFlow::Continue(())
+        // Dropping the receiver ends a reader still waiting to send.
+        drop(receiver);
     });
     if let Some(error) = stopped {
         progress.finish();
         bail!("{error} (--strict: stopped at the first bad record)");
     }
-    scanner.add_batch(batch);
     Ok(())
 }
 
