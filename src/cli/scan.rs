@@ -259,7 +259,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     if let Some(path) = &args.json {
         // Streamed to the file: the report of a large corpus is large.
         output::write_atomic_with(path, |out| {
-            serde_json::to_writer_pretty(&mut *out, &report)?;
+            serde_json::to_writer(&mut *out, &report)?;
             out.write_all(b"\n")
         })?;
     }
