@@ -3,7 +3,7 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use paradup::cluster::UnionFind;
-use paradup::lsh::band_candidates;
+use paradup::lsh::candidate_pairs;
 use paradup::minhash::MinHasher;
 use paradup::normalize::{normalize_into, NormalizeOptions};
 use paradup::segment::{segment, SplitMode};
@@ -210,17 +210,9 @@ fn bench_stages(c: &mut Criterion) {
         })
     });
     group.bench_function("lsh_16x8", |b| {
-        b.iter(|| {
-            let mut pairs = 0;
-            for band in 0..banding.bands {
-                pairs += band_candidates(&signatures, params.num_perm, banding, band).len();
-            }
-            black_box(pairs)
-        })
+        b.iter(|| black_box(candidate_pairs(&signatures, params.num_perm, banding).len()))
     });
-    let pairs: Vec<(u32, u32)> = (0..banding.bands)
-        .flat_map(|band| band_candidates(&signatures, params.num_perm, banding, band))
-        .collect();
+    let pairs = candidate_pairs(&signatures, params.num_perm, banding);
     group.throughput(Throughput::Elements(pairs.len().max(1) as u64));
     group.bench_function("verify", |b| {
         b.iter(|| {

@@ -162,20 +162,13 @@ pub fn band_candidates(
     band: usize,
 ) -> Vec<(u32, u32)> {
     let mut keyed: Vec<(u64, u32)> = signatures
-        .par_chunks_exact(num_perm)
+        .chunks_exact(num_perm)
         .enumerate()
         .map(|(i, sig)| (band_key(sig, band, banding.rows), i as u32))
         .collect();
-    keyed.par_sort_unstable();
+    keyed.sort_unstable();
     let mut pairs = Vec::new();
-    let mut start = 0;
-    while start < keyed.len() {
-        let key = keyed[start].0;
-        let mut end = start + 1;
-        while end < keyed.len() && keyed[end].0 == key {
-            end += 1;
-        }
-        let bucket = &keyed[start..end];
+    for bucket in keyed.chunk_by(|a, b| a.0 == b.0) {
         if bucket.len() <= FULL_PAIRING_LIMIT {
             for (i, &(_, a)) in bucket.iter().enumerate() {
                 for &(_, b) in &bucket[i + 1..] {
@@ -191,8 +184,19 @@ pub fn band_candidates(
                 }
             }
         }
-        start = end;
     }
+    pairs
+}
+
+/// The candidate pairs of every band, each pair once, sorted. Bands are bucketed in parallel,
+/// one band a task.
+pub fn candidate_pairs(signatures: &[u32], num_perm: usize, banding: Banding) -> Vec<(u32, u32)> {
+    let mut pairs: Vec<(u32, u32)> = (0..banding.bands)
+        .into_par_iter()
+        .flat_map_iter(|band| band_candidates(signatures, num_perm, banding, band))
+        .collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
     pairs
 }
 
@@ -271,6 +275,18 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), count);
+    }
+
+    #[test]
+    fn all_bands_give_each_pair_once() {
+        let num_perm = 4;
+        let banding = Banding { bands: 2, rows: 2 };
+        // 0 and 2 agree on both bands, 1 and 3 on the second only.
+        let signatures = [1, 2, 3, 4, 9, 9, 7, 7, 1, 2, 3, 4, 8, 8, 7, 7];
+        assert_eq!(
+            candidate_pairs(&signatures, num_perm, banding),
+            [(0, 2), (1, 3)]
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! nor contained is marked as joined through a chain.
 
 use crate::cluster::UnionFind;
-use crate::lsh::{band_candidates, Banding};
+use crate::lsh::{candidate_pairs, Banding};
 use crate::minhash::MinHasher;
 use crate::normalize::{normalize_into, NormalizeOptions};
 use crate::segment::{segment_units, Span, SplitMode, Unit};
@@ -463,47 +463,34 @@ impl Scanner {
     /// Runs the near tier and lays out the clusters.
     pub fn finish(self) -> ScanOutcome {
         let mut sets = UnionFind::new(self.uniques.len());
-        let mut candidate_pairs = 0u64;
+        let mut candidate_pairs_count = 0u64;
         let mut verified_pairs = 0u64;
         let threshold = self.params.threshold;
-        for band in 0..self.params.banding.bands {
-            let pairs = band_candidates(
-                &self.signatures,
-                self.params.num_perm,
-                self.params.banding,
-                band,
-            );
-            // Pairs already joined need no check: the clusters are the connected components of
-            // the verified pairs, whichever of them are checked.
-            let open: Vec<(u32, u32)> = pairs
-                .into_iter()
-                .map(|(a, b)| {
-                    (
-                        self.near_to_unique[a as usize],
-                        self.near_to_unique[b as usize],
-                    )
-                })
-                .filter(|&(a, b)| sets.find(a) != sets.find(b))
-                .collect();
-            candidate_pairs += open.len() as u64;
-            let verified: Vec<bool> = open
-                .par_iter()
-                .map(|&(a, b)| {
-                    let (na, nb) = (self.uniques[a as usize].near, self.uniques[b as usize].near);
-                    let (sa, sb) = (self.shingles_of(na), self.shingles_of(nb));
-                    jaccard(sa, sb) >= threshold
-                        || self
-                            .params
-                            .containment
-                            .is_some_and(|c| containment(sa, sb) >= c)
-                })
-                .collect();
-            for (&(a, b), ok) in open.iter().zip(verified) {
-                if ok {
-                    verified_pairs += 1;
-                    sets.union(a, b);
-                }
-            }
+        // Every candidate is verified, in parallel; the clusters are the connected components of
+        // the verified pairs, so the order of the unions does not matter.
+        let lsh_pairs =
+            candidate_pairs(&self.signatures, self.params.num_perm, self.params.banding);
+        candidate_pairs_count += lsh_pairs.len() as u64;
+        let verified: Vec<(u32, u32)> = lsh_pairs
+            .par_iter()
+            .filter(|&&(a, b)| {
+                let (sa, sb) = (self.shingles_of(a), self.shingles_of(b));
+                jaccard(sa, sb) >= threshold
+                    || self
+                        .params
+                        .containment
+                        .is_some_and(|c| containment(sa, sb) >= c)
+            })
+            .map(|&(a, b)| {
+                (
+                    self.near_to_unique[a as usize],
+                    self.near_to_unique[b as usize],
+                )
+            })
+            .collect();
+        verified_pairs += verified.len() as u64;
+        for (a, b) in verified {
+            sets.union(a, b);
         }
 
         if let Some(min_containment) = self.params.containment {
@@ -518,7 +505,7 @@ impl Scanner {
                     })
                     .filter(|&(a, b)| sets.find(a) != sets.find(b))
                     .collect();
-            candidate_pairs += pairs.len() as u64;
+            candidate_pairs_count += pairs.len() as u64;
             let verified: Vec<bool> = pairs
                 .par_iter()
                 .map(|&(a, b)| {
@@ -645,7 +632,7 @@ impl Scanner {
             cross_document_clusters: clusters.len() as u64 - within,
             distinct_paragraphs: self.uniques.len() as u64,
             near_tier_paragraphs: self.near_to_unique.len() as u64,
-            candidate_pairs,
+            candidate_pairs: candidate_pairs_count,
             verified_pairs,
         };
         ScanOutcome {
