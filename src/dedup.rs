@@ -17,7 +17,7 @@
 
 use crate::normalize::{normalize, NormalizeOptions};
 use crate::scan::ScanOutcome;
-use crate::segment::{segment, Span, SplitMode};
+use crate::segment::{segment_units, Span, SplitMode, Unit};
 use crate::shingle::token_count;
 use std::fmt;
 use std::ops::Range;
@@ -152,15 +152,16 @@ pub fn cut(text: &str, ranges: &[Range<usize>]) -> String {
 }
 
 /// Applies `removals` (from [`DedupPlan::removals`]) to a document's text. The text is segmented
-/// again with the scan's `split` mode; a removal that does not land on the same paragraph span is
+/// again with the scan's `split` mode and `unit`; a removal that does not land on the same span is
 /// an error, since the input must have changed since the scan.
 pub fn edit_document(
     text: &str,
     split: SplitMode,
+    unit: Unit,
     normalize_options: NormalizeOptions,
     removals: &[Removal],
 ) -> Result<EditedDocument, ChangedInput> {
-    let spans = segment(text, split);
+    let spans = segment_units(text, split, unit);
     let mut removed = vec![false; spans.len()];
     for removal in removals {
         match spans.get(removal.paragraph as usize) {
@@ -193,6 +194,7 @@ pub fn edit_document(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::segment::segment;
 
     fn removal(text: &str, paragraph: u32, split: SplitMode) -> Removal {
         let span = segment(text, split)[paragraph as usize];
@@ -211,9 +213,15 @@ mod tests {
             .iter()
             .map(|&p| removal(text, p, split))
             .collect();
-        edit_document(text, split, NormalizeOptions::default(), &removals)
-            .unwrap()
-            .text
+        edit_document(
+            text,
+            split,
+            Unit::Paragraph,
+            NormalizeOptions::default(),
+            &removals,
+        )
+        .unwrap()
+        .text
     }
 
     #[test]
@@ -248,6 +256,7 @@ mod tests {
         let edited = edit_document(
             text,
             SplitMode::Line,
+            Unit::Paragraph,
             NormalizeOptions::default(),
             &removals,
         )
@@ -258,12 +267,20 @@ mod tests {
         let one = edit_document(
             text,
             SplitMode::Line,
+            Unit::Paragraph,
             NormalizeOptions::default(),
             &removals[..1],
         )
         .unwrap();
         assert!(!one.all_repeats);
-        let empty = edit_document("", SplitMode::Line, NormalizeOptions::default(), &[]).unwrap();
+        let empty = edit_document(
+            "",
+            SplitMode::Line,
+            Unit::Paragraph,
+            NormalizeOptions::default(),
+            &[],
+        )
+        .unwrap();
         assert!(!empty.all_repeats);
     }
 
@@ -273,6 +290,7 @@ mod tests {
         assert!(edit_document(
             "first line\nsecond, longer line\n",
             SplitMode::Line,
+            Unit::Paragraph,
             NormalizeOptions::default(),
             &[stale]
         )

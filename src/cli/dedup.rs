@@ -226,6 +226,7 @@ impl Writer<'_> {
         edit_document(
             text,
             params.split,
+            params.unit,
             params.normalize,
             self.plan.removals(doc),
         )

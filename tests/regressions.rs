@@ -1,0 +1,72 @@
+//! Regression tests: each one runs the binary on the input that once went wrong and asserts what
+//! it should do, so that the bug it is named after stays fixed.
+
+mod common;
+
+use common::{paradup, s, Scratch, DISCLAIMER, PARAGRAPHS as P};
+use serde_json::Value;
+
+fn json(path: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `dedup --unit document` used to segment the documents into paragraphs again and stop with
+/// "paragraph 0 is not where the scan found it" on the first repeated document.
+#[test]
+fn dedup_unit_document_removes_repeated_documents() {
+    let scratch = Scratch::new();
+    let article = format!("{}\n\n{}\n\n{DISCLAIMER}\n", P[0], P[1]);
+    let other = format!("{}\n\n{DISCLAIMER}\n", P[2]);
+    let input = scratch.write(
+        "in.jsonl",
+        &[&article, &other, &article]
+            .iter()
+            .map(|text| serde_json::json!({ "text": text }).to_string() + "\n")
+            .collect::<String>(),
+    );
+    let report = scratch.path("r.json");
+    paradup()
+        .args(["scan", "--quiet", "--unit", "document", "--json"])
+        .arg(&report)
+        .arg(&input)
+        .assert()
+        .code(0);
+    assert_eq!(json(&report)["summary"]["duplicate_paragraphs"], 1);
+
+    let out = scratch.path("out.jsonl");
+    let run = paradup()
+        .args(["dedup", "--unit", "document", s(&input), "-o", s(&out)])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        stdout.contains("removed:       1 duplicate paragraphs"),
+        "{stdout}"
+    );
+    let texts: Vec<String> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<Value>(line).unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    // The repeated document loses its text but its trailing line break; the others are untouched.
+    assert_eq!(texts, vec![article.clone(), other, "\n".to_string()]);
+
+    let dropped = scratch.path("dropped.jsonl");
+    paradup()
+        .args(["dedup", "--unit", "document", "--drop-duplicate-documents"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&dropped)
+        .assert()
+        .code(0);
+    assert_eq!(
+        std::fs::read_to_string(&dropped).unwrap().lines().count(),
+        2
+    );
+}
