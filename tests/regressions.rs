@@ -70,3 +70,30 @@ fn dedup_unit_document_removes_repeated_documents() {
         2
     );
 }
+
+/// `check`, `dedup` and `compare` printed every skipped record twice on standard error: once while
+/// reading, and once more at the end.
+#[test]
+fn skipped_records_are_reported_once_on_stderr() {
+    let scratch = Scratch::new();
+    let line = serde_json::json!({ "text": P[0] }).to_string();
+    let input = scratch.write("in.jsonl", &format!("{line}\nnot json\n{line}\n"));
+    let reference = scratch.write("ref.txt", &format!("{}\n", P[1]));
+    let out = scratch.path("out.jsonl");
+    let runs: [Vec<&str>; 4] = [
+        vec!["scan", s(&input)],
+        vec!["check", s(&input)],
+        vec!["dedup", s(&input), "-o", s(&out)],
+        vec!["compare", s(&input), "--reference", s(&reference)],
+    ];
+    for args in runs {
+        let run = paradup().args(&args).output().unwrap();
+        assert_eq!(run.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(run.stderr).unwrap();
+        assert_eq!(stderr.matches("skipped").count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("in.jsonl:2: invalid JSON"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -415,9 +415,6 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         }
     }
 
-    for error in &run.errors {
-        eprintln!("paradup: skipped {error}");
-    }
     if !args.quiet {
         let t = &writer.totals;
         let s = &run.outcome.summary;
