@@ -97,3 +97,39 @@ fn skipped_records_are_reported_once_on_stderr() {
         );
     }
 }
+
+/// `dedup` on a WET file took its records for JSON Lines and stopped with "cannot rewrite the
+/// record: invalid JSON"; it now says that WET is not a format it writes, before writing anything.
+#[test]
+fn dedup_refuses_wet_input_with_a_clear_error() {
+    let scratch = Scratch::new();
+    let body = format!("{}\n{}\n", P[0], P[0]);
+    let wet = format!(
+        "WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Target-URI: http://example.org/a\r\n\
+         WARC-Record-ID: <urn:uuid:1>\r\nContent-Length: {}\r\n\r\n{body}\r\n\r\n",
+        body.len()
+    );
+    let input = scratch.write("in/a.warc.wet", &wet);
+    let report = scratch.path("r.json");
+    paradup()
+        .args(["scan", "--quiet", "--json", s(&report), s(&input)])
+        .assert()
+        .code(0);
+    assert_eq!(json(&report)["summary"]["duplicate_paragraphs"], 1);
+    let run = paradup()
+        .args([
+            "dedup",
+            s(&scratch.path("in")),
+            "-o",
+            s(&scratch.path("out")),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        stderr.contains("a.warc.wet is a WET file: dedup rewrites text and JSON Lines inputs only"),
+        "{stderr}"
+    );
+    assert!(!scratch.path("out/a.warc.wet").exists());
+}

@@ -187,6 +187,17 @@ fn is_gzip(path: &Path) -> bool {
         && head == [0x1f, 0x8b]
 }
 
+/// True when the file's content (decompressed) is a WARC/WET file, as the reader recognizes one.
+fn is_wet(path: &Path) -> bool {
+    let mut head = Vec::new();
+    let read = Inputs::open_content(path).and_then(|r| r.take(8).read_to_end(&mut head));
+    read.is_ok()
+        && head
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&head)
+            .starts_with(b"WARC/")
+}
+
 /// The field `--annotate` adds to a record.
 #[derive(Serialize)]
 struct Annotation {
@@ -382,6 +393,14 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         );
         if doc.location.line.is_some() {
             line_files.insert(doc.location.path.as_str());
+        }
+    }
+    for file in files.iter().filter(|f| line_files.contains(f.display)) {
+        if is_wet(file.path) {
+            bail!(
+                "{} is a WET file: dedup rewrites text and JSON Lines inputs only",
+                file.display
+            );
         }
     }
     if args.annotate {
