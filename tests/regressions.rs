@@ -133,3 +133,23 @@ fn dedup_refuses_wet_input_with_a_clear_error() {
     );
     assert!(!scratch.path("out/a.warc.wet").exists());
 }
+
+/// `--rows 200` (or `--bands 200`) with 128 hashes left the other at 0 and was refused with
+/// "bands and rows must be at least 1", naming neither flag the user gave.
+#[test]
+fn bands_or_rows_above_num_perm_name_the_flag() {
+    let scratch = Scratch::new();
+    let input = scratch.write("a.txt", P[0]);
+    for flag in ["--rows", "--bands"] {
+        let run = paradup()
+            .args(["scan", s(&input), flag, "200"])
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(2));
+        let stderr = String::from_utf8(run.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("{flag} 200 exceeds --num-perm 128")),
+            "{stderr}"
+        );
+    }
+}
