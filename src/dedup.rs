@@ -151,6 +151,42 @@ pub fn cut(text: &str, ranges: &[Range<usize>]) -> String {
     out
 }
 
+/// `bytes` without the `ranges`, where the ranges are byte offsets into `bytes` decoded as UTF-8
+/// with each invalid sequence replaced by U+FFFD (as the readers decode it): the bytes kept are the
+/// original ones, invalid sequences included. A range boundary inside a replacement character
+/// cannot occur (ranges are paragraph and whitespace boundaries, so character boundaries).
+pub fn cut_undecoded(bytes: &[u8], ranges: &[Range<usize>]) -> Vec<u8> {
+    // (decoded offset, raw offset) at the start of every valid run and every replacement.
+    let mut marks: Vec<(usize, usize)> = Vec::new();
+    let (mut decoded, mut raw) = (0, 0);
+    for chunk in bytes.utf8_chunks() {
+        marks.push((decoded, raw));
+        decoded += chunk.valid().len();
+        raw += chunk.valid().len();
+        if !chunk.invalid().is_empty() {
+            marks.push((decoded, raw));
+            decoded += char::REPLACEMENT_CHARACTER.len_utf8();
+            raw += chunk.invalid().len();
+        }
+    }
+    marks.push((decoded, raw));
+    let to_raw = |offset: usize| {
+        let at = marks.partition_point(|&(d, _)| d <= offset) - 1;
+        let (d, r) = marks[at];
+        // Inside a valid run offsets move together; a replacement is passed whole.
+        (r + (offset - d)).min(marks.get(at + 1).map_or(bytes.len(), |&(_, next)| next))
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    for range in ranges {
+        let (start, end) = (to_raw(range.start), to_raw(range.end));
+        out.extend_from_slice(&bytes[at..start]);
+        at = end;
+    }
+    out.extend_from_slice(&bytes[at..]);
+    out
+}
+
 /// Applies `removals` (from [`DedupPlan::removals`]) to a document's text. The text is segmented
 /// again with the scan's `split` mode and `unit`; a removal that does not land on the same span is
 /// an error, since the input must have changed since the scan.
@@ -295,6 +331,39 @@ mod tests {
             &[stale]
         )
         .is_err());
+    }
+
+    #[test]
+    fn cut_undecoded_keeps_invalid_bytes_where_they_were() {
+        let bytes = b"caf\xE9 one\nx\xFF\xFEy two\ncaf\xE9 one\n";
+        let text = String::from_utf8_lossy(bytes);
+        let removals = [removal(&text, 2, SplitMode::Line)];
+        let edited = edit_document(
+            &text,
+            SplitMode::Line,
+            Unit::Paragraph,
+            NormalizeOptions::default(),
+            &removals,
+        )
+        .unwrap();
+        assert_eq!(
+            cut_undecoded(bytes, &edited.removed),
+            b"caf\xE9 one\nx\xFF\xFEy two\n"
+        );
+        let first = [removal(&text, 0, SplitMode::Line)];
+        let edited = edit_document(
+            &text,
+            SplitMode::Line,
+            Unit::Paragraph,
+            NormalizeOptions::default(),
+            &first,
+        )
+        .unwrap();
+        assert_eq!(
+            cut_undecoded(bytes, &edited.removed),
+            b"x\xFF\xFEy two\ncaf\xE9 one\n"
+        );
+        assert_eq!(cut_undecoded(b"ok", &[0..1]), b"k");
     }
 
     #[test]

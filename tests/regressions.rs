@@ -153,3 +153,38 @@ fn bands_or_rows_above_num_perm_name_the_flag() {
         );
     }
 }
+
+/// `dedup` wrote text files with their invalid UTF-8 replaced by U+FFFD, although the README
+/// promises that nothing but the removed bytes changes.
+#[test]
+fn dedup_keeps_invalid_utf8_bytes_of_text_files() {
+    let scratch = Scratch::new();
+    let mut original = Vec::new();
+    original.extend_from_slice(b"Caf\xE9 ");
+    original.extend_from_slice(P[0].as_bytes());
+    original.extend_from_slice(b"\n\n");
+    original.extend_from_slice(P[1].as_bytes());
+    original.extend_from_slice(b" \xFF\xFE\n\nCaf\xE9 ");
+    original.extend_from_slice(P[0].as_bytes());
+    original.extend_from_slice(b"\n");
+    let input = scratch.path("in.txt");
+    std::fs::write(&input, &original).unwrap();
+    let out = scratch.path("out.txt");
+    let run = paradup()
+        .args(["dedup", s(&input), "-o", s(&out)])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        stdout.contains("removed:       1 duplicate paragraphs"),
+        "{stdout}"
+    );
+    let mut expected = Vec::new();
+    expected.extend_from_slice(b"Caf\xE9 ");
+    expected.extend_from_slice(P[0].as_bytes());
+    expected.extend_from_slice(b"\n\n");
+    expected.extend_from_slice(P[1].as_bytes());
+    expected.extend_from_slice(b" \xFF\xFE\n");
+    assert_eq!(std::fs::read(&out).unwrap(), expected);
+}

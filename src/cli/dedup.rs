@@ -13,7 +13,7 @@ use super::{exit, output};
 use anyhow::{bail, Context, Result};
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use paradup::dedup::{edit_document, DedupPlan, EditedDocument};
+use paradup::dedup::{cut_undecoded, edit_document, DedupPlan, EditedDocument};
 use paradup::read::InputFileRef;
 use paradup::splice::{json_string, replace, set_field, string_field};
 use paradup::Inputs;
@@ -303,7 +303,11 @@ impl Writer<'_> {
             }
         }
         let mut writer = AtomicWriter::create(out, is_gzip(file.path))?;
-        writer.write_all(edited.text.as_bytes())?;
+        match std::str::from_utf8(&bytes) {
+            Ok(_) => writer.write_all(edited.text.as_bytes())?,
+            // Invalid sequences were read as U+FFFD; the output keeps the original bytes.
+            Err(_) => writer.write_all(&cut_undecoded(&bytes, &edited.removed))?,
+        }
         writer.commit()?;
         self.totals.files += 1;
         Ok(())
