@@ -14,6 +14,7 @@ use anyhow::{bail, Context, Result};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use paradup::dedup::{cut_undecoded, edit_document, DedupPlan, EditedDocument};
+use paradup::display::ratio;
 use paradup::read::InputFileRef;
 use paradup::splice::{json_string, replace, set_field, string_field};
 use paradup::Inputs;
@@ -441,13 +442,7 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     if !args.quiet {
         let t = &writer.totals;
         let s = &run.outcome.summary;
-        let share = |part: u64, whole: u64| {
-            percent(if whole == 0 {
-                0.0
-            } else {
-                part as f64 / whole as f64
-            })
-        };
+        let share = |part: u64, whole: u64| percent(ratio(part, whole));
         let mut text = format!(
             "paradup dedup: {} documents in {} files written to {}\n",
             t.documents - t.dropped_documents,
