@@ -32,6 +32,12 @@ pub fn ratio(part: u64, whole: u64) -> f64 {
     }
 }
 
+/// A ratio or similarity rounded to six decimals, as every JSON output writes it: it reads
+/// cleanly and compares exactly.
+pub fn round6(value: f64) -> f64 {
+    (value * 1e6).round() / 1e6
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,5 +50,6 @@ mod tests {
         assert_eq!(percent(0.390625), "39.1%");
         assert_eq!(ratio(1, 4), 0.25);
         assert_eq!(ratio(3, 0), 0.0);
+        assert_eq!(round6(1.0 / 3.0), 0.333333);
     }
 }

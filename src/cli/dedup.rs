@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use paradup::dedup::{cut_undecoded, edit_document, DedupPlan, EditedDocument};
-use paradup::display::ratio;
+use paradup::display::{ratio, round6};
 use paradup::read::InputFileRef;
 use paradup::splice::{json_string, replace, set_field, string_field};
 use paradup::Inputs;
@@ -259,7 +259,7 @@ impl Writer<'_> {
                     cluster: r.cluster,
                     canonical: documents[r.canonical_doc as usize].id.clone(),
                     canonical_location: documents[r.canonical_doc as usize].location.to_string(),
-                    similarity: (r.similarity * 1e6).round() / 1e6,
+                    similarity: round6(r.similarity),
                 })
                 .collect(),
             duplicate_document: edited.all_repeats,
