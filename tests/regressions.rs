@@ -256,3 +256,50 @@ fn outputs_identical_for_one_and_two_threads_across_batches() {
     assert!(outputs[0].1 == outputs[1].1, "HTML reports differ");
     assert!(outputs[0].2 == outputs[1].2, "dedup outputs differ");
 }
+
+/// The README's JSON sample showed a seed that is not the default and byte counts of an older
+/// sample corpus. Its terminal samples, and the figures of its JSON sample, must be what the tool
+/// prints on the bundled sample today.
+#[test]
+fn readme_samples_are_what_the_tool_prints() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let stdout = |args: &[&str]| {
+        let run = paradup().current_dir(root).args(args).output().unwrap();
+        String::from_utf8(run.stdout).unwrap()
+    };
+    let scan = stdout(&["scan", "data/"]);
+    assert!(readme.contains(&format!("```\n{scan}```")), "{scan}");
+    let check = stdout(&[
+        "check",
+        "data/",
+        "--max-duplicate-ratio",
+        "0.05",
+        "--max-within-document",
+        "2",
+        "--top",
+        "3",
+    ]);
+    assert!(readme.contains(&check), "{check}");
+
+    let scratch = Scratch::new();
+    let report = scratch.path("r.json");
+    paradup()
+        .current_dir(root)
+        .args(["scan", "data/", "--quiet", "--json", s(&report)])
+        .assert()
+        .code(0);
+    let report = json(&report);
+    let sample = &readme[readme.find("\"schema\": \"paradup.report/v1\"").unwrap()..];
+    let sample = &sample[..sample.find("```").unwrap()];
+    assert!(
+        sample.contains(&format!("\"seed\": {}", report["params"]["seed"])),
+        "{sample}"
+    );
+    for (field, value) in report["summary"].as_object().unwrap() {
+        assert!(
+            sample.contains(&format!("\"{field}\": {value}")),
+            "summary.{field} = {value} is not in the README's sample"
+        );
+    }
+}
