@@ -8,6 +8,7 @@
 //! above the threshold (or with identical normalized text) counts as a leak. Each leaking input
 //! paragraph is reported once, with its most similar reference copy.
 
+use crate::display::round6;
 use crate::normalize::normalize;
 use crate::scan::{Cluster, ScanOutcome};
 use crate::segment::Span;
@@ -277,7 +278,6 @@ impl CompareReport {
         errors: Vec<crate::read::InputError>,
         seconds: f64,
     ) -> CompareReport {
-        let round6 = |v: f64| (v * 1e6).round() / 1e6;
         let passage = |p: &Passage, text: PassageText| {
             let entry = &outcome.documents[p.doc as usize];
             let base = if p.doc >= first_reference {

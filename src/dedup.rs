@@ -17,7 +17,7 @@
 
 use crate::normalize::{normalize, NormalizeOptions};
 use crate::scan::ScanOutcome;
-use crate::segment::{segment, Span, SplitMode};
+use crate::segment::{segment_units, Span, SplitMode, Unit};
 use crate::shingle::token_count;
 use std::fmt;
 use std::ops::Range;
@@ -151,16 +151,53 @@ pub fn cut(text: &str, ranges: &[Range<usize>]) -> String {
     out
 }
 
+/// `bytes` without the `ranges`, where the ranges are byte offsets into `bytes` decoded as UTF-8
+/// with each invalid sequence replaced by U+FFFD (as the readers decode it): the bytes kept are the
+/// original ones, invalid sequences included. A range boundary inside a replacement character
+/// cannot occur (ranges are paragraph and whitespace boundaries, so character boundaries).
+pub fn cut_undecoded(bytes: &[u8], ranges: &[Range<usize>]) -> Vec<u8> {
+    // (decoded offset, raw offset) at the start of every valid run and every replacement.
+    let mut marks: Vec<(usize, usize)> = Vec::new();
+    let (mut decoded, mut raw) = (0, 0);
+    for chunk in bytes.utf8_chunks() {
+        marks.push((decoded, raw));
+        decoded += chunk.valid().len();
+        raw += chunk.valid().len();
+        if !chunk.invalid().is_empty() {
+            marks.push((decoded, raw));
+            decoded += char::REPLACEMENT_CHARACTER.len_utf8();
+            raw += chunk.invalid().len();
+        }
+    }
+    marks.push((decoded, raw));
+    let to_raw = |offset: usize| {
+        let at = marks.partition_point(|&(d, _)| d <= offset) - 1;
+        let (d, r) = marks[at];
+        // Inside a valid run offsets move together; a replacement is passed whole.
+        (r + (offset - d)).min(marks.get(at + 1).map_or(bytes.len(), |&(_, next)| next))
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    for range in ranges {
+        let (start, end) = (to_raw(range.start), to_raw(range.end));
+        out.extend_from_slice(&bytes[at..start]);
+        at = end;
+    }
+    out.extend_from_slice(&bytes[at..]);
+    out
+}
+
 /// Applies `removals` (from [`DedupPlan::removals`]) to a document's text. The text is segmented
-/// again with the scan's `split` mode; a removal that does not land on the same paragraph span is
+/// again with the scan's `split` mode and `unit`; a removal that does not land on the same span is
 /// an error, since the input must have changed since the scan.
 pub fn edit_document(
     text: &str,
     split: SplitMode,
+    unit: Unit,
     normalize_options: NormalizeOptions,
     removals: &[Removal],
 ) -> Result<EditedDocument, ChangedInput> {
-    let spans = segment(text, split);
+    let spans = segment_units(text, split, unit);
     let mut removed = vec![false; spans.len()];
     for removal in removals {
         match spans.get(removal.paragraph as usize) {
@@ -193,6 +230,7 @@ pub fn edit_document(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::segment::segment;
 
     fn removal(text: &str, paragraph: u32, split: SplitMode) -> Removal {
         let span = segment(text, split)[paragraph as usize];
@@ -211,9 +249,15 @@ mod tests {
             .iter()
             .map(|&p| removal(text, p, split))
             .collect();
-        edit_document(text, split, NormalizeOptions::default(), &removals)
-            .unwrap()
-            .text
+        edit_document(
+            text,
+            split,
+            Unit::Paragraph,
+            NormalizeOptions::default(),
+            &removals,
+        )
+        .unwrap()
+        .text
     }
 
     #[test]
@@ -248,6 +292,7 @@ mod tests {
         let edited = edit_document(
             text,
             SplitMode::Line,
+            Unit::Paragraph,
             NormalizeOptions::default(),
             &removals,
         )
@@ -258,12 +303,20 @@ mod tests {
         let one = edit_document(
             text,
             SplitMode::Line,
+            Unit::Paragraph,
             NormalizeOptions::default(),
             &removals[..1],
         )
         .unwrap();
         assert!(!one.all_repeats);
-        let empty = edit_document("", SplitMode::Line, NormalizeOptions::default(), &[]).unwrap();
+        let empty = edit_document(
+            "",
+            SplitMode::Line,
+            Unit::Paragraph,
+            NormalizeOptions::default(),
+            &[],
+        )
+        .unwrap();
         assert!(!empty.all_repeats);
     }
 
@@ -273,10 +326,44 @@ mod tests {
         assert!(edit_document(
             "first line\nsecond, longer line\n",
             SplitMode::Line,
+            Unit::Paragraph,
             NormalizeOptions::default(),
             &[stale]
         )
         .is_err());
+    }
+
+    #[test]
+    fn cut_undecoded_keeps_invalid_bytes_where_they_were() {
+        let bytes = b"caf\xE9 one\nx\xFF\xFEy two\ncaf\xE9 one\n";
+        let text = String::from_utf8_lossy(bytes);
+        let removals = [removal(&text, 2, SplitMode::Line)];
+        let edited = edit_document(
+            &text,
+            SplitMode::Line,
+            Unit::Paragraph,
+            NormalizeOptions::default(),
+            &removals,
+        )
+        .unwrap();
+        assert_eq!(
+            cut_undecoded(bytes, &edited.removed),
+            b"caf\xE9 one\nx\xFF\xFEy two\n"
+        );
+        let first = [removal(&text, 0, SplitMode::Line)];
+        let edited = edit_document(
+            &text,
+            SplitMode::Line,
+            Unit::Paragraph,
+            NormalizeOptions::default(),
+            &first,
+        )
+        .unwrap();
+        assert_eq!(
+            cut_undecoded(bytes, &edited.removed),
+            b"x\xFF\xFEy two\ncaf\xE9 one\n"
+        );
+        assert_eq!(cut_undecoded(b"ok", &[0..1, 2..2]), b"k");
     }
 
     #[test]

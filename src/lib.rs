@@ -30,6 +30,7 @@ pub mod baseline;
 pub mod cluster;
 pub mod compare;
 pub mod dedup;
+pub mod display;
 pub mod evaluate;
 pub mod html;
 pub mod limits;

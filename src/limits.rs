@@ -4,6 +4,7 @@
 //! repeated paragraphs inside any one document, and the documents any one cluster spans. Clusters
 //! marked as known (by a baseline) take no part in any of them. Exceeding means strictly above.
 
+use crate::display::ratio;
 use crate::scan::{Cluster, ScanOutcome};
 use crate::segment::Span;
 use serde::Serialize;
@@ -111,14 +112,6 @@ impl Evaluation {
     /// True when any limit is exceeded.
     pub fn failed(&self) -> bool {
         self.checks.iter().any(|c| c.exceeded)
-    }
-}
-
-fn ratio(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        part as f64 / whole as f64
     }
 }
 

@@ -3,6 +3,7 @@
 //! The report is a plain data structure built from a [`ScanOutcome`]; writing it (JSON, terminal,
 //! HTML) is the caller's business. Field names are part of the schema documented in the README.
 
+use crate::display::round6;
 use crate::read::InputError;
 use crate::scan::{ClusterKind, ScanOutcome, ScanParams};
 use serde::Serialize;
@@ -280,11 +281,6 @@ pub struct Report {
     pub sources: Vec<SourceTotals>,
     /// Run time.
     pub timing: Timing,
-}
-
-/// Rounds a ratio for the report, so that it reads cleanly and compares exactly.
-fn round6(value: f64) -> f64 {
-    (value * 1e6).round() / 1e6
 }
 
 impl Report {

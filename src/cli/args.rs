@@ -142,6 +142,14 @@ pub struct DetectArgs {
 
 impl DetectArgs {
     pub fn scan_params(&self) -> Result<ScanParams> {
+        for (flag, value) in [("--bands", self.bands), ("--rows", self.rows)] {
+            if let Some(value) = value.filter(|&v| v > self.num_perm) {
+                bail!(
+                    "invalid parameters: {flag} {value} exceeds --num-perm {}",
+                    self.num_perm
+                );
+            }
+        }
         let banding = match (self.bands, self.rows) {
             (Some(bands), Some(rows)) => Banding { bands, rows },
             (Some(bands), None) => Banding {

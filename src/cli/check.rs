@@ -349,9 +349,6 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             )
         }
     );
-    for error in &errors {
-        eprintln!("paradup: skipped {error}");
-    }
     if !args.quiet {
         output::print_stdout(&out)?;
     }

@@ -198,9 +198,6 @@ pub fn run(args: CompareArgs) -> Result<u8> {
         json.push(b'\n');
         output::write_atomic(path, &json)?;
     }
-    for error in &report.errors {
-        eprintln!("paradup: skipped {error}");
-    }
     if !args.quiet {
         output::print_stdout(&render(&report, args.top))?;
     }

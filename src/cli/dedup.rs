@@ -13,7 +13,8 @@ use super::{exit, output};
 use anyhow::{bail, Context, Result};
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use paradup::dedup::{edit_document, DedupPlan, EditedDocument};
+use paradup::dedup::{cut_undecoded, edit_document, DedupPlan, EditedDocument};
+use paradup::display::{ratio, round6};
 use paradup::read::InputFileRef;
 use paradup::splice::{json_string, replace, set_field, string_field};
 use paradup::Inputs;
@@ -187,6 +188,17 @@ fn is_gzip(path: &Path) -> bool {
         && head == [0x1f, 0x8b]
 }
 
+/// True when the file's content (decompressed) is a WARC/WET file, as the reader recognizes one.
+fn is_wet(path: &Path) -> bool {
+    let mut head = Vec::new();
+    let read = Inputs::open_content(path).and_then(|r| r.take(8).read_to_end(&mut head));
+    read.is_ok()
+        && head
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&head)
+            .starts_with(b"WARC/")
+}
+
 /// The field `--annotate` adds to a record.
 #[derive(Serialize)]
 struct Annotation {
@@ -226,6 +238,7 @@ impl Writer<'_> {
         edit_document(
             text,
             params.split,
+            params.unit,
             params.normalize,
             self.plan.removals(doc),
         )
@@ -246,7 +259,7 @@ impl Writer<'_> {
                     cluster: r.cluster,
                     canonical: documents[r.canonical_doc as usize].id.clone(),
                     canonical_location: documents[r.canonical_doc as usize].location.to_string(),
-                    similarity: (r.similarity * 1e6).round() / 1e6,
+                    similarity: round6(r.similarity),
                 })
                 .collect(),
             duplicate_document: edited.all_repeats,
@@ -291,7 +304,11 @@ impl Writer<'_> {
             }
         }
         let mut writer = AtomicWriter::create(out, is_gzip(file.path))?;
-        writer.write_all(edited.text.as_bytes())?;
+        match std::str::from_utf8(&bytes) {
+            Ok(_) => writer.write_all(edited.text.as_bytes())?,
+            // Invalid sequences were read as U+FFFD; the output keeps the original bytes.
+            Err(_) => writer.write_all(&cut_undecoded(&bytes, &edited.removed))?,
+        }
         writer.commit()?;
         self.totals.files += 1;
         Ok(())
@@ -383,6 +400,14 @@ pub fn run(args: DedupArgs) -> Result<u8> {
             line_files.insert(doc.location.path.as_str());
         }
     }
+    for file in files.iter().filter(|f| line_files.contains(f.display)) {
+        if is_wet(file.path) {
+            bail!(
+                "{} is a WET file: dedup rewrites text and JSON Lines inputs only",
+                file.display
+            );
+        }
+    }
     if args.annotate {
         if let Some(doc) = run
             .outcome
@@ -414,19 +439,10 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         }
     }
 
-    for error in &run.errors {
-        eprintln!("paradup: skipped {error}");
-    }
     if !args.quiet {
         let t = &writer.totals;
         let s = &run.outcome.summary;
-        let share = |part: u64, whole: u64| {
-            percent(if whole == 0 {
-                0.0
-            } else {
-                part as f64 / whole as f64
-            })
-        };
+        let share = |part: u64, whole: u64| percent(ratio(part, whole));
         let mut text = format!(
             "paradup dedup: {} documents in {} files written to {}\n",
             t.documents - t.dropped_documents,

@@ -1,24 +1,10 @@
 //! The terminal summary: what a person reads in ten seconds.
 
+pub use paradup::display::{human_bytes, percent};
 use paradup::report::{Report, ReportCluster};
 use paradup::ClusterKind;
 use std::collections::BTreeMap;
 use std::fmt::Write;
-
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
 
 /// The first `max` characters of a paragraph on one line.
 pub fn preview(text: &str, max: usize) -> String {
@@ -29,10 +15,6 @@ pub fn preview(text: &str, max: usize) -> String {
         let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
         format!("{cut}…")
     }
-}
-
-pub fn percent(ratio: f64) -> String {
-    format!("{:.1}%", ratio * 100.0)
 }
 
 /// Renders the summary of a report, listing at most `top` entries a section.

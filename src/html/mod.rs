@@ -38,6 +38,7 @@
 mod diff;
 mod plot;
 
+use crate::display::{human_bytes, percent, ratio};
 use crate::report::{Report, ReportCluster};
 use crate::scan::{ClusterKind, DocumentEntry};
 use base64::Engine as _;
@@ -332,33 +333,6 @@ struct ClusterView {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
-fn percent(ratio: f64) -> String {
-    format!("{:.1}%", ratio * 100.0)
-}
-
-fn ratio(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        part as f64 / whole as f64
-    }
-}
 
 fn similarity_text(value: f64) -> String {
     if value >= 1.0 {

@@ -1,0 +1,305 @@
+//! Regression tests: each one runs the binary on the input that once went wrong and asserts what
+//! it should do, so that the bug it is named after stays fixed.
+
+mod common;
+
+use common::{paradup, s, Scratch, DISCLAIMER, PARAGRAPHS as P};
+use serde_json::Value;
+
+fn json(path: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `dedup --unit document` used to segment the documents into paragraphs again and stop with
+/// "paragraph 0 is not where the scan found it" on the first repeated document.
+#[test]
+fn dedup_unit_document_removes_repeated_documents() {
+    let scratch = Scratch::new();
+    let article = format!("{}\n\n{}\n\n{DISCLAIMER}\n", P[0], P[1]);
+    let other = format!("{}\n\n{DISCLAIMER}\n", P[2]);
+    let input = scratch.write(
+        "in.jsonl",
+        &[&article, &other, &article]
+            .iter()
+            .map(|text| serde_json::json!({ "text": text }).to_string() + "\n")
+            .collect::<String>(),
+    );
+    let report = scratch.path("r.json");
+    paradup()
+        .args(["scan", "--quiet", "--unit", "document", "--json"])
+        .arg(&report)
+        .arg(&input)
+        .assert()
+        .code(0);
+    assert_eq!(json(&report)["summary"]["duplicate_paragraphs"], 1);
+
+    let out = scratch.path("out.jsonl");
+    let run = paradup()
+        .args(["dedup", "--unit", "document", s(&input), "-o", s(&out)])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        stdout.contains("removed:       1 duplicate paragraphs"),
+        "{stdout}"
+    );
+    let texts: Vec<String> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<Value>(line).unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    // The repeated document loses its text but its trailing line break; the others are untouched.
+    assert_eq!(texts, vec![article.clone(), other, "\n".to_string()]);
+
+    let dropped = scratch.path("dropped.jsonl");
+    paradup()
+        .args(["dedup", "--unit", "document", "--drop-duplicate-documents"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&dropped)
+        .assert()
+        .code(0);
+    assert_eq!(
+        std::fs::read_to_string(&dropped).unwrap().lines().count(),
+        2
+    );
+}
+
+/// `check`, `dedup` and `compare` printed every skipped record twice on standard error: once while
+/// reading, and once more at the end.
+#[test]
+fn skipped_records_are_reported_once_on_stderr() {
+    let scratch = Scratch::new();
+    let line = serde_json::json!({ "text": P[0] }).to_string();
+    let input = scratch.write("in.jsonl", &format!("{line}\nnot json\n{line}\n"));
+    let reference = scratch.write("ref.txt", &format!("{}\n", P[1]));
+    let out = scratch.path("out.jsonl");
+    let runs: [Vec<&str>; 4] = [
+        vec!["scan", s(&input)],
+        vec!["check", s(&input)],
+        vec!["dedup", s(&input), "-o", s(&out)],
+        vec!["compare", s(&input), "--reference", s(&reference)],
+    ];
+    for args in runs {
+        let run = paradup().args(&args).output().unwrap();
+        assert_eq!(run.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(run.stderr).unwrap();
+        assert_eq!(stderr.matches("skipped").count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("in.jsonl:2: invalid JSON"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+/// `dedup` on a WET file took its records for JSON Lines and stopped with "cannot rewrite the
+/// record: invalid JSON"; it now says that WET is not a format it writes, before writing anything.
+#[test]
+fn dedup_refuses_wet_input_with_a_clear_error() {
+    let scratch = Scratch::new();
+    let body = format!("{}\n{}\n", P[0], P[0]);
+    let wet = format!(
+        "WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Target-URI: http://example.org/a\r\n\
+         WARC-Record-ID: <urn:uuid:1>\r\nContent-Length: {}\r\n\r\n{body}\r\n\r\n",
+        body.len()
+    );
+    let input = scratch.write("in/a.warc.wet", &wet);
+    let report = scratch.path("r.json");
+    paradup()
+        .args(["scan", "--quiet", "--json", s(&report), s(&input)])
+        .assert()
+        .code(0);
+    assert_eq!(json(&report)["summary"]["duplicate_paragraphs"], 1);
+    let run = paradup()
+        .args([
+            "dedup",
+            s(&scratch.path("in")),
+            "-o",
+            s(&scratch.path("out")),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        stderr.contains("a.warc.wet is a WET file: dedup rewrites text and JSON Lines inputs only"),
+        "{stderr}"
+    );
+    assert!(!scratch.path("out/a.warc.wet").exists());
+}
+
+/// `--rows 200` (or `--bands 200`) with 128 hashes left the other at 0 and was refused with
+/// "bands and rows must be at least 1", naming neither flag the user gave.
+#[test]
+fn bands_or_rows_above_num_perm_name_the_flag() {
+    let scratch = Scratch::new();
+    let input = scratch.write("a.txt", P[0]);
+    for flag in ["--rows", "--bands"] {
+        let run = paradup()
+            .args(["scan", s(&input), flag, "200"])
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(2));
+        let stderr = String::from_utf8(run.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("{flag} 200 exceeds --num-perm 128")),
+            "{stderr}"
+        );
+    }
+}
+
+/// `dedup` wrote text files with their invalid UTF-8 replaced by U+FFFD, although the README
+/// promises that nothing but the removed bytes changes.
+#[test]
+fn dedup_keeps_invalid_utf8_bytes_of_text_files() {
+    let scratch = Scratch::new();
+    let mut original = Vec::new();
+    original.extend_from_slice(b"Caf\xE9 ");
+    original.extend_from_slice(P[0].as_bytes());
+    original.extend_from_slice(b"\n\n");
+    original.extend_from_slice(P[1].as_bytes());
+    original.extend_from_slice(b" \xFF\xFE\n\nCaf\xE9 ");
+    original.extend_from_slice(P[0].as_bytes());
+    original.extend_from_slice(b"\n");
+    let input = scratch.path("in.txt");
+    std::fs::write(&input, &original).unwrap();
+    let out = scratch.path("out.txt");
+    let run = paradup()
+        .args(["dedup", s(&input), "-o", s(&out)])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        stdout.contains("removed:       1 duplicate paragraphs"),
+        "{stdout}"
+    );
+    let mut expected = Vec::new();
+    expected.extend_from_slice(b"Caf\xE9 ");
+    expected.extend_from_slice(P[0].as_bytes());
+    expected.extend_from_slice(b"\n\n");
+    expected.extend_from_slice(P[1].as_bytes());
+    expected.extend_from_slice(b" \xFF\xFE\n");
+    assert_eq!(std::fs::read(&out).unwrap(), expected);
+}
+
+/// Results must not depend on `--threads`, also across the scanner's batches (2048 documents):
+/// the bundled sample alone never fills one. Scan JSON, HTML and dedup output are compared byte
+/// for byte (but the run time) on a generated corpus of 2,300 articles with containment on.
+#[test]
+fn outputs_identical_for_one_and_two_threads_across_batches() {
+    let scratch = Scratch::new();
+    let mut corpus = Vec::new();
+    for article in paradup::synth::Generator::new(11).take(2300) {
+        article.write_jsonl(&mut corpus);
+    }
+    let input = scratch.path("corpus.jsonl");
+    std::fs::write(&input, &corpus).unwrap();
+    let timing = |text: String| -> String {
+        text.lines()
+            .filter(|line| !line.contains("\"seconds\"") && !line.contains("scanned in"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let (json, html, clean) = (
+            scratch.path(&format!("r{threads}.json")),
+            scratch.path(&format!("r{threads}.html")),
+            scratch.path(&format!("clean{threads}.jsonl")),
+        );
+        paradup()
+            .args([
+                "scan",
+                "--quiet",
+                "--containment",
+                "0.9",
+                "--source-field",
+                "source",
+            ])
+            .args([
+                "--threads",
+                threads,
+                "--json",
+                s(&json),
+                "--html",
+                s(&html),
+                s(&input),
+            ])
+            .assert()
+            .code(0);
+        paradup()
+            .args([
+                "dedup",
+                "--quiet",
+                "--threads",
+                threads,
+                s(&input),
+                "-o",
+                s(&clean),
+            ])
+            .assert()
+            .code(0);
+        let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
+        outputs.push((timing(read(&json)), timing(read(&html)), read(&clean)));
+    }
+    let report: Value = serde_json::from_str(&outputs[0].0).unwrap();
+    assert_eq!(report["summary"]["documents"], 2300);
+    assert!(report["summary"]["duplicate_paragraphs"].as_u64().unwrap() > 1000);
+    assert!(outputs[0].0 == outputs[1].0, "JSON reports differ");
+    assert!(outputs[0].1 == outputs[1].1, "HTML reports differ");
+    assert!(outputs[0].2 == outputs[1].2, "dedup outputs differ");
+}
+
+/// The README's JSON sample showed a seed that is not the default and byte counts of an older
+/// sample corpus. Its terminal samples, and the figures of its JSON sample, must be what the tool
+/// prints on the bundled sample today.
+#[test]
+fn readme_samples_are_what_the_tool_prints() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let stdout = |args: &[&str]| {
+        let run = paradup().current_dir(root).args(args).output().unwrap();
+        String::from_utf8(run.stdout).unwrap()
+    };
+    let scan = stdout(&["scan", "data/"]);
+    assert!(readme.contains(&format!("```\n{scan}```")), "{scan}");
+    let check = stdout(&[
+        "check",
+        "data/",
+        "--max-duplicate-ratio",
+        "0.05",
+        "--max-within-document",
+        "2",
+        "--top",
+        "3",
+    ]);
+    assert!(readme.contains(&check), "{check}");
+
+    let scratch = Scratch::new();
+    let report = scratch.path("r.json");
+    paradup()
+        .current_dir(root)
+        .args(["scan", "data/", "--quiet", "--json", s(&report)])
+        .assert()
+        .code(0);
+    let report = json(&report);
+    let sample = &readme[readme.find("\"schema\": \"paradup.report/v1\"").unwrap()..];
+    let sample = &sample[..sample.find("```").unwrap()];
+    assert!(
+        sample.contains(&format!("\"seed\": {}", report["params"]["seed"])),
+        "{sample}"
+    );
+    for (field, value) in report["summary"].as_object().unwrap() {
+        assert!(
+            sample.contains(&format!("\"{field}\": {value}")),
+            "summary.{field} = {value} is not in the README's sample"
+        );
+    }
+}
