@@ -35,24 +35,56 @@ pub fn normalize_into(text: &str, options: NormalizeOptions, out: &mut String) {
     }
 }
 
+/// What the ASCII path does with a byte: [`SEPARATES`], [`DROPPED`], or the byte to write.
+const SEPARATES: u8 = 0;
+const DROPPED: u8 = 1;
+const ASCII_ACTIONS: [u8; 256] = ascii_actions(false);
+const ASCII_ACTIONS_FOLDING_DIGITS: [u8; 256] = ascii_actions(true);
+
+const fn ascii_actions(fold_digits: bool) -> [u8; 256] {
+    let mut actions = [SEPARATES; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        if fold_digits && byte.is_ascii_digit() {
+            actions[b] = b'0';
+        } else if byte.is_ascii_alphanumeric() {
+            actions[b] = byte.to_ascii_lowercase();
+        } else if byte == b'\'' || byte == b'`' {
+            actions[b] = DROPPED;
+        }
+        b += 1;
+    }
+    actions
+}
+
+/// The ASCII path, without a branch per byte: every byte's output is written, and the length
+/// advances only past what is kept. A space is owed after a separator and paid before the next
+/// kept byte, so the output is never longer than the input.
 fn normalize_ascii(bytes: &[u8], options: NormalizeOptions, out: &mut String) {
+    let actions = if options.fold_digits {
+        &ASCII_ACTIONS_FOLDING_DIGITS
+    } else {
+        &ASCII_ACTIONS
+    };
+    let mut normalized = std::mem::take(out).into_bytes();
+    normalized.clear();
+    normalized.resize(bytes.len() + 1, 0);
+    let mut len = 0usize;
     let mut pending_separator = false;
     for &b in bytes {
-        if b.is_ascii_alphanumeric() {
-            if pending_separator && !out.is_empty() {
-                out.push(' ');
-            }
-            pending_separator = false;
-            let c = if options.fold_digits && b.is_ascii_digit() {
-                '0'
-            } else {
-                b.to_ascii_lowercase() as char
-            };
-            out.push(c);
-        } else if !is_apostrophe(b as char) {
-            pending_separator = true;
-        }
+        let action = actions[b as usize];
+        let kept = action > DROPPED;
+        normalized[len] = b' ';
+        len += (kept & pending_separator & (len > 0)) as usize;
+        normalized[len] = action;
+        len += kept as usize;
+        pending_separator = (pending_separator | (action == SEPARATES)) & !kept;
     }
+    normalized.truncate(len);
+    // Only ASCII bytes were written, so this conversion always succeeds.
+    *out = String::from_utf8(normalized)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
 
 fn normalize_chars(chars: impl Iterator<Item = char>, options: NormalizeOptions, out: &mut String) {

@@ -44,7 +44,7 @@ pub fn write_atomic_with(
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<()> {
     let temp = temp_file_beside(path)?;
-    let mut out = io::BufWriter::new(temp);
+    let mut out = io::BufWriter::with_capacity(1 << 20, temp);
     write(&mut out)
         .and_then(|_| out.flush())
         .with_context(|| format!("cannot write {}", path.display()))?;
