@@ -152,19 +152,21 @@ pub fn band_key(signature: &[u32], band: usize, rows: usize) -> u64 {
 /// thousands of near-identical variants share a band.
 pub const FULL_PAIRING_LIMIT: usize = 64;
 
-/// The candidate pairs of one band, for signatures laid end to end in `signatures` (each
-/// `num_perm` long), as `(lower, higher)` indices. Deterministic: the pairs depend only on the
-/// signatures, not on the thread count.
-pub fn band_candidates(
-    signatures: &[u32],
-    num_perm: usize,
-    banding: Banding,
-    band: usize,
-) -> Vec<(u32, u32)> {
-    let mut keyed: Vec<(u64, u32)> = signatures
-        .chunks_exact(num_perm)
+/// Writes the band keys of one signature into `keys` (one per band).
+pub fn band_keys_into(signature: &[u32], banding: Banding, keys: &mut [u64]) {
+    for (band, key) in keys.iter_mut().enumerate().take(banding.bands) {
+        *key = band_key(signature, band, banding.rows);
+    }
+}
+
+/// The candidate pairs of one band, from band keys laid out `bands` to an item, as
+/// `(lower, higher)` item indices. Deterministic: the pairs depend only on the keys, not on the
+/// thread count.
+pub fn band_candidates_from_keys(keys: &[u64], bands: usize, band: usize) -> Vec<(u32, u32)> {
+    let mut keyed: Vec<(u64, u32)> = keys
+        .chunks_exact(bands)
         .enumerate()
-        .map(|(i, sig)| (band_key(sig, band, banding.rows), i as u32))
+        .map(|(i, item)| (item[band], i as u32))
         .collect();
     keyed.sort_unstable();
     let mut pairs = Vec::new();
@@ -188,16 +190,45 @@ pub fn band_candidates(
     pairs
 }
 
-/// The candidate pairs of every band, each pair once, sorted. Bands are bucketed in parallel,
-/// one band a task.
-pub fn candidate_pairs(signatures: &[u32], num_perm: usize, banding: Banding) -> Vec<(u32, u32)> {
-    let mut pairs: Vec<(u32, u32)> = (0..banding.bands)
+/// The candidate pairs of every band, each pair once, sorted, from band keys laid out `bands`
+/// to an item. Bands are bucketed in parallel, one band a task.
+pub fn candidate_pairs_from_keys(keys: &[u64], bands: usize) -> Vec<(u32, u32)> {
+    let mut pairs: Vec<(u32, u32)> = (0..bands)
         .into_par_iter()
-        .flat_map_iter(|band| band_candidates(signatures, num_perm, banding, band))
+        .flat_map_iter(|band| band_candidates_from_keys(keys, bands, band))
         .collect();
     pairs.par_sort_unstable();
     pairs.dedup();
     pairs
+}
+
+/// Band keys of signatures laid end to end (each `num_perm` long), `bands` to a signature.
+pub fn band_keys(signatures: &[u32], num_perm: usize, banding: Banding) -> Vec<u64> {
+    let mut keys = vec![0u64; signatures.len() / num_perm * banding.bands];
+    keys.par_chunks_mut(banding.bands)
+        .zip(signatures.par_chunks_exact(num_perm))
+        .for_each(|(keys, signature)| band_keys_into(signature, banding, keys));
+    keys
+}
+
+/// The candidate pairs of one band, for signatures laid end to end in `signatures` (each
+/// `num_perm` long).
+pub fn band_candidates(
+    signatures: &[u32],
+    num_perm: usize,
+    banding: Banding,
+    band: usize,
+) -> Vec<(u32, u32)> {
+    band_candidates_from_keys(
+        &band_keys(signatures, num_perm, banding),
+        banding.bands,
+        band,
+    )
+}
+
+/// The candidate pairs of every band, each pair once, sorted, for signatures laid end to end.
+pub fn candidate_pairs(signatures: &[u32], num_perm: usize, banding: Banding) -> Vec<(u32, u32)> {
+    candidate_pairs_from_keys(&band_keys(signatures, num_perm, banding), banding.bands)
 }
 
 #[cfg(test)]

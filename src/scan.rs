@@ -3,7 +3,7 @@
 //! Documents arrive in batches in input order. Each batch is segmented and normalized in parallel;
 //! the exact tier (xxh3-64 of the normalized text) then collapses every paragraph seen before, so
 //! that only new distinct paragraphs are shingled and MinHashed. The text itself is dropped once a
-//! batch is fingerprinted: the scanner holds spans, hashes, shingle sets and signatures only.
+//! batch is fingerprinted: the scanner holds spans, hashes, shingle sets and LSH band keys only.
 //! [`Scanner::finish`] runs LSH over the distinct paragraphs, verifies every candidate pair by
 //! exact Jaccard, joins verified pairs with union-find and lays out the clusters in input order.
 //! With a containment threshold, pairs where a short paragraph lies inside a longer one (found
@@ -12,7 +12,7 @@
 //! nor contained is marked as joined through a chain.
 
 use crate::cluster::UnionFind;
-use crate::lsh::{candidate_pairs, Banding};
+use crate::lsh::{band_keys_into, candidate_pairs_from_keys, Banding};
 use crate::minhash::MinHasher;
 use crate::normalize::{normalize_into, NormalizeOptions};
 use crate::segment::{segment_units, Span, SplitMode, Unit};
@@ -353,8 +353,10 @@ pub struct Scanner {
     /// at the end).
     shingle_offsets: Vec<usize>,
     shingles: Vec<u32>,
-    /// Signatures of near-tier paragraphs, `num_perm` values each, end to end.
-    signatures: Vec<u32>,
+    /// LSH band keys of near-tier paragraphs, `bands` each, end to end. The signatures they
+    /// come from are not kept: every candidate is verified on the shingle sets, so the keys are
+    /// all that LSH needs, at a quarter of a 128-value signature's size.
+    band_keys: Vec<u64>,
     /// The distinct paragraph behind each near-tier entry.
     near_to_unique: Vec<u32>,
     bytes: u64,
@@ -373,7 +375,7 @@ impl Scanner {
             uniques: Vec::new(),
             shingle_offsets: vec![0],
             shingles: Vec::new(),
-            signatures: Vec::new(),
+            band_keys: Vec::new(),
             near_to_unique: Vec::new(),
             bytes: 0,
         })
@@ -429,23 +431,27 @@ impl Scanner {
             }
         }
 
-        // Parallel: shingles and signatures of the new distinct paragraphs only, the signatures
-        // written straight into their place in the signature table.
+        // Parallel: shingles, signatures and band keys of the new distinct paragraphs only, the
+        // keys written straight into their place in the table.
         let (ngram, char_ngram) = (self.params.ngram, self.params.char_ngram);
         let hasher = &self.hasher;
-        let num_perm = self.params.num_perm;
-        let first_new = self.signatures.len();
-        self.signatures
-            .resize(first_new + new_near.len() * num_perm, 0);
+        let banding = self.params.banding;
+        let first_new = self.band_keys.len();
+        self.band_keys
+            .resize(first_new + new_near.len() * banding.bands, 0);
         let sets: Vec<Vec<u32>> = new_near
             .par_iter()
-            .zip(self.signatures[first_new..].par_chunks_mut(num_perm))
-            .map_init(Vec::new, |scratch, (&(_, normalized), signature)| {
-                let mut set = Vec::new();
-                shingle_set(normalized, ngram, char_ngram, scratch, &mut set);
-                hasher.signature_into(&set, signature);
-                set
-            })
+            .zip(self.band_keys[first_new..].par_chunks_mut(banding.bands))
+            .map_init(
+                || (Vec::new(), vec![0u32; hasher.num_perm()]),
+                |(scratch, signature), (&(_, normalized), keys)| {
+                    let mut set = Vec::new();
+                    shingle_set(normalized, ngram, char_ngram, scratch, &mut set);
+                    hasher.signature_into(&set, signature);
+                    band_keys_into(signature, banding, keys);
+                    set
+                },
+            )
             .collect();
         for (&(unique, _), set) in new_near.iter().zip(sets) {
             self.uniques[unique as usize].near = self.near_to_unique.len() as u32;
@@ -468,8 +474,7 @@ impl Scanner {
         let threshold = self.params.threshold;
         // Every candidate is verified, in parallel; the clusters are the connected components of
         // the verified pairs, so the order of the unions does not matter.
-        let lsh_pairs =
-            candidate_pairs(&self.signatures, self.params.num_perm, self.params.banding);
+        let lsh_pairs = candidate_pairs_from_keys(&self.band_keys, self.params.banding.bands);
         candidate_pairs_count += lsh_pairs.len() as u64;
         let verified: Vec<(u32, u32)> = lsh_pairs
             .par_iter()
