@@ -80,11 +80,14 @@ fn skipped_records_are_reported_once_on_stderr() {
     let input = scratch.write("in.jsonl", &format!("{line}\nnot json\n{line}\n"));
     let reference = scratch.write("ref.txt", &format!("{}\n", P[1]));
     let out = scratch.path("out.jsonl");
-    let runs: [Vec<&str>; 4] = [
+    let runs: [Vec<&str>; 5] = [
         vec!["scan", s(&input)],
         vec!["check", s(&input)],
         vec!["dedup", s(&input), "-o", s(&out)],
         vec!["compare", s(&input), "--reference", s(&reference)],
+        // `check --reference` reads the inputs twice: once for the limits, once beside the
+        // reference; their problems are told once.
+        vec!["check", s(&input), "--reference", s(&reference)],
     ];
     for args in runs {
         let run = paradup().args(&args).output().unwrap();
@@ -304,4 +307,15 @@ fn readme_samples_are_what_the_tool_prints() {
             "summary.{field} = {value} is not in the README's sample"
         );
     }
+}
+
+/// `--threads 1000` kept rayon starting threads for over a minute; the count is now bounded.
+#[test]
+fn threads_beyond_the_limit_are_refused() {
+    let out = paradup()
+        .args(["scan", "data", "--threads", "100000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--threads 100000: at most 256"));
 }

@@ -229,7 +229,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let mut errors = run.errors.clone();
 
     if !args.reference.is_empty() {
-        let comparison = compare_inputs(&args.input, &args.reference, params)?;
+        let comparison = compare_inputs(&args.input, &args.reference, params, true)?;
         let report = comparison.report();
         // The inputs' own errors are already counted by the scan above.
         errors.extend(

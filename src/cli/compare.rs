@@ -32,16 +32,19 @@ pub fn compare_inputs(
     input: &InputArgs,
     reference: &[String],
     params: ScanParams,
+    inputs_already_told: bool,
 ) -> Result<Comparison> {
     let started = Instant::now();
     let read_options = input.read_options();
     let selection = input.selection()?;
-    let (inputs, mut errors) = Inputs::resolve_selected(&input.inputs, &selection);
+    let (inputs, input_errors) = Inputs::resolve_selected(&input.inputs, &selection);
     let (references, reference_errors) = Inputs::resolve_selected(reference, &selection);
-    errors.extend(reference_errors);
-    let mut log = ReadLog::new(input.strict, errors)?;
+    let mut log = ReadLog::new(input.strict, Vec::new())?;
     let mut scanner = Scanner::new(params)?;
     let mut progress = Progress::hidden();
+    // When an earlier read of the same inputs told their problems, they are not told again.
+    log.silent = inputs_already_told;
+    log.resolved(input_errors)?;
     feed(
         &mut scanner,
         &inputs,
@@ -49,6 +52,8 @@ pub fn compare_inputs(
         &mut log,
         &mut progress,
     )?;
+    log.silent = false;
+    log.resolved(reference_errors)?;
     let first_reference = scanner.document_count() as u32;
     feed(
         &mut scanner,
@@ -191,7 +196,7 @@ fn render(report: &CompareReport, top: usize) -> String {
 pub fn run(args: CompareArgs) -> Result<u8> {
     let params = args.detect.scan_params()?;
     configure_threads(args.detect.threads)?;
-    let comparison = compare_inputs(&args.input, &args.reference, params)?;
+    let comparison = compare_inputs(&args.input, &args.reference, params, false)?;
     let report = comparison.report();
     if let Some(path) = &args.json {
         let mut json = serde_json::to_vec_pretty(&report)?;

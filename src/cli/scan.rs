@@ -29,7 +29,8 @@ pub struct ScanRun {
 }
 
 impl ScanRun {
-    /// Text of every cluster's canonical copy, read again from the inputs.
+    /// Text of every cluster's canonical copy, read again from the inputs. A text that cannot be
+    /// read back (an input changed or vanished during the run) is left empty, and said so.
     pub fn canonical_texts(&self) -> Vec<String> {
         let requests: Vec<(u32, usize, usize)> = self
             .outcome
@@ -40,11 +41,17 @@ impl ScanRun {
                 (m.doc, m.span.start, m.span.end)
             })
             .collect();
-        self.inputs
-            .fetch_spans(&self.read_options, &self.outcome.documents, &requests)
-            .into_iter()
-            .map(Option::unwrap_or_default)
-            .collect()
+        let texts = self
+            .inputs
+            .fetch_spans(&self.read_options, &self.outcome.documents, &requests);
+        let missing = texts.iter().filter(|t| t.is_none()).count();
+        if missing > 0 {
+            eprintln!(
+                "paradup: warning: the text of {missing} clusters could not be read back \
+                 (did an input change during the run?); they are shown without text"
+            );
+        }
+        texts.into_iter().map(Option::unwrap_or_default).collect()
     }
 
     pub fn report(&self) -> Report {
@@ -58,8 +65,14 @@ impl ScanRun {
     }
 }
 
+/// The most worker threads `--threads` may ask for: more only cost time on any machine.
+const MAX_THREADS: usize = 256;
+
 /// Sets the worker thread count (0: one per core).
 pub fn configure_threads(threads: usize) -> Result<()> {
+    if threads > MAX_THREADS {
+        bail!("--threads {threads}: at most {MAX_THREADS}");
+    }
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global()
@@ -115,31 +128,45 @@ pub struct ReadLog {
     pub warnings: Vec<InputError>,
     strict: bool,
     messages: usize,
+    /// Problems are collected without a word on standard error (they were told by an earlier
+    /// read of the same inputs).
+    pub silent: bool,
 }
 
 impl ReadLog {
     /// A log that starts with the errors of resolving the inputs (each printed); under `strict`
     /// the first of them is already the end of the run.
     pub fn new(strict: bool, resolve_errors: Vec<InputError>) -> Result<ReadLog> {
-        if strict {
-            if let Some(error) = resolve_errors.first() {
-                bail!("{error} (--strict: stopped at the first bad input)");
-            }
-        }
         let mut log = ReadLog {
             errors: Vec::new(),
             warnings: Vec::new(),
             strict,
             messages: 0,
+            silent: false,
         };
-        for error in resolve_errors {
-            log.tell(&Progress::hidden(), "skipped", &error);
-            log.errors.push(error);
-        }
+        log.resolved(resolve_errors)?;
         Ok(log)
     }
 
+    /// Takes the errors of resolving inputs (each told); under `strict` the first of them is
+    /// already the end of the run.
+    pub fn resolved(&mut self, resolve_errors: Vec<InputError>) -> Result<()> {
+        if self.strict {
+            if let Some(error) = resolve_errors.first() {
+                bail!("{error} (--strict: stopped at the first bad input)");
+            }
+        }
+        for error in resolve_errors {
+            self.tell(&Progress::hidden(), "skipped", &error);
+            self.errors.push(error);
+        }
+        Ok(())
+    }
+
     fn tell(&mut self, progress: &Progress, kind: &str, error: &InputError) {
+        if self.silent {
+            return;
+        }
         self.messages += 1;
         if self.messages <= MAX_MESSAGES {
             progress.suspend(|| eprintln!("paradup: {kind} {error}"));
