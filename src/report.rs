@@ -5,8 +5,9 @@
 
 use crate::display::round6;
 use crate::read::InputError;
-use crate::scan::{ClusterKind, ScanOutcome, ScanParams};
+use crate::scan::{ClusterKind, DocumentEntry, ScanOutcome, ScanParams};
 use serde::Serialize;
+use std::sync::Arc;
 use std::collections::BTreeMap;
 
 /// The schema name written into every report.
@@ -131,12 +132,13 @@ pub struct ReportSummary {
 /// One copy in a cluster.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReportMember {
-    /// The document's id.
-    pub doc: String,
+    /// The document's id (shared by every member from the document: a report of a large corpus
+    /// lists millions of members).
+    pub doc: Arc<str>,
     /// The document's position in input order.
     pub doc_index: u32,
-    /// `PATH` or `PATH:LINE` of the document.
-    pub location: String,
+    /// `PATH` or `PATH:LINE` of the document (shared likewise).
+    pub location: Arc<str>,
     /// Paragraph index within the document.
     pub paragraph: u32,
     /// Byte offset of the paragraph in the document's text.
@@ -258,6 +260,28 @@ pub struct Timing {
     pub seconds: f64,
 }
 
+/// The id and location of each document, made once and shared by all its members.
+struct SharedNames<'a> {
+    documents: &'a [DocumentEntry],
+    made: Vec<Option<(Arc<str>, Arc<str>)>>,
+}
+
+impl<'a> SharedNames<'a> {
+    fn new(documents: &'a [DocumentEntry]) -> Self {
+        SharedNames {
+            documents,
+            made: vec![None; documents.len()],
+        }
+    }
+
+    fn of(&mut self, doc: u32) -> (Arc<str>, Arc<str>) {
+        let entry = &self.documents[doc as usize];
+        self.made[doc as usize]
+            .get_or_insert_with(|| (Arc::from(entry.id.as_str()), Arc::from(entry.location.to_string())))
+            .clone()
+    }
+}
+
 /// The whole report.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -292,6 +316,7 @@ impl Report {
         seconds: f64,
     ) -> Report {
         let s = &outcome.summary;
+        let mut names = SharedNames::new(&outcome.documents);
         let clusters = outcome
             .clusters
             .iter()
@@ -311,11 +336,11 @@ impl Report {
                     .members
                     .iter()
                     .map(|m| {
-                        let doc = &outcome.documents[m.doc as usize];
+                        let (doc, location) = names.of(m.doc);
                         ReportMember {
-                            doc: doc.id.clone(),
+                            doc,
                             doc_index: m.doc,
-                            location: doc.location.to_string(),
+                            location,
                             paragraph: m.paragraph,
                             start: m.span.start,
                             end: m.span.end,

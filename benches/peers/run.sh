@@ -46,8 +46,9 @@ for size in "${sizes[@]}"; do
   echo "corpus $size: $actual bytes" >&2
   read -r floor_s floor_kib floor_min floor_max < <(measure "$bin/examples/floor" --split line "$corpus")
   echo "$size floor $floor_s $floor_kib $floor_min $floor_max" >>"$results"
-  read -r s kib lo hi < <(measure "$bin/paradup" scan "$corpus" --split line --quiet --json "$work/report.json")
+  read -r s kib lo hi < <(measure "$bin/paradup" scan "$corpus" --split line --bands 16 --rows 8 --quiet --json "$work/report.json")
   echo "$size paradup $s $kib $lo $hi" >>"$results"
+  python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['summary']; print(json.dumps({'tool':'paradup','paragraphs':s['paragraphs'],'distinct':s['distinct_paragraphs'],'candidates':s['candidate_pairs'],'verified':s['verified_pairs'],'duplicate_paragraphs':s['duplicate_paragraphs']}))" "$work/report.json" >"$work/counts-paradup-$size.json"
   for peer in $peers; do
     read -r s kib lo hi < <(measure "$work/venv/bin/python" benches/peers/pipeline.py "$peer" "$corpus")
     echo "$size $peer $s $kib $lo $hi" >>"$results"
@@ -78,4 +79,10 @@ for size, tools in by_size.items():
             ratio = f"scan / floor = {ours / s:.2f}"
         print(f"| {size} | {tool} | {s:.3f} | [{lo}-{hi}] | {kib / 1024:.0f} | {ratio} |")
 PY
+{
+  echo
+  echo "What each tool found (same paragraphs in, so the same work is done):"
+  echo
+  for f in "$work"/counts-*.json; do echo "    $(cat "$f")"; done
+} >>benches/RESULTS.md
 echo "appended to benches/RESULTS.md" >&2

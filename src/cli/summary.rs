@@ -70,7 +70,7 @@ pub fn render(report: &Report, top: usize) -> String {
             let first = &cluster.members[0];
             let entry = per_doc
                 .entry(first.doc_index)
-                .or_insert_with(|| (first.location.clone(), 0, Vec::new()));
+                .or_insert_with(|| (first.location.to_string(), 0, Vec::new()));
             entry.1 += cluster.size as u64 - 1;
             entry.2.push(cluster.id);
         }

@@ -755,8 +755,8 @@ fn within_rows(report: &Report, documents: &[DocumentEntry], shown: &[bool]) -> 
     {
         let first = &cluster.members[0];
         let acc = per_doc.entry(first.doc_index).or_insert_with(|| Acc {
-            location: first.location.clone(),
-            doc: first.doc.clone(),
+            location: first.location.to_string(),
+            doc: first.doc.to_string(),
             repeats: 0,
             bytes: 0,
             clusters: Vec::new(),
@@ -835,11 +835,11 @@ fn cluster_view(cluster: &ReportCluster, rank: usize, texts: &MemberTexts) -> Cl
         };
         members.push(MemberView {
             number: number + 1,
-            location: m.location.clone(),
+            location: m.location.to_string(),
             doc: if m.doc == m.location {
                 String::new()
             } else {
-                m.doc.clone()
+                m.doc.to_string()
             },
             paragraph: m.paragraph,
             start: m.start,
