@@ -467,7 +467,9 @@ impl Scanner {
     }
 
     /// Runs the near tier and lays out the clusters.
-    pub fn finish(self) -> ScanOutcome {
+    pub fn finish(mut self) -> ScanOutcome {
+        // The exact-tier index has done its work; its memory serves the stages below.
+        drop(std::mem::take(&mut self.exact_index));
         let mut sets = UnionFind::new(self.uniques.len());
         let mut candidate_pairs_count = 0u64;
         let mut verified_pairs = 0u64;
@@ -476,6 +478,7 @@ impl Scanner {
         // the verified pairs, so the order of the unions does not matter.
         let lsh_pairs = candidate_pairs_from_keys(&self.band_keys, self.params.banding.bands);
         candidate_pairs_count += lsh_pairs.len() as u64;
+        drop(std::mem::take(&mut self.band_keys));
         let verified: Vec<(u32, u32)> = lsh_pairs
             .par_iter()
             .filter(|&&(a, b)| {
