@@ -7,8 +7,8 @@ use crate::display::round6;
 use crate::read::InputError;
 use crate::scan::{ClusterKind, DocumentEntry, ScanOutcome, ScanParams};
 use serde::Serialize;
-use std::sync::Arc;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The schema name written into every report.
 pub const SCHEMA: &str = "paradup.report/v1";
@@ -277,7 +277,12 @@ impl<'a> SharedNames<'a> {
     fn of(&mut self, doc: u32) -> (Arc<str>, Arc<str>) {
         let entry = &self.documents[doc as usize];
         self.made[doc as usize]
-            .get_or_insert_with(|| (Arc::from(entry.id.as_str()), Arc::from(entry.location.to_string())))
+            .get_or_insert_with(|| {
+                (
+                    Arc::from(entry.id.as_str()),
+                    Arc::from(entry.location.to_string()),
+                )
+            })
             .clone()
     }
 }

@@ -44,7 +44,7 @@ fn a_corpus_without_repeats_passes() {
         out.contains("ok   duplicate ratio: 0.0% (0 of 4 paragraphs)"),
         "{out}"
     );
-    assert!(out.ends_with("paradup check: passed (1 limits)\n"), "{out}");
+    assert!(out.ends_with("paradup check: passed (1 limit)\n"), "{out}");
 }
 
 #[test]

@@ -83,6 +83,8 @@ PY
   echo
   echo "What each tool found (same paragraphs in, so the same work is done):"
   echo
-  for f in "$work"/counts-*.json; do echo "    $(cat "$f")"; done
+  for size in "${sizes[@]}"; do
+    for f in "$work"/counts-*-"$size".json; do echo "    $(cat "$f")"; done
+  done
 } >>benches/RESULTS.md
 echo "appended to benches/RESULTS.md" >&2

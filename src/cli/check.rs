@@ -341,7 +341,11 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         out,
         "{}",
         if failed == 0 {
-            format!("paradup check: passed ({} limits)", verdicts.len())
+            let n = verdicts.len();
+            format!(
+                "paradup check: passed ({n} limit{})",
+                if n == 1 { "" } else { "s" }
+            )
         } else {
             format!(
                 "paradup check: FAILED ({failed} of {} limits exceeded)",
