@@ -163,10 +163,27 @@ pub fn band_keys_into(signature: &[u32], banding: Banding, keys: &mut [u64]) {
 /// `(lower, higher)` item indices. Deterministic: the pairs depend only on the keys, not on the
 /// thread count.
 pub fn band_candidates_from_keys(keys: &[u64], bands: usize, band: usize) -> Vec<(u32, u32)> {
-    let mut keyed: Vec<(u64, u32)> = keys
-        .chunks_exact(bands)
+    let band_keys = || keys.chunks_exact(bands).map(|item| item[band]);
+    // Most keys occur once and make no pair. Two bitmaps over the keys' top bits find the slots
+    // hit more than once; only the keys in those slots (every repeated key among them) are
+    // sorted into buckets.
+    let items = keys.len() / bands.max(1);
+    let slot_bits = (items.max(1) * 16)
+        .next_power_of_two()
+        .trailing_zeros()
+        .clamp(10, 30);
+    let slot = |key: u64| (key >> (64 - slot_bits)) as usize;
+    let mut seen = vec![0u64; (1usize << slot_bits) / 64];
+    let mut repeated = vec![0u64; seen.len()];
+    for key in band_keys() {
+        let (word, bit) = (slot(key) / 64, 1u64 << (slot(key) % 64));
+        repeated[word] |= seen[word] & bit;
+        seen[word] |= bit;
+    }
+    let mut keyed: Vec<(u64, u32)> = band_keys()
         .enumerate()
-        .map(|(i, item)| (item[band], i as u32))
+        .filter(|&(_, key)| repeated[slot(key) / 64] & (1u64 << (slot(key) % 64)) != 0)
+        .map(|(i, key)| (key, i as u32))
         .collect();
     keyed.sort_unstable();
     let mut pairs = Vec::new();
