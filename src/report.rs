@@ -5,7 +5,7 @@
 
 use crate::display::round6;
 use crate::read::InputError;
-use crate::scan::{ClusterKind, DocumentEntry, ScanOutcome, ScanParams};
+use crate::scan::{ClusterKind, DocumentEntry, ScanOutcome, ScanParams, Summary};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -95,33 +95,13 @@ impl ReportParams {
     }
 }
 
-/// Totals of the run.
+/// Totals of the run: the scan's own totals (ratios rounded to six decimals), and what reading
+/// left out or repaired.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReportSummary {
-    /// Documents read.
-    pub documents: u64,
-    /// Paragraphs with at least one word after normalization.
-    pub paragraphs: u64,
-    /// Paragraphs that repeat an earlier one (every cluster member but the first).
-    pub duplicate_paragraphs: u64,
-    /// `duplicate_paragraphs / paragraphs`.
-    pub duplicate_ratio: f64,
-    /// Bytes of document text.
-    pub bytes: u64,
-    /// Bytes of duplicate paragraphs.
-    pub duplicate_bytes: u64,
-    /// `duplicate_bytes / bytes`.
-    pub duplicate_byte_ratio: f64,
-    /// Clusters inside one document.
-    pub within_document_clusters: u64,
-    /// Clusters spanning documents.
-    pub cross_document_clusters: u64,
-    /// Distinct normalized paragraphs.
-    pub distinct_paragraphs: u64,
-    /// Candidate pairs checked by exact Jaccard.
-    pub candidate_pairs: u64,
-    /// Candidate pairs that passed.
-    pub verified_pairs: u64,
+    /// Documents, paragraphs, duplicates, bytes, clusters and pairs, as the scan counted them.
+    #[serde(flatten)]
+    pub totals: Summary,
     /// Records and files left out; each is listed in `errors`.
     pub skipped_records: u64,
     /// Records kept after invalid UTF-8 in them was replaced by U+FFFD; each is listed in
@@ -366,18 +346,11 @@ impl Report {
             },
             params: ReportParams::from_scan(&outcome.params),
             summary: ReportSummary {
-                documents: s.documents,
-                paragraphs: s.paragraphs,
-                duplicate_paragraphs: s.duplicate_paragraphs,
-                duplicate_ratio: round6(s.duplicate_ratio),
-                bytes: s.bytes,
-                duplicate_bytes: s.duplicate_bytes,
-                duplicate_byte_ratio: round6(s.duplicate_byte_ratio),
-                within_document_clusters: s.within_document_clusters,
-                cross_document_clusters: s.cross_document_clusters,
-                distinct_paragraphs: s.distinct_paragraphs,
-                candidate_pairs: s.candidate_pairs,
-                verified_pairs: s.verified_pairs,
+                totals: Summary {
+                    duplicate_ratio: round6(s.duplicate_ratio),
+                    duplicate_byte_ratio: round6(s.duplicate_byte_ratio),
+                    ..s.clone()
+                },
                 skipped_records: errors.len() as u64,
                 invalid_utf8_records: 0,
             },

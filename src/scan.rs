@@ -280,7 +280,8 @@ pub struct Summary {
     pub cross_document_clusters: u64,
     /// Distinct normalized paragraphs.
     pub distinct_paragraphs: u64,
-    /// Distinct paragraphs long enough for the near tier.
+    /// Distinct paragraphs long enough for the near tier (not in the JSON report).
+    #[serde(skip_serializing)]
     pub near_tier_paragraphs: u64,
     /// Pairs proposed by LSH and checked by exact Jaccard.
     pub candidate_pairs: u64,

@@ -24,22 +24,22 @@ pub fn render(report: &Report, top: usize) -> String {
     let _ = writeln!(
         out,
         "paradup scan: {} documents, {} paragraphs, {}",
-        s.documents,
-        s.paragraphs,
-        human_bytes(s.bytes)
+        s.totals.documents,
+        s.totals.paragraphs,
+        human_bytes(s.totals.bytes)
     );
     let _ = writeln!(
         out,
         "duplicates:   {} paragraphs ({}), {} ({} of bytes)",
-        s.duplicate_paragraphs,
-        percent(s.duplicate_ratio),
-        human_bytes(s.duplicate_bytes),
-        percent(s.duplicate_byte_ratio)
+        s.totals.duplicate_paragraphs,
+        percent(s.totals.duplicate_ratio),
+        human_bytes(s.totals.duplicate_bytes),
+        percent(s.totals.duplicate_byte_ratio)
     );
     let _ = writeln!(
         out,
         "clusters:     {} cross-document, {} within-document",
-        s.cross_document_clusters, s.within_document_clusters
+        s.totals.cross_document_clusters, s.totals.within_document_clusters
     );
     if !report.boilerplate.is_empty() {
         let _ = writeln!(out, "\nShared across documents (most documents first):");

@@ -379,30 +379,39 @@ fn kind_of(cluster: &ReportCluster) -> (&'static str, &'static str) {
 
 fn cards(report: &Report) -> Vec<Card> {
     let s = &report.summary;
-    let clusters = s.cross_document_clusters + s.within_document_clusters;
+    let clusters = s.totals.cross_document_clusters + s.totals.within_document_clusters;
     vec![
         Card {
             label: "Documents",
-            value: s.documents.to_string(),
-            detail: format!("{} of text", human_bytes(s.bytes)),
+            value: s.totals.documents.to_string(),
+            detail: format!("{} of text", human_bytes(s.totals.bytes)),
             tone: "plain",
         },
         Card {
             label: "Paragraphs",
-            value: s.paragraphs.to_string(),
-            detail: format!("{} distinct after normalization", s.distinct_paragraphs),
+            value: s.totals.paragraphs.to_string(),
+            detail: format!(
+                "{} distinct after normalization",
+                s.totals.distinct_paragraphs
+            ),
             tone: "plain",
         },
         Card {
             label: "Duplicate paragraphs",
-            value: percent(s.duplicate_ratio),
-            detail: format!("{} repeats of an earlier paragraph", s.duplicate_paragraphs),
+            value: percent(s.totals.duplicate_ratio),
+            detail: format!(
+                "{} repeats of an earlier paragraph",
+                s.totals.duplicate_paragraphs
+            ),
             tone: "accent",
         },
         Card {
             label: "Duplicate bytes",
-            value: percent(s.duplicate_byte_ratio),
-            detail: format!("{} that dedup would remove", human_bytes(s.duplicate_bytes)),
+            value: percent(s.totals.duplicate_byte_ratio),
+            detail: format!(
+                "{} that dedup would remove",
+                human_bytes(s.totals.duplicate_bytes)
+            ),
             tone: "accent",
         },
         Card {
@@ -410,7 +419,7 @@ fn cards(report: &Report) -> Vec<Card> {
             value: clusters.to_string(),
             detail: format!(
                 "{} across documents · {} within one document",
-                s.cross_document_clusters, s.within_document_clusters
+                s.totals.cross_document_clusters, s.totals.within_document_clusters
             ),
             tone: "plain",
         },
@@ -726,7 +735,10 @@ fn boilerplate_rows(report: &Report, shown: &[bool], top: usize) -> Table<Boiler
                 cluster: cluster.id,
                 shown: shown.get(cluster.id).copied().unwrap_or(false),
                 documents: cluster.documents,
-                document_share: percent(ratio(cluster.documents as u64, report.summary.documents)),
+                document_share: percent(ratio(
+                    cluster.documents as u64,
+                    report.summary.totals.documents,
+                )),
                 copies: cluster.size,
                 duplicate_bytes: human_bytes(cluster.duplicate_bytes),
                 preview: preview(&cluster.text, PREVIEW_CHARS),
