@@ -13,7 +13,7 @@ use paradup::evaluate::{evaluate, DEFAULT_BANDS, DEFAULT_PRECISION_FLOOR};
 use paradup::normalize::normalize;
 use paradup::shingle::{jaccard, shingle_set};
 use paradup::synth::{Generator, PlantKind};
-use paradup::{Banding, Document, Location, ScanParams, Scanner, SplitMode, Unit};
+use paradup::{Banding, Document, ScanParams, Scanner, SplitMode, Unit};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -98,15 +98,7 @@ fn main() -> Result<()> {
     let documents: Vec<Document> = articles
         .iter()
         .enumerate()
-        .map(|(line, a)| Document {
-            id: a.id.clone(),
-            source: Some(a.source.clone()),
-            location: Location {
-                path: "generated.jsonl".into(),
-                line: Some(line as u64 + 1),
-            },
-            text: a.text.clone(),
-        })
+        .map(|(line, a)| a.document(line as u64 + 1))
         .collect();
     let bytes: usize = documents.iter().map(|d| d.text.len()).sum();
     let generated = started.elapsed().as_secs_f64();

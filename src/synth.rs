@@ -12,6 +12,7 @@
 //! Articles are one paragraph a line, so `--split auto` cuts them into exactly the paragraphs the
 //! plants number.
 
+use crate::scan::{Document, Location};
 use crate::segment::Span;
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -958,6 +959,19 @@ fn push_json_string(out: &mut Vec<u8>, text: &str) {
 }
 
 impl Article {
+    /// The article as the scanner reads it from line `line` of a file `generated.jsonl`.
+    pub fn document(&self, line: u64) -> Document {
+        Document {
+            id: self.id.clone(),
+            source: Some(self.source.clone()),
+            location: Location {
+                path: "generated.jsonl".into(),
+                line: Some(line),
+            },
+            text: self.text.clone(),
+        }
+    }
+
     /// Appends the article as one JSON Lines record: `id`, `source`, `url`, `title`, `text`.
     pub fn write_jsonl(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"id\":");

@@ -6,7 +6,7 @@ use paradup::evaluate::{evaluate, Evaluation, DEFAULT_BANDS, DEFAULT_PRECISION_F
 use paradup::normalize::normalize;
 use paradup::shingle::{jaccard, shingle_set};
 use paradup::synth::{Article, Generator, PlantKind};
-use paradup::{Banding, Document, Location, ScanOutcome, ScanParams, Scanner, Unit};
+use paradup::{Banding, Document, ScanOutcome, ScanParams, Scanner, Unit};
 use std::collections::HashMap;
 
 /// A paragraph's cluster (if any) and its shingle set.
@@ -19,15 +19,7 @@ fn corpus(seed: u64) -> (Vec<Article>, Vec<Document>) {
     let documents = articles
         .iter()
         .enumerate()
-        .map(|(line, a)| Document {
-            id: a.id.clone(),
-            source: Some(a.source.clone()),
-            location: Location {
-                path: "generated.jsonl".into(),
-                line: Some(line as u64 + 1),
-            },
-            text: a.text.clone(),
-        })
+        .map(|(line, a)| a.document(line as u64 + 1))
         .collect();
     (articles, documents)
 }

@@ -20,17 +20,7 @@ fn corpus() -> Scratch {
 }
 
 fn check(scratch: &Scratch, args: &[&str]) -> (i32, String) {
-    let out = paradup()
-        .current_dir(scratch.dir.path())
-        .arg("check")
-        .arg("docs")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-    )
+    scratch.run(&[&["check", "docs"], args].concat())
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{paradup, s, scan_report, Scratch, DISCLAIMER, PARAGRAPHS as P};
+use common::{s, scan_report, Scratch, DISCLAIMER, PARAGRAPHS as P};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -71,16 +71,7 @@ fn repeats_by_location(report: &Value) -> BTreeMap<String, Vec<(usize, usize)>> 
 }
 
 fn dedup(scratch: &Scratch, args: &[&str]) -> (i32, String) {
-    let out = paradup()
-        .current_dir(scratch.dir.path())
-        .arg("dedup")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-    )
+    scratch.run(&[&["dedup"], args].concat())
 }
 
 #[test]

@@ -38,6 +38,19 @@ impl Scratch {
         path
     }
 
+    /// Runs `paradup ARGS...` inside the scratch folder; returns the exit code and stdout.
+    pub fn run(&self, args: &[&str]) -> (i32, String) {
+        let out = paradup()
+            .current_dir(self.dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+        )
+    }
+
     pub fn read(&self, relative: &str) -> String {
         std::fs::read_to_string(self.path(relative)).unwrap()
     }
