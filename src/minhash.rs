@@ -12,6 +12,38 @@
 pub struct MinHasher {
     multipliers: Vec<u64>,
     increments: Vec<u64>,
+    /// The same functions regrouped eight at a time for the AVX2 loop.
+    lanes: Vec<LaneGroup>,
+}
+
+/// Eight hash functions laid out for 256-bit registers: the low halves of the multipliers of the
+/// even-numbered and the odd-numbered functions as 64-bit lanes (what `vpmuludq` reads), their
+/// increments likewise, and the high halves of all eight multipliers as 32-bit lanes.
+#[derive(Clone, Debug)]
+#[repr(C, align(32))]
+struct LaneGroup {
+    low_even: [u64; 4],
+    low_odd: [u64; 4],
+    add_even: [u64; 4],
+    add_odd: [u64; 4],
+    high: [u32; 8],
+}
+
+impl LaneGroup {
+    fn new(multipliers: &[u64], increments: &[u64]) -> Self {
+        let pick = |values: &[u64], first: usize, f: fn(u64) -> u64| -> [u64; 4] {
+            std::array::from_fn(|i| f(values[first + 2 * i]))
+        };
+        let low = |v: u64| v & 0xFFFF_FFFF;
+        let same = |v: u64| v;
+        LaneGroup {
+            low_even: pick(multipliers, 0, low),
+            low_odd: pick(multipliers, 1, low),
+            add_even: pick(increments, 0, same),
+            add_odd: pick(increments, 1, same),
+            high: std::array::from_fn(|i| (multipliers[i] >> 32) as u32),
+        }
+    }
 }
 
 /// SplitMix64: a fixed, well-mixed stream of 64-bit values from a seed.
@@ -33,9 +65,15 @@ impl MinHasher {
             multipliers.push(splitmix64(&mut state) | 1);
             increments.push(splitmix64(&mut state));
         }
+        let lanes = multipliers
+            .chunks_exact(8)
+            .zip(increments.chunks_exact(8))
+            .map(|(m, i)| LaneGroup::new(m, i))
+            .collect();
         MinHasher {
             multipliers,
             increments,
+            lanes,
         }
     }
 
@@ -72,11 +110,64 @@ impl MinHasher {
         }
     }
 
-    /// [`MinHasher::fold`] compiled for AVX2, which vectorizes the loop over hash functions.
+    /// [`MinHasher::fold`] in AVX2 registers, eight hash functions a register and four registers
+    /// of running minima kept across the whole shingle set. The 64-bit product `a·x` of a 64-bit
+    /// multiplier and a 32-bit shingle splits as `a_hi·x·2^32 + a_lo·x`, so bits 32..64 of
+    /// `a·x + b` are `a_hi·x + ((a_lo·x + b) >> 32)` modulo 2^32: one 32x32->64 multiply for the
+    /// low half (`vpmuludq`, even and odd functions in turn) and one 32-bit multiply for the high
+    /// half (`vpmulld`). The result is bit for bit the portable loop's.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn fold_avx2(&self, shingles: &[u32], out: &mut [u32]) {
-        self.fold(shingles, out)
+        use std::arch::x86_64::*;
+        /// Register groups (of eight functions) whose minima stay in registers at once.
+        const GROUPS_AT_ONCE: usize = 8;
+
+        // One group: the eight hashes of shingle `x` (broadcast to every lane).
+        #[inline(always)]
+        unsafe fn hashes(group: &LaneGroup, x: __m256i) -> __m256i {
+            let low_even = _mm256_load_si256(group.low_even.as_ptr().cast());
+            let low_odd = _mm256_load_si256(group.low_odd.as_ptr().cast());
+            let add_even = _mm256_load_si256(group.add_even.as_ptr().cast());
+            let add_odd = _mm256_load_si256(group.add_odd.as_ptr().cast());
+            let high = _mm256_load_si256(group.high.as_ptr().cast());
+            let even = _mm256_add_epi64(_mm256_mul_epu32(low_even, x), add_even);
+            let odd = _mm256_add_epi64(_mm256_mul_epu32(low_odd, x), add_odd);
+            // Even functions' bits 32..64 move down to the even 32-bit lanes; the odd
+            // functions' are already in the odd lanes.
+            let carried = _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(even), odd);
+            _mm256_add_epi32(carried, _mm256_mullo_epi32(high, x))
+        }
+
+        let vector_slots = self.lanes.len() * 8;
+        for (block, minima_out) in self
+            .lanes
+            .chunks(GROUPS_AT_ONCE)
+            .zip(out[..vector_slots].chunks_mut(GROUPS_AT_ONCE * 8))
+        {
+            let mut minima = [_mm256_set1_epi32(-1); GROUPS_AT_ONCE];
+            for &shingle in shingles {
+                let x = _mm256_set1_epi32(shingle as i32);
+                for (minimum, group) in minima.iter_mut().zip(block) {
+                    *minimum = _mm256_min_epu32(*minimum, hashes(group, x));
+                }
+            }
+            for (minimum, slots) in minima.iter().zip(minima_out.chunks_exact_mut(8)) {
+                _mm256_storeu_si256(slots.as_mut_ptr().cast(), *minimum);
+            }
+        }
+        // Functions past the last whole group of eight.
+        for &shingle in shingles {
+            let x = shingle as u64;
+            for ((slot, &a), &b) in out[vector_slots..]
+                .iter_mut()
+                .zip(&self.multipliers[vector_slots..])
+                .zip(&self.increments[vector_slots..])
+            {
+                let hashed = (a.wrapping_mul(x).wrapping_add(b) >> 32) as u32;
+                *slot = (*slot).min(hashed);
+            }
+        }
     }
 
     /// The signature of a shingle set; see [`MinHasher::signature_into`].
@@ -129,14 +220,22 @@ mod tests {
 
     #[test]
     fn vectorized_and_portable_paths_agree() {
-        let hasher = MinHasher::new(128, 99);
-        for len in [0usize, 1, 7, 100, 1000] {
-            let set: Vec<u32> = (0..len as u32)
-                .map(|i| i.wrapping_mul(2_654_435_761))
-                .collect();
-            let mut portable = vec![u32::MAX; 128];
-            hasher.fold(&set, &mut portable);
-            assert_eq!(hasher.signature(&set), portable);
+        // Whole register groups, whole blocks of groups, and functions left over after both.
+        for num_perm in [1usize, 7, 8, 32, 40, 119, 128, 200] {
+            let hasher = MinHasher::new(num_perm, 99);
+            for len in [0usize, 1, 7, 100, 1000] {
+                let mut set: Vec<u32> = (0..len as u32)
+                    .map(|i| i.wrapping_mul(2_654_435_761))
+                    .collect();
+                set.extend([u32::MAX, u32::MAX - 1].iter().take(len.min(2)));
+                let mut portable = vec![u32::MAX; num_perm];
+                hasher.fold(&set, &mut portable);
+                assert_eq!(
+                    hasher.signature(&set),
+                    portable,
+                    "{num_perm} functions, {len} shingles"
+                );
+            }
         }
     }
 
