@@ -174,6 +174,9 @@ pub struct DocumentEntry {
     pub word_paragraphs: u32,
 }
 
+/// New distinct paragraphs fingerprinted by one task: their shingle sets share one vector.
+const FINGERPRINT_CHUNK: usize = 64;
+
 /// Marks a paragraph with no words after normalization: it takes part in nothing.
 const NO_UNIQUE: u32 = u32::MAX;
 /// Marks a distinct paragraph too short for the near tier.
@@ -199,7 +202,57 @@ struct Prepared {
     span: Span,
     exact: u64,
     tokens: usize,
+    /// Where its normalized text lies in the document's `normalized` buffer.
+    normalized: std::ops::Range<usize>,
+}
+
+/// The paragraphs of a document of the batch in flight, normalized.
+struct PreparedText {
+    paragraphs: Vec<Prepared>,
+    /// Every normalized paragraph, end to end: one allocation a document, not one a paragraph.
     normalized: String,
+}
+
+/// Segments and normalizes `doc`, whose text is dropped here. The entry's first paragraph is
+/// left for the caller, which knows what came before.
+fn prepare(
+    doc: Document,
+    split: SplitMode,
+    unit: Unit,
+    options: NormalizeOptions,
+) -> (DocumentEntry, PreparedText) {
+    let mut normalized = String::with_capacity(doc.text.len());
+    let mut scratch = String::new();
+    let paragraphs: Vec<Prepared> = segment_units(&doc.text, split, unit)
+        .into_iter()
+        .map(|span| {
+            normalize_into(&doc.text[span.start..span.end], options, &mut scratch);
+            let start = normalized.len();
+            normalized.push_str(&scratch);
+            Prepared {
+                span,
+                exact: xxh3_64(scratch.as_bytes()),
+                tokens: token_count(&scratch),
+                normalized: start..normalized.len(),
+            }
+        })
+        .collect();
+    let entry = DocumentEntry {
+        id: doc.id,
+        source: doc.source,
+        location: doc.location,
+        bytes: doc.text.len() as u64,
+        first_paragraph: 0,
+        paragraph_count: paragraphs.len() as u32,
+        word_paragraphs: paragraphs.iter().filter(|p| p.tokens > 0).count() as u32,
+    };
+    (
+        entry,
+        PreparedText {
+            paragraphs,
+            normalized,
+        },
+    )
 }
 
 /// How a cluster spreads over the corpus.
@@ -368,7 +421,9 @@ impl Scanner {
     pub fn new(params: ScanParams) -> Result<Self, ParamError> {
         params.validate()?;
         Ok(Scanner {
-            hasher: MinHasher::new(params.num_perm, params.seed),
+            // Only the functions that LSH's bands read: with `bands x rows` below `num_perm`,
+            // the rest of a signature would be computed for nothing.
+            hasher: MinHasher::new(params.banding.hashes(), params.seed),
             params,
             documents: Vec::new(),
             paragraphs: Vec::new(),
@@ -391,26 +446,20 @@ impl Scanner {
     pub fn add_batch(&mut self, batch: Vec<Document>) {
         let (split, unit) = (self.params.split, self.params.unit);
         let options = self.params.normalize;
-        let prepared: Vec<Vec<Prepared>> = batch
-            .par_iter()
-            .map(|doc| prepare_document(&doc.text, split, unit, options))
-            .collect();
+        // Each text is dropped on the worker that normalized it.
+        let (entries, texts): (Vec<DocumentEntry>, Vec<PreparedText>) = batch
+            .into_par_iter()
+            .map(|doc| prepare(doc, split, unit, options))
+            .unzip();
 
         // Sequential, in input order: which paragraphs are new distinct texts.
         let mut new_near: Vec<(u32, &str)> = Vec::new();
-        for (doc, paragraphs) in batch.iter().zip(&prepared) {
+        for (mut entry, text) in entries.into_iter().zip(&texts) {
             let doc_index = self.documents.len() as u32;
-            self.documents.push(DocumentEntry {
-                id: doc.id.clone(),
-                source: doc.source.clone(),
-                location: doc.location.clone(),
-                bytes: doc.text.len() as u64,
-                first_paragraph: self.paragraphs.len() as u32,
-                paragraph_count: paragraphs.len() as u32,
-                word_paragraphs: paragraphs.iter().filter(|p| p.tokens > 0).count() as u32,
-            });
-            self.bytes += doc.text.len() as u64;
-            for paragraph in paragraphs {
+            entry.first_paragraph = self.paragraphs.len() as u32;
+            self.bytes += entry.bytes;
+            self.documents.push(entry);
+            for paragraph in &text.paragraphs {
                 let unique = if paragraph.tokens == 0 {
                     NO_UNIQUE
                 } else if let Some(&known) = self.exact_index.get(&paragraph.exact) {
@@ -420,7 +469,7 @@ impl Scanner {
                     self.exact_index.insert(paragraph.exact, id);
                     self.uniques.push(UniqueParagraph { near: NOT_NEAR });
                     if paragraph.tokens >= self.params.min_words {
-                        new_near.push((id, paragraph.normalized.as_str()));
+                        new_near.push((id, &text.normalized[paragraph.normalized.clone()]));
                     }
                     id
                 };
@@ -433,32 +482,45 @@ impl Scanner {
         }
 
         // Parallel: shingles, signatures and band keys of the new distinct paragraphs only, the
-        // keys written straight into their place in the table.
+        // keys written straight into their place in the table, the shingle sets of a chunk of
+        // paragraphs gathered in one vector.
         let (ngram, char_ngram) = (self.params.ngram, self.params.char_ngram);
         let hasher = &self.hasher;
         let banding = self.params.banding;
         let first_new = self.band_keys.len();
         self.band_keys
             .resize(first_new + new_near.len() * banding.bands, 0);
-        let sets: Vec<Vec<u32>> = new_near
-            .par_iter()
-            .zip(self.band_keys[first_new..].par_chunks_mut(banding.bands))
+        let chunks: Vec<(Vec<u32>, Vec<usize>)> = new_near
+            .par_chunks(FINGERPRINT_CHUNK)
+            .zip(self.band_keys[first_new..].par_chunks_mut(FINGERPRINT_CHUNK * banding.bands))
             .map_init(
-                || (Vec::new(), vec![0u32; hasher.num_perm()]),
-                |(scratch, signature), (&(_, normalized), keys)| {
-                    let mut set = Vec::new();
-                    shingle_set(normalized, ngram, char_ngram, scratch, &mut set);
-                    hasher.signature_into(&set, signature);
-                    band_keys_into(signature, banding, keys);
-                    set
+                || (Vec::new(), Vec::new(), vec![0u32; hasher.num_perm()]),
+                |(scratch, set, signature), (items, keys)| {
+                    let mut shingles = Vec::new();
+                    let mut ends = Vec::with_capacity(items.len());
+                    for (&(_, normalized), keys) in items.iter().zip(keys.chunks_mut(banding.bands))
+                    {
+                        shingle_set(normalized, ngram, char_ngram, scratch, set);
+                        hasher.signature_into(set, signature);
+                        band_keys_into(signature, banding, keys);
+                        shingles.extend_from_slice(set);
+                        ends.push(shingles.len());
+                    }
+                    (shingles, ends)
                 },
             )
             .collect();
-        for (&(unique, _), set) in new_near.iter().zip(sets) {
-            self.uniques[unique as usize].near = self.near_to_unique.len() as u32;
-            self.near_to_unique.push(unique);
-            self.shingles.extend_from_slice(&set);
-            self.shingle_offsets.push(self.shingles.len());
+        let mut new_uniques = new_near.iter().map(|&(unique, _)| unique);
+        for (shingles, ends) in chunks {
+            let base = self.shingles.len();
+            self.shingles.extend_from_slice(&shingles);
+            for end in ends {
+                if let Some(unique) = new_uniques.next() {
+                    self.uniques[unique as usize].near = self.near_to_unique.len() as u32;
+                    self.near_to_unique.push(unique);
+                    self.shingle_offsets.push(base + end);
+                }
+            }
         }
     }
 
@@ -651,27 +713,6 @@ impl Scanner {
             summary,
         }
     }
-}
-
-fn prepare_document(
-    text: &str,
-    split: SplitMode,
-    unit: Unit,
-    options: NormalizeOptions,
-) -> Vec<Prepared> {
-    segment_units(text, split, unit)
-        .into_iter()
-        .map(|span| {
-            let mut normalized = String::with_capacity(span.len());
-            normalize_into(&text[span.start..span.end], options, &mut normalized);
-            Prepared {
-                span,
-                exact: xxh3_64(normalized.as_bytes()),
-                tokens: token_count(&normalized),
-                normalized,
-            }
-        })
-        .collect()
 }
 
 /// Shingles of a paragraph sampled to find the paragraphs that contain it.
