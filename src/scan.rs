@@ -604,7 +604,9 @@ impl Scanner {
                 roots.push(root);
             }
         }
-        let mut cluster_of_root: HashMap<u32, usize> = HashMap::new();
+        // Cluster number of each root, or `NO_CLUSTER` before its first occurrence.
+        const NO_CLUSTER: u32 = u32::MAX;
+        let mut cluster_of_root = vec![NO_CLUSTER; self.uniques.len()];
         let mut clusters: Vec<Cluster> = Vec::new();
         let mut counted_paragraphs = 0u64;
         for (global, (paragraph, &root)) in self.paragraphs.iter().zip(&roots).enumerate() {
@@ -615,9 +617,10 @@ impl Scanner {
             if occurrences[root as usize] < 2 {
                 continue;
             }
-            let next_id = clusters.len();
-            let id = *cluster_of_root.entry(root).or_insert(next_id);
-            if id == next_id {
+            let mut id = cluster_of_root[root as usize] as usize;
+            if id == NO_CLUSTER as usize {
+                id = clusters.len();
+                cluster_of_root[root as usize] = id as u32;
                 clusters.push(Cluster {
                     id,
                     kind: ClusterKind::WithinDocument,
@@ -644,7 +647,7 @@ impl Scanner {
             let doc = &self.documents[member.doc as usize];
             self.paragraphs[(doc.first_paragraph + member.paragraph) as usize].unique
         };
-        for cluster in &mut clusters {
+        clusters.par_iter_mut().for_each(|cluster| {
             let canonical_unique = unique_of(&cluster.members[0]);
             // Members are in input order, so equal documents are adjacent.
             let mut docs: Vec<u32> = cluster.members.iter().map(|m| m.doc).collect();
@@ -676,7 +679,7 @@ impl Scanner {
                 .iter()
                 .map(|m| m.span.len() as u64)
                 .sum();
-        }
+        });
 
         let duplicate_paragraphs: u64 = clusters.iter().map(|c| c.members.len() as u64 - 1).sum();
         let duplicate_bytes: u64 = clusters.iter().map(|c| c.duplicate_bytes).sum();
