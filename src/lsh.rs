@@ -159,31 +159,31 @@ pub fn band_keys_into(signature: &[u32], banding: Banding, keys: &mut [u64]) {
     }
 }
 
-/// The candidate pairs of one band, from band keys laid out `bands` to an item, as
+/// The candidate pairs of one band, from that band's key of every item (in item order), as
 /// `(lower, higher)` item indices. Deterministic: the pairs depend only on the keys, not on the
 /// thread count.
-pub fn band_candidates_from_keys(keys: &[u64], bands: usize, band: usize) -> Vec<(u32, u32)> {
-    let band_keys = || keys.chunks_exact(bands).map(|item| item[band]);
+pub fn band_candidates_in(column: &[u64]) -> Vec<(u32, u32)> {
     // Most keys occur once and make no pair. Two bitmaps over the keys' top bits find the slots
     // hit more than once; only the keys in those slots (every repeated key among them) are
     // sorted into buckets.
-    let items = keys.len() / bands.max(1);
-    let slot_bits = (items.max(1) * 16)
+    let slot_bits = (column.len().max(1) * 16)
         .next_power_of_two()
         .trailing_zeros()
         .clamp(10, 30);
     let slot = |key: u64| (key >> (64 - slot_bits)) as usize;
     let mut seen = vec![0u64; (1usize << slot_bits) / 64];
     let mut repeated = vec![0u64; seen.len()];
-    for key in band_keys() {
+    for &key in column {
         let (word, bit) = (slot(key) / 64, 1u64 << (slot(key) % 64));
         repeated[word] |= seen[word] & bit;
         seen[word] |= bit;
     }
-    let mut keyed: Vec<(u64, u32)> = band_keys()
+    drop(seen);
+    let mut keyed: Vec<(u64, u32)> = column
+        .iter()
         .enumerate()
-        .filter(|&(_, key)| repeated[slot(key) / 64] & (1u64 << (slot(key) % 64)) != 0)
-        .map(|(i, key)| (key, i as u32))
+        .filter(|&(_, &key)| repeated[slot(key) / 64] & (1u64 << (slot(key) % 64)) != 0)
+        .map(|(i, &key)| (key, i as u32))
         .collect();
     keyed.sort_unstable();
     let mut pairs = Vec::new();
@@ -207,25 +207,31 @@ pub fn band_candidates_from_keys(keys: &[u64], bands: usize, band: usize) -> Vec
     pairs
 }
 
-/// The candidate pairs of every band, each pair once, sorted, from band keys laid out `bands`
-/// to an item. Bands are bucketed in parallel, one band a task.
-pub fn candidate_pairs_from_keys(keys: &[u64], bands: usize) -> Vec<(u32, u32)> {
-    let mut pairs: Vec<(u32, u32)> = (0..bands)
-        .into_par_iter()
-        .flat_map_iter(|band| band_candidates_from_keys(keys, bands, band))
+/// The candidate pairs of every band, each pair once, sorted, from band keys stored a band to a
+/// column (`columns[band][item]`). Bands are bucketed in parallel, one band a task, each reading
+/// its keys end to end.
+pub fn candidate_pairs_from_columns(columns: &[Vec<u64>]) -> Vec<(u32, u32)> {
+    let mut pairs: Vec<(u32, u32)> = columns
+        .par_iter()
+        .flat_map_iter(|column| band_candidates_in(column))
         .collect();
     pairs.par_sort_unstable();
     pairs.dedup();
     pairs
 }
 
-/// Band keys of signatures laid end to end (each `num_perm` long), `bands` to a signature.
-pub fn band_keys(signatures: &[u32], num_perm: usize, banding: Banding) -> Vec<u64> {
-    let mut keys = vec![0u64; signatures.len() / num_perm * banding.bands];
-    keys.par_chunks_mut(banding.bands)
-        .zip(signatures.par_chunks_exact(num_perm))
-        .for_each(|(keys, signature)| band_keys_into(signature, banding, keys));
-    keys
+/// Band keys of signatures laid end to end (each `num_perm` long), a band to a column
+/// (`columns[band][item]`).
+pub fn band_keys(signatures: &[u32], num_perm: usize, banding: Banding) -> Vec<Vec<u64>> {
+    (0..banding.bands)
+        .into_par_iter()
+        .map(|band| {
+            signatures
+                .chunks_exact(num_perm)
+                .map(|signature| band_key(signature, band, banding.rows))
+                .collect()
+        })
+        .collect()
 }
 
 /// The candidate pairs of one band, for signatures laid end to end in `signatures` (each
@@ -236,16 +242,12 @@ pub fn band_candidates(
     banding: Banding,
     band: usize,
 ) -> Vec<(u32, u32)> {
-    band_candidates_from_keys(
-        &band_keys(signatures, num_perm, banding),
-        banding.bands,
-        band,
-    )
+    band_candidates_in(&band_keys(signatures, num_perm, banding)[band])
 }
 
 /// The candidate pairs of every band, each pair once, sorted, for signatures laid end to end.
 pub fn candidate_pairs(signatures: &[u32], num_perm: usize, banding: Banding) -> Vec<(u32, u32)> {
-    candidate_pairs_from_keys(&band_keys(signatures, num_perm, banding), banding.bands)
+    candidate_pairs_from_columns(&band_keys(signatures, num_perm, banding))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! nor contained is marked as joined through a chain.
 
 use crate::cluster::UnionFind;
-use crate::lsh::{band_keys_into, candidate_pairs_from_keys, Banding};
+use crate::lsh::{band_keys_into, candidate_pairs_from_columns, Banding};
 use crate::minhash::MinHasher;
 use crate::normalize::{normalize_into, NormalizeOptions};
 use crate::segment::{segment_units, Span, SplitMode, Unit};
@@ -176,6 +176,16 @@ pub struct DocumentEntry {
 
 /// New distinct paragraphs fingerprinted by one task: their shingle sets share one vector.
 const FINGERPRINT_CHUNK: usize = 64;
+
+/// What fingerprinting a chunk of new distinct paragraphs makes.
+struct Fingerprints {
+    /// Their shingle sets, end to end.
+    shingles: Vec<u32>,
+    /// Where each set ends in `shingles`.
+    ends: Vec<usize>,
+    /// Their band keys, `bands` a paragraph.
+    keys: Vec<u64>,
+}
 
 /// Marks a paragraph with no words after normalization: it takes part in nothing.
 const NO_UNIQUE: u32 = u32::MAX;
@@ -407,10 +417,11 @@ pub struct Scanner {
     /// at the end).
     shingle_offsets: Vec<usize>,
     shingles: Vec<u32>,
-    /// LSH band keys of near-tier paragraphs, `bands` each, end to end. The signatures they
-    /// come from are not kept: every candidate is verified on the shingle sets, so the keys are
-    /// all that LSH needs, at a quarter of a 128-value signature's size.
-    band_keys: Vec<u64>,
+    /// LSH band keys of near-tier paragraphs, a band to a column (`band_keys[band][near]`), so
+    /// that bucketing a band reads its keys end to end. The signatures they come from are not
+    /// kept: every candidate is verified on the shingle sets, so the keys are all that LSH
+    /// needs, at a quarter of a 128-value signature's size.
+    band_keys: Vec<Vec<u64>>,
     /// The distinct paragraph behind each near-tier entry.
     near_to_unique: Vec<u32>,
     bytes: u64,
@@ -420,6 +431,7 @@ impl Scanner {
     /// A scanner for `params`, which must validate.
     pub fn new(params: ScanParams) -> Result<Self, ParamError> {
         params.validate()?;
+        let bands = params.banding.bands;
         Ok(Scanner {
             // Only the functions that LSH's bands read: with `bands x rows` below `num_perm`,
             // the rest of a signature would be computed for nothing.
@@ -431,7 +443,7 @@ impl Scanner {
             uniques: Vec::new(),
             shingle_offsets: vec![0],
             shingles: Vec::new(),
-            band_keys: Vec::new(),
+            band_keys: vec![Vec::new(); bands],
             near_to_unique: Vec::new(),
             bytes: 0,
         })
@@ -482,39 +494,48 @@ impl Scanner {
         }
 
         // Parallel: shingles, signatures and band keys of the new distinct paragraphs only, the
-        // keys written straight into their place in the table, the shingle sets of a chunk of
-        // paragraphs gathered in one vector.
+        // shingle sets and keys of a chunk of paragraphs gathered in one vector each.
         let (ngram, char_ngram) = (self.params.ngram, self.params.char_ngram);
         let hasher = &self.hasher;
         let banding = self.params.banding;
-        let first_new = self.band_keys.len();
-        self.band_keys
-            .resize(first_new + new_near.len() * banding.bands, 0);
-        let chunks: Vec<(Vec<u32>, Vec<usize>)> = new_near
+        let chunks: Vec<Fingerprints> = new_near
             .par_chunks(FINGERPRINT_CHUNK)
-            .zip(self.band_keys[first_new..].par_chunks_mut(FINGERPRINT_CHUNK * banding.bands))
             .map_init(
                 || (Vec::new(), Vec::new(), vec![0u32; hasher.num_perm()]),
-                |(scratch, set, signature), (items, keys)| {
-                    let mut shingles = Vec::new();
-                    let mut ends = Vec::with_capacity(items.len());
-                    for (&(_, normalized), keys) in items.iter().zip(keys.chunks_mut(banding.bands))
+                |(scratch, set, signature), items| {
+                    let mut prints = Fingerprints {
+                        shingles: Vec::new(),
+                        ends: Vec::with_capacity(items.len()),
+                        keys: vec![0; items.len() * banding.bands],
+                    };
+                    for (&(_, normalized), keys) in items
+                        .iter()
+                        .zip(prints.keys.chunks_exact_mut(banding.bands))
                     {
                         shingle_set(normalized, ngram, char_ngram, scratch, set);
                         hasher.signature_into(set, signature);
                         band_keys_into(signature, banding, keys);
-                        shingles.extend_from_slice(set);
-                        ends.push(shingles.len());
+                        prints.shingles.extend_from_slice(set);
+                        prints.ends.push(prints.shingles.len());
                     }
-                    (shingles, ends)
+                    prints
                 },
             )
             .collect();
+        // Each band's column takes its keys in paragraph order, the columns in parallel.
+        self.band_keys
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(band, column)| {
+                for prints in &chunks {
+                    column.extend(prints.keys.chunks_exact(banding.bands).map(|k| k[band]));
+                }
+            });
         let mut new_uniques = new_near.iter().map(|&(unique, _)| unique);
-        for (shingles, ends) in chunks {
+        for prints in chunks {
             let base = self.shingles.len();
-            self.shingles.extend_from_slice(&shingles);
-            for end in ends {
+            self.shingles.extend_from_slice(&prints.shingles);
+            for end in prints.ends {
                 if let Some(unique) = new_uniques.next() {
                     self.uniques[unique as usize].near = self.near_to_unique.len() as u32;
                     self.near_to_unique.push(unique);
@@ -539,7 +560,7 @@ impl Scanner {
         let threshold = self.params.threshold;
         // Every candidate is verified, in parallel; the clusters are the connected components of
         // the verified pairs, so the order of the unions does not matter.
-        let lsh_pairs = candidate_pairs_from_keys(&self.band_keys, self.params.banding.bands);
+        let lsh_pairs = candidate_pairs_from_columns(&self.band_keys);
         candidate_pairs_count += lsh_pairs.len() as u64;
         drop(std::mem::take(&mut self.band_keys));
         let verified: Vec<(u32, u32)> = lsh_pairs
