@@ -21,7 +21,7 @@ use crate::scan::{Document, DocumentEntry, Location};
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, Read};
@@ -234,19 +234,21 @@ impl Inputs {
         options: &ReadOptions,
         visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
-        self.read_files(options, &|_| true, &|_, _| true, visit)
+        self.read_files(options, &|_| Some(LineSet::All), visit)
     }
 
-    /// Reads the files that `file_wanted` accepts (by display name); in line-based formats the
-    /// records on lines that `line_wanted(file, line)` rejects are passed over without parsing.
+    /// Reads the files for which `lines_of` (given the display name) says which lines it wants;
+    /// in line-based formats the records on other lines are passed over without parsing.
     fn read_files(
         &self,
         options: &ReadOptions,
-        file_wanted: &dyn Fn(&str) -> bool,
-        line_wanted: &dyn Fn(&str, u64) -> bool,
+        lines_of: &dyn Fn(&str) -> Option<LineSet>,
         visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
-        for file in self.files.iter().filter(|f| file_wanted(&f.display)) {
+        for file in &self.files {
+            let Some(lines) = lines_of(&file.display) else {
+                continue;
+            };
             let raw = match File::open(&file.path) {
                 Ok(raw) => raw,
                 Err(e) => {
@@ -258,7 +260,7 @@ impl Inputs {
                 }
             };
             let counted = stream::Counting::new(raw, &self.bytes_read);
-            let wanted = |line: u64| line_wanted(&file.display, line);
+            let wanted = |line: u64| lines.contains(line);
             read_source(
                 &file.display,
                 Box::new(counted),
@@ -292,12 +294,19 @@ impl Inputs {
         if by_location.is_empty() {
             return found;
         }
-        let files: HashSet<&str> = by_location.keys().map(|(path, _)| *path).collect();
+        // The wanted lines of each file, looked up once a file rather than once a line.
+        let mut lines_by_file: HashMap<&str, LineSet> = HashMap::new();
+        for &(path, line) in by_location.keys() {
+            let lines = lines_by_file.entry(path).or_insert_with(LineSet::none);
+            match line {
+                Some(line) => lines.insert(line),
+                None => *lines = LineSet::All,
+            }
+        }
         let mut remaining = by_location.len();
         let _ = self.read_files(
             options,
-            &|file| files.contains(file),
-            &|file, line| by_location.contains_key(&(file, Some(line))),
+            &|file| lines_by_file.get(file).cloned(),
             &mut |event| {
                 if let ReadEvent::Document(doc) = event {
                     let key = (doc.location.path.as_str(), doc.location.line);
@@ -551,6 +560,40 @@ fn kind_of(value: &Value) -> &'static str {
 const CHUNK_LINES: usize = 1024;
 /// Bytes of JSON Lines gathered before they are parsed together (a longer line is a chunk alone).
 const CHUNK_BYTES: usize = 4 << 20;
+
+/// The lines of a file that a read wants.
+#[derive(Clone, Debug)]
+enum LineSet {
+    /// Every line (and every record of formats without lines).
+    All,
+    /// The lines whose bits are set, bit `n` for line `n`.
+    Some(Vec<u64>),
+}
+
+impl LineSet {
+    fn none() -> Self {
+        LineSet::Some(Vec::new())
+    }
+
+    fn insert(&mut self, line: u64) {
+        if let LineSet::Some(bits) = self {
+            let word = (line / 64) as usize;
+            if bits.len() <= word {
+                bits.resize(word + 1, 0);
+            }
+            bits[word] |= 1 << (line % 64);
+        }
+    }
+
+    fn contains(&self, line: u64) -> bool {
+        match self {
+            LineSet::All => true,
+            LineSet::Some(bits) => bits
+                .get((line / 64) as usize)
+                .is_some_and(|word| word & (1 << (line % 64)) != 0),
+        }
+    }
+}
 
 /// Which records of a line-based file a read wants; the others are passed over unparsed.
 type LineFilter<'f> = Option<&'f dyn Fn(u64) -> bool>;
