@@ -3,7 +3,8 @@
 //! The report is a view of a [`ScanOutcome`]: it holds the totals, the rankings and the canonical
 //! texts, and makes each cluster and member from the outcome when asked for or written, so that a
 //! report listing millions of copies costs no more memory than its canonical texts. Writing it
-//! (JSON, terminal, HTML) is the caller's business. Field names are part of the schema documented in the README.
+//! (JSON, terminal, HTML) is the caller's business. Field names are part of the schema documented
+//! in the README.
 
 use crate::display::round6;
 use crate::read::InputError;
