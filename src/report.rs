@@ -1,14 +1,18 @@
 //! The machine-readable report, schema `paradup.report/v1`.
 //!
-//! The report is a plain data structure built from a [`ScanOutcome`]; writing it (JSON, terminal,
-//! HTML) is the caller's business. Field names are part of the schema documented in the README.
+//! The report is a view of a [`ScanOutcome`]: it holds the totals, the rankings and the canonical
+//! texts, and makes each cluster and member from the outcome when asked for or written, so that a
+//! report listing millions of copies costs no more memory than its canonical texts. Writing it
+//! (JSON, terminal, HTML) is the caller's business. Field names are part of the schema documented
+//! in the README.
 
 use crate::display::round6;
 use crate::read::InputError;
-use crate::scan::{ClusterKind, DocumentEntry, ScanOutcome, ScanParams, Summary};
-use serde::Serialize;
+use crate::scan::{
+    Cluster, ClusterKind, DocumentEntry, Location, Member, ScanOutcome, ScanParams, Summary,
+};
+use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// The schema name written into every report.
 pub const SCHEMA: &str = "paradup.report/v1";
@@ -109,25 +113,26 @@ pub struct ReportSummary {
     pub invalid_utf8_records: u64,
 }
 
-/// One copy in a cluster.
-#[derive(Clone, Debug, Serialize)]
-pub struct ReportMember {
-    /// The document's id (shared by every member from the document: a report of a large corpus
-    /// lists millions of members).
-    pub doc: Arc<str>,
+/// One copy in a cluster: a view of the scan's [`Member`] and its document, made when asked for
+/// (a report of a large corpus lists millions of members, none of them stored).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ReportMember<'a> {
+    /// The document's id.
+    pub doc: &'a str,
     /// The document's position in input order.
     pub doc_index: u32,
-    /// `PATH` or `PATH:LINE` of the document (shared likewise).
-    pub location: Arc<str>,
+    /// Where the document was read, written as `PATH` or `PATH:LINE`.
+    #[serde(serialize_with = "as_display")]
+    pub location: &'a Location,
     /// Paragraph index within the document.
     pub paragraph: u32,
     /// Byte offset of the paragraph in the document's text.
     pub start: usize,
     /// Byte offset one past its end.
     pub end: usize,
-    /// Jaccard similarity of its shingles to the canonical copy's.
+    /// Jaccard similarity of its shingles to the canonical copy's (rounded to six decimals).
     pub similarity: f64,
-    /// Share of the smaller shingle set inside the other.
+    /// Share of the smaller shingle set inside the other (rounded to six decimals).
     pub containment: f64,
     /// Joined as a contained passage: containment to the canonical copy at or above the
     /// containment threshold, similarity below the similarity threshold.
@@ -136,9 +141,77 @@ pub struct ReportMember {
     pub via_chain: bool,
 }
 
-/// A cluster of copies.
-#[derive(Clone, Debug, Serialize)]
-pub struct ReportCluster {
+/// Writes a value through its `Display`, without building a string first.
+fn as_display<T: std::fmt::Display, S: Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
+impl<'a> ReportMember<'a> {
+    fn new(member: &'a Member, documents: &'a [DocumentEntry]) -> Self {
+        let document = &documents[member.doc as usize];
+        ReportMember {
+            doc: &document.id,
+            doc_index: member.doc,
+            location: &document.location,
+            paragraph: member.paragraph,
+            start: member.span.start,
+            end: member.span.end,
+            similarity: round6(member.similarity),
+            containment: round6(member.containment),
+            contained: member.contained,
+            via_chain: member.via_chain,
+        }
+    }
+}
+
+/// The copies of one cluster, canonical first, as the report shows them; written (serialized)
+/// one member at a time straight from the scan's data.
+#[derive(Clone, Copy, Debug)]
+pub struct ReportMembers<'a> {
+    members: &'a [Member],
+    documents: &'a [DocumentEntry],
+}
+
+impl<'a> ReportMembers<'a> {
+    /// Number of copies.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// No copies (never the case for a cluster the scan found).
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// The copy at `index` (0 is the canonical copy).
+    pub fn get(&self, index: usize) -> Option<ReportMember<'a>> {
+        self.members
+            .get(index)
+            .map(|m| ReportMember::new(m, self.documents))
+    }
+
+    /// Every copy, canonical first.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = ReportMember<'a>> + Clone + 'a {
+        let documents = self.documents;
+        self.members
+            .iter()
+            .map(move |m| ReportMember::new(m, documents))
+    }
+}
+
+impl Serialize for ReportMembers<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+/// A cluster of copies, as the report shows it: a view of the scan's [`Cluster`] with the text
+/// of its canonical copy.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ReportCluster<'a> {
     /// Cluster number, by input position of the canonical copy.
     pub id: usize,
     /// `within_document` or `cross_document`.
@@ -150,9 +223,68 @@ pub struct ReportCluster {
     /// Bytes of every copy but the first.
     pub duplicate_bytes: u64,
     /// Text of the canonical copy.
-    pub text: String,
+    pub text: &'a str,
     /// The copies, canonical first.
-    pub members: Vec<ReportMember>,
+    pub members: ReportMembers<'a>,
+}
+
+/// Every cluster of the scan, by input position of its canonical copy. The report holds only the
+/// canonical texts; each cluster and member is made from the scan's data when asked for or
+/// written, so that the report costs next to nothing beside the [`ScanOutcome`] it describes.
+#[derive(Clone, Debug)]
+pub struct ReportClusters<'a> {
+    clusters: &'a [Cluster],
+    documents: &'a [DocumentEntry],
+    /// `texts[i]` is the text of cluster `i`'s canonical copy; missing ones are empty.
+    texts: Vec<String>,
+}
+
+impl<'a> ReportClusters<'a> {
+    /// Number of clusters.
+    pub fn len(&self) -> usize {
+        self.clusters.len()
+    }
+
+    /// No clusters: nothing repeats.
+    pub fn is_empty(&self) -> bool {
+        self.clusters.is_empty()
+    }
+
+    /// The cluster with id `index`.
+    pub fn get(&self, index: usize) -> Option<ReportCluster<'_>> {
+        self.clusters
+            .get(index)
+            .map(|cluster| self.view(index, cluster))
+    }
+
+    /// Every cluster, by id.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = ReportCluster<'_>> + Clone + '_ {
+        self.clusters
+            .iter()
+            .enumerate()
+            .map(|(index, cluster)| self.view(index, cluster))
+    }
+
+    fn view(&self, index: usize, cluster: &'a Cluster) -> ReportCluster<'_> {
+        ReportCluster {
+            id: cluster.id,
+            kind: cluster.kind,
+            documents: cluster.documents,
+            size: cluster.members.len(),
+            duplicate_bytes: cluster.duplicate_bytes,
+            text: self.texts.get(index).map_or("", String::as_str),
+            members: ReportMembers {
+                members: &cluster.members,
+                documents: self.documents,
+            },
+        }
+    }
+}
+
+impl Serialize for ReportClusters<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 /// An entry of the boilerplate ranking.
@@ -240,36 +372,10 @@ pub struct Timing {
     pub seconds: f64,
 }
 
-/// The id and location of each document, made once and shared by all its members.
-struct SharedNames<'a> {
-    documents: &'a [DocumentEntry],
-    made: Vec<Option<(Arc<str>, Arc<str>)>>,
-}
-
-impl<'a> SharedNames<'a> {
-    fn new(documents: &'a [DocumentEntry]) -> Self {
-        SharedNames {
-            documents,
-            made: vec![None; documents.len()],
-        }
-    }
-
-    fn of(&mut self, doc: u32) -> (Arc<str>, Arc<str>) {
-        let entry = &self.documents[doc as usize];
-        self.made[doc as usize]
-            .get_or_insert_with(|| {
-                (
-                    Arc::from(entry.id.as_str()),
-                    Arc::from(entry.location.to_string()),
-                )
-            })
-            .clone()
-    }
-}
-
-/// The whole report.
+/// The whole report: the scan's totals and rankings, and a view of its clusters (see
+/// [`ReportClusters`]); it borrows the [`ScanOutcome`] it describes.
 #[derive(Clone, Debug, Serialize)]
-pub struct Report {
+pub struct Report<'a> {
     /// Always [`SCHEMA`].
     pub schema: &'static str,
     /// The writing tool.
@@ -281,7 +387,7 @@ pub struct Report {
     /// Cross-document clusters ranked by documents, then bytes: the boilerplate list.
     pub boilerplate: Vec<RankedCluster>,
     /// Every cluster, by input position of its canonical copy.
-    pub clusters: Vec<ReportCluster>,
+    pub clusters: ReportClusters<'a>,
     /// Records and files left out.
     pub errors: Vec<InputError>,
     /// Records kept after a repair (invalid UTF-8 replaced); not skipped.
@@ -292,52 +398,16 @@ pub struct Report {
     pub timing: Timing,
 }
 
-impl Report {
-    /// Builds the report. `canonical_texts[i]` is the text of cluster `i`'s canonical copy.
+impl<'a> Report<'a> {
+    /// Builds the report. `canonical_texts[i]` is the text of cluster `i`'s canonical copy (a
+    /// cluster without one shows an empty text).
     pub fn new(
-        outcome: &ScanOutcome,
+        outcome: &'a ScanOutcome,
         canonical_texts: Vec<String>,
         errors: Vec<InputError>,
         seconds: f64,
-    ) -> Report {
+    ) -> Report<'a> {
         let s = &outcome.summary;
-        let mut names = SharedNames::new(&outcome.documents);
-        let clusters = outcome
-            .clusters
-            .iter()
-            .zip(
-                canonical_texts
-                    .into_iter()
-                    .chain(std::iter::repeat(String::new())),
-            )
-            .map(|(cluster, text)| ReportCluster {
-                id: cluster.id,
-                kind: cluster.kind,
-                documents: cluster.documents,
-                size: cluster.members.len(),
-                duplicate_bytes: cluster.duplicate_bytes,
-                text,
-                members: cluster
-                    .members
-                    .iter()
-                    .map(|m| {
-                        let (doc, location) = names.of(m.doc);
-                        ReportMember {
-                            doc,
-                            doc_index: m.doc,
-                            location,
-                            paragraph: m.paragraph,
-                            start: m.span.start,
-                            end: m.span.end,
-                            similarity: round6(m.similarity),
-                            containment: round6(m.containment),
-                            contained: m.contained,
-                            via_chain: m.via_chain,
-                        }
-                    })
-                    .collect(),
-            })
-            .collect();
         Report {
             schema: SCHEMA,
             tool: Tool {
@@ -363,7 +433,11 @@ impl Report {
                     duplicate_bytes: c.duplicate_bytes,
                 })
                 .collect(),
-            clusters,
+            clusters: ReportClusters {
+                clusters: &outcome.clusters,
+                documents: &outcome.documents,
+                texts: canonical_texts,
+            },
             errors,
             warnings: Vec::new(),
             sources: source_totals(outcome),
@@ -372,9 +446,114 @@ impl Report {
     }
 
     /// Adds the records that were kept after invalid UTF-8 was replaced, and counts them.
-    pub fn with_warnings(mut self, warnings: Vec<InputError>) -> Report {
+    pub fn with_warnings(mut self, warnings: Vec<InputError>) -> Report<'a> {
         self.summary.invalid_utf8_records = warnings.len() as u64;
         self.warnings = warnings;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Document, Location, ScanParams, Scanner};
+
+    const P: &str =
+        "The harbour board met on Tuesday to approve the new ferry timetable for winter.";
+    const Q: &str =
+        "Subscribers can read every article of the archive without limits after signing in.";
+    const Q_NEAR: &str =
+        "Subscribers can read every article of the archive without limits after signing up.";
+
+    /// One document repeating a paragraph (a within-document cluster) and sharing another, with a
+    /// word changed, with a second document (a cross-document cluster).
+    fn outcome() -> ScanOutcome {
+        let mut scanner = Scanner::new(ScanParams {
+            containment: Some(0.9),
+            ..ScanParams::default()
+        })
+        .unwrap();
+        scanner.add_batch(vec![
+            Document {
+                id: "a".into(),
+                source: Some("x.example".into()),
+                location: Location {
+                    path: "in.jsonl".into(),
+                    line: Some(1),
+                },
+                text: format!("{P}\n\n{Q}\n\n{P}"),
+            },
+            Document {
+                id: "b.txt".into(),
+                source: None,
+                location: Location {
+                    path: "b.txt".into(),
+                    line: None,
+                },
+                text: Q_NEAR.into(),
+            },
+        ]);
+        scanner.finish()
+    }
+
+    /// The report's JSON, byte for byte: keys, their order, rounding and compact form are the
+    /// schema, and a change of any of them shows here.
+    #[test]
+    fn the_json_shape_is_fixed() {
+        let outcome = outcome();
+        let problem = |message: &str| InputError {
+            path: "in.jsonl".into(),
+            line: Some(2),
+            message: message.into(),
+        };
+        let report = Report::new(
+            &outcome,
+            vec![P.into(), Q.into()],
+            vec![problem("invalid JSON")],
+            0.25,
+        )
+        .with_warnings(vec![problem("invalid UTF-8")]);
+        let json = serde_json::to_string(&report).unwrap();
+        let expected = concat!(
+            r#"{"schema":"paradup.report/v1","tool":{"name":"paradup","version":"0.1.0"},"#,
+            r#""params":{"split":"auto","unit":"paragraph","normalization":{"#,
+            r#""unicode":"NFKC","lowercase":true,"strip_punctuation":true,"#,
+            r#""collapse_whitespace":true,"fold_digits":false},"exact_hash":"xxh3-64","#,
+            r#""ngram":3,"char_ngram":5,"num_perm":128,"bands":17,"rows":7,"threshold":0.8,"#,
+            r#""containment":0.9,"min_words":10,"seed":31632341279733104},"#,
+            r#""summary":{"documents":2,"paragraphs":4,"duplicate_paragraphs":2,"#,
+            r#""duplicate_ratio":0.5,"bytes":326,"#,
+            r#""duplicate_bytes":161,"duplicate_byte_ratio":0.493865,"within_document_clusters":1,"#,
+            r#""cross_document_clusters":1,"distinct_paragraphs":3,"candidate_pairs":1,"#,
+            r#""verified_pairs":1,"skipped_records":1,"invalid_utf8_records":1},"#,
+            r#""boilerplate":[{"cluster":1,"documents":2,"duplicate_bytes":82}],"#,
+            r#""clusters":["#,
+            r#"{"id":0,"kind":"within_document","documents":1,"size":2,"duplicate_bytes":79,"#,
+            r#""text":"The harbour board met on Tuesday to approve the new ferry timetable "#,
+            r#"for winter.","members":["#,
+            r#"{"doc":"a","doc_index":0,"location":"in.jsonl:1","#,
+            r#""paragraph":0,"start":0,"end":79,"similarity":1.0,"containment":1.0,"#,
+            r#""contained":false,"via_chain":false},"#,
+            r#"{"doc":"a","doc_index":0,"location":"in.jsonl:1","#,
+            r#""paragraph":2,"start":165,"end":244,"similarity":1.0,"containment":1.0,"#,
+            r#""contained":false,"via_chain":false}]},"#,
+            r#"{"id":1,"kind":"cross_document","documents":2,"size":2,"duplicate_bytes":82,"#,
+            r#""text":"Subscribers can read every article of the archive without limits "#,
+            r#"after signing in.","members":["#,
+            r#"{"doc":"a","doc_index":0,"location":"in.jsonl:1","#,
+            r#""paragraph":1,"start":81,"end":163,"similarity":1.0,"containment":1.0,"#,
+            r#""contained":false,"via_chain":false},"#,
+            r#"{"doc":"b.txt","doc_index":1,"location":"b.txt","#,
+            r#""paragraph":0,"start":0,"end":82,"similarity":0.833333,"#,
+            r#""containment":0.909091,"contained":false,"via_chain":false}]}],"#,
+            r#""errors":[{"path":"in.jsonl","line":2,"message":"invalid JSON"}],"#,
+            r#""warnings":[{"path":"in.jsonl","line":2,"message":"invalid UTF-8"}],"#,
+            r#""sources":[{"source":"x.example","documents":1,"paragraphs":3,"#,
+            r#""duplicate_paragraphs":1,"duplicate_ratio":0.333333,"bytes":244,"duplicate_bytes":79},"#,
+            r#"{"source":null,"documents":1,"paragraphs":1,"duplicate_paragraphs":1,"#,
+            r#""duplicate_ratio":1.0,"bytes":82,"duplicate_bytes":82}],"#,
+            r#""timing":{"seconds":0.25}}"#,
+        );
+        assert_eq!(json, expected);
     }
 }

@@ -647,7 +647,10 @@ impl Scanner {
                     kind: ClusterKind::WithinDocument,
                     documents: 0,
                     duplicate_bytes: 0,
-                    members: Vec::new(),
+                    // Sized exactly (the set's occurrences): grown by doubling, the member lists
+                    // of a corpus full of repeats would take up to twice what they hold and
+                    // raise the scan's peak memory.
+                    members: Vec::with_capacity(occurrences[root as usize] as usize),
                 });
             }
             let index_in_doc =

@@ -8,7 +8,7 @@ use paradup::Report;
 use std::path::Path;
 
 /// Writes the HTML report of `run` to `path`, showing the `top` clusters with the most copies.
-pub fn write(run: &ScanRun, report: &Report, path: &Path, top: usize) -> Result<()> {
+pub fn write(run: &ScanRun, report: &Report<'_>, path: &Path, top: usize) -> Result<()> {
     let options = HtmlOptions { top };
     let wanted = members_to_fetch(report, &options);
     let spans: Vec<(u32, usize, usize)> = wanted.iter().map(|m| (m.doc, m.start, m.end)).collect();

@@ -54,7 +54,7 @@ impl ScanRun {
         texts.into_iter().map(Option::unwrap_or_default).collect()
     }
 
-    pub fn report(&self) -> Report {
+    pub fn report(&self) -> Report<'_> {
         Report::new(
             &self.outcome,
             self.canonical_texts(),

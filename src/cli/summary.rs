@@ -1,7 +1,7 @@
 //! The terminal summary: what a person reads in ten seconds.
 
 pub use paradup::display::{human_bytes, percent};
-use paradup::report::{Report, ReportCluster};
+use paradup::report::Report;
 use paradup::ClusterKind;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -44,36 +44,39 @@ pub fn render(report: &Report, top: usize) -> String {
     if !report.boilerplate.is_empty() {
         let _ = writeln!(out, "\nShared across documents (most documents first):");
         for ranked in report.boilerplate.iter().take(top) {
-            let cluster = &report.clusters[ranked.cluster];
+            let Some(cluster) = report.clusters.get(ranked.cluster) else {
+                continue;
+            };
             let _ = writeln!(
                 out,
                 "  #{:<5} {:>5} docs {:>6} copies  \"{}\"",
                 cluster.id,
                 cluster.documents,
                 cluster.size,
-                preview(&cluster.text, 60)
+                preview(cluster.text, 60)
             );
         }
         if report.boilerplate.len() > top {
             let _ = writeln!(out, "  ... and {} more", report.boilerplate.len() - top);
         }
     }
-    let within: Vec<&ReportCluster> = report
+    // Per document: repeated paragraphs, and where the first repeat sits.
+    let mut per_doc: BTreeMap<u32, (String, u64, Vec<usize>)> = BTreeMap::new();
+    for cluster in report
         .clusters
         .iter()
         .filter(|c| c.kind == ClusterKind::WithinDocument)
-        .collect();
-    if !within.is_empty() {
-        // Per document: repeated paragraphs, and where the first repeat sits.
-        let mut per_doc: BTreeMap<u32, (String, u64, Vec<usize>)> = BTreeMap::new();
-        for cluster in &within {
-            let first = &cluster.members[0];
-            let entry = per_doc
-                .entry(first.doc_index)
-                .or_insert_with(|| (first.location.to_string(), 0, Vec::new()));
-            entry.1 += cluster.size as u64 - 1;
-            entry.2.push(cluster.id);
-        }
+    {
+        let Some(first) = cluster.members.get(0) else {
+            continue;
+        };
+        let entry = per_doc
+            .entry(first.doc_index)
+            .or_insert_with(|| (first.location.to_string(), 0, Vec::new()));
+        entry.1 += cluster.size as u64 - 1;
+        entry.2.push(cluster.id);
+    }
+    if !per_doc.is_empty() {
         let mut ranked: Vec<_> = per_doc.into_iter().collect();
         ranked.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
         let _ = writeln!(out, "\nRepeated inside one document (most repeats first):");
