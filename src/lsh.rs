@@ -159,31 +159,89 @@ pub fn band_keys_into(signature: &[u32], banding: Banding, keys: &mut [u64]) {
     }
 }
 
-/// The candidate pairs of one band, from that band's key of every item (in item order), as
-/// `(lower, higher)` item indices. Deterministic: the pairs depend only on the keys, not on the
-/// thread count.
-pub fn band_candidates_in(column: &[u64]) -> Vec<(u32, u32)> {
-    // Most keys occur once and make no pair. Two bitmaps over the keys' top bits find the slots
-    // hit more than once; only the keys in those slots (every repeated key among them) are
-    // sorted into buckets.
-    let slot_bits = (column.len().max(1) * 16)
+/// Band keys of many items, stored as blocks (one a batch of items) laid out a band at a time:
+/// bucketing a band reads each block's run of that band's keys end to end, and adding a batch
+/// allocates one block of the exact size, so no large vector is ever regrown and copied.
+#[derive(Clone, Debug, Default)]
+pub struct BandKeyTable {
+    bands: usize,
+    items: usize,
+    /// `(items in the block, keys)`, the keys of band `b` at `b * items .. (b + 1) * items`.
+    blocks: Vec<(usize, Vec<u64>)>,
+}
+
+impl BandKeyTable {
+    /// An empty table of `bands` keys an item.
+    pub fn new(bands: usize) -> Self {
+        BandKeyTable {
+            bands,
+            items: 0,
+            blocks: Vec::new(),
+        }
+    }
+
+    /// Appends items whose keys are laid out an item at a time (`bands` keys each).
+    pub fn push_items(&mut self, item_major: &[u64]) {
+        let bands = self.bands.max(1);
+        let count = item_major.len() / bands;
+        if count == 0 {
+            return;
+        }
+        let mut block = vec![0u64; count * bands];
+        for (item, keys) in item_major.chunks_exact(bands).enumerate() {
+            for (band, &key) in keys.iter().enumerate() {
+                block[band * count + item] = key;
+            }
+        }
+        self.items += count;
+        self.blocks.push((count, block));
+    }
+
+    /// Number of items.
+    pub fn items(&self) -> usize {
+        self.items
+    }
+
+    /// Keys an item.
+    pub fn bands(&self) -> usize {
+        self.bands
+    }
+
+    /// Band `band`'s key of every item, in item order.
+    pub fn column(&self, band: usize) -> impl Iterator<Item = u64> + Clone + '_ {
+        self.blocks
+            .iter()
+            .flat_map(move |(count, keys)| keys[band * count..(band + 1) * count].iter().copied())
+    }
+}
+
+/// The candidate pairs of one band, from that band's key of every item (in item order, `items`
+/// of them), as `(lower, higher)` item indices. Deterministic: the pairs depend only on the
+/// keys, not on the thread count.
+pub fn band_candidates_in(
+    column: impl Iterator<Item = u64> + Clone,
+    items: usize,
+) -> Vec<(u32, u32)> {
+    // Most keys occur once and make no pair. Two bits a slot over the keys' top bits (seen, and
+    // seen again; side by side, so one memory access serves both) find the slots hit more than
+    // once; only the keys in those slots (every repeated key among them) are sorted into
+    // buckets.
+    let slot_bits = (items.max(1) * 16)
         .next_power_of_two()
         .trailing_zeros()
         .clamp(10, 30);
     let slot = |key: u64| (key >> (64 - slot_bits)) as usize;
-    let mut seen = vec![0u64; (1usize << slot_bits) / 64];
-    let mut repeated = vec![0u64; seen.len()];
-    for &key in column {
-        let (word, bit) = (slot(key) / 64, 1u64 << (slot(key) % 64));
-        repeated[word] |= seen[word] & bit;
-        seen[word] |= bit;
+    let mut states = vec![0u64; (1usize << slot_bits) / 32];
+    for key in column.clone() {
+        let (word, shift) = (slot(key) / 32, (slot(key) % 32) * 2);
+        let seen = (states[word] >> shift) & 1;
+        states[word] |= (1 | (seen << 1)) << shift;
     }
-    drop(seen);
+    let repeated = |key: u64| (states[slot(key) / 32] >> ((slot(key) % 32) * 2 + 1)) & 1 != 0;
     let mut keyed: Vec<(u64, u32)> = column
-        .iter()
         .enumerate()
-        .filter(|&(_, &key)| repeated[slot(key) / 64] & (1u64 << (slot(key) % 64)) != 0)
-        .map(|(i, &key)| (key, i as u32))
+        .filter(|&(_, key)| repeated(key))
+        .map(|(i, key)| (key, i as u32))
         .collect();
     keyed.sort_unstable();
     let mut pairs = Vec::new();
@@ -207,31 +265,28 @@ pub fn band_candidates_in(column: &[u64]) -> Vec<(u32, u32)> {
     pairs
 }
 
-/// The candidate pairs of every band, each pair once, sorted, from band keys stored a band to a
-/// column (`columns[band][item]`). Bands are bucketed in parallel, one band a task, each reading
-/// its keys end to end.
-pub fn candidate_pairs_from_columns(columns: &[Vec<u64>]) -> Vec<(u32, u32)> {
-    let mut pairs: Vec<(u32, u32)> = columns
-        .par_iter()
-        .flat_map_iter(|column| band_candidates_in(column))
+/// The candidate pairs of every band, each pair once, sorted. Bands are bucketed in parallel,
+/// one band a task.
+pub fn candidate_pairs_in(table: &BandKeyTable) -> Vec<(u32, u32)> {
+    let mut pairs: Vec<(u32, u32)> = (0..table.bands())
+        .into_par_iter()
+        .flat_map_iter(|band| band_candidates_in(table.column(band), table.items()))
         .collect();
     pairs.par_sort_unstable();
     pairs.dedup();
     pairs
 }
 
-/// Band keys of signatures laid end to end (each `num_perm` long), a band to a column
-/// (`columns[band][item]`).
-pub fn band_keys(signatures: &[u32], num_perm: usize, banding: Banding) -> Vec<Vec<u64>> {
-    (0..banding.bands)
-        .into_par_iter()
-        .map(|band| {
-            signatures
-                .chunks_exact(num_perm)
-                .map(|signature| band_key(signature, band, banding.rows))
-                .collect()
-        })
-        .collect()
+/// The band keys of signatures laid end to end (each `num_perm` long).
+pub fn band_keys(signatures: &[u32], num_perm: usize, banding: Banding) -> BandKeyTable {
+    let mut item_major = vec![0u64; signatures.len() / num_perm * banding.bands];
+    item_major
+        .par_chunks_mut(banding.bands)
+        .zip(signatures.par_chunks_exact(num_perm))
+        .for_each(|(keys, signature)| band_keys_into(signature, banding, keys));
+    let mut table = BandKeyTable::new(banding.bands);
+    table.push_items(&item_major);
+    table
 }
 
 /// The candidate pairs of one band, for signatures laid end to end in `signatures` (each
@@ -242,12 +297,13 @@ pub fn band_candidates(
     banding: Banding,
     band: usize,
 ) -> Vec<(u32, u32)> {
-    band_candidates_in(&band_keys(signatures, num_perm, banding)[band])
+    let table = band_keys(signatures, num_perm, banding);
+    band_candidates_in(table.column(band), table.items())
 }
 
 /// The candidate pairs of every band, each pair once, sorted, for signatures laid end to end.
 pub fn candidate_pairs(signatures: &[u32], num_perm: usize, banding: Banding) -> Vec<(u32, u32)> {
-    candidate_pairs_from_columns(&band_keys(signatures, num_perm, banding))
+    candidate_pairs_in(&band_keys(signatures, num_perm, banding))
 }
 
 #[cfg(test)]
@@ -325,6 +381,17 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), count);
+    }
+
+    #[test]
+    fn table_columns_run_across_blocks_in_item_order() {
+        let mut table = BandKeyTable::new(2);
+        table.push_items(&[10, 20, 11, 21]);
+        table.push_items(&[]);
+        table.push_items(&[12, 22]);
+        assert_eq!(table.items(), 3);
+        assert_eq!(table.column(0).collect::<Vec<_>>(), [10, 11, 12]);
+        assert_eq!(table.column(1).collect::<Vec<_>>(), [20, 21, 22]);
     }
 
     #[test]

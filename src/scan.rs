@@ -12,11 +12,11 @@
 //! nor contained is marked as joined through a chain.
 
 use crate::cluster::UnionFind;
-use crate::lsh::{band_keys_into, candidate_pairs_from_columns, Banding};
+use crate::lsh::{band_keys_into, candidate_pairs_in, BandKeyTable, Banding};
 use crate::minhash::MinHasher;
 use crate::normalize::{normalize_into, NormalizeOptions};
 use crate::segment::{segment_units, Span, SplitMode, Unit};
-use crate::shingle::{containment, jaccard, shingle_set, token_count};
+use crate::shingle::{containment, jaccard, jaccard_at_least, shingle_set, token_count};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -417,11 +417,11 @@ pub struct Scanner {
     /// at the end).
     shingle_offsets: Vec<usize>,
     shingles: Vec<u32>,
-    /// LSH band keys of near-tier paragraphs, a band to a column (`band_keys[band][near]`), so
-    /// that bucketing a band reads its keys end to end. The signatures they come from are not
+    /// LSH band keys of near-tier paragraphs, a block a batch, each block a band at a time (so
+    /// that bucketing a band reads its keys end to end). The signatures they come from are not
     /// kept: every candidate is verified on the shingle sets, so the keys are all that LSH
     /// needs, at a quarter of a 128-value signature's size.
-    band_keys: Vec<Vec<u64>>,
+    band_keys: BandKeyTable,
     /// The distinct paragraph behind each near-tier entry.
     near_to_unique: Vec<u32>,
     bytes: u64,
@@ -443,7 +443,7 @@ impl Scanner {
             uniques: Vec::new(),
             shingle_offsets: vec![0],
             shingles: Vec::new(),
-            band_keys: vec![Vec::new(); bands],
+            band_keys: BandKeyTable::new(bands),
             near_to_unique: Vec::new(),
             bytes: 0,
         })
@@ -522,15 +522,11 @@ impl Scanner {
                 },
             )
             .collect();
-        // Each band's column takes its keys in paragraph order, the columns in parallel.
-        self.band_keys
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(band, column)| {
-                for prints in &chunks {
-                    column.extend(prints.keys.chunks_exact(banding.bands).map(|k| k[band]));
-                }
-            });
+        let batch_keys: Vec<u64> = chunks
+            .iter()
+            .flat_map(|prints| prints.keys.iter().copied())
+            .collect();
+        self.band_keys.push_items(&batch_keys);
         let mut new_uniques = new_near.iter().map(|&(unique, _)| unique);
         for prints in chunks {
             let base = self.shingles.len();
@@ -560,14 +556,14 @@ impl Scanner {
         let threshold = self.params.threshold;
         // Every candidate is verified, in parallel; the clusters are the connected components of
         // the verified pairs, so the order of the unions does not matter.
-        let lsh_pairs = candidate_pairs_from_columns(&self.band_keys);
+        let lsh_pairs = candidate_pairs_in(&self.band_keys);
         candidate_pairs_count += lsh_pairs.len() as u64;
         drop(std::mem::take(&mut self.band_keys));
         let verified: Vec<(u32, u32)> = lsh_pairs
             .par_iter()
             .filter(|&&(a, b)| {
                 let (sa, sb) = (self.shingles_of(a), self.shingles_of(b));
-                jaccard(sa, sb) >= threshold
+                jaccard_at_least(sa, sb, threshold)
                     || self
                         .params
                         .containment

@@ -129,6 +129,51 @@ pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
     }
 }
 
+/// Whether `jaccard(a, b) >= threshold`, decided as soon as the merge of the two sets settles it:
+/// once the shared shingles counted so far pass, or once even sharing every shingle left in the
+/// shorter remainder could not. Gives exactly the answer of comparing [`jaccard`]'s value, since
+/// that value only grows with the intersection.
+pub fn jaccard_at_least(a: &[u32], b: &[u32], threshold: f64) -> bool {
+    let total = a.len() + b.len();
+    let passes = |common: usize| {
+        let union = total - common;
+        let similarity = if union == 0 {
+            1.0
+        } else {
+            common as f64 / union as f64
+        };
+        similarity >= threshold
+    };
+    // The smallest intersection that passes, by bisection over 0..=min(|A|, |B|).
+    let (mut low, mut high) = (0, a.len().min(b.len()) + 1);
+    while low < high {
+        let middle = (low + high) / 2;
+        if passes(middle) {
+            high = middle;
+        } else {
+            low = middle + 1;
+        }
+    }
+    let needed = low;
+    if needed > a.len().min(b.len()) {
+        return false;
+    }
+    let (mut i, mut j, mut common) = (0, 0, 0);
+    loop {
+        if common >= needed {
+            return true;
+        }
+        if common + (a.len() - i).min(b.len() - j) < needed {
+            return false;
+        }
+        // Branch-free merge step: both indices move on a match.
+        let (x, y) = (a[i], b[j]);
+        common += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+}
+
 /// Containment |A ∩ B| / min(|A|, |B|): how much of the smaller set lies inside the larger one.
 pub fn containment(a: &[u32], b: &[u32]) -> f64 {
     let smaller = a.len().min(b.len());
@@ -142,15 +187,11 @@ pub fn containment(a: &[u32], b: &[u32]) -> f64 {
 pub fn intersection_size(a: &[u32], b: &[u32]) -> usize {
     let (mut i, mut j, mut common) = (0, 0, 0);
     while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                common += 1;
-                i += 1;
-                j += 1;
-            }
-        }
+        // Branch-free: which side moves is data, not a jump the CPU must guess.
+        let (x, y) = (a[i], b[j]);
+        common += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
     }
     common
 }
@@ -196,6 +237,22 @@ mod tests {
         assert_eq!(token_count("one two three"), 3);
         // 8 characters in 5-grams: 4 shingles.
         assert_eq!(set("日本語の段落です", 3).len(), 4);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn early_decision_agrees_with_the_full_similarity(
+            a in proptest::collection::btree_set(0u32..60, 0..40),
+            b in proptest::collection::btree_set(0u32..60, 0..40),
+            step in 0usize..=20,
+        ) {
+            let (a, b): (Vec<u32>, Vec<u32>) = (a.into_iter().collect(), b.into_iter().collect());
+            let threshold = step as f64 / 20.0;
+            proptest::prop_assert_eq!(
+                jaccard_at_least(&a, &b, threshold),
+                jaccard(&a, &b) >= threshold
+            );
+        }
     }
 
     #[test]
