@@ -395,6 +395,39 @@ mod tests {
     }
 
     #[test]
+    fn bucketing_a_large_band_finds_every_equal_key_pair() {
+        // Every third item's key repeats, spread over the whole key range by a multiplicative
+        // mix; the rest are distinct.
+        let items = 20_000u32;
+        let key_of = |item: u32| {
+            let group = if item % 3 == 0 {
+                item % 997
+            } else {
+                1_000_000 + item
+            };
+            u64::from(group).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5555
+        };
+        let column: Vec<u64> = (0..items).map(key_of).collect();
+        let mut expected = Vec::new();
+        let mut by_key: std::collections::BTreeMap<u64, Vec<u32>> = Default::default();
+        for (item, &key) in column.iter().enumerate() {
+            by_key.entry(key).or_default().push(item as u32);
+        }
+        for members in by_key.values() {
+            for (i, &a) in members.iter().enumerate() {
+                for &b in &members[i + 1..] {
+                    expected.push((a, b));
+                }
+            }
+        }
+        expected.sort_unstable();
+        let mut found = band_candidates_in(column.iter().copied(), column.len());
+        found.sort_unstable();
+        assert!(!expected.is_empty());
+        assert_eq!(found, expected);
+    }
+
+    #[test]
     fn all_bands_give_each_pair_once() {
         let num_perm = 4;
         let banding = Banding { bands: 2, rows: 2 };
