@@ -288,25 +288,50 @@ impl<'a> ReportClusters<'a> {
 /// few enough that the rendered text held at any time stays small.
 const JSON_WINDOW: usize = 4096;
 
+impl ReportClusters<'_> {
+    /// The JSON text of each cluster of window `index` (of [`JSON_WINDOW`] clusters), rendered in
+    /// parallel.
+    fn render_window(&self, index: usize) -> serde_json::Result<Vec<Box<RawValue>>> {
+        let first = index * JSON_WINDOW;
+        let end = (first + JSON_WINDOW).min(self.clusters.len());
+        self.clusters[first..end]
+            .par_iter()
+            .enumerate()
+            .map(|(offset, cluster)| to_raw_value(&self.view(first + offset, cluster)))
+            .collect()
+    }
+}
+
 impl Serialize for ReportClusters<'_> {
     /// The report is JSON, and its clusters are most of it: they are rendered to JSON text in
-    /// parallel, a window of clusters at a time, and the texts written in order, unchanged (the
-    /// same bytes as rendering them one after another).
+    /// parallel, a window of clusters at a time, on a thread of their own while the window
+    /// before is written, and the texts written in order, unchanged (the same bytes as rendering
+    /// them one after another).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.len()))?;
-        for window in self.clusters.chunks(JSON_WINDOW).enumerate() {
-            let (window_index, clusters) = window;
-            let first = window_index * JSON_WINDOW;
-            let rendered: Vec<Box<RawValue>> = clusters
-                .par_iter()
-                .enumerate()
-                .map(|(offset, cluster)| to_raw_value(&self.view(first + offset, cluster)))
-                .collect::<Result<_, _>>()
-                .map_err(S::Error::custom)?;
-            for cluster in &rendered {
-                seq.serialize_element(cluster)?;
+        let windows = self.clusters.len().div_ceil(JSON_WINDOW);
+        // One window waits while another is written: the rendered text held stays bounded.
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                for index in 0..windows {
+                    let rendered = self.render_window(index);
+                    let failed = rendered.is_err();
+                    if sender.send(rendered).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            // Owned here, so that leaving early (a failed write) drops it and ends the
+            // rendering thread instead of leaving it waiting to send.
+            let receiver = receiver;
+            for rendered in receiver.iter() {
+                for cluster in &rendered.map_err(S::Error::custom)? {
+                    seq.serialize_element(cluster)?;
+                }
             }
-        }
+            Ok::<(), S::Error>(())
+        })?;
         seq.end()
     }
 }
