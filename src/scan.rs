@@ -433,9 +433,19 @@ impl Scanner {
         params.validate()?;
         let bands = params.banding.bands;
         Ok(Scanner {
-            // Only the functions that LSH's bands read: with `bands x rows` below `num_perm`,
-            // the rest of a signature would be computed for nothing.
-            hasher: MinHasher::new(params.banding.hashes(), params.seed),
+            // Only the functions that LSH's bands read (with `bands x rows` below `num_perm`, the
+            // rest of a signature would be computed for nothing), rounded up to whole vector
+            // groups of eight when `num_perm` allows: a function computed in a vector lane costs
+            // less than one left over for the scalar loop. The first functions are the same
+            // whatever their number.
+            hasher: MinHasher::new(
+                params
+                    .banding
+                    .hashes()
+                    .next_multiple_of(8)
+                    .min(params.num_perm),
+                params.seed,
+            ),
             params,
             documents: Vec::new(),
             paragraphs: Vec::new(),
