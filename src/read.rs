@@ -567,16 +567,16 @@ enum LineSet {
     /// Every line (and every record of formats without lines).
     All,
     /// The lines whose bits are set, bit `n` for line `n`.
-    Some(Vec<u64>),
+    Lines(Vec<u64>),
 }
 
 impl LineSet {
     fn none() -> Self {
-        LineSet::Some(Vec::new())
+        LineSet::Lines(Vec::new())
     }
 
     fn insert(&mut self, line: u64) {
-        if let LineSet::Some(bits) = self {
+        if let LineSet::Lines(bits) = self {
             let word = (line / 64) as usize;
             if bits.len() <= word {
                 bits.resize(word + 1, 0);
@@ -588,7 +588,7 @@ impl LineSet {
     fn contains(&self, line: u64) -> bool {
         match self {
             LineSet::All => true,
-            LineSet::Some(bits) => bits
+            LineSet::Lines(bits) => bits
                 .get((line / 64) as usize)
                 .is_some_and(|word| word & (1 << (line % 64)) != 0),
         }

@@ -177,14 +177,12 @@ pub struct DocumentEntry {
 /// New distinct paragraphs fingerprinted by one task: their shingle sets share one vector.
 const FINGERPRINT_CHUNK: usize = 64;
 
-/// What fingerprinting a chunk of new distinct paragraphs makes.
-struct Fingerprints {
-    /// Their shingle sets, end to end.
+/// The shingle sets of a chunk of new distinct paragraphs.
+struct ChunkShingles {
+    /// The sets, end to end.
     shingles: Vec<u32>,
     /// Where each set ends in `shingles`.
     ends: Vec<usize>,
-    /// Their band keys, `bands` a paragraph.
-    keys: Vec<u64>,
 }
 
 /// Marks a paragraph with no words after normalization: it takes part in nothing.
@@ -504,49 +502,43 @@ impl Scanner {
         }
 
         // Parallel: shingles, signatures and band keys of the new distinct paragraphs only, the
-        // shingle sets and keys of a chunk of paragraphs gathered in one vector each.
+        // keys written straight into their place in the batch's table, the shingle sets of a
+        // chunk of paragraphs gathered in one vector.
         let (ngram, char_ngram) = (self.params.ngram, self.params.char_ngram);
         let hasher = &self.hasher;
         let banding = self.params.banding;
-        let chunks: Vec<Fingerprints> = new_near
+        let mut batch_keys = vec![0u64; new_near.len() * banding.bands];
+        let chunks: Vec<ChunkShingles> = new_near
             .par_chunks(FINGERPRINT_CHUNK)
+            .zip(batch_keys.par_chunks_mut(FINGERPRINT_CHUNK * banding.bands))
             .map_init(
                 || (Vec::new(), Vec::new(), vec![0u32; hasher.num_perm()]),
-                |(scratch, set, signature), items| {
-                    let mut prints = Fingerprints {
+                |(scratch, set, signature), (items, keys)| {
+                    let mut chunk = ChunkShingles {
                         shingles: Vec::new(),
                         ends: Vec::with_capacity(items.len()),
-                        keys: vec![0; items.len() * banding.bands],
                     };
-                    for (&(_, normalized), keys) in items
-                        .iter()
-                        .zip(prints.keys.chunks_exact_mut(banding.bands))
+                    for (&(_, normalized), keys) in
+                        items.iter().zip(keys.chunks_exact_mut(banding.bands))
                     {
                         shingle_set(normalized, ngram, char_ngram, scratch, set);
                         hasher.signature_into(set, signature);
                         band_keys_into(signature, banding, keys);
-                        prints.shingles.extend_from_slice(set);
-                        prints.ends.push(prints.shingles.len());
+                        chunk.shingles.extend_from_slice(set);
+                        chunk.ends.push(chunk.shingles.len());
                     }
-                    prints
+                    chunk
                 },
             )
             .collect();
-        let batch_keys: Vec<u64> = chunks
-            .iter()
-            .flat_map(|prints| prints.keys.iter().copied())
-            .collect();
         self.band_keys.push_items(&batch_keys);
-        let mut new_uniques = new_near.iter().map(|&(unique, _)| unique);
-        for prints in chunks {
+        for (items, chunk) in new_near.chunks(FINGERPRINT_CHUNK).zip(chunks) {
             let base = self.shingles.len();
-            self.shingles.extend_from_slice(&prints.shingles);
-            for end in prints.ends {
-                if let Some(unique) = new_uniques.next() {
-                    self.uniques[unique as usize].near = self.near_to_unique.len() as u32;
-                    self.near_to_unique.push(unique);
-                    self.shingle_offsets.push(base + end);
-                }
+            self.shingles.extend_from_slice(&chunk.shingles);
+            for (&(unique, _), end) in items.iter().zip(chunk.ends) {
+                self.uniques[unique as usize].near = self.near_to_unique.len() as u32;
+                self.near_to_unique.push(unique);
+                self.shingle_offsets.push(base + end);
             }
         }
     }
