@@ -37,6 +37,7 @@ pub mod limits;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
+pub mod overlap;
 pub mod read;
 pub mod report;
 pub mod scan;

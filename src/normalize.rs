@@ -4,12 +4,12 @@
 //! that is a difference a reader would notice, so none of it may hide a duplicate. Numbers are kept
 //! by default: templated paragraphs that differ only in their prices or scores carry different facts.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// The choices that normalization makes; every one is written into the report.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NormalizeOptions {
     /// Replace every digit with `0`, so that paragraphs differing only in numbers compare equal.
     pub fold_digits: bool,
