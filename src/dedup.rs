@@ -227,6 +227,31 @@ pub fn edit_document(
     })
 }
 
+impl EditedDocument {
+    /// Also removes `extra` byte ranges of `text` (the original text this was edited from): the
+    /// ranges are merged with those already removed and the text cut again. Returns the bytes
+    /// that only `extra` removed.
+    pub fn remove_also(&mut self, text: &str, extra: &[Range<usize>]) -> usize {
+        if extra.is_empty() {
+            return 0;
+        }
+        let before = self.removed_bytes;
+        let mut all: Vec<Range<usize>> = self.removed.iter().chain(extra).cloned().collect();
+        all.sort_by_key(|r| (r.start, r.end));
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(all.len());
+        for range in all {
+            match merged.last_mut() {
+                Some(last) if last.end >= range.start => last.end = last.end.max(range.end),
+                _ => merged.push(range),
+            }
+        }
+        self.text = cut(text, &merged);
+        self.removed_bytes = merged.iter().map(Range::len).sum();
+        self.removed = merged;
+        self.removed_bytes - before
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

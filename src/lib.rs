@@ -28,7 +28,6 @@
 
 pub mod baseline;
 pub mod cluster;
-pub mod compare;
 pub mod dedup;
 pub mod display;
 pub mod evaluate;

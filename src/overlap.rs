@@ -25,7 +25,7 @@ use crate::normalize::{normalize_into, NormalizeOptions};
 use crate::shingle::is_unspaced_char;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::ops::Range;
@@ -242,8 +242,19 @@ struct Posting {
 pub struct ReferenceDocument {
     /// Its id.
     pub id: String,
-    /// Where it was read (`PATH` or `PATH:LINE`).
-    pub location: String,
+    /// The file it was read from.
+    pub path: String,
+    /// Its 1-based line in that file, for formats with a record a line.
+    pub line: Option<u64>,
+}
+
+impl fmt::Display for ReferenceDocument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}", self.path, line),
+            None => f.write_str(&self.path),
+        }
+    }
 }
 
 /// Collects reference documents into a [`ReferenceIndex`].
@@ -257,12 +268,10 @@ pub struct IndexBuilder {
     postings: Vec<Posting>,
 }
 
-/// A reference document to add: its id, location and text.
+/// A reference document to add: where it was read, and its text.
 pub struct ReferenceText {
-    /// The document's id.
-    pub id: String,
-    /// Where it was read.
-    pub location: String,
+    /// Its id and location.
+    pub document: ReferenceDocument,
     /// Its text.
     pub text: String,
 }
@@ -293,7 +302,7 @@ impl IndexBuilder {
                 OverlapErrorKind::TooLarge,
                 format!(
                     "{}: a reference document over 4 GiB cannot be indexed",
-                    big.location
+                    big.document
                 ),
             ));
         }
@@ -317,7 +326,7 @@ impl IndexBuilder {
             if words.len() > u32::MAX as usize {
                 return Err(OverlapError::new(
                     OverlapErrorKind::TooLarge,
-                    format!("{}: over 4 G words", doc.location),
+                    format!("{}: over 4 G words", doc.document),
                 ));
             }
             self.first_word.push(self.word_spans.len() as u64);
@@ -331,10 +340,7 @@ impl IndexBuilder {
                         word: i as u32,
                     }));
             }
-            self.documents.push(ReferenceDocument {
-                id: doc.id,
-                location: doc.location,
-            });
+            self.documents.push(doc.document);
         }
         Ok(())
     }
@@ -366,6 +372,7 @@ impl IndexBuilder {
         ReferenceIndex {
             params: self.params,
             max_documents,
+            metadata: BTreeMap::new(),
             documents: self.documents,
             first_word: self.first_word,
             word_spans: self.word_spans,
@@ -379,6 +386,8 @@ impl IndexBuilder {
 pub struct ReferenceIndex {
     params: OverlapParams,
     max_documents: Option<usize>,
+    /// Facts the caller records with the index (how its documents were read), kept when saved.
+    pub metadata: BTreeMap<String, String>,
     documents: Vec<ReferenceDocument>,
     first_word: Vec<u64>,
     word_spans: Vec<[u32; 2]>,
@@ -657,6 +666,57 @@ impl ReferenceIndex {
     }
 }
 
+/// The byte ranges of `text` that training-side decontamination removes for `spans` (from
+/// [`ReferenceIndex::measure`] of the same text): each span widened by up to `window` bytes on
+/// either side (GPT-3 took 200 characters), then narrowed so that no word is cut in two. Sorted,
+/// merged where they touch.
+pub fn removal_ranges(text: &str, spans: &[MatchedSpan], window: usize) -> Vec<Range<usize>> {
+    let is_word_byte = |at: usize| {
+        text[at..]
+            .chars()
+            .next()
+            .is_some_and(|c| !c.is_whitespace())
+    };
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    for span in spans {
+        let mut start = span.start.saturating_sub(window).min(span.start);
+        while !text.is_char_boundary(start) {
+            start += 1;
+        }
+        // Inside a word that goes on before `start`: keep that word whole.
+        if start > 0 && start < span.start && is_word_byte(start) {
+            let before = text[..start].chars().next_back();
+            if before.is_some_and(|c| !c.is_whitespace()) {
+                while start < span.start && is_word_byte(start) {
+                    start += text[start..].chars().next().map_or(1, char::len_utf8);
+                }
+            }
+        }
+        let mut end = (span.end + window).min(text.len()).max(span.end);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end < text.len() && end > span.end && is_word_byte(end) {
+            let before = text[..end].chars().next_back();
+            if before.is_some_and(|c| !c.is_whitespace()) {
+                while end > span.end
+                    && text[..end]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| !c.is_whitespace())
+                {
+                    end -= text[..end].chars().next_back().map_or(1, char::len_utf8);
+                }
+            }
+        }
+        match ranges.last_mut() {
+            Some(last) if last.end >= start => last.end = last.end.max(end),
+            _ => ranges.push(start..end),
+        }
+    }
+    ranges
+}
+
 /// Buffers [`ReferenceIndex::measure`] reuses.
 #[derive(Default)]
 pub struct OverlapScratch {
@@ -675,6 +735,7 @@ struct SavedHeader {
     tool_version: String,
     params: OverlapParams,
     max_documents: Option<usize>,
+    metadata: BTreeMap<String, String>,
     documents: Vec<ReferenceDocument>,
     words: u64,
     ngrams: u64,
@@ -688,6 +749,7 @@ impl ReferenceIndex {
             tool_version: env!("CARGO_PKG_VERSION").into(),
             params: self.params,
             max_documents: self.max_documents,
+            metadata: self.metadata.clone(),
             documents: self.documents.clone(),
             words: self.word_spans.len() as u64,
             ngrams: self.postings.len() as u64,
@@ -818,6 +880,7 @@ impl ReferenceIndex {
         Ok(ReferenceIndex {
             params: header.params,
             max_documents: header.max_documents,
+            metadata: header.metadata,
             documents: header.documents,
             first_word,
             word_spans,
@@ -838,8 +901,11 @@ mod tests {
                     .iter()
                     .enumerate()
                     .map(|(i, t)| ReferenceText {
-                        id: format!("ref{i}"),
-                        location: format!("ref{i}.txt"),
+                        document: ReferenceDocument {
+                            id: format!("ref{i}"),
+                            path: format!("ref{i}.txt"),
+                            line: None,
+                        },
                         text: t.to_string(),
                     })
                     .collect(),
@@ -935,8 +1001,11 @@ mod tests {
                 texts
                     .iter()
                     .map(|t| ReferenceText {
-                        id: "x".into(),
-                        location: "x".into(),
+                        document: ReferenceDocument {
+                            id: "x".into(),
+                            path: "x".into(),
+                            line: Some(1),
+                        },
                         text: t.to_string(),
                     })
                     .collect(),
@@ -1009,6 +1078,30 @@ mod tests {
             at += 1;
         }
         covered.iter().filter(|&&c| c).count()
+    }
+
+    #[test]
+    fn removal_ranges_take_the_window_in_whole_words() {
+        let text = "alpha beta gamma LEAK LEAK LEAK delta epsilon zeta";
+        let start = text.find("LEAK").unwrap();
+        let end = text.rfind("LEAK").unwrap() + 4;
+        let span = MatchedSpan {
+            start,
+            end,
+            words: 3,
+            reference_doc: 0,
+            reference_start: 0,
+            reference_end: 0,
+        };
+        // Eight bytes back land inside "beta": it stays whole; eight forward inside "epsilon".
+        let ranges = removal_ranges(text, std::slice::from_ref(&span), 8);
+        assert_eq!(ranges.len(), 1);
+        assert_eq!(&text[ranges[0].clone()], " gamma LEAK LEAK LEAK delta ");
+        assert_eq!(
+            removal_ranges(text, std::slice::from_ref(&span), 0),
+            vec![start..end]
+        );
+        assert_eq!(removal_ranges(text, &[span], 1000), vec![0..text.len()]);
     }
 
     proptest::proptest! {

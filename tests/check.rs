@@ -210,9 +210,9 @@ fn reference_overlap_fails_the_check() {
         &["--max-duplicate-ratio", "0.5", "--reference", "train"],
     );
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("FAIL reference overlap: 1 input paragraphs in 1 documents have a copy in the reference"), "{out}");
+    assert!(out.contains("FAIL reference overlap: 1 passages in 1 input documents share 8 or more words in a row with the reference"), "{out}");
     assert!(
-        out.contains("docs/c.txt:2: passage also in the reference at train/x.txt:2 (exact copy)"),
+        out.contains("docs/c.txt:2: 18 words also in the reference at train/x.txt"),
         "{out}"
     );
     scratch.write("train/x.txt", &format!("{}\n{}\n", P[9], P[10]));

@@ -1,13 +1,13 @@
-//! `paradup compare`: finds the passages planted from the reference in the inputs (exact and near
-//! copies), with both places and the similarity, and nothing else: not repeats inside the inputs,
-//! not look-alike paragraphs below the threshold.
+//! `paradup compare`: finds the passages planted from the reference in the inputs (exact copies
+//! and one with a word changed), with both places, and nothing else: not repeats inside the inputs,
+//! not look-alike paragraphs that share only short phrases.
 
 mod common;
 
 use common::{paradup, Scratch, PARAGRAPHS as P};
 use serde_json::Value;
 
-/// A near copy of `P[10]`: its last word changed (Jaccard of word 3-grams 15/17 = 0.88).
+/// A near copy of `P[10]`: its last word changed.
 const NEAR_P10: &str = "The port authority approved plans for a container terminal on reclaimed land south of the existing harbour fence.";
 /// Same template as `P[2]`, different facts: similar, but well below the threshold.
 const LOOKALIKE_P2: &str = "The central bank raised its main interest rate sharply, saying inflation had jumped and remained far above its target.";
@@ -35,6 +35,17 @@ fn corpus() -> Scratch {
     scratch
 }
 
+/// The reference span of a report span, as text of the reference file.
+fn reference_text(scratch: &Scratch, span: &Value) -> String {
+    let reference = &span["reference"];
+    let text = scratch.read(reference["doc"].as_str().unwrap());
+    let (start, end) = (
+        reference["start"].as_u64().unwrap() as usize,
+        reference["end"].as_u64().unwrap() as usize,
+    );
+    text[start..end].to_string()
+}
+
 #[test]
 fn finds_the_planted_leaks_and_nothing_else() {
     let scratch = corpus();
@@ -53,62 +64,64 @@ fn finds_the_planted_leaks_and_nothing_else() {
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
-        stdout.contains("leaks:           3 input paragraphs in 3 documents have a copy in the reference (2 exact, 1 near)"),
+        stdout.contains("paradup compare: 4 input items against 2 reference documents"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("test/a.txt:2  <-  train/x.txt:2  exact"),
+        stdout.contains(
+            "verdicts:        0 dirty, 3 partial, 1 clean; 3 items with at least one matched span"
+        ),
         "{stdout}"
     );
     assert!(
-        stdout.contains("test/c.jsonl:2  <-  train/y.txt:3  exact"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("test/b.txt:2  <-  train/x.txt:3  0.88"),
+        stdout.contains("test/c.jsonl:2  partial   51.4%  longest  19  <- train/y.txt"),
         "{stdout}"
     );
 
     let report: Value = serde_json::from_str(&scratch.read("leaks.json")).unwrap();
-    assert_eq!(report["schema"], "paradup.compare/v1");
-    assert_eq!(report["summary"]["input_documents"], 4);
-    assert_eq!(report["summary"]["reference_documents"], 2);
-    assert_eq!(report["summary"]["leaked_paragraphs"], 3);
-    let leaks = report["leaks"].as_array().unwrap();
-    let found: Vec<(&str, &str, bool)> = leaks
+    assert_eq!(report["schema"], "paradup.compare/v2");
+    assert_eq!(report["summary"]["items"], 4);
+    assert_eq!(report["reference"]["documents"], 2);
+    let items = report["items"].as_array().unwrap();
+    let found: Vec<(&str, usize, &str)> = items
         .iter()
-        .map(|l| {
+        .map(|i| {
             (
-                l["input"]["location"].as_str().unwrap(),
-                l["reference"]["location"].as_str().unwrap(),
-                l["exact"].as_bool().unwrap(),
+                i["location"].as_str().unwrap(),
+                i["spans"].as_array().unwrap().len(),
+                i["verdict"].as_str().unwrap(),
             )
         })
         .collect();
     assert_eq!(
         found,
         [
-            ("test/a.txt:2", "train/x.txt:2", true),
-            ("test/b.txt:2", "train/x.txt:3", false),
-            ("test/c.jsonl:2", "train/y.txt:3", true),
+            ("test/a.txt", 1, "partial"),
+            ("test/b.txt", 1, "partial"),
+            ("test/c.jsonl:1", 0, "clean"),
+            ("test/c.jsonl:2", 1, "partial"),
         ]
     );
-    // The near copy: its similarity, and both texts as they stand in the files.
-    let near = &leaks[1];
-    let similarity = near["similarity"].as_f64().unwrap();
-    assert!((similarity - 15.0 / 17.0).abs() < 1e-6, "{similarity}");
-    assert_eq!(near["input"]["text"], NEAR_P10);
-    assert_eq!(near["reference"]["text"], P[10]);
-    assert_eq!(near["reference"]["doc_index"], 0);
+    // Each span is the planted paragraph on both sides (the last word of the near copy aside).
+    let span = |i: usize| &items[i]["spans"][0];
+    assert_eq!(span(0)["text"], P[1].trim_end_matches('.'));
+    assert_eq!(
+        reference_text(&scratch, span(0)),
+        P[1].trim_end_matches('.')
+    );
+    let near_words = NEAR_P10.trim_end_matches(" fence.");
+    assert_eq!(span(1)["text"], near_words);
+    assert_eq!(reference_text(&scratch, span(1)), near_words);
+    assert_eq!(span(1)["reference"]["doc"], "train/x.txt");
     // Spans index the document's text: in JSON Lines, the decoded text field.
-    let jsonl = &leaks[2]["input"];
-    assert_eq!(jsonl["doc"], "c2");
+    assert_eq!(items[3]["doc"], "c2");
     let text = format!("{}\n\n{}", P[5], P[6]);
     let (start, end) = (
-        jsonl["start"].as_u64().unwrap() as usize,
-        jsonl["end"].as_u64().unwrap() as usize,
+        span(3)["start"].as_u64().unwrap() as usize,
+        span(3)["end"].as_u64().unwrap() as usize,
     );
-    assert_eq!(&text[start..end], P[6]);
+    assert_eq!(&text[start..end], P[6].trim_end_matches('.'));
+    assert_eq!(span(3)["reference"]["location"], "train/y.txt");
 }
 
 #[test]
@@ -128,8 +141,9 @@ fn no_shared_passages_no_leaks() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let report: Value = serde_json::from_str(&scratch.read("none.json")).unwrap();
-    assert_eq!(report["summary"]["leaked_paragraphs"], 0);
-    assert_eq!(report["leaks"].as_array().unwrap().len(), 0);
+    assert_eq!(report["summary"]["items_with_match"], 0);
+    assert_eq!(report["items"][0]["verdict"], "clean");
+    assert_eq!(report["items"][0]["spans"].as_array().unwrap().len(), 0);
 }
 
 #[test]

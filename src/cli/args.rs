@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand};
+use paradup::overlap::OverlapParams;
 use paradup::read::FileSelection;
 use paradup::{Banding, InputFormat, NormalizeOptions, ReadOptions, ScanParams, SplitMode, Unit};
 use std::path::PathBuf;
@@ -249,9 +250,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
-    /// Fail when any input passage has an exact or near copy in these files or folders.
-    #[arg(long, value_name = "REF", num_args = 1..)]
-    pub reference: Vec<String>,
+    /// Fail when any input document shares a stretch of words (see --overlap-ngram) with the
+    /// reference (a test set, say).
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
+
+    #[command(flatten)]
+    pub overlap: OverlapArgs,
 
     /// Offenders listed (and annotated) per limit.
     #[arg(long, default_value_t = 10)]
@@ -288,6 +293,20 @@ pub struct DedupArgs {
     #[arg(long, conflicts_with = "annotate")]
     pub drop_duplicate_documents: bool,
 
+    /// Also remove every passage that shares a stretch of words (see --overlap-ngram) with this
+    /// reference (a test set), with --reference-window bytes around it: GPT-3's training-side
+    /// decontamination.
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
+
+    #[command(flatten)]
+    pub overlap: OverlapArgs,
+
+    /// Bytes around each passage shared with --reference that go with it (GPT-3: 200), widened
+    /// to whole words.
+    #[arg(long, value_name = "BYTES", default_value_t = 200)]
+    pub reference_window: usize,
+
     /// Print nothing on success but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -298,22 +317,141 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
+    /// The reference corpus to look for copies in.
     #[command(flatten)]
-    pub detect: DetectArgs,
+    pub reference: ReferenceArgs,
 
-    /// The reference corpus (files or folders, read like the inputs) to look for copies in.
-    #[arg(long, value_name = "REF", num_args = 1.., required = true)]
-    pub reference: Vec<String>,
+    #[command(flatten)]
+    pub overlap: OverlapArgs,
 
-    /// Write the JSON report (schema paradup.compare/v1) to this file.
+    /// Fold every digit to 0 before words are compared.
+    #[arg(long)]
+    pub fold_digits: bool,
+
+    /// Write the JSON report (schema paradup.compare/v2) to this file.
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
 
-    /// Passages listed in the terminal output.
+    /// Write the inputs without their dirty items, in their own format (records and files
+    /// unchanged): the clean split. A file when the one input is a file, else a folder.
+    #[arg(long, value_name = "PATH")]
+    pub write_clean: Option<PathBuf>,
+
+    /// Write the dirty items only, in the inputs' format.
+    #[arg(long, value_name = "PATH")]
+    pub write_dirty: Option<PathBuf>,
+
+    /// Items listed in the terminal output.
     #[arg(long, default_value_t = 20)]
     pub top: usize,
+
+    /// Worker threads (0: one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
 
     /// Print nothing on success but errors.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// The reference corpus of `compare`, `check --reference` and `dedup --reference`, read like the
+/// inputs unless told otherwise: a test set rarely names its fields as the training data does.
+#[derive(Debug, Args)]
+pub struct ReferenceArgs {
+    /// A reference file or folder (repeatable: `--reference a/ --reference b.jsonl`), read like
+    /// the inputs. It must exist and hold at least one document.
+    #[arg(long = "reference", value_name = "REF", num_args = 1, action = clap::ArgAction::Append)]
+    pub paths: Vec<String>,
+
+    /// Record format of the reference (default: --format).
+    #[arg(long, value_name = "FORMAT")]
+    pub reference_format: Option<InputFormat>,
+
+    /// JSON field holding the reference's text (default: --text-field).
+    #[arg(long, value_name = "FIELD")]
+    pub reference_text_field: Option<String>,
+
+    /// JSON field holding the reference's document id (default: --id-field).
+    #[arg(long, value_name = "FIELD")]
+    pub reference_id_field: Option<String>,
+}
+
+impl ReferenceArgs {
+    /// How the reference is read: the inputs' options with the reference's own overrides.
+    pub fn read_options(&self, input: &ReadOptions) -> ReadOptions {
+        ReadOptions {
+            format: self.reference_format.unwrap_or(input.format),
+            text_field: self
+                .reference_text_field
+                .clone()
+                .unwrap_or_else(|| input.text_field.clone()),
+            id_field: self
+                .reference_id_field
+                .clone()
+                .unwrap_or_else(|| input.id_field.clone()),
+            source_field: input.source_field.clone(),
+        }
+    }
+}
+
+/// How overlap with the reference is measured: word n-grams, independent of how either side is
+/// cut into paragraphs or lines.
+#[derive(Debug, Args)]
+pub struct OverlapArgs {
+    /// Words a shared stretch must span to count (GPT-3's filter: 13). An item shorter than
+    /// that needs a match of its own length, but never shorter than --min-ngram.
+    #[arg(long, value_name = "N", default_value_t = 13)]
+    pub overlap_ngram: usize,
+
+    /// The shortest shared stretch that ever counts (8, GPT-3's lower bound); shorter common
+    /// phrases are never leaks. The index holds n-grams of this length.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub min_ngram: usize,
+
+    /// Unmatched words allowed between two matches for them to form one span (a word changed).
+    #[arg(long, value_name = "WORDS", default_value_t = 3)]
+    pub max_gap: usize,
+
+    /// An item with less than this share of its words in matched spans is `clean` (Llama 2:
+    /// 0.2); 0 makes any match at least `partial` (GPT-3's rule).
+    #[arg(long, value_name = "SHARE", default_value_t = 0.2)]
+    pub clean_share: f64,
+
+    /// An item with at least this share of its words in matched spans is `dirty` (Llama 2: 0.8).
+    #[arg(long, value_name = "SHARE", default_value_t = 0.8)]
+    pub dirty_share: f64,
+
+    /// Ignore n-grams found in more than K reference documents (GPT-3 used 10): common phrases
+    /// and boilerplate then never match. Off by default.
+    #[arg(long, value_name = "K")]
+    pub max_reference_docs: Option<usize>,
+
+    /// Also save the reference's n-gram index to this file, for --index.
+    #[arg(long, value_name = "IDX")]
+    pub save_index: Option<PathBuf>,
+
+    /// Use a saved n-gram index (from --save-index) as the reference instead of reading it.
+    #[arg(long, value_name = "IDX")]
+    pub index: Option<PathBuf>,
+}
+
+impl OverlapArgs {
+    /// The validated parameters.
+    pub fn params(&self, fold_digits: bool) -> Result<OverlapParams> {
+        let params = OverlapParams {
+            ngram: self.overlap_ngram,
+            min_ngram: self.min_ngram,
+            max_gap: self.max_gap,
+            clean_share: self.clean_share,
+            dirty_share: self.dirty_share,
+            normalize: NormalizeOptions { fold_digits },
+        };
+        params.validate()?;
+        Ok(params)
+    }
+
+    /// True when a reference is given, as files or as an index.
+    pub fn has_reference(&self, reference: &ReferenceArgs) -> bool {
+        self.index.is_some() || !reference.paths.is_empty()
+    }
 }

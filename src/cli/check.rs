@@ -4,9 +4,9 @@
 //! shows on the offending lines.
 
 use super::args::CheckArgs;
-use super::compare::compare_inputs;
+use super::contamination::{measure_inputs, MeasuredItem, Reference};
 use super::places::{read_places, Place};
-use super::scan::{configure_threads, scan_inputs, ScanRun};
+use super::scan::{configure_threads, scan_inputs, ReadLog, ScanRun};
 use super::summary::{human_bytes, percent, preview};
 use super::{baseline, exit, output};
 use anyhow::Result;
@@ -212,7 +212,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let no_limit = limits.max_duplicate_ratio.is_none()
         && limits.max_within_document.is_none()
         && limits.max_cluster_documents.is_none();
-    if no_limit && args.reference.is_empty() {
+    if no_limit && !args.overlap.has_reference(&args.reference) {
         // A check without limits allows no duplication at all (but what a baseline excuses).
         limits.max_duplicate_ratio = Some(0.0);
     }
@@ -228,39 +228,50 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let mut verdicts = limit_verdicts(&run, &evaluation.checks, args.top);
     let mut errors = run.errors.clone();
 
-    if !args.reference.is_empty() {
-        let comparison = compare_inputs(&args.input, &args.reference, params, true)?;
-        let report = comparison.report();
-        // The inputs' own errors are already counted by the scan above.
-        errors.extend(
-            report
-                .errors
-                .iter()
-                .filter(|e| !run.errors.contains(e))
-                .cloned(),
-        );
-        // A baseline excuses leaks of the passages it knows (shared boilerplate, say).
+    if args.overlap.has_reference(&args.reference) {
+        let read_options = args.input.read_options();
+        let selection = args.input.selection()?;
+        let mut log = ReadLog::new(args.input.strict, Vec::new())?;
+        let reference = Reference::open(
+            &args.reference,
+            &args.overlap,
+            args.detect.fold_digits,
+            &read_options,
+            &selection,
+            &mut log,
+        )?;
+        // The inputs' own problems were told and counted by the scan above.
+        let reference_errors = std::mem::take(&mut log.errors);
+        log.silent = true;
+        let (items, _) = measure_inputs(&run.inputs, &read_options, &reference, &mut log, true)?;
+        errors.extend(reference_errors);
+        // A baseline excuses matches of the passages it knows (shared boilerplate, say).
         let matcher = known_baseline.as_ref().map(|b| b.matcher());
-        let leaks: Vec<_> = report
-            .leaks
-            .iter()
-            .zip(&comparison.places)
-            .filter(|(leak, _)| {
-                matcher.as_ref().is_none_or(|m| {
-                    !m.is_known(&[leak.input.text.as_str(), leak.reference.text.as_str()])
-                })
-            })
-            .collect();
-        let excused = report.leaks.len() - leaks.len();
-        let mut documents: Vec<u32> = leaks.iter().map(|(l, _)| l.input.doc_index).collect();
+        let mut excused = 0usize;
+        let mut offenders: Vec<(&MeasuredItem, usize)> = Vec::new();
+        for item in &items {
+            for (index, text) in item.span_texts.iter().enumerate() {
+                if matcher
+                    .as_ref()
+                    .is_some_and(|m| m.is_known(&[text.as_str()]))
+                {
+                    excused += 1;
+                } else {
+                    offenders.push((item, index));
+                }
+            }
+        }
+        let mut documents: Vec<u32> = offenders.iter().map(|(item, _)| item.doc_index).collect();
         documents.dedup();
-        let exceeded = !leaks.is_empty();
+        let exceeded = !offenders.is_empty();
+        let reference_documents = reference.index.documents();
         verdicts.push(Verdict {
             exceeded,
             headline: format!(
-                "reference overlap: {} input paragraphs in {} documents have a copy in the reference{}{}",
-                leaks.len(),
+                "reference overlap: {} passages in {} input documents share {} or more words in a row with the reference{}{}",
+                offenders.len(),
                 documents.len(),
+                reference.index.params().min_ngram,
                 if excused > 0 {
                     format!(" ({excused} more excused by the baseline)")
                 } else {
@@ -268,24 +279,27 @@ pub fn run(args: CheckArgs) -> Result<u8> {
                 },
                 if exceeded { "" } else { "; none allowed" }
             ),
-            pointers: leaks
+            pointers: offenders
                 .iter()
                 .take(args.top)
-                .map(|(leak, (input, _))| Pointer {
-                    location: input.as_ref().map(|p| p.location.clone()),
-                    message: format!(
-                        "passage also in the reference at {} ({}): \"{}\"",
-                        leak.reference.location,
-                        if leak.exact {
-                            "exact copy".to_string()
-                        } else {
-                            format!("similarity {:.2}", leak.similarity)
-                        },
-                        preview(&leak.input.text, 60)
-                    ),
+                .map(|(item, index)| {
+                    let span = &item.overlap.spans[*index];
+                    Pointer {
+                        location: Some(Location {
+                            path: item.location.path.clone(),
+                            line: Some(item.span_lines[*index]),
+                        }),
+                        message: format!(
+                            "{} words also in the reference at {} (item {} of its words matched): \"{}\"",
+                            span.words,
+                            reference_documents[span.reference_doc as usize],
+                            percent(item.overlap.share),
+                            preview(&item.span_texts[*index], 60)
+                        ),
+                    }
                 })
                 .collect(),
-            more: leaks.len().saturating_sub(args.top),
+            more: offenders.len().saturating_sub(args.top),
         });
     }
 

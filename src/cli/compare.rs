@@ -1,186 +1,59 @@
-//! `paradup compare`: the contamination check. Every input passage with an exact or near copy in
-//! the reference corpus, with both places and the similarity; `check --reference` uses it too.
+//! `paradup compare`: the contamination check. How much of every input item (a test set's
+//! records, say) also stands in a reference corpus (the training data), by word n-gram overlap,
+//! with each item's verdict and matched spans; the clean and dirty splits written on request.
 
-use super::args::{CompareArgs, InputArgs};
-use super::places::{read_places, Place};
-use super::progress::Progress;
-use super::scan::{configure_threads, feed, ReadLog};
-use super::summary::{human_bytes, preview};
+use super::args::CompareArgs;
+use super::contamination::{
+    item_line, matched_items_ranked, measure_inputs, verdicts_by_location, CompareReport,
+    MeasuredItem, Reference,
+};
+use super::dedup::{is_gzip, output_paths, refuse_overlap};
+use super::scan::{configure_threads, ReadLog};
 use super::{exit, output};
-use anyhow::Result;
-use paradup::compare::{CompareReport, Contamination, Leak, PassageText};
-use paradup::{InputError, Inputs, ScanOutcome, ScanParams, Scanner};
+use anyhow::{bail, Context, Result};
+use paradup::overlap::Verdict;
+use paradup::read::InputFileRef;
+use paradup::Inputs;
 use std::collections::HashMap;
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io::{BufRead, Read, Write};
+use std::path::Path;
 use std::time::Instant;
-
-/// A finished comparison.
-pub struct Comparison {
-    pub outcome: ScanOutcome,
-    /// Index of the first reference document in the combined scan.
-    pub first_reference: u32,
-    pub leaks: Vec<Leak>,
-    /// Input and reference places of each leak.
-    pub places: Vec<(Option<Place>, Option<Place>)>,
-    pub errors: Vec<InputError>,
-    pub started: Instant,
-}
-
-/// Scans the inputs and the reference together and finds the input passages with a copy in the
-/// reference. The reference is read with the inputs' read options.
-pub fn compare_inputs(
-    input: &InputArgs,
-    reference: &[String],
-    params: ScanParams,
-    inputs_already_told: bool,
-) -> Result<Comparison> {
-    let started = Instant::now();
-    let read_options = input.read_options();
-    let selection = input.selection()?;
-    let (inputs, input_errors) = Inputs::resolve_selected(&input.inputs, &selection);
-    let (references, reference_errors) = Inputs::resolve_selected(reference, &selection);
-    let mut log = ReadLog::new(input.strict, Vec::new())?;
-    let mut scanner = Scanner::new(params)?;
-    let mut progress = Progress::hidden();
-    // When an earlier read of the same inputs told their problems, they are not told again.
-    log.silent = inputs_already_told;
-    log.resolved(input_errors)?;
-    feed(
-        &mut scanner,
-        &inputs,
-        &read_options,
-        &mut log,
-        &mut progress,
-    )?;
-    log.silent = false;
-    log.resolved(reference_errors)?;
-    let first_reference = scanner.document_count() as u32;
-    feed(
-        &mut scanner,
-        &references,
-        &read_options,
-        &mut log,
-        &mut progress,
-    )?;
-    log.finish();
-    let errors = log.errors;
-    let outcome = scanner.finish();
-
-    let contamination = Contamination::new(&outcome, first_reference);
-    let requests: Vec<_> = contamination
-        .passages()
-        .into_iter()
-        .map(|p| (p.doc, p.span))
-        .collect();
-    let mut texts = read_places(&inputs, &read_options, 0, &requests);
-    let reference_texts = read_places(&references, &read_options, first_reference, &requests);
-    for ((text, reference_text), &(doc, _)) in texts.iter_mut().zip(reference_texts).zip(&requests)
-    {
-        if doc >= first_reference {
-            *text = reference_text;
-        }
-    }
-    let text_only: Vec<Option<String>> = texts
-        .iter()
-        .map(|p| p.as_ref().map(|p| p.text.clone()))
-        .collect();
-    let leaks = contamination.leaks(&text_only);
-
-    // Places of the leaks, looked up among the passages read above.
-    let index: HashMap<(u32, u32), usize> = contamination
-        .passages()
-        .iter()
-        .enumerate()
-        .map(|(i, p)| ((p.doc, p.paragraph), i))
-        .collect();
-    let lookup = |doc: u32, paragraph: u32| -> Option<Place> {
-        index.get(&(doc, paragraph)).and_then(|&i| texts[i].clone())
-    };
-    let places = leaks
-        .iter()
-        .map(|l| {
-            (
-                lookup(l.input.doc, l.input.paragraph),
-                lookup(l.reference.doc, l.reference.paragraph),
-            )
-        })
-        .collect();
-    Ok(Comparison {
-        outcome,
-        first_reference,
-        leaks,
-        places,
-        errors,
-        started,
-    })
-}
-
-impl Comparison {
-    /// The `paradup.compare/v1` report.
-    pub fn report(&self) -> CompareReport {
-        let text = |place: &Option<Place>| match place {
-            Some(place) => PassageText {
-                text: place.text.clone(),
-                location: place.location.to_string(),
-            },
-            None => PassageText::default(),
-        };
-        CompareReport::new(
-            &self.outcome,
-            self.first_reference,
-            &self.leaks,
-            self.places
-                .iter()
-                .map(|(input, reference)| (text(input), text(reference)))
-                .collect(),
-            self.errors.clone(),
-            self.started.elapsed().as_secs_f64(),
-        )
-    }
-}
-
-/// One line describing a leak: `INPUT <- REFERENCE  exact|0.87  "text"`.
-pub fn leak_line(report_leak: &paradup::compare::ReportLeak) -> String {
-    let how = if report_leak.exact {
-        "exact".to_string()
-    } else {
-        format!("{:.2}", report_leak.similarity)
-    };
-    format!(
-        "{}  <-  {}  {how}  \"{}\"",
-        report_leak.input.location,
-        report_leak.reference.location,
-        preview(&report_leak.input.text, 60)
-    )
-}
 
 fn render(report: &CompareReport, top: usize) -> String {
     let s = &report.summary;
+    let p = &report.params;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "paradup compare: {} input documents against {} reference documents",
-        s.input_documents, s.reference_documents
+        "paradup compare: {} input items against {} reference documents ({} words)",
+        s.items, report.reference.documents, report.reference.words
     );
     let _ = writeln!(
         out,
-        "leaks:           {} input paragraphs in {} documents have a copy in the reference ({} exact, {} near), {}",
-        s.leaked_paragraphs,
-        s.leaked_documents,
-        s.exact,
-        s.near,
-        human_bytes(s.leaked_bytes)
+        "verdicts:        {} dirty, {} partial, {} clean; {} items with at least one matched span",
+        s.dirty, s.partial, s.clean, s.items_with_match
     );
-    if !report.leaks.is_empty() {
+    let _ = writeln!(
+        out,
+        "rule:            a match spans {} words ({} for short items), gaps of {} words bridged; dirty at {:.0}% of an item's words matched, clean under {:.0}%",
+        p.ngram,
+        p.min_ngram,
+        p.max_gap,
+        p.dirty_share * 100.0,
+        p.clean_share * 100.0
+    );
+    let ranked = matched_items_ranked(&report.items);
+    if !ranked.is_empty() {
         let _ = writeln!(
             out,
-            "\nInput passage  <-  reference copy  similarity  text:"
+            "\nItems with matches (most matched first): location  verdict  share  longest  <- reference  text"
         );
-        for leak in report.leaks.iter().take(top) {
-            let _ = writeln!(out, "  {}", leak_line(leak));
+        for item in ranked.iter().take(top) {
+            let _ = writeln!(out, "  {}", item_line(item));
         }
-        if report.leaks.len() > top {
-            let _ = writeln!(out, "  ... and {} more", report.leaks.len() - top);
+        if ranked.len() > top {
+            let _ = writeln!(out, "  ... and {} more", ranked.len() - top);
         }
     }
     if !report.errors.is_empty() {
@@ -193,15 +66,147 @@ fn render(report: &CompareReport, top: usize) -> String {
     out
 }
 
+/// Which records of the inputs go to one side of the split.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Clean,
+    Dirty,
+}
+
+impl Side {
+    fn takes(self, verdict: Option<Verdict>) -> bool {
+        // Lines that are not items (blank lines, skipped records) stay with the clean split.
+        (verdict == Some(Verdict::Dirty)) == (self == Side::Dirty)
+    }
+}
+
+/// Writes one side of the split: every input file again, in its own format and compression,
+/// with only the items of that side. A text file is one item and is copied byte for byte, or
+/// left out; a JSON Lines file keeps the lines of that side's records, byte for byte.
+fn write_split(
+    given: &[String],
+    out: &Path,
+    files: &[InputFileRef<'_>],
+    items: &[MeasuredItem],
+    side: Side,
+) -> Result<()> {
+    let targets = output_paths(given, out, files)?;
+    let verdicts = verdicts_by_location(items);
+    let mut by_file: HashMap<&str, bool> = HashMap::new();
+    for item in items {
+        by_file
+            .entry(item.location.path.as_str())
+            .or_insert(item.location.line.is_some());
+    }
+    for (file, target) in files.iter().zip(&targets) {
+        let lines = by_file.get(file.display).copied();
+        if lines == Some(false) {
+            let verdict = verdicts.get(&(file.display.to_string(), None)).copied();
+            if side.takes(verdict) {
+                let mut raw = Vec::new();
+                std::fs::File::open(file.path)
+                    .and_then(|mut f| f.read_to_end(&mut raw))
+                    .with_context(|| format!("cannot read {}", file.display))?;
+                output::write_atomic(target, &raw)?;
+            } else {
+                // A stale copy from an earlier run must not stand in the wrong split.
+                match std::fs::remove_file(target) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(e)
+                            .with_context(|| format!("cannot remove {}", target.display()))
+                    }
+                    _ => {}
+                }
+            }
+            continue;
+        }
+        let gzip = is_gzip(file.path);
+        let mut reader = Inputs::open_content(file.path)
+            .with_context(|| format!("cannot read {}", file.display))?;
+        output::write_atomic_with(target, |sink| {
+            let mut sink: Box<dyn Write + '_> = if gzip {
+                Box::new(flate2::write::GzEncoder::new(
+                    sink,
+                    flate2::Compression::default(),
+                ))
+            } else {
+                Box::new(sink)
+            };
+            let mut raw = Vec::new();
+            let mut number = 0u64;
+            loop {
+                raw.clear();
+                if reader.read_until(b'\n', &mut raw)? == 0 {
+                    break;
+                }
+                number += 1;
+                let verdict = verdicts
+                    .get(&(file.display.to_string(), Some(number)))
+                    .copied();
+                if side.takes(verdict) {
+                    sink.write_all(&raw)?;
+                }
+            }
+            sink.flush()
+        })?;
+    }
+    Ok(())
+}
+
 pub fn run(args: CompareArgs) -> Result<u8> {
-    let params = args.detect.scan_params()?;
-    configure_threads(args.detect.threads)?;
-    let comparison = compare_inputs(&args.input, &args.reference, params, false)?;
-    let report = comparison.report();
+    let started = Instant::now();
+    configure_threads(args.threads)?;
+    // Bad parameters are found before anything is read.
+    args.overlap.params(args.fold_digits)?;
+    for split in [&args.write_clean, &args.write_dirty].into_iter().flatten() {
+        refuse_overlap(split, &args.input.inputs)?;
+    }
+    if args.write_clean.is_some() && args.write_clean == args.write_dirty {
+        bail!("--write-clean and --write-dirty name the same path");
+    }
+    let read_options = args.input.read_options();
+    let selection = args.input.selection()?;
+    let mut log = ReadLog::new(args.input.strict, Vec::new())?;
+    let reference = Reference::open(
+        &args.reference,
+        &args.overlap,
+        args.fold_digits,
+        &read_options,
+        &selection,
+        &mut log,
+    )?;
+    let (inputs, input_errors) = Inputs::resolve_selected(&args.input.inputs, &selection);
+    log.resolved(input_errors)?;
+    let (items, counts) = measure_inputs(&inputs, &read_options, &reference, &mut log, false)?;
+    log.finish();
+    let report = CompareReport::new(&reference, &items, counts, log.errors.clone(), started);
     if let Some(path) = &args.json {
-        let mut json = serde_json::to_vec_pretty(&report)?;
-        json.push(b'\n');
-        output::write_atomic(path, &json)?;
+        output::write_atomic_with(path, |out| {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            out.write_all(b"\n")
+        })?;
+    }
+    let files: Vec<InputFileRef<'_>> = inputs.files().collect();
+    let wet = files.iter().find(|f| {
+        items
+            .iter()
+            .any(|i| i.location.path == f.display && i.location.line.is_some())
+            && super::dedup::is_wet(f.path)
+    });
+    if let (Some(file), true) = (
+        wet,
+        args.write_clean.is_some() || args.write_dirty.is_some(),
+    ) {
+        bail!(
+            "{} is a WET file: the splits are written for text and JSON Lines inputs only",
+            file.display
+        );
+    }
+    if let Some(path) = &args.write_clean {
+        write_split(&args.input.inputs, path, &files, &items, Side::Clean)?;
+    }
+    if let Some(path) = &args.write_dirty {
+        write_split(&args.input.inputs, path, &files, &items, Side::Dirty)?;
     }
     if !args.quiet {
         output::print_stdout(&render(&report, args.top))?;

@@ -7,7 +7,8 @@
 //! file is written to a temporary file beside it and renamed into place.
 
 use super::args::DedupArgs;
-use super::scan::{configure_threads, scan_inputs, ScanRun};
+use super::contamination::Reference;
+use super::scan::{configure_threads, scan_inputs, ReadLog, ScanRun};
 use super::summary::{human_bytes, percent};
 use super::{exit, output};
 use anyhow::{bail, Context, Result};
@@ -15,6 +16,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use paradup::dedup::{cut_undecoded, edit_document, DedupPlan, EditedDocument};
 use paradup::display::{ratio, round6};
+use paradup::overlap::{removal_ranges, OverlapScratch};
 use paradup::read::InputFileRef;
 use paradup::splice::{json_string, replace, set_field, string_field};
 use paradup::Inputs;
@@ -33,6 +35,9 @@ struct Totals {
     bytes: u64,
     dropped_documents: u64,
     annotated_records: u64,
+    /// Passages shared with `--reference`, and the bytes only their removal took.
+    reference_passages: u64,
+    reference_bytes: u64,
 }
 
 /// An output file written through a temporary file beside it, optionally gzip-compressed.
@@ -120,7 +125,7 @@ fn resolved(path: &Path) -> PathBuf {
 }
 
 /// Refuses an output that is, holds, or lies inside one of the inputs.
-fn refuse_overlap(out: &Path, inputs: &[String]) -> Result<()> {
+pub fn refuse_overlap(out: &Path, inputs: &[String]) -> Result<()> {
     let out_resolved = resolved(out);
     for input in inputs.iter().filter(|i| *i != "-") {
         let input_resolved = resolved(Path::new(input));
@@ -139,13 +144,15 @@ fn refuse_overlap(out: &Path, inputs: &[String]) -> Result<()> {
 
 /// Where each input file goes: the output file itself when one file is given, otherwise its path
 /// relative to the folder argument it was found in (or its file name) under the output folder.
-fn output_paths(args: &DedupArgs, files: &[InputFileRef<'_>]) -> Result<Vec<PathBuf>> {
-    let given = &args.input.inputs;
-    let single_file = given.len() == 1
-        && (given[0] == "-" || !Path::new(&given[0]).is_dir())
-        && !args.output.is_dir();
+pub fn output_paths(
+    given: &[String],
+    output: &Path,
+    files: &[InputFileRef<'_>],
+) -> Result<Vec<PathBuf>> {
+    let single_file =
+        given.len() == 1 && (given[0] == "-" || !Path::new(&given[0]).is_dir()) && !output.is_dir();
     if single_file {
-        return Ok(files.iter().map(|_| args.output.clone()).collect());
+        return Ok(files.iter().map(|_| output.to_path_buf()).collect());
     }
     let mut seen = HashSet::new();
     let mut paths = Vec::new();
@@ -167,7 +174,7 @@ fn output_paths(args: &DedupArgs, files: &[InputFileRef<'_>]) -> Result<Vec<Path
         {
             bail!("no output name for {}", file.display);
         }
-        let path = args.output.join(&relative);
+        let path = output.join(&relative);
         if !seen.insert(path.clone()) {
             bail!(
                 "two inputs would both be written to {}; give them in separate runs",
@@ -180,7 +187,7 @@ fn output_paths(args: &DedupArgs, files: &[InputFileRef<'_>]) -> Result<Vec<Path
 }
 
 /// True when the file's raw content starts with gzip's magic bytes.
-fn is_gzip(path: &Path) -> bool {
+pub fn is_gzip(path: &Path) -> bool {
     let mut head = [0u8; 2];
     File::open(path)
         .and_then(|mut f| f.read_exact(&mut head))
@@ -189,7 +196,7 @@ fn is_gzip(path: &Path) -> bool {
 }
 
 /// True when the file's content (decompressed) is a WARC/WET file, as the reader recognizes one.
-fn is_wet(path: &Path) -> bool {
+pub fn is_wet(path: &Path) -> bool {
     let mut head = Vec::new();
     let read = Inputs::open_content(path).and_then(|r| r.take(8).read_to_end(&mut head));
     read.is_ok()
@@ -226,23 +233,33 @@ struct Writer<'a> {
     /// Document index by (path, line).
     doc_at: HashMap<(&'a str, Option<u64>), u32>,
     totals: Totals,
+    /// The test set whose passages are removed too (`--reference`).
+    reference: Option<Reference>,
+    scratch: OverlapScratch,
 }
 
 impl Writer<'_> {
-    fn edit(&self, doc: u32, text: &str, place: &str) -> Result<EditedDocument> {
+    fn edit(&mut self, doc: u32, text: &str, place: &str) -> Result<EditedDocument> {
         let params = &self.run.outcome.params;
         let expected = self.run.outcome.documents[doc as usize].bytes;
         if text.len() as u64 != expected {
             bail!("{place}: the text is not what the scan read: the input changed during the run");
         }
-        edit_document(
+        let mut edited = edit_document(
             text,
             params.split,
             params.unit,
             params.normalize,
             self.plan.removals(doc),
         )
-        .with_context(|| place.to_string())
+        .with_context(|| place.to_string())?;
+        if let Some(reference) = &self.reference {
+            let overlap = reference.index.measure(text, &mut self.scratch);
+            let ranges = removal_ranges(text, &overlap.spans, self.args.reference_window);
+            self.totals.reference_passages += overlap.spans.len() as u64;
+            self.totals.reference_bytes += edited.remove_also(text, &ranges) as u64;
+        }
+        Ok(edited)
     }
 
     fn annotation(&self, doc: u32, edited: &EditedDocument) -> String {
@@ -335,7 +352,8 @@ impl Writer<'_> {
                 writer.write_all(&raw)?;
                 continue;
             };
-            if self.plan.removals(doc).is_empty() && !self.args.annotate {
+            if self.plan.removals(doc).is_empty() && !self.args.annotate && self.reference.is_none()
+            {
                 self.totals.documents += 1;
                 writer.write_all(&raw)?;
                 continue;
@@ -387,7 +405,7 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     refuse_overlap(&args.output, &args.input.inputs)?;
     let run = scan_inputs(&args.input, params)?;
     let files: Vec<InputFileRef<'_>> = run.inputs.files().collect();
-    let outputs = output_paths(&args, &files)?;
+    let outputs = output_paths(&args.input.inputs, &args.output, &files)?;
     let mut doc_at = HashMap::new();
     // Files whose documents are records on lines (JSON Lines).
     let mut line_files: HashSet<&str> = HashSet::new();
@@ -421,12 +439,32 @@ pub fn run(args: DedupArgs) -> Result<u8> {
             );
         }
     }
+    let reference = if args.overlap.has_reference(&args.reference) {
+        if args.annotate {
+            bail!("--annotate lists repeated paragraphs only; give --reference without it");
+        }
+        let mut log = ReadLog::new(args.input.strict, Vec::new())?;
+        let reference = Reference::open(
+            &args.reference,
+            &args.overlap,
+            args.detect.fold_digits,
+            &run.read_options,
+            &args.input.selection()?,
+            &mut log,
+        )?;
+        log.finish();
+        Some(reference)
+    } else {
+        None
+    };
     let mut writer = Writer {
         args: &args,
         run: &run,
         plan: DedupPlan::new(&run.outcome),
         doc_at,
         totals: Totals::default(),
+        reference,
+        scratch: OverlapScratch::default(),
     };
     for (file, out) in files.iter().zip(&outputs) {
         if let Some(&doc) = writer.doc_at.get(&(file.display, None)) {
@@ -471,6 +509,14 @@ pub fn run(args: DedupArgs) -> Result<u8> {
             text += &format!(
                 "dropped:       {} documents whose every paragraph was a repeat\n",
                 t.dropped_documents
+            );
+        }
+        if writer.reference.is_some() {
+            text += &format!(
+                "decontaminated: {} passages shared with the reference removed with a {}-byte window, {} more\n",
+                t.reference_passages,
+                args.reference_window,
+                human_bytes(t.reference_bytes)
             );
         }
         output::print_stdout(&text)?;

@@ -5,6 +5,7 @@ mod args;
 mod baseline;
 mod check;
 mod compare;
+mod contamination;
 mod dedup;
 mod exit;
 mod html;

@@ -173,6 +173,26 @@ impl ReadLog {
         }
     }
 
+    /// Takes a skipped record: told, kept; under `strict` it ends the run.
+    pub fn skipped(&mut self, progress: &Progress, error: InputError) -> Result<()> {
+        if self.strict {
+            bail!("{error} (--strict: stopped at the first bad record)");
+        }
+        self.tell(progress, "skipped", &error);
+        self.errors.push(error);
+        Ok(())
+    }
+
+    /// Takes a record kept after a repair: told, kept; under `strict` it ends the run.
+    pub fn repaired(&mut self, progress: &Progress, error: InputError) -> Result<()> {
+        if self.strict {
+            bail!("{error} (--strict: stopped at the first bad record)");
+        }
+        self.tell(progress, "repaired", &error);
+        self.warnings.push(error);
+        Ok(())
+    }
+
     /// Says how many messages were not printed.
     pub fn finish(&self) {
         if self.messages > MAX_MESSAGES {

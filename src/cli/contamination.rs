@@ -1,0 +1,521 @@
+//! Contamination by n-gram overlap, as `compare`, `check --reference` and `dedup --reference` run
+//! it: the reference is indexed (or a saved index loaded), every input document is measured
+//! against it as one item, and the matched spans are given their reference text by reading the
+//! reference again where it is still there.
+
+use super::args::{OverlapArgs, ReferenceArgs};
+use super::progress::Progress;
+use super::scan::ReadLog;
+use super::summary::preview;
+use anyhow::{bail, Context, Result};
+use paradup::overlap::{
+    IndexBuilder, ItemOverlap, OverlapScratch, ReferenceDocument, ReferenceIndex, ReferenceText,
+    Verdict,
+};
+use paradup::{DocumentEntry, Inputs, Location, ReadEvent, ReadOptions};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::BufReader;
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+/// Documents measured or indexed together: enough to keep every core busy.
+const BATCH_DOCUMENTS: usize = 4096;
+/// ... or this many bytes of text, whichever comes first.
+const BATCH_BYTES: usize = 32 << 20;
+
+/// Keys under which an index records how its reference was read.
+const READ_FORMAT: &str = "read.format";
+const READ_TEXT_FIELD: &str = "read.text_field";
+const READ_ID_FIELD: &str = "read.id_field";
+
+/// The reference side: its index and, when it was read in this run, its inputs.
+pub struct Reference {
+    pub index: ReferenceIndex,
+    inputs: Option<Inputs>,
+    read_options: ReadOptions,
+}
+
+/// Reads `documents` of `inputs` in batches, handing each batch to `batch`; skips and repairs go
+/// to `log` (under `--strict` the first of them ends the run).
+fn read_batches(
+    inputs: &Inputs,
+    options: &ReadOptions,
+    log: &mut ReadLog,
+    progress: &Progress,
+    batch: &mut dyn FnMut(Vec<paradup::Document>) -> Result<()>,
+) -> Result<()> {
+    let mut pending = Vec::new();
+    let mut pending_bytes = 0usize;
+    let mut failure: Option<anyhow::Error> = None;
+    let _ = inputs.read(options, &mut |event| {
+        let outcome = match event {
+            ReadEvent::Document(doc) => {
+                pending_bytes += doc.text.len();
+                pending.push(doc);
+                if pending.len() >= BATCH_DOCUMENTS || pending_bytes >= BATCH_BYTES {
+                    pending_bytes = 0;
+                    batch(std::mem::take(&mut pending))
+                } else {
+                    Ok(())
+                }
+            }
+            ReadEvent::Skipped(error) => log.skipped(progress, error),
+            ReadEvent::Repaired(error) => log.repaired(progress, error),
+        };
+        match outcome {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                failure = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if !pending.is_empty() {
+        batch(pending)?;
+    }
+    Ok(())
+}
+
+impl Reference {
+    /// Indexes the reference files, or loads the saved index that `--index` names; with
+    /// `--save-index` the index is also written there.
+    pub fn open(
+        reference: &ReferenceArgs,
+        overlap: &OverlapArgs,
+        fold_digits: bool,
+        input_options: &ReadOptions,
+        selection: &paradup::read::FileSelection,
+        log: &mut ReadLog,
+    ) -> Result<Reference> {
+        let params = overlap.params(fold_digits)?;
+        let read_options = reference.read_options(input_options);
+        if let Some(path) = &overlap.index {
+            if !reference.paths.is_empty() {
+                bail!("give the reference either as files (--reference) or as a saved index (--index), not both");
+            }
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("cannot open index {}", path.display()))?;
+            let mut index = ReferenceIndex::load(&mut BufReader::with_capacity(1 << 20, file))
+                .with_context(|| format!("cannot read index {}", path.display()))?;
+            index
+                .set_params(params)
+                .with_context(|| format!("index {}", path.display()))?;
+            // The reference's own files, where they still are, give the matched spans' text.
+            let mut paths: Vec<String> = index.documents().iter().map(|d| d.path.clone()).collect();
+            paths.dedup();
+            paths.retain(|p| std::path::Path::new(p).is_file());
+            let stored = |key: &str| index.metadata.get(key).cloned();
+            let read_options = ReadOptions {
+                format: stored(READ_FORMAT)
+                    .and_then(|f| f.parse().ok())
+                    .unwrap_or(read_options.format),
+                text_field: stored(READ_TEXT_FIELD).unwrap_or(read_options.text_field),
+                id_field: stored(READ_ID_FIELD).unwrap_or(read_options.id_field),
+                source_field: None,
+            };
+            let (inputs, _) = Inputs::resolve(&paths);
+            return Ok(Reference {
+                index,
+                inputs: Some(inputs),
+                read_options,
+            });
+        }
+        if reference.paths.is_empty() {
+            bail!("no reference: give --reference PATH (repeatable) or --index IDX");
+        }
+        let (inputs, errors) = Inputs::resolve_selected(&reference.paths, selection);
+        log.resolved(errors)?;
+        let mut builder = IndexBuilder::new(params)?;
+        let progress = Progress::hidden();
+        read_batches(&inputs, &read_options, log, &progress, &mut |batch| {
+            let texts = batch
+                .into_iter()
+                .map(|doc| ReferenceText {
+                    document: ReferenceDocument {
+                        id: doc.id,
+                        path: doc.location.path,
+                        line: doc.location.line,
+                    },
+                    text: doc.text,
+                })
+                .collect();
+            builder.add_batch(texts).map_err(anyhow::Error::from)
+        })?;
+        if builder.document_count() == 0 {
+            bail!(
+                "the reference ({}) holds no documents",
+                reference.paths.join(", ")
+            );
+        }
+        let mut index = builder.finish(overlap.max_reference_docs);
+        index
+            .metadata
+            .insert(READ_FORMAT.into(), read_options.format.to_string());
+        index
+            .metadata
+            .insert(READ_TEXT_FIELD.into(), read_options.text_field.clone());
+        index
+            .metadata
+            .insert(READ_ID_FIELD.into(), read_options.id_field.clone());
+        if let Some(path) = &overlap.save_index {
+            super::output::write_atomic_with(path, |out| {
+                index.save(out).map_err(std::io::Error::other)
+            })?;
+        }
+        Ok(Reference {
+            index,
+            inputs: Some(inputs),
+            read_options,
+        })
+    }
+
+    /// The reference text of each `(document, start, end)`, where the reference can be read
+    /// again; `None` where it cannot.
+    pub fn texts(&self, requests: &[(u32, usize, usize)]) -> Vec<Option<String>> {
+        let Some(inputs) = &self.inputs else {
+            return vec![None; requests.len()];
+        };
+        let entries: Vec<DocumentEntry> = self
+            .index
+            .documents()
+            .iter()
+            .map(|d| DocumentEntry {
+                id: d.id.clone(),
+                source: None,
+                location: Location {
+                    path: d.path.clone(),
+                    line: d.line,
+                },
+                bytes: 0,
+                first_paragraph: 0,
+                paragraph_count: 0,
+                word_paragraphs: 0,
+            })
+            .collect();
+        inputs.fetch_spans(&self.read_options, &entries, requests)
+    }
+}
+
+/// One input document measured against the reference.
+pub struct MeasuredItem {
+    /// Position among the inputs' documents.
+    pub doc_index: u32,
+    pub id: String,
+    pub location: Location,
+    pub overlap: ItemOverlap,
+    /// The text of each matched span, in the input.
+    pub span_texts: Vec<String>,
+    /// The line of the document's file each matched span starts on (1-based).
+    pub span_lines: Vec<u64>,
+}
+
+/// Measures every input document against the reference, in input order. With `matched_only`,
+/// only the items with at least one matched span are kept (the others are counted).
+pub fn measure_inputs(
+    inputs: &Inputs,
+    options: &ReadOptions,
+    reference: &Reference,
+    log: &mut ReadLog,
+    matched_only: bool,
+) -> Result<(Vec<MeasuredItem>, Counts)> {
+    let mut items = Vec::new();
+    let mut counts = Counts::default();
+    let mut next_index = 0u32;
+    let progress = Progress::hidden();
+    read_batches(inputs, options, log, &progress, &mut |batch| {
+        let first = next_index;
+        next_index += batch.len() as u32;
+        let measured: Vec<MeasuredItem> = batch
+            .into_par_iter()
+            .enumerate()
+            .map_init(OverlapScratch::default, |scratch, (i, doc)| {
+                let overlap = reference.index.measure(&doc.text, scratch);
+                let span_texts = overlap
+                    .spans
+                    .iter()
+                    .map(|s| doc.text[s.start..s.end].to_string())
+                    .collect();
+                let first_line = doc.location.line.unwrap_or(1);
+                let span_lines = overlap
+                    .spans
+                    .iter()
+                    .map(|s| {
+                        // A record's text is on its one line; a file's spans on their own lines.
+                        match doc.location.line {
+                            Some(_) => first_line,
+                            None => first_line + bytecount_newlines(&doc.text[..s.start]),
+                        }
+                    })
+                    .collect();
+                MeasuredItem {
+                    doc_index: first + i as u32,
+                    id: doc.id,
+                    location: doc.location,
+                    overlap,
+                    span_texts,
+                    span_lines,
+                }
+            })
+            .collect();
+        for item in measured {
+            counts.add(&item.overlap);
+            if !matched_only || !item.overlap.spans.is_empty() {
+                items.push(item);
+            }
+        }
+        Ok(())
+    })?;
+    Ok((items, counts))
+}
+
+fn bytecount_newlines(text: &str) -> u64 {
+    text.bytes().filter(|&b| b == b'\n').count() as u64
+}
+
+/// Totals over every measured item.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Counts {
+    pub items: u64,
+    pub words: u64,
+    pub matched_words: u64,
+    pub items_with_match: u64,
+    pub clean: u64,
+    pub partial: u64,
+    pub dirty: u64,
+    /// Records and files left out, on either side; each is in the report's `errors`.
+    pub skipped_records: u64,
+}
+
+impl Counts {
+    fn add(&mut self, overlap: &ItemOverlap) {
+        self.items += 1;
+        self.words += overlap.words as u64;
+        self.matched_words += overlap.matched_words as u64;
+        self.items_with_match += u64::from(!overlap.spans.is_empty());
+        match overlap.verdict {
+            Verdict::Clean => self.clean += 1,
+            Verdict::Partial => self.partial += 1,
+            Verdict::Dirty => self.dirty += 1,
+        }
+    }
+}
+
+/// The schema name of the comparison report.
+pub const SCHEMA: &str = "paradup.compare/v2";
+
+/// A matched span's place in the reference, as the report gives it.
+#[derive(Serialize)]
+pub struct ReportReferenceSpan {
+    pub doc: String,
+    pub location: String,
+    pub start: usize,
+    pub end: usize,
+    /// `null` where the reference could not be read again (a saved index whose files are gone).
+    pub text: Option<String>,
+}
+
+/// A matched span, as the report gives it.
+#[derive(Serialize)]
+pub struct ReportSpan {
+    pub start: usize,
+    pub end: usize,
+    pub words: usize,
+    pub text: String,
+    pub reference: ReportReferenceSpan,
+}
+
+/// An item, as the report gives it.
+#[derive(Serialize)]
+pub struct ReportItem {
+    pub doc: String,
+    pub doc_index: u32,
+    pub location: String,
+    pub words: usize,
+    pub ngram: usize,
+    pub matched_words: usize,
+    pub share: f64,
+    pub longest_match: usize,
+    pub verdict: Verdict,
+    pub reference_documents: Vec<String>,
+    pub spans: Vec<ReportSpan>,
+}
+
+/// The parameters, as the report gives them.
+#[derive(Serialize)]
+pub struct ReportParams {
+    pub ngram: usize,
+    pub min_ngram: usize,
+    pub max_gap: usize,
+    pub clean_share: f64,
+    pub dirty_share: f64,
+    pub fold_digits: bool,
+    pub max_reference_documents: Option<usize>,
+}
+
+/// The reference's size, as the report gives it.
+#[derive(Serialize)]
+pub struct ReportReference {
+    pub documents: u64,
+    pub words: u64,
+    pub ngrams: u64,
+    pub index_bytes: u64,
+}
+
+/// The comparison report, schema `paradup.compare/v2`.
+#[derive(Serialize)]
+pub struct CompareReport {
+    pub schema: &'static str,
+    pub tool: paradup::report::Tool,
+    pub params: ReportParams,
+    pub reference: ReportReference,
+    pub summary: Counts,
+    pub items: Vec<ReportItem>,
+    pub errors: Vec<paradup::InputError>,
+    pub timing: paradup::report::Timing,
+}
+
+impl CompareReport {
+    /// Builds the report of `items`, fetching the reference text of every matched span.
+    pub fn new(
+        reference: &Reference,
+        items: &[MeasuredItem],
+        counts: Counts,
+        errors: Vec<paradup::InputError>,
+        started: Instant,
+    ) -> CompareReport {
+        let index = &reference.index;
+        let requests: Vec<(u32, usize, usize)> = items
+            .iter()
+            .flat_map(|item| &item.overlap.spans)
+            .map(|s| (s.reference_doc, s.reference_start, s.reference_end))
+            .collect();
+        let mut reference_texts = reference.texts(&requests).into_iter();
+        let documents = index.documents();
+        let report_items = items
+            .iter()
+            .map(|item| {
+                let o = &item.overlap;
+                ReportItem {
+                    doc: item.id.clone(),
+                    doc_index: item.doc_index,
+                    location: item.location.to_string(),
+                    words: o.words,
+                    ngram: o.ngram,
+                    matched_words: o.matched_words,
+                    share: paradup::display::round6(o.share),
+                    longest_match: o.longest_match,
+                    verdict: o.verdict,
+                    reference_documents: o
+                        .reference_docs
+                        .iter()
+                        .map(|&d| documents[d as usize].id.clone())
+                        .collect(),
+                    spans: o
+                        .spans
+                        .iter()
+                        .zip(&item.span_texts)
+                        .map(|(s, text)| {
+                            let doc = &documents[s.reference_doc as usize];
+                            ReportSpan {
+                                start: s.start,
+                                end: s.end,
+                                words: s.words,
+                                text: text.clone(),
+                                reference: ReportReferenceSpan {
+                                    doc: doc.id.clone(),
+                                    location: doc.to_string(),
+                                    start: s.reference_start,
+                                    end: s.reference_end,
+                                    text: reference_texts.next().flatten(),
+                                },
+                            }
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let params = index.params();
+        CompareReport {
+            schema: SCHEMA,
+            tool: paradup::report::Tool {
+                name: "paradup",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            params: ReportParams {
+                ngram: params.ngram,
+                min_ngram: params.min_ngram,
+                max_gap: params.max_gap,
+                clean_share: params.clean_share,
+                dirty_share: params.dirty_share,
+                fold_digits: params.normalize.fold_digits,
+                max_reference_documents: index.max_documents(),
+            },
+            reference: ReportReference {
+                documents: documents.len() as u64,
+                words: index.word_count() as u64,
+                ngrams: index.ngram_count() as u64,
+                index_bytes: index.heap_bytes() as u64,
+            },
+            summary: Counts {
+                skipped_records: errors.len() as u64,
+                ..counts
+            },
+            items: report_items,
+            errors,
+            timing: paradup::report::Timing {
+                seconds: started.elapsed().as_secs_f64(),
+            },
+        }
+    }
+}
+
+/// One line for an item with matches: `LOCATION  VERDICT  SHARE  longest N  <- REFERENCE  "text"`.
+pub fn item_line(item: &ReportItem) -> String {
+    let first = item.spans.first();
+    let reference = first.map_or(String::new(), |s| {
+        let more = item.reference_documents.len().saturating_sub(1);
+        if more > 0 {
+            format!("  <- {} (+{more} more)", s.reference.location)
+        } else {
+            format!("  <- {}", s.reference.location)
+        }
+    });
+    format!(
+        "{}  {:<7}  {:>5.1}%  longest {:>3}{reference}  \"{}\"",
+        item.location,
+        item.verdict.name(),
+        item.share * 100.0,
+        item.longest_match,
+        first.map_or(String::new(), |s| preview(&s.text, 50))
+    )
+}
+
+/// Items by how much of them matched (most first; input order among equals).
+pub fn matched_items_ranked(items: &[ReportItem]) -> Vec<&ReportItem> {
+    let mut ranked: Vec<&ReportItem> = items.iter().filter(|i| !i.spans.is_empty()).collect();
+    ranked.sort_by(|a, b| {
+        b.share
+            .total_cmp(&a.share)
+            .then(b.longest_match.cmp(&a.longest_match))
+            .then(a.doc_index.cmp(&b.doc_index))
+    });
+    ranked
+}
+
+/// The verdict of every measured input document, by its location, for writing splits.
+pub fn verdicts_by_location(items: &[MeasuredItem]) -> HashMap<(String, Option<u64>), Verdict> {
+    items
+        .iter()
+        .map(|i| {
+            (
+                (i.location.path.clone(), i.location.line),
+                i.overlap.verdict,
+            )
+        })
+        .collect()
+}
