@@ -369,7 +369,10 @@ impl IndexBuilder {
         }
         self.postings.shrink_to_fit();
         self.first_word.push(self.word_spans.len() as u64);
+        let (directory, directory_shift) = build_directory(&self.postings);
         ReferenceIndex {
+            directory,
+            directory_shift,
             params: self.params,
             max_documents,
             metadata: BTreeMap::new(),
@@ -392,6 +395,9 @@ pub struct ReferenceIndex {
     first_word: Vec<u64>,
     word_spans: Vec<[u32; 2]>,
     postings: Vec<Posting>,
+    /// See [`build_directory`]; not saved, built again on loading.
+    directory: Vec<u64>,
+    directory_shift: u32,
 }
 
 /// A stretch of a query that also stands in the reference.
@@ -455,6 +461,32 @@ impl Verdict {
     }
 }
 
+/// A run of hits that may go on: its next hit must be word `next_word` of `doc`.
+struct OpenRun {
+    doc: u32,
+    next_word: u32,
+    query_start: usize,
+    reference_start: usize,
+}
+
+/// The directory of sorted n-grams: entry `b` is the first n-gram whose hash's top bits are `b`
+/// (about four n-grams a bucket), so a lookup reads one small bucket instead of searching them all.
+fn build_directory(postings: &[Posting]) -> (Vec<u64>, u32) {
+    let bits = (usize::BITS - (postings.len() / 4).max(1).leading_zeros()).clamp(1, 32);
+    let shift = 64 - bits;
+    let buckets = 1usize << bits;
+    let mut directory = Vec::with_capacity(buckets + 1);
+    let mut at = 0usize;
+    for bucket in 0..buckets as u64 {
+        while at < postings.len() && (postings[at].hash >> shift) < bucket {
+            at += 1;
+        }
+        directory.push(at as u64);
+    }
+    directory.push(postings.len() as u64);
+    (directory, shift)
+}
+
 /// An aligned run of hits: query words `query` stand at reference words `reference` of `doc`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Run {
@@ -469,9 +501,9 @@ struct Run {
 const MAX_PLACES_PER_NGRAM: usize = 64;
 
 impl ReferenceIndex {
-    /// Bytes a reference word costs: one posting (hash, document, word: 16 bytes) and the word's
-    /// byte span (8 bytes).
-    pub const BYTES_PER_WORD: usize = 24;
+    /// Bytes a reference word costs, about: one n-gram entry (hash, document, word: 16 bytes), its
+    /// share of the lookup directory (2 bytes) and the word's byte span (8 bytes).
+    pub const BYTES_PER_WORD: usize = 26;
 
     /// The parameters it was built with.
     pub fn params(&self) -> &OverlapParams {
@@ -501,6 +533,7 @@ impl ReferenceIndex {
     /// Bytes the index holds in memory, ids aside.
     pub fn heap_bytes(&self) -> usize {
         self.postings.len() * std::mem::size_of::<Posting>()
+            + self.directory.len() * 8
             + self.word_spans.len() * std::mem::size_of::<[u32; 2]>()
             + self.first_word.len() * 8
     }
@@ -529,9 +562,15 @@ impl ReferenceIndex {
     }
 
     fn places(&self, hash: u64) -> &[Posting] {
-        let from = self.postings.partition_point(|p| p.hash < hash);
-        let to = from + self.postings[from..].partition_point(|p| p.hash == hash);
-        &self.postings[from..to.min(from + MAX_PLACES_PER_NGRAM)]
+        let bucket = (hash >> self.directory_shift) as usize;
+        let (first, last) = (
+            self.directory[bucket] as usize,
+            self.directory[bucket + 1] as usize,
+        );
+        let in_bucket = &self.postings[first..last];
+        let from = in_bucket.partition_point(|p| p.hash < hash);
+        let to = from + in_bucket[from..].partition_point(|p| p.hash == hash);
+        &in_bucket[from..to.min(from + MAX_PLACES_PER_NGRAM)]
     }
 
     fn reference_bytes(&self, doc: u32, words: Range<usize>) -> Range<usize> {
@@ -555,32 +594,49 @@ impl ReferenceIndex {
         let m = params.min_ngram;
         let mut runs: Vec<Run> = Vec::new();
         if words.len() >= m {
-            // Runs still open, keyed by the reference place their next hit must have.
-            let mut open: HashMap<(u32, u32), (usize, usize)> = HashMap::new();
-            let mut next_open: HashMap<(u32, u32), (usize, usize)> = HashMap::new();
+            // Runs still open, sorted by the reference place their next hit must have; the
+            // places of an n-gram come sorted the same way, so the two lists are merged.
+            let mut open: Vec<OpenRun> = Vec::new();
+            let mut next_open: Vec<OpenRun> = Vec::new();
             let grams = words.len() - m + 1;
             for q in 0..=grams {
                 next_open.clear();
-                if q < grams {
-                    for place in self.places(gram_hash(&words[q..q + m])) {
-                        let start = open
-                            .remove(&(place.doc, place.word))
-                            .unwrap_or((q, place.word as usize));
-                        next_open.insert((place.doc, place.word + 1), start);
-                    }
-                }
-                // What was open and did not continue ended with the n-gram at q - 1.
-                for ((doc, _), (query_start, reference_start)) in open.drain() {
+                let places = if q < grams {
+                    self.places(gram_hash(&words[q..q + m]))
+                } else {
+                    &[]
+                };
+                let mut ended = |run: &OpenRun| {
+                    // It ended with the n-gram at q - 1.
                     let query_end = q - 1 + m;
-                    if query_end - query_start >= ngram {
+                    if query_end - run.query_start >= ngram {
                         runs.push(Run {
-                            query_start,
+                            query_start: run.query_start,
                             query_end,
-                            doc,
-                            reference_start,
+                            doc: run.doc,
+                            reference_start: run.reference_start,
                         });
                     }
+                };
+                let mut waiting = open.iter().peekable();
+                for place in places {
+                    let key = (place.doc, place.word);
+                    while let Some(run) = waiting.next_if(|r| (r.doc, r.next_word) < key) {
+                        ended(run);
+                    }
+                    let (query_start, reference_start) =
+                        match waiting.next_if(|r| (r.doc, r.next_word) == key) {
+                            Some(run) => (run.query_start, run.reference_start),
+                            None => (q, place.word as usize),
+                        };
+                    next_open.push(OpenRun {
+                        doc: place.doc,
+                        next_word: place.word + 1,
+                        query_start,
+                        reference_start,
+                    });
                 }
+                waiting.for_each(&mut ended);
                 std::mem::swap(&mut open, &mut next_open);
             }
         }
@@ -877,7 +933,10 @@ impl ReferenceIndex {
                 return Err(format("damaged: an n-gram points outside its document"));
             }
         }
+        let (directory, directory_shift) = build_directory(&postings);
         Ok(ReferenceIndex {
+            directory,
+            directory_shift,
             params: header.params,
             max_documents: header.max_documents,
             metadata: header.metadata,
