@@ -462,6 +462,7 @@ impl Verdict {
 }
 
 /// A run of hits that may go on: its next hit must be word `next_word` of `doc`.
+#[derive(Clone, Copy)]
 struct OpenRun {
     doc: u32,
     next_word: u32,
@@ -487,6 +488,23 @@ fn build_directory(postings: &[Posting]) -> (Vec<u64>, u32) {
     (directory, shift)
 }
 
+/// Finds `key` among the places `places[from..]` (sorted by document and word) by galloping from
+/// `from`: returns whether it is there, and where a search for a larger key may start.
+fn gallop(places: &[Posting], from: usize, key: (u32, u32)) -> (bool, usize) {
+    let below = |p: &Posting| (p.doc, p.word) < key;
+    let mut step = 1;
+    let mut end = from;
+    while end < places.len() && below(&places[end]) {
+        end = from + step;
+        step *= 2;
+    }
+    let end = end.min(places.len());
+    let start = from + (end - from) / 2;
+    let at = start.min(end) + places[start.min(end)..end].partition_point(below);
+    let found = places.get(at).is_some_and(|p| (p.doc, p.word) == key);
+    (found, at)
+}
+
 /// An aligned run of hits: query words `query` stand at reference words `reference` of `doc`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Run {
@@ -496,8 +514,10 @@ struct Run {
     reference_start: usize,
 }
 
-/// At most this many places of one n-gram take part in alignment (the first in index order): an
-/// n-gram in thousands of reference documents would otherwise cost thousands of runs a word.
+/// New matches start at no more than this many places of one n-gram (the first in index order),
+/// and none while this many are under way; a match already under way goes on wherever the n-gram
+/// is, and a match found later is followed back to its start. An n-gram in thousands of reference
+/// documents would otherwise start thousands of runs a word.
 const MAX_PLACES_PER_NGRAM: usize = 64;
 
 impl ReferenceIndex {
@@ -570,7 +590,28 @@ impl ReferenceIndex {
         let in_bucket = &self.postings[first..last];
         let from = in_bucket.partition_point(|p| p.hash < hash);
         let to = from + in_bucket[from..].partition_point(|p| p.hash == hash);
-        &in_bucket[from..to.min(from + MAX_PLACES_PER_NGRAM)]
+        &in_bucket[from..to]
+    }
+
+    /// Where a match that has its n-gram `q` at word `word` of `doc` really starts: a common
+    /// n-gram before it starts no new match in every document (see [`MAX_PLACES_PER_NGRAM`]), so
+    /// the match is followed back while the n-grams before it stand just before it in `doc`.
+    fn start_of(&self, hashes: &[u64], q: usize, doc: u32, word: u32) -> (usize, usize) {
+        let (mut q, mut word) = (q, word);
+        while q > 0 && word > 0 {
+            let key = (doc, word - 1);
+            let before = self.places(hashes[q - 1]);
+            if before.len() <= MAX_PLACES_PER_NGRAM
+                || before
+                    .binary_search_by(|p| (p.doc, p.word).cmp(&key))
+                    .is_err()
+            {
+                break;
+            }
+            q -= 1;
+            word -= 1;
+        }
+        (q, word as usize)
     }
 
     fn reference_bytes(&self, doc: u32, words: Range<usize>) -> Range<usize> {
@@ -599,10 +640,11 @@ impl ReferenceIndex {
             let mut open: Vec<OpenRun> = Vec::new();
             let mut next_open: Vec<OpenRun> = Vec::new();
             let grams = words.len() - m + 1;
+            let hashes: Vec<u64> = words.windows(m).map(gram_hash).collect();
             for q in 0..=grams {
                 next_open.clear();
                 let places = if q < grams {
-                    self.places(gram_hash(&words[q..q + m]))
+                    self.places(hashes[q])
                 } else {
                     &[]
                 };
@@ -618,6 +660,51 @@ impl ReferenceIndex {
                         });
                     }
                 };
+                if places.len() > MAX_PLACES_PER_NGRAM {
+                    // A common n-gram: every open run that it continues goes on (found by
+                    // search), and new runs start at its first places only.
+                    // Both lists are sorted: each search goes on from where the last one ended.
+                    let mut from = 0;
+                    for run in &open {
+                        let (found, at) = gallop(places, from, (run.doc, run.next_word));
+                        from = at;
+                        if found {
+                            next_open.push(OpenRun {
+                                next_word: run.next_word + 1,
+                                ..*run
+                            });
+                        } else {
+                            ended(run);
+                        }
+                    }
+                    // New matches start only while few go on: a stretch that many documents
+                    // share is covered by those already under way.
+                    let continued = next_open.len();
+                    let starting = if continued < MAX_PLACES_PER_NGRAM {
+                        &places[..MAX_PLACES_PER_NGRAM]
+                    } else {
+                        &[]
+                    };
+                    for place in starting {
+                        let key = (place.doc, place.word + 1);
+                        let known = next_open[..continued]
+                            .binary_search_by(|r| (r.doc, r.next_word).cmp(&key))
+                            .is_ok();
+                        if !known {
+                            let (query_start, reference_start) =
+                                self.start_of(&hashes, q, place.doc, place.word);
+                            next_open.push(OpenRun {
+                                doc: place.doc,
+                                next_word: place.word + 1,
+                                query_start,
+                                reference_start,
+                            });
+                        }
+                    }
+                    next_open.sort_unstable_by_key(|r| (r.doc, r.next_word));
+                    std::mem::swap(&mut open, &mut next_open);
+                    continue;
+                }
                 let mut waiting = open.iter().peekable();
                 for place in places {
                     let key = (place.doc, place.word);
@@ -627,7 +714,7 @@ impl ReferenceIndex {
                     let (query_start, reference_start) =
                         match waiting.next_if(|r| (r.doc, r.next_word) == key) {
                             Some(run) => (run.query_start, run.reference_start),
-                            None => (q, place.word as usize),
+                            None => self.start_of(&hashes, q, place.doc, place.word),
                         };
                     next_open.push(OpenRun {
                         doc: place.doc,
@@ -842,9 +929,10 @@ impl ReferenceIndex {
         Ok(())
     }
 
-    /// Reads an index written by [`ReferenceIndex::save`], checking what it can: the magic, the
-    /// version, the sizes, that n-grams are sorted and point at words that exist.
-    pub fn load(input: &mut dyn Read) -> Result<ReferenceIndex, OverlapError> {
+    /// Reads an index written by [`ReferenceIndex::save`] from `input`, whose length in bytes is
+    /// `length`, checking what it can: the magic, the version, the sizes, that n-grams are sorted
+    /// and point at words that exist.
+    pub fn load(input: &mut dyn Read, length: u64) -> Result<ReferenceIndex, OverlapError> {
         let format = |m: &str| OverlapError::new(OverlapErrorKind::Format, m.to_string());
         let truncated = |e: io::Error| {
             if e.kind() == io::ErrorKind::UnexpectedEof {
@@ -871,8 +959,10 @@ impl ReferenceIndex {
         let mut eight = [0u8; 8];
         input.read_exact(&mut eight).map_err(truncated)?;
         let header_len = u64::from_le_bytes(eight);
-        if header_len > 1 << 36 {
-            return Err(format("damaged header length"));
+        if header_len > length.saturating_sub(20) {
+            return Err(format(
+                "truncated or damaged: the header is longer than the file",
+            ));
         }
         let mut header = vec![0u8; header_len as usize];
         input.read_exact(&mut header).map_err(truncated)?;
@@ -880,40 +970,44 @@ impl ReferenceIndex {
             serde_json::from_slice(&header).map_err(|e| format(&format!("damaged header: {e}")))?;
         header.params.validate()?;
         let documents = header.documents.len();
-        let mut read_u64s = |count: usize| -> Result<Vec<u64>, OverlapError> {
-            let mut values = Vec::with_capacity(count);
-            let mut buffer = vec![0u8; 8 << 16];
-            let mut left = count;
-            while left > 0 {
-                let take = left.min(1 << 16);
-                input
-                    .read_exact(&mut buffer[..take * 8])
-                    .map_err(truncated)?;
-                values.extend(
-                    buffer[..take * 8]
-                        .chunks_exact(8)
-                        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())),
-                );
-                left -= take;
-            }
-            Ok(values)
-        };
-        let first_word = read_u64s(documents + 1)?;
         let words = usize::try_from(header.words).map_err(|_| format("too many words"))?;
         let ngrams = usize::try_from(header.ngrams).map_err(|_| format("too many n-grams"))?;
-        let word_spans: Vec<[u32; 2]> = read_u64s(words)?
-            .into_iter()
-            .map(|v| [v as u32, (v >> 32) as u32])
-            .collect();
-        let mut postings = Vec::with_capacity(ngrams);
-        let raw = read_u64s(ngrams * 2)?;
-        for pair in raw.chunks_exact(2) {
-            postings.push(Posting {
-                hash: pair[0],
-                doc: pair[1] as u32,
-                word: (pair[1] >> 32) as u32,
-            });
+        // The sizes the header gives must add up to the file's length: nothing is allocated for
+        // a damaged header's counts.
+        let expected = (documents as u128 + 1) * 8 + words as u128 * 8 + ngrams as u128 * 16;
+        let after_header = u128::from(length).saturating_sub(20 + u128::from(header_len));
+        if expected != after_header {
+            return Err(format(
+                "truncated or damaged: its tables are not the size its header says",
+            ));
         }
+        let mut buffer = vec![0u8; 16 << 16];
+        let mut read_records =
+            |count: usize, size: usize, push: &mut dyn FnMut(&[u8])| -> Result<(), OverlapError> {
+                let mut left = count;
+                while left > 0 {
+                    let take = left.min(1 << 16);
+                    let bytes = &mut buffer[..take * size];
+                    input.read_exact(bytes).map_err(truncated)?;
+                    bytes.chunks_exact(size).for_each(&mut *push);
+                    left -= take;
+                }
+                Ok(())
+            };
+        let le64 = |b: &[u8]| u64::from_le_bytes(b[..8].try_into().unwrap_or_default());
+        let le32 = |b: &[u8]| u32::from_le_bytes(b[..4].try_into().unwrap_or_default());
+        let mut first_word = Vec::with_capacity(documents + 1);
+        read_records(documents + 1, 8, &mut |b| first_word.push(le64(b)))?;
+        let mut word_spans: Vec<[u32; 2]> = Vec::with_capacity(words);
+        read_records(words, 8, &mut |b| word_spans.push([le32(b), le32(&b[4..])]))?;
+        let mut postings = Vec::with_capacity(ngrams);
+        read_records(ngrams, 16, &mut |b| {
+            postings.push(Posting {
+                hash: le64(b),
+                doc: le32(&b[8..]),
+                word: le32(&b[12..]),
+            })
+        })?;
         let mut rest = [0u8; 1];
         if input.read(&mut rest)? != 0 {
             return Err(format("damaged: bytes after the end of the index"));
@@ -1084,7 +1178,7 @@ mod tests {
         );
         let mut bytes = Vec::new();
         index.save(&mut bytes).unwrap();
-        let loaded = ReferenceIndex::load(&mut bytes.as_slice()).unwrap();
+        let loaded = ReferenceIndex::load(&mut bytes.as_slice(), bytes.len() as u64).unwrap();
         let mut scratch = OverlapScratch::default();
         assert_eq!(
             loaded.measure(REFERENCE, &mut scratch),
@@ -1092,14 +1186,18 @@ mod tests {
         );
         assert_eq!(loaded.documents(), index.documents());
         for cut in [3, 20, bytes.len() - 5] {
-            let err = ReferenceIndex::load(&mut &bytes[..cut]).err().unwrap();
+            let err = ReferenceIndex::load(&mut &bytes[..cut], cut as u64)
+                .err()
+                .unwrap();
             assert_eq!(err.kind(), OverlapErrorKind::Format, "{err}");
         }
         let mut damaged = bytes.clone();
         let last = damaged.len() - 8;
         damaged[last..last + 4].copy_from_slice(&7u32.to_le_bytes());
-        assert!(ReferenceIndex::load(&mut damaged.as_slice()).is_err());
-        assert!(ReferenceIndex::load(&mut &b"{\"not\": \"an index\"}"[..]).is_err());
+        assert!(ReferenceIndex::load(&mut damaged.as_slice(), damaged.len() as u64).is_err());
+        // A header claiming more than the file holds allocates nothing and is refused.
+        assert!(ReferenceIndex::load(&mut bytes.as_slice(), bytes.len() as u64 + 16).is_err());
+        assert!(ReferenceIndex::load(&mut &b"{\"not\": \"an index\"}"[..], 17).is_err());
     }
 
     /// Matched words by definition: every word inside a stretch of at least the item's n-gram
@@ -1161,6 +1259,65 @@ mod tests {
             vec![start..end]
         );
         assert_eq!(removal_ranges(text, &[span], 1000), vec![0..text.len()]);
+    }
+
+    #[test]
+    fn a_match_goes_on_through_an_ngram_common_to_many_documents() {
+        let common = "this shared closing sentence appears in every single one of the many \
+            reference documents of the corpus today";
+        let mut texts: Vec<String> = (0..70)
+            .map(|i| format!("document number {i} opens with words of its own here. {common}"))
+            .collect();
+        let opening = "a rare opening that only the last reference document has in it at all";
+        texts.push(format!("{opening} {common}"));
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let index = index_of(&refs, OverlapParams::default());
+        let item = index.measure(
+            &format!("{opening} {common}"),
+            &mut OverlapScratch::default(),
+        );
+        assert_eq!(item.matched_words, item.words);
+        // One aligned match from the first word to the last, in the one document that has both.
+        assert_eq!(item.longest_match, item.words, "{item:?}");
+        assert_eq!(item.spans.len(), 1);
+        assert_eq!(item.spans[0].reference_doc, 70);
+    }
+
+    #[test]
+    fn a_match_that_starts_in_a_common_ngram_is_followed_back_to_its_start() {
+        let common = "this shared opening sentence appears in every single one of the many \
+            reference documents of the corpus today";
+        let mut texts: Vec<String> = (0..70)
+            .map(|i| format!("{common} and then document number {i} goes on in words of its own"))
+            .collect();
+        let ending = "but the last reference document ends in a way that none of the others do";
+        texts.push(format!("{common} {ending}"));
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let index = index_of(&refs, OverlapParams::default());
+        let item = index.measure(
+            &format!("{common} {ending}"),
+            &mut OverlapScratch::default(),
+        );
+        assert_eq!(item.longest_match, item.words, "{item:?}");
+        assert_eq!(item.spans[0].reference_doc, 70);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn galloping_finds_what_binary_search_finds(
+            mut keys in proptest::collection::vec((0u32..20, 0u32..20), 0..60),
+            from_share in 0.0f64..1.0,
+            key in (0u32..21, 0u32..21),
+        ) {
+            keys.sort_unstable();
+            keys.dedup();
+            let places: Vec<Posting> = keys.iter().map(|&(doc, word)| Posting { hash: 0, doc, word }).collect();
+            let from = ((places.len() as f64) * from_share) as usize;
+            let (found, at) = gallop(&places, from, key);
+            let expected_at = from + places[from..].partition_point(|p| (p.doc, p.word) < key);
+            proptest::prop_assert_eq!(at, expected_at);
+            proptest::prop_assert_eq!(found, places[from..].iter().any(|p| (p.doc, p.word) == key));
+        }
     }
 
     proptest::proptest! {

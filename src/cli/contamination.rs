@@ -100,8 +100,13 @@ impl Reference {
             }
             let file = std::fs::File::open(path)
                 .with_context(|| format!("cannot open index {}", path.display()))?;
-            let mut index = ReferenceIndex::load(&mut BufReader::with_capacity(1 << 20, file))
-                .with_context(|| format!("cannot read index {}", path.display()))?;
+            let length = file
+                .metadata()
+                .with_context(|| format!("cannot read index {}", path.display()))?
+                .len();
+            let mut index =
+                ReferenceIndex::load(&mut BufReader::with_capacity(1 << 20, file), length)
+                    .with_context(|| format!("cannot read index {}", path.display()))?;
             index
                 .set_params(params)
                 .with_context(|| format!("index {}", path.display()))?;
