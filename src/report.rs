@@ -6,7 +6,7 @@
 //! (JSON, terminal, HTML) is the caller's business. Field names are part of the schema documented
 //! in the README.
 
-use crate::display::round6;
+use crate::display::{ratio, round6};
 use crate::read::InputError;
 use crate::scan::{
     Cluster, ClusterKind, DocumentEntry, Location, Member, ScanOutcome, ScanParams, Summary,
@@ -364,6 +364,31 @@ pub struct SourceTotals {
     pub bytes: u64,
     /// Bytes of its duplicate paragraphs.
     pub duplicate_bytes: u64,
+    /// `duplicate_bytes / bytes`.
+    pub duplicate_byte_ratio: f64,
+}
+
+/// How the group of documents without a source is named where sources are listed.
+pub const NO_SOURCE: &str = "(no source)";
+
+impl SourceTotals {
+    /// The source's name as listings show it ([`NO_SOURCE`] for the unnamed group).
+    pub fn label(&self) -> &str {
+        self.source.as_deref().unwrap_or(NO_SOURCE)
+    }
+}
+
+/// The sources in the order every listing (terminal, HTML) shows them: highest duplicate ratio
+/// first, then most duplicate paragraphs, then by name with the unnamed group last.
+pub fn ranked_sources(sources: &[SourceTotals]) -> Vec<&SourceTotals> {
+    let mut ranked: Vec<&SourceTotals> = sources.iter().collect();
+    ranked.sort_by(|a, b| {
+        b.duplicate_ratio
+            .total_cmp(&a.duplicate_ratio)
+            .then(b.duplicate_paragraphs.cmp(&a.duplicate_paragraphs))
+            .then((a.source.is_none(), &a.source).cmp(&(b.source.is_none(), &b.source)))
+    });
+    ranked
 }
 
 /// Per-source totals, sorted by source name with the documents without a source last; empty when
@@ -380,6 +405,7 @@ pub fn source_totals(outcome: &ScanOutcome) -> Vec<SourceTotals> {
         duplicate_ratio: 0.0,
         bytes: 0,
         duplicate_bytes: 0,
+        duplicate_byte_ratio: 0.0,
     };
     // Keyed so that named sources sort by name and the unnamed group comes last.
     let mut totals: BTreeMap<(bool, Option<&str>), SourceTotals> = BTreeMap::new();
@@ -404,11 +430,8 @@ pub fn source_totals(outcome: &ScanOutcome) -> Vec<SourceTotals> {
     totals
         .into_values()
         .map(|mut t| {
-            t.duplicate_ratio = if t.paragraphs == 0 {
-                0.0
-            } else {
-                round6(t.duplicate_paragraphs as f64 / t.paragraphs as f64)
-            };
+            t.duplicate_ratio = round6(ratio(t.duplicate_paragraphs, t.paragraphs));
+            t.duplicate_byte_ratio = round6(ratio(t.duplicate_bytes, t.bytes));
             t
         })
         .collect()
@@ -598,9 +621,10 @@ mod tests {
             r#""errors":[{"path":"in.jsonl","line":2,"message":"invalid JSON"}],"#,
             r#""warnings":[{"path":"in.jsonl","line":2,"message":"invalid UTF-8"}],"#,
             r#""sources":[{"source":"x.example","documents":1,"paragraphs":3,"#,
-            r#""duplicate_paragraphs":1,"duplicate_ratio":0.333333,"bytes":244,"duplicate_bytes":79},"#,
+            r#""duplicate_paragraphs":1,"duplicate_ratio":0.333333,"bytes":244,"duplicate_bytes":79,"#,
+            r#""duplicate_byte_ratio":0.32377},"#,
             r#"{"source":null,"documents":1,"paragraphs":1,"duplicate_paragraphs":1,"#,
-            r#""duplicate_ratio":1.0,"bytes":82,"duplicate_bytes":82}],"#,
+            r#""duplicate_ratio":1.0,"bytes":82,"duplicate_bytes":82,"duplicate_byte_ratio":1.0}],"#,
             r#""timing":{"seconds":0.25}}"#,
         );
         assert_eq!(json, expected);

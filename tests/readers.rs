@@ -182,14 +182,16 @@ fn jsonl_with_nested_fields_and_per_source_totals() {
             {"source": "copycat.example", "documents": 1, "paragraphs": 2,
              "duplicate_paragraphs": 2, "duplicate_ratio": 1.0,
              "bytes": records[2]["body"]["text"].as_str().unwrap().len(),
-             "duplicate_bytes": para(1).len() + para(2).len()},
+             "duplicate_bytes": para(1).len() + para(2).len(),
+             "duplicate_byte_ratio": (((para(1).len() + para(2).len()) as f64
+                 / records[2]["body"]["text"].as_str().unwrap().len() as f64) * 1e6).round() / 1e6},
             {"source": "daily.example", "documents": 2, "paragraphs": 3,
              "duplicate_paragraphs": 0, "duplicate_ratio": 0.0,
              "bytes": records[0]["body"]["text"].as_str().unwrap().len() + para(3).len(),
-             "duplicate_bytes": 0},
+             "duplicate_bytes": 0, "duplicate_byte_ratio": 0.0},
             {"source": null, "documents": 1, "paragraphs": 1,
              "duplicate_paragraphs": 0, "duplicate_ratio": 0.0,
-             "bytes": para(4).len(), "duplicate_bytes": 0},
+             "bytes": para(4).len(), "duplicate_bytes": 0, "duplicate_byte_ratio": 0.0},
         ])
     );
     let table = run

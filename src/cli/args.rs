@@ -79,6 +79,46 @@ impl InputArgs {
     }
 }
 
+/// The reference corpus of `compare` and `check --reference`, read like the inputs unless told
+/// otherwise: a test set rarely names its fields as the training data does.
+#[derive(Debug, Args)]
+pub struct ReferenceArgs {
+    /// A reference file or folder (repeatable: `--reference a/ --reference b.jsonl`), read like
+    /// the inputs. It must exist and hold at least one document.
+    #[arg(long = "reference", value_name = "REF", num_args = 1, action = clap::ArgAction::Append)]
+    pub paths: Vec<String>,
+
+    /// Record format of the reference (default: --format).
+    #[arg(long, value_name = "FORMAT")]
+    pub reference_format: Option<InputFormat>,
+
+    /// JSON field holding the reference's text (default: --text-field).
+    #[arg(long, value_name = "FIELD")]
+    pub reference_text_field: Option<String>,
+
+    /// JSON field holding the reference's document id (default: --id-field).
+    #[arg(long, value_name = "FIELD")]
+    pub reference_id_field: Option<String>,
+}
+
+impl ReferenceArgs {
+    /// How the reference is read: the inputs' options with the reference's own overrides.
+    pub fn read_options(&self, input: &ReadOptions) -> ReadOptions {
+        ReadOptions {
+            format: self.reference_format.unwrap_or(input.format),
+            text_field: self
+                .reference_text_field
+                .clone()
+                .unwrap_or_else(|| input.text_field.clone()),
+            id_field: self
+                .reference_id_field
+                .clone()
+                .unwrap_or_else(|| input.id_field.clone()),
+            source_field: input.source_field.clone(),
+        }
+    }
+}
+
 /// What counts as a duplicate.
 #[derive(Debug, Args)]
 pub struct DetectArgs {
@@ -185,6 +225,7 @@ impl DetectArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct ScanArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -220,6 +261,7 @@ pub struct ScanArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -249,9 +291,18 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
-    /// Fail when any input passage has an exact or near copy in these files or folders.
-    #[arg(long, value_name = "REF", num_args = 1..)]
-    pub reference: Vec<String>,
+    /// Fail when any input passage has an exact or near copy in the reference.
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
+
+    /// Records and files that may be skipped (unreadable, malformed) before the check fails
+    /// with exit status 2.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub max_skipped: u64,
+
+    /// Write the verdicts (schema paradup.check/v1) to this file.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
 
     /// Offenders listed (and annotated) per limit.
     #[arg(long, default_value_t = 10)]
@@ -263,6 +314,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct DedupArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -294,6 +346,7 @@ pub struct DedupArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct CompareArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -301,9 +354,9 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub detect: DetectArgs,
 
-    /// The reference corpus (files or folders, read like the inputs) to look for copies in.
-    #[arg(long, value_name = "REF", num_args = 1.., required = true)]
-    pub reference: Vec<String>,
+    /// The reference corpus to look for copies in.
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
 
     /// Write the JSON report (schema paradup.compare/v1) to this file.
     #[arg(long, value_name = "PATH")]

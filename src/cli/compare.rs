@@ -1,13 +1,13 @@
 //! `paradup compare`: the contamination check. Every input passage with an exact or near copy in
 //! the reference corpus, with both places and the similarity; `check --reference` uses it too.
 
-use super::args::{CompareArgs, InputArgs};
+use super::args::{CompareArgs, InputArgs, ReferenceArgs};
 use super::places::{read_places, Place};
 use super::progress::Progress;
 use super::scan::{configure_threads, feed, ReadLog};
-use super::summary::{human_bytes, preview};
+use super::summary::{human_bytes, plural, preview, records_or_files, terminal_safe, unit_noun};
 use super::{exit, output};
-use anyhow::Result;
+use anyhow::{bail, Result};
 use paradup::compare::{CompareReport, Contamination, Leak, PassageText};
 use paradup::{InputError, Inputs, ScanOutcome, ScanParams, Scanner};
 use std::collections::HashMap;
@@ -26,19 +26,39 @@ pub struct Comparison {
     pub started: Instant,
 }
 
+/// Refuses a run without a reference, or with a reference path that does not exist: a check
+/// against nothing would pass whatever the inputs hold.
+pub fn require_references(reference: &ReferenceArgs) -> Result<()> {
+    if reference.paths.is_empty() {
+        bail!("no --reference given: name the reference corpus to compare with");
+    }
+    for path in reference.paths.iter().filter(|p| p.as_str() != "-") {
+        if let Err(e) = std::fs::metadata(path) {
+            bail!("--reference {}: cannot open: {e}", terminal_safe(path));
+        }
+    }
+    Ok(())
+}
+
 /// Scans the inputs and the reference together and finds the input passages with a copy in the
-/// reference. The reference is read with the inputs' read options.
+/// reference. The reference is read with its own read options (see [`ReferenceArgs`]); a
+/// reference that cannot be opened or holds no document is an error.
 pub fn compare_inputs(
     input: &InputArgs,
-    reference: &[String],
+    reference: &ReferenceArgs,
     params: ScanParams,
     inputs_already_told: bool,
 ) -> Result<Comparison> {
     let started = Instant::now();
+    require_references(reference)?;
     let read_options = input.read_options();
+    let reference_options = reference.read_options(&read_options);
     let selection = input.selection()?;
+    let (references, reference_errors) = Inputs::resolve_selected(&reference.paths, &selection);
+    if let Some(error) = reference_errors.first() {
+        bail!("--reference {error}");
+    }
     let (inputs, input_errors) = Inputs::resolve_selected(&input.inputs, &selection);
-    let (references, reference_errors) = Inputs::resolve_selected(reference, &selection);
     let mut log = ReadLog::new(input.strict, Vec::new())?;
     let mut scanner = Scanner::new(params)?;
     let mut progress = Progress::hidden();
@@ -53,16 +73,31 @@ pub fn compare_inputs(
         &mut progress,
     )?;
     log.silent = false;
-    log.resolved(reference_errors)?;
     let first_reference = scanner.document_count() as u32;
+    let skipped_before = log.errors.len();
     feed(
         &mut scanner,
         &references,
-        &read_options,
+        &reference_options,
         &mut log,
         &mut progress,
     )?;
     log.finish();
+    if scanner.document_count() as u32 == first_reference {
+        let skipped = log.errors.len() - skipped_before;
+        bail!(
+            "the reference ({}) holds no documents{}",
+            terminal_safe(&reference.paths.join(", ")),
+            if skipped > 0 {
+                format!(
+                    ": {} skipped (is --reference-text-field or --reference-format right?)",
+                    records_or_files(skipped)
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
     let errors = log.errors;
     let outcome = scanner.finish();
 
@@ -73,7 +108,7 @@ pub fn compare_inputs(
         .map(|p| (p.doc, p.span))
         .collect();
     let mut texts = read_places(&inputs, &read_options, 0, &requests);
-    let reference_texts = read_places(&references, &read_options, first_reference, &requests);
+    let reference_texts = read_places(&references, &reference_options, first_reference, &requests);
     for ((text, reference_text), &(doc, _)) in texts.iter_mut().zip(reference_texts).zip(&requests)
     {
         if doc >= first_reference {
@@ -148,25 +183,31 @@ pub fn leak_line(report_leak: &paradup::compare::ReportLeak) -> String {
     };
     format!(
         "{}  <-  {}  {how}  \"{}\"",
-        report_leak.input.location,
-        report_leak.reference.location,
+        terminal_safe(&report_leak.input.location),
+        terminal_safe(&report_leak.reference.location),
         preview(&report_leak.input.text, 60)
     )
 }
 
-fn render(report: &CompareReport, top: usize) -> String {
+fn render(report: &CompareReport, unit: &str, top: usize) -> String {
     let s = &report.summary;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "paradup compare: {} input documents against {} reference documents",
-        s.input_documents, s.reference_documents
+        "paradup compare: {} against {}",
+        plural(s.input_documents, "input document"),
+        plural(s.reference_documents, "reference document")
     );
     let _ = writeln!(
         out,
-        "leaks:           {} input paragraphs in {} documents have a copy in the reference ({} exact, {} near), {}",
-        s.leaked_paragraphs,
-        s.leaked_documents,
+        "leaks:           {} in {} {} a copy in the reference ({} exact, {} near), {}",
+        plural(s.leaked_paragraphs, &format!("input {unit}")),
+        plural(s.leaked_documents, "document"),
+        if s.leaked_paragraphs == 1 {
+            "has"
+        } else {
+            "have"
+        },
         s.exact,
         s.near,
         human_bytes(s.leaked_bytes)
@@ -186,8 +227,8 @@ fn render(report: &CompareReport, top: usize) -> String {
     if !report.errors.is_empty() {
         let _ = writeln!(
             out,
-            "\nskipped: {} records or files (listed on stderr and in the JSON report's errors)",
-            report.errors.len()
+            "\nskipped: {} (listed on stderr and in the JSON report's errors)",
+            records_or_files(report.errors.len())
         );
     }
     out
@@ -204,7 +245,8 @@ pub fn run(args: CompareArgs) -> Result<u8> {
         output::write_atomic(path, &json)?;
     }
     if !args.quiet {
-        output::print_stdout(&render(&report, args.top))?;
+        let unit = unit_noun(&comparison.outcome.params.unit.to_string());
+        output::print_stdout(&render(&report, unit, args.top))?;
     }
     Ok(if report.errors.is_empty() {
         exit::OK

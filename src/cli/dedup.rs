@@ -8,7 +8,7 @@
 
 use super::args::DedupArgs;
 use super::scan::{configure_threads, scan_inputs, ScanRun};
-use super::summary::{human_bytes, percent};
+use super::summary::{human_bytes, percent, plural, unit_noun};
 use super::{exit, output};
 use anyhow::{bail, Context, Result};
 use flate2::write::GzEncoder;
@@ -443,25 +443,26 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         let t = &writer.totals;
         let s = &run.outcome.summary;
         let share = |part: u64, whole: u64| percent(ratio(part, whole));
+        let unit = unit_noun(&run.outcome.params.unit.to_string());
         let mut text = format!(
-            "paradup dedup: {} documents in {} files written to {}\n",
-            t.documents - t.dropped_documents,
-            t.files,
+            "paradup dedup: {} in {} written to {}\n",
+            plural(t.documents - t.dropped_documents, "document"),
+            plural(t.files, "file"),
             args.output.display()
         );
         if args.annotate {
             text += &format!(
-                "annotated:     {} duplicate paragraphs ({} of paragraphs) in {} records, field '{}'; {} of text would go\n",
-                t.paragraphs,
+                "annotated:     {} ({} of {unit}s) in {}, field '{}'; {} of text would go\n",
+                plural(t.paragraphs, &format!("duplicate {unit}")),
                 share(t.paragraphs, s.paragraphs),
-                t.annotated_records,
+                plural(t.annotated_records, "record"),
                 args.annotate_field,
                 human_bytes(t.bytes)
             );
         } else {
             text += &format!(
-                "removed:       {} duplicate paragraphs ({} of paragraphs), {} of text ({} of bytes)\n",
-                t.paragraphs,
+                "removed:       {} ({} of {unit}s), {} of text ({} of bytes)\n",
+                plural(t.paragraphs, &format!("duplicate {unit}")),
                 share(t.paragraphs, s.paragraphs),
                 human_bytes(t.bytes),
                 share(t.bytes, s.bytes)
@@ -469,8 +470,8 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         }
         if args.drop_duplicate_documents {
             text += &format!(
-                "dropped:       {} documents whose every paragraph was a repeat\n",
-                t.dropped_documents
+                "dropped:       {} whose every paragraph was a repeat\n",
+                plural(t.dropped_documents, "document")
             );
         }
         output::print_stdout(&text)?;

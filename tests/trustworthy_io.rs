@@ -1,0 +1,347 @@
+//! Regressions of issue 11 ("Trustworthy I/O"), one test per finding: the CI gate's verdict and
+//! exit status agree, the reference is read with its own fields, corpus text cannot drive the
+//! terminal, odd but real inputs are read, spans point into files as stored, and every figure and
+//! word is the same wherever it is shown.
+
+mod common;
+
+use common::{paradup, s, Scratch, DISCLAIMER, PARAGRAPHS as P};
+use serde_json::{json, Value};
+
+fn json_file(scratch: &Scratch, relative: &str) -> Value {
+    serde_json::from_str(&scratch.read(relative)).unwrap()
+}
+
+/// Finding 6: a skipped record fails the check with a verdict line that says so (exit 2, never
+/// "passed"), is annotated for GitHub, may be tolerated with `--max-skipped`; a reference that is
+/// missing or empty is an error; `--json` writes the verdicts.
+#[test]
+fn check_verdict_agrees_with_the_exit_status() {
+    let scratch = Scratch::new();
+    scratch.write(
+        "docs/a.jsonl",
+        &format!(
+            "{}\n{{\"text\": broken\n{}\n",
+            json!({"text": P[0]}),
+            json!({"text": P[1]})
+        ),
+    );
+    let (code, out) = scratch.run(&["check", "docs", "--max-duplicate-ratio", "0.5"]);
+    assert_eq!(code, 2, "{out}");
+    let last = out.lines().last().unwrap();
+    assert!(last.starts_with("paradup check: FAILED ("), "{out}");
+    assert!(
+        last.contains("1 record or file skipped, more than --max-skipped 0"),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL skipped: 1 record or file could not be read exceeding --max-skipped 0"),
+        "{out}"
+    );
+    assert!(
+        out.contains("       docs/a.jsonl:2: skipped: invalid JSON"),
+        "{out}"
+    );
+
+    // Under GitHub Actions the skipped record is annotated on its line.
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .env("GITHUB_ACTIONS", "true")
+        .args(["check", "docs", "--max-duplicate-ratio", "0.5", "--quiet"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains(
+            "::error file=docs/a.jsonl,line=2,title=paradup check::skipped: invalid JSON"
+        ),
+        "{stdout}"
+    );
+
+    // Tolerated on purpose: the limits decide, and the verdict line says passed.
+    let (code, out) = scratch.run(&[
+        "check",
+        "docs",
+        "--max-duplicate-ratio",
+        "0.5",
+        "--max-skipped",
+        "1",
+        "--json",
+        "verdicts.json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with("paradup check: passed (1 limit)\n"), "{out}");
+    assert!(out.contains("ok   skipped: 1 record or file could not be read within --max-skipped 1"));
+    let verdicts = json_file(&scratch, "verdicts.json");
+    assert_eq!(verdicts["schema"], "paradup.check/v1");
+    assert_eq!(verdicts["passed"], true);
+    assert_eq!(verdicts["exit_code"], 0);
+    assert_eq!(verdicts["summary"]["skipped_records"], 1);
+    assert_eq!(
+        verdicts["verdicts"][0]["measure"]["limit"],
+        "duplicate_ratio"
+    );
+    assert_eq!(verdicts["verdicts"][0]["exceeded"], false);
+    assert_eq!(verdicts["verdicts"][1]["measure"]["limit"], "skipped");
+    assert_eq!(
+        verdicts["verdicts"][1]["offenders"][0]["location"],
+        "docs/a.jsonl:2"
+    );
+    assert_eq!(verdicts["errors"][0]["line"], 2);
+
+    // The JSON says what the exit status says when a limit fails.
+    scratch.write("docs/b.txt", &format!("{}\n", P[0]));
+    let (code, _) = scratch.run(&[
+        "check",
+        "docs",
+        "--max-duplicate-ratio",
+        "0",
+        "--max-skipped",
+        "1",
+        "--json",
+        "verdicts.json",
+    ]);
+    assert_eq!(code, 1);
+    let verdicts = json_file(&scratch, "verdicts.json");
+    assert_eq!(
+        (verdicts["passed"].clone(), verdicts["exit_code"].clone()),
+        (json!(false), json!(1))
+    );
+    assert_eq!(
+        verdicts["verdicts"][0]["offenders"][0]["location"],
+        "docs/b.txt:1"
+    );
+
+    // A reference that is missing, or holds nothing, is an error before any verdict.
+    for reference in ["no-such-folder", "empty"] {
+        std::fs::create_dir_all(scratch.path("empty")).unwrap();
+        let out = paradup()
+            .current_dir(scratch.dir.path())
+            .args([
+                "check",
+                "docs",
+                "--max-skipped",
+                "1",
+                "--reference",
+                reference,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{reference}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(!stdout.contains("passed"), "{stdout}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains(reference), "{stderr}");
+    }
+}
+
+/// Finding 7: the reference has its own format and field names, and `--reference` takes one
+/// value, so that the inputs may follow it.
+#[test]
+fn reference_read_with_its_own_fields() {
+    let scratch = Scratch::new();
+    scratch.write(
+        "train/shard.jsonl",
+        &format!(
+            "{}\n{}\n",
+            json!({"doc_id": "t1", "content": P[3]}),
+            json!({"doc_id": "t2", "content": P[4]})
+        ),
+    );
+    scratch.write(
+        "test.jsonl",
+        &format!(
+            "{}\n{}\n",
+            json!({"qid": "q1", "prompt": P[3]}),
+            json!({"qid": "q2", "prompt": P[5]})
+        ),
+    );
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args([
+            "compare",
+            "--reference",
+            "train/",
+            "test.jsonl",
+            "--text-field",
+            "prompt",
+            "--id-field",
+            "qid",
+            "--reference-text-field",
+            "content",
+            "--reference-id-field",
+            "doc_id",
+            "--reference-format",
+            "jsonl",
+            "--json",
+            "leaks.json",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(
+            "leaks:           1 input paragraph in 1 document has a copy in the reference"
+        ),
+        "{stdout}"
+    );
+    let report = json_file(&scratch, "leaks.json");
+    let leak = &report["leaks"][0];
+    assert_eq!(leak["input"]["doc"], "q1", "{report}");
+    assert_eq!(leak["reference"]["doc"], "t1", "{report}");
+    assert_eq!(leak["reference"]["location"], "train/shard.jsonl:1");
+
+    // `check` takes the same flags.
+    let (code, out) = scratch.run(&[
+        "check",
+        "--reference",
+        "train",
+        "test.jsonl",
+        "--text-field",
+        "prompt",
+        "--reference-text-field",
+        "content",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("test.jsonl:1: passage also in the reference at train/shard.jsonl:1"),
+        "{out}"
+    );
+}
+
+/// Finding 14: counts agree with their nouns; `--unit document` speaks of documents; a negative
+/// number is a value (rejected as out of range), not a flag; `*` in `--glob` does not cross `/`.
+#[test]
+fn wording_negative_values_and_globs() {
+    let scratch = Scratch::new();
+    scratch.write("one/a.txt", &format!("{}\n{}\n{}\n", P[0], P[1], P[0]));
+    let (code, out) = scratch.run(&["scan", "one"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("paradup scan: 1 document, 3 paragraphs,"),
+        "{out}"
+    );
+    assert!(out.contains("duplicates:   1 paragraph (33.3%)"), "{out}");
+    assert!(
+        out.contains("one/a.txt: 1 repeated paragraph in 1 cluster\n"),
+        "{out}"
+    );
+
+    scratch.write("docs/x.txt", &format!("{}\n\n{}\n", P[2], P[3]));
+    scratch.write("docs/y.txt", &format!("{}\n\n{}\n", P[2], P[3]));
+    let (code, out) = scratch.run(&["scan", "docs", "--unit", "document"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("duplicates:   1 document (50.0%)"), "{out}");
+    assert!(!out.contains("paragraph"), "{out}");
+    let (code, out) = scratch.run(&["check", "docs", "--unit", "document"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("(1 of 2 documents)"), "{out}");
+    assert!(out.contains("repeated document: 1 repeat"), "{out}");
+    assert!(!out.contains("paragraph"), "{out}");
+
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args(["dedup", "one/a.txt", "-o", "clean.txt"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains(" 1 document in 1 file written to clean.txt"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("removed:       1 duplicate paragraph ("),
+        "{stdout}"
+    );
+
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args(["check", "docs", "--max-duplicate-ratio", "-0.1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("--max-duplicate-ratio must be between 0 and 1, got -0.1"),
+        "{stderr}"
+    );
+
+    scratch.write("tree/2024/a.txt", P[4]);
+    scratch.write("tree/2024/01/b.txt", P[5]);
+    let report = scratch.path("glob.json");
+    paradup()
+        .current_dir(scratch.dir.path())
+        .args([
+            "scan",
+            "tree",
+            "--glob",
+            "2024/*.txt",
+            "--quiet",
+            "--json",
+            s(&report),
+        ])
+        .assert()
+        .code(0);
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report["summary"]["documents"], 1, "{report}");
+}
+
+/// Finding 15: the per-source duplicate share is one figure, the same in the JSON report, the
+/// HTML report and the terminal, even when documents hold paragraphs without words.
+#[test]
+fn per_source_share_is_one_figure_everywhere() {
+    let scratch = Scratch::new();
+    // Paragraphs of punctuation only count in no ratio: they have no words.
+    scratch.write(
+        "news.jsonl",
+        &format!(
+            "{}\n{}\n",
+            json!({"site": "a.example", "text": format!("{}\n\n***\n\n---\n\n{}\n\n* * *\n\n{DISCLAIMER}", P[0], P[1])}),
+            json!({"site": "b.example", "text": format!("{}\n\n***\n\n{DISCLAIMER}\n\n+++\n\n{}", P[2], P[3])}),
+        ),
+    );
+    let (code, out) = scratch.run(&[
+        "scan",
+        "news.jsonl",
+        "--source-field",
+        "site",
+        "--json",
+        "r.json",
+        "--html",
+        "r.html",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let report = json_file(&scratch, "r.json");
+    let b = report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == "b.example")
+        .unwrap()
+        .clone();
+    assert_eq!(b["paragraphs"], 3, "{b}");
+    assert_eq!(b["duplicate_paragraphs"], 1, "{b}");
+    let share = "33.3%";
+    let html = scratch.read("r.html");
+    let row = html
+        .lines()
+        .find(|l| l.contains("<td class=\"location\">b.example</td>"))
+        .expect("a source row in the HTML report");
+    assert!(
+        row.contains(&format!(
+            "<td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">{share}</td>"
+        )),
+        "{row}"
+    );
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("b.example"))
+        .expect("a source row in the terminal");
+    assert!(line.trim_end().ends_with(share), "{line}");
+}
