@@ -345,3 +345,44 @@ fn per_source_share_is_one_figure_everywhere() {
         .expect("a source row in the terminal");
     assert!(line.trim_end().ends_with(share), "{line}");
 }
+
+/// Finding 10: control characters and escape sequences in the corpus (or its file names) reach
+/// the terminal and GitHub annotations escaped, never as bytes a terminal would act on.
+#[test]
+fn corpus_text_cannot_drive_the_terminal() {
+    let scratch = Scratch::new();
+    let hostile = format!("\x1b]0;owned\x07\x1b[2J{} \u{202E}gnp.exe", P[6]);
+    scratch.write("docs/a.txt", &format!("{hostile}\n{}\n", P[7]));
+    scratch.write("docs/b\x1b[31m.txt", &format!("{hostile}\n{}\n", P[8]));
+    scratch.write("docs/c.jsonl", "{\"text\": broken\n");
+    let acting = |text: &str| {
+        text.chars()
+            .any(|c| c == '\x1b' || c == '\x07' || c == '\u{202E}')
+    };
+    for args in [
+        &["scan", "docs"][..],
+        &["check", "docs", "--max-skipped", "5"],
+        &["compare", "docs/a.txt", "--reference", "docs/b\x1b[31m.txt"],
+    ] {
+        let out = paradup()
+            .current_dir(scratch.dir.path())
+            .env("GITHUB_ACTIONS", "true")
+            .args(args)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(!acting(&stdout), "{args:?}: {stdout:?}");
+        assert!(!acting(&stderr), "{args:?}: {stderr:?}");
+        assert!(
+            stdout.contains("\\x1b]0;owned\\x07\\x1b[2J"),
+            "{args:?}: {stdout}"
+        );
+        if args[0] == "check" {
+            assert!(
+                stdout.contains("::error file=docs/b\\x1b[31m.txt,line=1,"),
+                "{stdout}"
+            );
+        }
+    }
+}

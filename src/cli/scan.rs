@@ -169,7 +169,8 @@ impl ReadLog {
         }
         self.messages += 1;
         if self.messages <= MAX_MESSAGES {
-            progress.suspend(|| eprintln!("paradup: {kind} {error}"));
+            let told = summary::terminal_safe(&error.to_string()).into_owned();
+            progress.suspend(|| eprintln!("paradup: {kind} {told}"));
         }
     }
 
