@@ -34,14 +34,18 @@ use stream::Compression;
 /// The record format of an input file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InputFormat {
-    /// Decided per file: WET when the (decompressed) content starts with `WARC/`; JSON Lines by
-    /// name (`.jsonl`, `.ndjson`, `.json`, optionally compressed) or by a first line that is a JSON
-    /// object; WET by name (`.wet`, `.warc`); plain text otherwise.
+    /// Decided per file: WET when the (decompressed) content starts with `WARC/`; a JSON array
+    /// when it starts with `[` followed by `{` or `]`, or with `[` in a `.json` file; JSON Lines
+    /// by name (`.jsonl`, `.ndjson`, `.json`, optionally compressed) or by a first line that is a
+    /// JSON object; WET by name (`.wet`, `.warc`); plain text otherwise.
     Auto,
     /// The whole file is one document.
     Text,
     /// One JSON object a line.
     Jsonl,
+    /// One JSON array of objects, each a document (`[{"text": ...}, ...]`); the file is read
+    /// whole.
+    JsonArray,
     /// Common Crawl WET: WARC `conversion` records, one document each.
     Wet,
 }
@@ -52,6 +56,7 @@ impl fmt::Display for InputFormat {
             InputFormat::Auto => "auto",
             InputFormat::Text => "text",
             InputFormat::Jsonl => "jsonl",
+            InputFormat::JsonArray => "json",
             InputFormat::Wet => "wet",
         })
     }
@@ -64,9 +69,10 @@ impl FromStr for InputFormat {
             "auto" => Ok(InputFormat::Auto),
             "text" => Ok(InputFormat::Text),
             "jsonl" => Ok(InputFormat::Jsonl),
+            "json" => Ok(InputFormat::JsonArray),
             "wet" => Ok(InputFormat::Wet),
             other => Err(format!(
-                "unknown format '{other}' (expected auto, text, jsonl or wet)"
+                "unknown format '{other}' (expected auto, text, jsonl, json or wet)"
             )),
         }
     }
@@ -283,11 +289,19 @@ impl Inputs {
         requests: &[(u32, usize, usize)],
     ) -> Vec<Option<String>> {
         let mut found: Vec<Option<String>> = vec![None; requests.len()];
-        // Requests by the location of their document.
-        let mut by_location: HashMap<(&str, Option<u64>), Vec<usize>> = HashMap::new();
+        // Requests by the location of their document and its place among the documents read at
+        // that same location one after another (the objects of a JSON array starting on one
+        // line share it).
+        let mut by_location: HashMap<(&str, Option<u64>, usize), Vec<usize>> = HashMap::new();
         for (i, &(doc, _, _)) in requests.iter().enumerate() {
             if let Some(entry) = documents.get(doc as usize) {
-                let location = (entry.location.path.as_str(), entry.location.line);
+                let same = |other: &DocumentEntry| other.location == entry.location;
+                let ordinal = documents[..doc as usize]
+                    .iter()
+                    .rev()
+                    .take_while(|other| same(other))
+                    .count();
+                let location = (entry.location.path.as_str(), entry.location.line, ordinal);
                 by_location.entry(location).or_default().push(i);
             }
         }
@@ -296,7 +310,7 @@ impl Inputs {
         }
         // The wanted lines of each file, looked up once a file rather than once a line.
         let mut lines_by_file: HashMap<&str, LineSet> = HashMap::new();
-        for &(path, line) in by_location.keys() {
+        for &(path, line, _) in by_location.keys() {
             let lines = lines_by_file.entry(path).or_insert_with(LineSet::none);
             match line {
                 Some(line) => lines.insert(line),
@@ -304,12 +318,19 @@ impl Inputs {
             }
         }
         let mut remaining = by_location.len();
+        let mut previous: Option<Location> = None;
+        let mut ordinal = 0;
         let _ = self.read_files(
             options,
             &|file| lines_by_file.get(file).cloned(),
             &mut |event| {
                 if let ReadEvent::Document(doc) = event {
-                    let key = (doc.location.path.as_str(), doc.location.line);
+                    if previous.as_ref() == Some(&doc.location) {
+                        ordinal += 1;
+                    } else {
+                        ordinal = 0;
+                    }
+                    let key = (doc.location.path.as_str(), doc.location.line, ordinal);
                     if let Some(wanted) = by_location.get(&key) {
                         for &i in wanted {
                             let (_, start, end) = requests[i];
@@ -320,6 +341,7 @@ impl Inputs {
                             return ControlFlow::Break(());
                         }
                     }
+                    previous = Some(doc.location);
                 }
                 ControlFlow::Continue(())
             },
@@ -420,8 +442,14 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Picks the record format of a stream whose first buffered bytes are `head`.
 fn detect_format(display: &str, head: &[u8]) -> InputFormat {
     let head = head.strip_prefix(UTF8_BOM).unwrap_or(head);
+    let mut tokens = head.iter().filter(|b| !b.is_ascii_whitespace());
+    let (first, second) = (tokens.next(), tokens.next());
     if head.starts_with(b"WARC/") {
         InputFormat::Wet
+    } else if first == Some(&b'[')
+        && (matches!(second, Some(b'{' | b']')) || named_as(display, &[".json"]))
+    {
+        InputFormat::JsonArray
     } else if named_as(display, &[".jsonl", ".ndjson", ".json"]) {
         InputFormat::Jsonl
     } else if named_as(display, &[".wet", ".warc"]) {
@@ -456,6 +484,9 @@ fn read_source<'a>(
     let (reader, compression) = (decoded.reader, decoded.compression);
     match format {
         InputFormat::Jsonl => read_jsonl(display, reader, compression, options, wanted, visit),
+        InputFormat::JsonArray => {
+            read_json_array(display, reader, compression, options, wanted, visit)
+        }
         InputFormat::Wet => wet::read_wet(display, reader, compression, visit),
         InputFormat::Text | InputFormat::Auto => read_text(display, reader, compression, visit),
     }
@@ -679,33 +710,250 @@ fn read_jsonl(
     }
 }
 
+/// Reads a file holding one JSON array of objects: each object is a document, located at the line
+/// where it starts and named `PATH[INDEX]` when it has no id (several may start on one line).
+/// The file is read whole; an array that does not parse leaves the whole file out.
+fn read_json_array(
+    display: &str,
+    mut reader: Box<dyn BufRead + '_>,
+    compression: Compression,
+    options: &ReadOptions,
+    wanted: LineFilter<'_>,
+    visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let mut bytes = Vec::new();
+    if let Err(e) = reader.read_to_end(&mut bytes) {
+        return visit(ReadEvent::Skipped(file_error(
+            display,
+            format!(
+                "{}; a JSON array is read whole, so the file is left out",
+                stream::failure(compression, &e)
+            ),
+        )));
+    }
+    let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
+    // Invalid UTF-8 is replaced as everywhere; the records holding a replacement say so.
+    let (text, replaced_at) = match std::str::from_utf8(body) {
+        Ok(valid) => (std::borrow::Cow::Borrowed(valid), Vec::new()),
+        Err(_) => {
+            let mut at = Vec::new();
+            let mut offset = 0;
+            for chunk in body.utf8_chunks() {
+                offset += chunk.valid().len();
+                if !chunk.invalid().is_empty() {
+                    at.push(offset);
+                    offset += char::REPLACEMENT_CHARACTER.len_utf8();
+                }
+            }
+            (String::from_utf8_lossy(body), at)
+        }
+    };
+    let parsed: Result<Vec<&serde_json::value::RawValue>, _> = serde_json::from_str(&text);
+    let elements = match parsed {
+        Ok(elements) => elements,
+        Err(e) => {
+            let message = format!(
+                "invalid JSON array at column {}: {}; the file is left out",
+                e.column(),
+                json_message(&e)
+            );
+            return visit(ReadEvent::Skipped(match e.line() {
+                0 => file_error(display, message),
+                line => line_error(display, line as u64, message),
+            }));
+        }
+    };
+    let (mut line, mut counted) = (1u64, 0usize);
+    for (index, element) in elements.iter().enumerate() {
+        let raw = element.get();
+        let start = raw.as_ptr() as usize - text.as_ptr() as usize;
+        line += text.as_bytes()[counted..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        counted = start;
+        if !wanted.is_none_or(|wanted| wanted(line)) {
+            continue;
+        }
+        let replaced = replaced_at
+            .iter()
+            .filter(|&&at| at >= start && at < start + raw.len())
+            .count();
+        match parse_record(raw.as_bytes(), options) {
+            Ok((text, id, source, repair)) => {
+                let mut notes: Vec<String> = repair.into_iter().collect();
+                if replaced > 0 {
+                    notes.insert(
+                        0,
+                        format!(
+                            "invalid UTF-8: {replaced} byte sequence{} replaced by U+FFFD",
+                            if replaced == 1 { "" } else { "s" }
+                        ),
+                    );
+                }
+                if !notes.is_empty() {
+                    visit(ReadEvent::Repaired(line_error(
+                        display,
+                        line,
+                        notes.join("; "),
+                    )))?;
+                }
+                visit(ReadEvent::Document(Document {
+                    id: id.unwrap_or_else(|| format!("{display}[{index}]")),
+                    source,
+                    location: Location {
+                        path: display.to_owned(),
+                        line: Some(line),
+                    },
+                    text,
+                }))?;
+            }
+            Err(message) => visit(ReadEvent::Skipped(line_error(display, line, message)))?,
+        }
+    }
+    ControlFlow::Continue(())
+}
+
 /// A record's text, id, source, and the note of a UTF-8 repair if one was needed.
 type Record = (String, Option<String>, Option<String>, Option<String>);
 
+/// serde_json's message without the position it appends: that position counts the lines of the
+/// text it was given (a record), not of the file, so the readers say where themselves.
+fn json_message(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    text.strip_suffix(&position).unwrap_or(&text).to_owned()
+}
+
+/// A JSON Lines record that does not parse, described with the column on its own line.
+fn record_json_error(error: &serde_json::Error) -> String {
+    let message = json_message(error);
+    match error.line() {
+        0 => format!("invalid JSON: {message}"),
+        1 => format!("invalid JSON at column {}: {message}", error.column()),
+        // Past the record's one line: its end came too early.
+        _ => format!("invalid JSON at the end of the line: {message}"),
+    }
+}
+
+/// The four hex digits of a `\u` escape starting at `at`, as a number.
+fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
+    let digits = bytes.get(at..at + 4)?;
+    let digits = std::str::from_utf8(digits).ok()?;
+    u32::from_str_radix(digits, 16)
+        .ok()
+        .filter(|_| digits.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// JSON text with every lone surrogate escape (`\ud800` without its pair, or a pair's second half
+/// alone) replaced by `\ufffd`, the escape of U+FFFD: a string cannot hold half a character, and
+/// such escapes come from text cut in the middle of one. Returns `None` when there is none,
+/// otherwise the text, how many were replaced and the byte offset of the first.
+fn repair_lone_surrogates(text: &str) -> Option<(String, usize, usize)> {
+    let bytes = text.as_bytes();
+    let (mut out, mut copied, mut count, mut first) = (String::new(), 0, 0, None);
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] != b'\\' {
+            at += 1;
+            continue;
+        }
+        let unit = match (bytes.get(at + 1), hex4(bytes, at + 2)) {
+            (Some(b'u'), Some(unit)) => unit,
+            // Any other escape: skip the escaped character too.
+            _ => {
+                at += 2;
+                continue;
+            }
+        };
+        let high = (0xD800..0xDC00).contains(&unit);
+        let low = (0xDC00..0xE000).contains(&unit);
+        let paired = high
+            && bytes.get(at + 6) == Some(&b'\\')
+            && bytes.get(at + 7) == Some(&b'u')
+            && hex4(bytes, at + 8).is_some_and(|next| (0xDC00..0xE000).contains(&next));
+        if paired {
+            at += 12;
+        } else if high || low {
+            out.push_str(&text[copied..at]);
+            out.push_str("\\ufffd");
+            copied = at + 6;
+            count += 1;
+            first.get_or_insert(at);
+            at += 6;
+        } else {
+            at += 6;
+        }
+    }
+    let first = first?;
+    out.push_str(&text[copied..]);
+    Some((out, count, first))
+}
+
+/// Parses JSON text, repairing lone surrogate escapes when that is what stops it; a repair is
+/// described in `notes`. Returns the value and the repaired text, if it was repaired.
+fn parse_json_repairing(
+    text: &str,
+    notes: &mut Vec<String>,
+) -> Result<(Value, Option<String>), serde_json::Error> {
+    match serde_json::from_str(text) {
+        Ok(value) => Ok((value, None)),
+        Err(error) => {
+            let Some((repaired, count, first)) = repair_lone_surrogates(text) else {
+                return Err(error);
+            };
+            let value = serde_json::from_str(&repaired).map_err(|_| error)?;
+            notes.push(format!(
+                "lone surrogate escape: {count} replaced by U+FFFD (first at byte {first})"
+            ));
+            Ok((value, Some(repaired)))
+        }
+    }
+}
+
+/// The JSON text of a field of an object as it stands in `json` (`1e400`, `{"shard": 3}`), for
+/// naming a document by an id that is not a string.
+fn raw_field<'a>(json: &'a str, dotted: &str) -> Option<&'a str> {
+    type Object<'a> = HashMap<String, &'a serde_json::value::RawValue>;
+    let object: Object = serde_json::from_str(json).ok()?;
+    if let Some(value) = object.get(dotted) {
+        return Some(value.get());
+    }
+    dotted.split('.').try_fold(json, |json, key| {
+        let object: Object = serde_json::from_str(json).ok()?;
+        object.get(key).map(|value| value.get())
+    })
+}
+
 fn parse_record(line: &[u8], options: &ReadOptions) -> Result<Record, String> {
-    let (mut record, repair): (Value, Option<String>) = match std::str::from_utf8(line) {
-        Ok(valid) => (
-            serde_json::from_str(valid).map_err(|e| format!("invalid JSON: {e}"))?,
-            None,
-        ),
+    let mut notes = Vec::new();
+    let decoded;
+    let text = match std::str::from_utf8(line) {
+        Ok(valid) => valid,
         Err(_) => {
-            let (decoded, note) = decode_utf8(line.to_vec());
-            (
-                serde_json::from_str(&decoded).map_err(|e| format!("invalid JSON: {e}"))?,
-                note,
-            )
+            let (text, note) = decode_utf8(line.to_vec());
+            notes.extend(note);
+            decoded = text;
+            &decoded
         }
     };
+    let (mut record, repaired) =
+        parse_json_repairing(text, &mut notes).map_err(|e| record_json_error(&e))?;
+    let text = repaired.as_deref().unwrap_or(text);
+    let repair = (!notes.is_empty()).then(|| notes.join("; "));
     if !record.is_object() {
         return Err(format!(
             "expected a JSON object, found {}",
             kind_of(&record)
         ));
     }
+    // An id that is not a string is named by its JSON text (`1e400`, `{"shard": 3}`).
     let id = match field(&record, &options.id_field) {
+        None | Some(Value::Null) => None,
         Some(Value::String(id)) => Some(id.clone()),
-        Some(Value::Number(id)) => Some(id.to_string()),
-        _ => None,
+        Some(other) => Some(
+            raw_field(text, &options.id_field).map_or_else(|| other.to_string(), str::to_owned),
+        ),
     };
     let source = match options
         .source_field
@@ -836,6 +1084,20 @@ impl Inputs {
             display: &file.display,
             path: &file.path,
         })
+    }
+
+    /// The record format a file is read as under `format` (for [`InputFormat::Auto`], what its
+    /// content and its name `display` say).
+    pub fn record_format(
+        path: &Path,
+        display: &str,
+        format: InputFormat,
+    ) -> io::Result<InputFormat> {
+        if format != InputFormat::Auto {
+            return Ok(format);
+        }
+        let decoded = stream::decode(Box::new(File::open(path)?)).map_err(|(_, error)| error)?;
+        Ok(detect_format(display, &decoded.head))
     }
 
     /// Opens a file's content the way the readers see it: decompressed when it is compressed.

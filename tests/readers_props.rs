@@ -87,10 +87,11 @@ fn count(events: &[Event]) -> (usize, usize) {
     (docs, events.len() - docs)
 }
 
-const FORMATS: [InputFormat; 4] = [
+const FORMATS: [InputFormat; 5] = [
     InputFormat::Auto,
     InputFormat::Text,
     InputFormat::Jsonl,
+    InputFormat::JsonArray,
     InputFormat::Wet,
 ];
 
@@ -112,6 +113,7 @@ proptest! {
                     Just(b"\r\n".to_vec()),
                     Just(b"{\"text\": \"a\"}\n".to_vec()),
                     Just(b"{\"text\": 1}\n".to_vec()),
+                    Just(b"[{\"text\": \"\\ud800\"},".to_vec()),
                     proptest::collection::vec(any::<u8>(), 0..16),
                 ],
                 0..40,
@@ -133,7 +135,10 @@ proptest! {
                         prop_assert!(docs <= starts);
                         prop_assert!(skips <= bytes.split(|&b| b == b'\n').count());
                     }
-                    InputFormat::Auto => prop_assert!(docs + skips <= bytes.len().max(1)),
+                    // One document per array element, or one skip for the whole file.
+                    InputFormat::JsonArray | InputFormat::Auto => {
+                        prop_assert!(docs + skips <= bytes.len().max(1))
+                    }
                 }
             }
         }

@@ -386,3 +386,94 @@ fn corpus_text_cannot_drive_the_terminal() {
         }
     }
 }
+
+/// Finding 11: a lone surrogate escape is repaired and counted, not a skip; an id that is not a
+/// string is named by its JSON text; a `.json` file holding an array of objects is read as
+/// documents; messages give the file's own line and the column, not serde's position in the
+/// record.
+#[test]
+fn odd_json_records_are_read() {
+    let scratch = Scratch::new();
+    scratch.write(
+        "a.jsonl",
+        &format!(
+            "{{\"id\": 1e400, \"text\": \"{}\"}}\n{{\"id\": {{\"shard\": 3}}, \"text\": \"{}\\n\\ncut \\ud800 here\"}}\n{{\"text\": \"no end\n",
+            P[0], P[0]
+        ),
+    );
+    // Pretty-printed, with two objects starting on line 3; the second one's paragraph is the
+    // first copy of a passage repeated in the JSON Lines file that follows it.
+    scratch.write(
+        "b.json",
+        &format!(
+            "[\n  {{\"id\": \"b0\", \"text\": \"{}\"}},\n  {{\"id\": \"b1\", \"text\": \"{}\"}}, {{\"id\": \"b2\", \"text\": \"{}\"}}\n]\n",
+            P[1], P[2], P[3]
+        ),
+    );
+    scratch.write(
+        "c.jsonl",
+        &format!("{}\n", json!({"id": "c0", "text": P[3]})),
+    );
+    let (code, out) = scratch.run(&["scan", "a.jsonl", "b.json", "c.jsonl", "--json", "r.json"]);
+    assert_eq!(code, 2, "{out}");
+    let report = json_file(&scratch, "r.json");
+    assert_eq!(report["summary"]["documents"], 6, "{report}");
+    assert_eq!(report["summary"]["invalid_utf8_records"], 1);
+    assert_eq!(report["warnings"][0]["line"], 2);
+    let warning = report["warnings"][0]["message"].as_str().unwrap();
+    assert!(
+        warning.starts_with("lone surrogate escape: 1 replaced by U+FFFD"),
+        "{warning}"
+    );
+    assert_eq!(report["summary"]["skipped_records"], 1);
+    assert_eq!(report["errors"][0]["line"], 3);
+    let error = report["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        error.starts_with("invalid JSON at the end of the line: "),
+        "{error}"
+    );
+    assert!(!error.contains(" at line "), "{error}");
+
+    let clusters = report["clusters"].as_array().unwrap();
+    let docs = |cluster: &Value| -> Vec<(String, String)> {
+        cluster["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["doc"].as_str().unwrap().into(),
+                    m["location"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        docs(&clusters[0]),
+        [
+            ("1e400".into(), "a.jsonl:1".into()),
+            ("{\"shard\": 3}".into(), "a.jsonl:2".into())
+        ]
+    );
+    assert_eq!(
+        docs(&clusters[1]),
+        [
+            ("b2".into(), "b.json:3".into()),
+            ("c0".into(), "c.jsonl:1".into())
+        ]
+    );
+    assert_eq!(
+        clusters[1]["text"], P[3],
+        "the text of b2, not of b1 on the same line"
+    );
+
+    let bad = scratch.write("bad.json", "[\n  {\"text\": \"a\"},\n  {\"text\": }\n]\n");
+    let (_, _) = scratch.run(&["scan", s(&bad), "--json", "bad.json.report"]);
+    let report = json_file(&scratch, "bad.json.report");
+    assert_eq!(report["errors"][0]["line"], 3, "{report}");
+    let message = report["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("invalid JSON array at column 12: "),
+        "{message}"
+    );
+}

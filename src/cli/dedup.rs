@@ -17,7 +17,7 @@ use paradup::dedup::{cut_undecoded, edit_document, DedupPlan, EditedDocument};
 use paradup::display::{ratio, round6};
 use paradup::read::InputFileRef;
 use paradup::splice::{json_string, replace, set_field, string_field};
-use paradup::Inputs;
+use paradup::{InputFormat, Inputs};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -401,6 +401,14 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         }
     }
     for file in files.iter().filter(|f| line_files.contains(f.display)) {
+        if Inputs::record_format(file.path, file.display, args.input.format)
+            .is_ok_and(|format| format == InputFormat::JsonArray)
+        {
+            bail!(
+                "{} is a JSON array: dedup rewrites text and JSON Lines inputs only",
+                file.display
+            );
+        }
         if is_wet(file.path) {
             bail!(
                 "{} is a WET file: dedup rewrites text and JSON Lines inputs only",
