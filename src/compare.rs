@@ -194,7 +194,8 @@ pub struct ReportPassage {
     pub location: String,
     /// Paragraph index within the document.
     pub paragraph: u32,
-    /// Byte offset of the paragraph in the document's text.
+    /// Byte offset of the paragraph: in the file as stored for a text file, otherwise in the
+    /// document's text (as in the scan report).
     pub start: usize,
     /// Byte offset one past its end.
     pub end: usize,
@@ -269,6 +270,28 @@ pub struct PassageText {
 }
 
 impl CompareReport {
+    /// Gives the spans of the text files in `file_offsets` (by document index of the combined
+    /// scan: those whose text is not their bytes as stored) as offsets into the files; `leaks` are
+    /// the leaks the report was built from.
+    pub fn with_file_offsets(
+        mut self,
+        leaks: &[Leak],
+        file_offsets: &std::collections::BTreeMap<u32, crate::read::FileOffsets>,
+    ) -> CompareReport {
+        for (shown, leak) in self.leaks.iter_mut().zip(leaks) {
+            for (passage, found) in [
+                (&mut shown.input, &leak.input),
+                (&mut shown.reference, &leak.reference),
+            ] {
+                if let Some(offsets) = file_offsets.get(&found.doc) {
+                    passage.start = offsets.to_file(found.span.start);
+                    passage.end = offsets.to_file(found.span.end);
+                }
+            }
+        }
+        self
+    }
+
     /// Builds the report; `texts[i]` are the input and reference texts of `leaks[i]`.
     pub fn new(
         outcome: &ScanOutcome,

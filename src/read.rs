@@ -135,6 +135,71 @@ pub enum ReadEvent {
     /// The document that follows was kept, but its bytes were not valid UTF-8: each invalid
     /// sequence was replaced by U+FFFD. Not a skip: the document is the next event.
     Repaired(InputError),
+    /// The document that follows is a text file whose text is not its bytes as stored (a
+    /// byte-order mark left out, invalid UTF-8 replaced): this maps offsets in the text to
+    /// offsets in the file. Comes after the [`ReadEvent::Repaired`] of the same document, if any.
+    FileOffsets(FileOffsets),
+}
+
+/// How a text file's document text maps back to the file's bytes where the two differ: a UTF-8
+/// byte-order mark is not part of the text, and each invalid UTF-8 sequence is one U+FFFD (three
+/// bytes) in the text. Reports give spans of text files as offsets into the file as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileOffsets {
+    /// `(text offset, file offset)` at the start of every stretch where the two move together.
+    marks: Vec<(usize, usize)>,
+    /// Bytes of the file.
+    file_len: usize,
+}
+
+impl FileOffsets {
+    /// The offsets of a text file holding `bytes`, read as paradup reads it; `None` when its text
+    /// is its bytes (no byte-order mark, valid UTF-8).
+    pub fn of_text_file(bytes: &[u8]) -> Option<FileOffsets> {
+        let bom = if bytes.starts_with(UTF8_BOM) {
+            UTF8_BOM.len()
+        } else {
+            0
+        };
+        let body = &bytes[bom..];
+        if bom == 0 && std::str::from_utf8(body).is_ok() {
+            return None;
+        }
+        let mut marks = Vec::new();
+        let (mut text, mut file) = (0, bom);
+        for chunk in body.utf8_chunks() {
+            marks.push((text, file));
+            text += chunk.valid().len();
+            file += chunk.valid().len();
+            if !chunk.invalid().is_empty() {
+                marks.push((text, file));
+                text += char::REPLACEMENT_CHARACTER.len_utf8();
+                file += chunk.invalid().len();
+            }
+        }
+        marks.push((text, file));
+        Some(FileOffsets {
+            marks,
+            file_len: bytes.len(),
+        })
+    }
+
+    /// The offset in the file of `offset` in the text (a character boundary: inside a
+    /// replacement character it gives the end of the bytes it replaced).
+    pub fn to_file(&self, offset: usize) -> usize {
+        let at = self
+            .marks
+            .partition_point(|&(text, _)| text <= offset)
+            .saturating_sub(1);
+        let Some(&(text, file)) = self.marks.get(at) else {
+            return offset;
+        };
+        let limit = self
+            .marks
+            .get(at + 1)
+            .map_or(self.file_len, |&(_, next)| next);
+        (file + offset.saturating_sub(text)).min(limit)
+    }
 }
 
 /// One file to read.
@@ -210,6 +275,34 @@ impl Inputs {
             }
         }
         (inputs, errors)
+    }
+
+    /// Leaves out every file that is already among the inputs under another name (`a/x.txt`
+    /// given again as `./a/x.txt`, or inside a folder given too): reading it twice would only
+    /// make each of its paragraphs a duplicate of itself. The first name is kept; returns
+    /// `(kept, left out)` names of each file left out.
+    pub fn drop_repeated_files(&mut self) -> Vec<(String, String)> {
+        let mut seen: HashMap<FileIdentity, usize> = HashMap::new();
+        let mut repeated = Vec::new();
+        let mut kept = Vec::with_capacity(self.files.len());
+        for file in std::mem::take(&mut self.files) {
+            let Some(identity) = file_identity(&file.path) else {
+                kept.push(file);
+                continue;
+            };
+            match seen.get(&identity) {
+                Some(&first) => {
+                    let first: &InputFile = &kept[first];
+                    repeated.push((first.display.clone(), file.display));
+                }
+                None => {
+                    seen.insert(identity, kept.len());
+                    kept.push(file);
+                }
+            }
+        }
+        self.files = kept;
+        repeated
     }
 
     /// Number of files.
@@ -379,6 +472,27 @@ fn line_error(path: &str, line: u64, message: String) -> InputError {
     }
 }
 
+/// What makes two paths the same file.
+#[cfg(unix)]
+type FileIdentity = (u64, u64);
+#[cfg(not(unix))]
+type FileIdentity = PathBuf;
+
+/// The device and inode of a file (its canonical path where there are none); `None` when it
+/// cannot be looked up (the read reports that).
+fn file_identity(path: &Path) -> Option<FileIdentity> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).ok()?;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(path).ok()
+    }
+}
+
 fn spool_stdin() -> io::Result<tempfile::NamedTempFile> {
     let mut spool = tempfile::NamedTempFile::new()?;
     io::copy(&mut io::stdin().lock(), spool.as_file_mut())?;
@@ -541,9 +655,17 @@ fn read_text(
             format!("binary file (NUL byte at offset {at}), not text"),
         )));
     }
+    let offsets = FileOffsets::of_text_file(&bytes);
+    // A byte-order mark says how the file is encoded; it is not part of the first paragraph.
+    if bytes.starts_with(UTF8_BOM) {
+        bytes.drain(..UTF8_BOM.len());
+    }
     let (text, repair) = decode_utf8(bytes);
     if let Some(note) = repair {
         visit(ReadEvent::Repaired(file_error(display, note)))?;
+    }
+    if let Some(offsets) = offsets {
+        visit(ReadEvent::FileOffsets(offsets))?;
     }
     visit(ReadEvent::Document(Document {
         id: display.to_owned(),
@@ -1055,6 +1177,31 @@ mod tests {
             ),
             ("x.jsonl:2", Some("dotted.org"), "Yo.")
         );
+    }
+
+    #[test]
+    fn text_offsets_map_back_to_the_file_as_stored() {
+        assert_eq!(FileOffsets::of_text_file(b"plain"), None);
+        // BOM, "ab", an invalid byte, "cd", a truncated sequence, "e".
+        let bytes = b"\xEF\xBB\xBFab\xFFcd\xE2\x82e";
+        let offsets = FileOffsets::of_text_file(bytes).unwrap();
+        let got = events("x.txt", bytes, &ReadOptions::default());
+        let text = match &got[..] {
+            [ReadEvent::Repaired(_), ReadEvent::FileOffsets(o), ReadEvent::Document(d)] => {
+                assert_eq!(o, &offsets);
+                d.text.clone()
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(text, "ab\u{FFFD}cd\u{FFFD}e");
+        let file = |start: usize, end: usize| &bytes[offsets.to_file(start)..offsets.to_file(end)];
+        assert_eq!(file(0, 2), b"ab");
+        assert_eq!(file(2, 5), b"\xFF");
+        assert_eq!(file(5, 7), b"cd");
+        assert_eq!(file(7, 11), b"\xE2\x82e");
+        assert_eq!(offsets.to_file(text.len()), bytes.len());
+        let only_bom = FileOffsets::of_text_file(b"\xEF\xBB\xBFhi").unwrap();
+        assert_eq!((only_bom.to_file(0), only_bom.to_file(2)), (3, 5));
     }
 
     #[test]

@@ -625,7 +625,7 @@ fn read_all(inputs: &paradup::Inputs) -> (Vec<String>, Vec<paradup::InputError>)
         match event {
             paradup::ReadEvent::Document(d) => ids.push(d.id),
             paradup::ReadEvent::Skipped(e) => skipped.push(e),
-            paradup::ReadEvent::Repaired(_) => {}
+            paradup::ReadEvent::Repaired(_) | paradup::ReadEvent::FileOffsets(_) => {}
         }
         std::ops::ControlFlow::Continue(())
     });

@@ -45,6 +45,7 @@ fn read_file(bytes: &[u8], format: InputFormat) -> Vec<Event> {
                 assert!(!repaired, "two repairs in a row");
                 repaired = true;
             }
+            ReadEvent::FileOffsets(_) => {}
         }
         ControlFlow::Continue(())
     });

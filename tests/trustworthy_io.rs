@@ -477,3 +477,144 @@ fn odd_json_records_are_read() {
         "{message}"
     );
 }
+
+/// The bytes of `path` that a report member's `start`/`end` point at.
+fn stored(scratch: &Scratch, relative: &str, member: &Value) -> Vec<u8> {
+    let bytes = std::fs::read(scratch.path(relative)).unwrap();
+    let (start, end) = (
+        member["start"].as_u64().unwrap() as usize,
+        member["end"].as_u64().unwrap() as usize,
+    );
+    assert!(end <= bytes.len(), "{member} beyond {} bytes", bytes.len());
+    bytes[start..end].to_vec()
+}
+
+/// Finding 12: in a text file with invalid UTF-8, `start`/`end` are offsets into the file as
+/// stored (each bad sequence counts its own bytes, not the three of U+FFFD), in the scan report
+/// and in the comparison report.
+#[test]
+fn spans_of_repaired_text_files_point_into_the_file() {
+    let scratch = Scratch::new();
+    let mut bytes = b"Caf\xE9 cr\xE8me and \xFF\xFE bytes from an old encoding.\n\n".to_vec();
+    bytes.extend(format!("{}\n\n{}\n", P[0], P[1]).as_bytes());
+    std::fs::write(scratch.path("latin1.txt"), &bytes).unwrap();
+    scratch.write("clean.txt", &format!("{}\n\n{}\n", P[1], P[0]));
+    let (code, out) = scratch.run(&["scan", "latin1.txt", "clean.txt", "--json", "r.json"]);
+    assert_eq!(code, 0, "{out}");
+    let report = json_file(&scratch, "r.json");
+    let mut checked = 0;
+    for cluster in report["clusters"].as_array().unwrap() {
+        for member in cluster["members"].as_array().unwrap() {
+            let path = member["location"].as_str().unwrap();
+            assert_eq!(
+                stored(&scratch, path, member),
+                cluster["text"].as_str().unwrap().as_bytes(),
+                "{member}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4, "{report}");
+
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args([
+            "compare",
+            "latin1.txt",
+            "--reference",
+            "clean.txt",
+            "--json",
+            "c.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report = json_file(&scratch, "c.json");
+    let leaks = report["leaks"].as_array().unwrap();
+    assert_eq!(leaks.len(), 2, "{report}");
+    for leak in leaks {
+        let input = &leak["input"];
+        assert_eq!(
+            stored(&scratch, "latin1.txt", input),
+            input["text"].as_str().unwrap().as_bytes()
+        );
+    }
+}
+
+/// Finding 13: a UTF-8 byte-order mark is not part of the first paragraph (nor removed from the
+/// file by dedup); ids used twice and a file given twice are each told once, and the file is
+/// read once.
+#[test]
+fn byte_order_marks_repeated_ids_and_repeated_files() {
+    let scratch = Scratch::new();
+    let bom = format!("\u{FEFF}{}\n\n{}\n\n{}\n", P[0], P[1], P[0]);
+    scratch.write("a/bom.txt", &bom);
+    scratch.write("plain.txt", &format!("{}\n", P[0]));
+    let (code, out) = scratch.run(&["scan", "a/bom.txt", "plain.txt", "--json", "r.json"]);
+    assert_eq!(code, 0, "{out}");
+    let report = json_file(&scratch, "r.json");
+    let cluster = &report["clusters"][0];
+    assert_eq!(cluster["text"], P[0], "{cluster}");
+    assert_eq!(cluster["size"], 3, "{cluster}");
+    let first = &cluster["members"][0];
+    assert_eq!(first["start"], 3, "{first}");
+    assert_eq!(stored(&scratch, "a/bom.txt", first), P[0].as_bytes());
+
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args(["dedup", "a/bom.txt", "-o", "clean.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        scratch.read("clean.txt"),
+        format!("\u{FEFF}{}\n\n{}\n", P[0], P[1])
+    );
+
+    // The same file three times over: read once, said once.
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args(["scan", "a", "a/bom.txt", "./a", "--json", "twice.json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.matches("warning").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "2 files given more than once, each read once (a/bom.txt is also given as a/bom.txt"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(json_file(&scratch, "twice.json")["summary"]["documents"], 1);
+
+    // Ids used twice: one warning for all of them.
+    scratch.write(
+        "ids.jsonl",
+        &[
+            json!({"id": "x", "text": P[2]}),
+            json!({"id": "y", "text": P[3]}),
+            json!({"id": "x", "text": P[4]}),
+            json!({"id": "y", "text": P[5]}),
+            json!({"id": "x", "text": P[6]}),
+        ]
+        .map(|r| r.to_string())
+        .join("\n"),
+    );
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args(["scan", "ids.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "paradup: warning: 2 document ids used by more than one document (first: \"x\" at \
+         ids.jsonl:1 and ids.jsonl:3); reports tell them apart by doc_index\n"
+    );
+}

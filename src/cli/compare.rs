@@ -4,13 +4,13 @@
 use super::args::{CompareArgs, InputArgs, ReferenceArgs};
 use super::places::{read_places, Place};
 use super::progress::Progress;
-use super::scan::{configure_threads, feed, ReadLog};
+use super::scan::{configure_threads, feed, tell_repeated_files, ReadLog};
 use super::summary::{human_bytes, plural, preview, records_or_files, terminal_safe, unit_noun};
 use super::{exit, output};
 use anyhow::{bail, Result};
 use paradup::compare::{CompareReport, Contamination, Leak, PassageText};
-use paradup::{InputError, Inputs, ScanOutcome, ScanParams, Scanner};
-use std::collections::HashMap;
+use paradup::{FileOffsets, InputError, Inputs, ScanOutcome, ScanParams, Scanner};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::time::Instant;
 
@@ -23,6 +23,8 @@ pub struct Comparison {
     /// Input and reference places of each leak.
     pub places: Vec<(Option<Place>, Option<Place>)>,
     pub errors: Vec<InputError>,
+    /// By document index, the text files whose text is not their bytes as stored.
+    pub file_offsets: BTreeMap<u32, FileOffsets>,
     pub started: Instant,
 }
 
@@ -54,11 +56,16 @@ pub fn compare_inputs(
     let read_options = input.read_options();
     let reference_options = reference.read_options(&read_options);
     let selection = input.selection()?;
-    let (references, reference_errors) = Inputs::resolve_selected(&reference.paths, &selection);
+    let (mut references, reference_errors) = Inputs::resolve_selected(&reference.paths, &selection);
+    tell_repeated_files(&references.drop_repeated_files());
     if let Some(error) = reference_errors.first() {
         bail!("--reference {error}");
     }
-    let (inputs, input_errors) = Inputs::resolve_selected(&input.inputs, &selection);
+    let (mut inputs, input_errors) = Inputs::resolve_selected(&input.inputs, &selection);
+    let repeated = inputs.drop_repeated_files();
+    if !inputs_already_told {
+        tell_repeated_files(&repeated);
+    }
     let mut log = ReadLog::new(input.strict, Vec::new())?;
     let mut scanner = Scanner::new(params)?;
     let mut progress = Progress::hidden();
@@ -99,6 +106,7 @@ pub fn compare_inputs(
         );
     }
     let errors = log.errors;
+    let file_offsets = log.file_offsets;
     let outcome = scanner.finish();
 
     let contamination = Contamination::new(&outcome, first_reference);
@@ -146,6 +154,7 @@ pub fn compare_inputs(
         leaks,
         places,
         errors,
+        file_offsets,
         started,
     })
 }
@@ -171,6 +180,7 @@ impl Comparison {
             self.errors.clone(),
             self.started.elapsed().as_secs_f64(),
         )
+        .with_file_offsets(&self.leaks, &self.file_offsets)
     }
 }
 

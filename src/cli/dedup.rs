@@ -292,7 +292,13 @@ impl Writer<'_> {
         Inputs::open_content(file.path)
             .and_then(|mut r| r.read_to_end(&mut bytes))
             .with_context(|| format!("cannot read {}", file.display))?;
-        let text = String::from_utf8_lossy(&bytes);
+        // A byte-order mark is not part of the document's text; it is written back as it was.
+        let (bom, bytes) = bytes.split_at(if bytes.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        });
+        let text = String::from_utf8_lossy(bytes);
         let edited = self.edit(doc, &text, file.display)?;
         if self.count(doc, &edited, text.len()) {
             // A stale copy from an earlier run must not stand in for the dropped document.
@@ -304,10 +310,11 @@ impl Writer<'_> {
             }
         }
         let mut writer = AtomicWriter::create(out, is_gzip(file.path))?;
-        match std::str::from_utf8(&bytes) {
+        writer.write_all(bom)?;
+        match std::str::from_utf8(bytes) {
             Ok(_) => writer.write_all(edited.text.as_bytes())?,
             // Invalid sequences were read as U+FFFD; the output keeps the original bytes.
-            Err(_) => writer.write_all(&cut_undecoded(&bytes, &edited.removed))?,
+            Err(_) => writer.write_all(&cut_undecoded(bytes, &edited.removed))?,
         }
         writer.commit()?;
         self.totals.files += 1;

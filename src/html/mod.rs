@@ -185,8 +185,8 @@ pub fn members_to_fetch(report: &Report, options: &HtmlOptions) -> Vec<MemberRef
                     cluster: index,
                     member,
                     doc: m.doc_index,
-                    start: m.start,
-                    end: m.end,
+                    start: m.span.start,
+                    end: m.span.end,
                 })
         })
         .collect()
@@ -595,7 +595,7 @@ fn duplicates_per_document(report: &Report, documents: usize) -> Vec<(u64, u64)>
         for m in cluster.members.iter().skip(1) {
             if let Some(entry) = per_doc.get_mut(m.doc_index as usize) {
                 entry.0 += 1;
-                entry.1 += (m.end - m.start) as u64;
+                entry.1 += m.span.len() as u64;
             }
         }
     }
