@@ -155,18 +155,31 @@ fn render_sources(report: &Report, top: usize, out: &mut String) {
         .unwrap_or(0)
         .clamp(6, 40);
     let _ = writeln!(out, "\nSources (highest duplicate ratio first):");
+    // Under --unit document the documents are the units: no paragraph column.
+    let by_paragraph = unit_noun(&report.params.unit) == "paragraph";
+    let units = |value: String| {
+        if by_paragraph {
+            format!(" {value:>11}")
+        } else {
+            String::new()
+        }
+    };
     let _ = writeln!(
         out,
-        "  {:<width$} {:>9} {:>11} {:>11} {:>7}",
-        "source", "documents", "paragraphs", "duplicates", "ratio"
+        "  {:<width$} {:>9}{} {:>11} {:>7}",
+        "source",
+        "documents",
+        units("paragraphs".into()),
+        "duplicates",
+        "ratio"
     );
     for source in ranked.iter().take(top) {
         let _ = writeln!(
             out,
-            "  {:<width$} {:>9} {:>11} {:>11} {:>7}",
+            "  {:<width$} {:>9}{} {:>11} {:>7}",
             preview(source.label(), width),
             source.documents,
-            source.paragraphs,
+            units(source.paragraphs.to_string()),
             source.duplicate_paragraphs,
             percent(source.duplicate_ratio)
         );
