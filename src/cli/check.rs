@@ -14,9 +14,10 @@ use super::summary::{
 };
 use super::{baseline, exit, output};
 use anyhow::Result;
+use paradup::baseline::Baseline;
 use paradup::display::round6;
 use paradup::limits::{evaluate, Finding, LimitCheck, Limits};
-use paradup::{InputError, Location, Span};
+use paradup::{InputError, Location, ScanParams, Span};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::fmt::Write;
@@ -275,6 +276,150 @@ struct CheckReport<'a> {
     errors: &'a [InputError],
 }
 
+/// The verdict on `--reference`: the input passages with a copy in the reference, but those the
+/// baseline knows. Problems met reading the reference join `errors`.
+fn reference_verdict(
+    args: &CheckArgs,
+    params: ScanParams,
+    run: &ScanRun,
+    known_baseline: Option<&Baseline>,
+    errors: &mut Vec<InputError>,
+) -> Result<Verdict> {
+    let unit = unit_noun(&run.outcome.params.unit.to_string());
+    let comparison = compare_inputs(&args.input, &args.reference, params, true)?;
+    let report = comparison.report();
+    // The inputs' own errors are already counted by the scan.
+    errors.extend(
+        report
+            .errors
+            .iter()
+            .filter(|e| !run.errors.contains(e))
+            .cloned(),
+    );
+    // A baseline excuses leaks of the passages it knows (shared boilerplate, say).
+    let matcher = known_baseline.map(|b| b.matcher());
+    let leaks: Vec<_> = report
+        .leaks
+        .iter()
+        .zip(&comparison.places)
+        .filter(|(leak, _)| {
+            matcher.as_ref().is_none_or(|m| {
+                !m.is_known(&[leak.input.text.as_str(), leak.reference.text.as_str()])
+            })
+        })
+        .collect();
+    let excused = report.leaks.len() - leaks.len();
+    let mut documents: Vec<u32> = leaks.iter().map(|(l, _)| l.input.doc_index).collect();
+    documents.dedup();
+    let exceeded = !leaks.is_empty();
+    Ok(Verdict {
+        exceeded,
+        headline: format!(
+            "reference overlap: {} in {} {} a copy in the reference{}{}",
+            plural(leaks.len() as u64, &format!("input {unit}")),
+            plural(documents.len() as u64, "document"),
+            if leaks.len() == 1 { "has" } else { "have" },
+            if excused > 0 {
+                format!(" ({excused} more excused by the baseline)")
+            } else {
+                String::new()
+            },
+            if exceeded { "" } else { "; none allowed" }
+        ),
+        measure: json!({
+            "limit": "reference",
+            "leaked": leaks.len(),
+            "documents": documents.len(),
+            "excused": excused,
+            "max": 0,
+        }),
+        pointers: leaks
+            .iter()
+            .take(args.top)
+            .map(|(leak, (input, _))| Pointer {
+                location: input.as_ref().map(|p| p.location.clone()),
+                message: format!(
+                    "passage also in the reference at {} ({}): \"{}\"",
+                    terminal_safe(&leak.reference.location),
+                    if leak.exact {
+                        "exact copy".to_string()
+                    } else {
+                        format!("similarity {:.2}", leak.similarity)
+                    },
+                    preview(&leak.input.text, 60)
+                ),
+            })
+            .collect(),
+        more: leaks.len().saturating_sub(args.top),
+    })
+}
+
+/// The verdicts as the terminal shows them, and (under GitHub Actions) as annotations.
+fn render_verdicts(verdicts: &[Verdict], github: bool, out: &mut String, annotations: &mut String) {
+    for verdict in verdicts {
+        let mark = if verdict.exceeded { "FAIL" } else { "ok  " };
+        let _ = writeln!(out, "{mark} {}", verdict.headline);
+        for pointer in &verdict.pointers {
+            let at = pointer
+                .location
+                .as_ref()
+                .map_or("?".to_string(), Location::to_string);
+            let _ = writeln!(
+                out,
+                "       {}: {}",
+                terminal_safe(&at),
+                terminal_safe(&pointer.message)
+            );
+            if github {
+                // A skipped record within --max-skipped is a warning, not an error.
+                let level = if verdict.exceeded { "error" } else { "warning" };
+                let _ = writeln!(
+                    annotations,
+                    "{}",
+                    annotation(
+                        level,
+                        pointer.location.as_ref(),
+                        "paradup check",
+                        &pointer.message
+                    )
+                );
+            }
+        }
+        if verdict.more > 0 {
+            let _ = writeln!(out, "       ... and {} more", verdict.more);
+        }
+    }
+}
+
+/// The last line: `passed` exactly when the exit status is 0.
+fn verdict_line(
+    limits_failed: usize,
+    limits_checked: usize,
+    too_many_skipped: bool,
+    skipped: usize,
+    max_skipped: u64,
+) -> String {
+    let skipped_note = if too_many_skipped {
+        format!(
+            "{} skipped, more than --max-skipped {max_skipped}",
+            records_or_files(skipped)
+        )
+    } else {
+        String::new()
+    };
+    match (limits_failed, too_many_skipped) {
+        (0, false) => format!(
+            "paradup check: passed ({})",
+            plural(limits_checked as u64, "limit")
+        ),
+        (0, true) => format!("paradup check: FAILED ({skipped_note})"),
+        (failed, skipped) => format!(
+            "paradup check: FAILED ({failed} of {limits_checked} limits exceeded{}{skipped_note})",
+            if skipped { "; " } else { "" }
+        ),
+    }
+}
+
 pub fn run(args: CheckArgs) -> Result<u8> {
     let params = args.detect.scan_params()?;
     configure_threads(args.detect.threads)?;
@@ -313,74 +458,14 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let evaluation = evaluate(&run.outcome, &limits, &known);
     let mut verdicts = limit_verdicts(&run, &evaluation.checks, args.top);
     let mut errors = run.errors.clone();
-
     if with_reference {
-        let comparison = compare_inputs(&args.input, &args.reference, params, true)?;
-        let report = comparison.report();
-        // The inputs' own errors are already counted by the scan above.
-        errors.extend(
-            report
-                .errors
-                .iter()
-                .filter(|e| !run.errors.contains(e))
-                .cloned(),
-        );
-        // A baseline excuses leaks of the passages it knows (shared boilerplate, say).
-        let matcher = known_baseline.as_ref().map(|b| b.matcher());
-        let leaks: Vec<_> = report
-            .leaks
-            .iter()
-            .zip(&comparison.places)
-            .filter(|(leak, _)| {
-                matcher.as_ref().is_none_or(|m| {
-                    !m.is_known(&[leak.input.text.as_str(), leak.reference.text.as_str()])
-                })
-            })
-            .collect();
-        let excused = report.leaks.len() - leaks.len();
-        let mut documents: Vec<u32> = leaks.iter().map(|(l, _)| l.input.doc_index).collect();
-        documents.dedup();
-        let exceeded = !leaks.is_empty();
-        verdicts.push(Verdict {
-            exceeded,
-            headline: format!(
-                "reference overlap: {} in {} {} a copy in the reference{}{}",
-                plural(leaks.len() as u64, &format!("input {unit}")),
-                plural(documents.len() as u64, "document"),
-                if leaks.len() == 1 { "has" } else { "have" },
-                if excused > 0 {
-                    format!(" ({excused} more excused by the baseline)")
-                } else {
-                    String::new()
-                },
-                if exceeded { "" } else { "; none allowed" }
-            ),
-            measure: json!({
-                "limit": "reference",
-                "leaked": leaks.len(),
-                "documents": documents.len(),
-                "excused": excused,
-                "max": 0,
-            }),
-            pointers: leaks
-                .iter()
-                .take(args.top)
-                .map(|(leak, (input, _))| Pointer {
-                    location: input.as_ref().map(|p| p.location.clone()),
-                    message: format!(
-                        "passage also in the reference at {} ({}): \"{}\"",
-                        terminal_safe(&leak.reference.location),
-                        if leak.exact {
-                            "exact copy".to_string()
-                        } else {
-                            format!("similarity {:.2}", leak.similarity)
-                        },
-                        preview(&leak.input.text, 60)
-                    ),
-                })
-                .collect(),
-            more: leaks.len().saturating_sub(args.top),
-        });
+        verdicts.push(reference_verdict(
+            &args,
+            params,
+            &run,
+            known_baseline.as_ref(),
+            &mut errors,
+        )?);
     }
     let limits_failed = verdicts.iter().filter(|v| v.exceeded).count();
     let limits_checked = verdicts.len();
@@ -428,72 +513,19 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     }
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let mut annotations = String::new();
-    for verdict in &verdicts {
-        let mark = if verdict.exceeded { "FAIL" } else { "ok  " };
-        let _ = writeln!(out, "{mark} {}", verdict.headline);
-        for pointer in &verdict.pointers {
-            let at = pointer
-                .location
-                .as_ref()
-                .map_or("?".to_string(), Location::to_string);
-            let _ = writeln!(
-                out,
-                "       {}: {}",
-                terminal_safe(&at),
-                terminal_safe(&pointer.message)
-            );
-            if github {
-                // A skipped record within --max-skipped is a warning, not an error.
-                let level = if verdict.exceeded { "error" } else { "warning" };
-                let _ = writeln!(
-                    annotations,
-                    "{}",
-                    annotation(
-                        level,
-                        pointer.location.as_ref(),
-                        "paradup check",
-                        &pointer.message
-                    )
-                );
-            }
-        }
-        if verdict.more > 0 {
-            let _ = writeln!(out, "       ... and {} more", verdict.more);
-        }
-    }
-    let skipped_note = if too_many_skipped {
-        format!(
-            "{} skipped, more than --max-skipped {}",
-            records_or_files(errors.len()),
+    render_verdicts(&verdicts, github, &mut out, &mut annotations);
+    let _ = writeln!(
+        out,
+        "{}",
+        verdict_line(
+            limits_failed,
+            limits_checked,
+            too_many_skipped,
+            errors.len(),
             args.max_skipped
         )
-    } else {
-        String::new()
-    };
-    let verdict_line = match (limits_failed, too_many_skipped) {
-        (0, false) => format!(
-            "paradup check: passed ({})",
-            plural(limits_checked as u64, "limit")
-        ),
-        (0, true) => format!("paradup check: FAILED ({skipped_note})"),
-        (failed, skipped) => format!(
-            "paradup check: FAILED ({failed} of {limits_checked} limits exceeded{}{skipped_note})",
-            if skipped { "; " } else { "" }
-        ),
-    };
-    let _ = writeln!(out, "{verdict_line}");
+    );
     if let Some(path) = &args.json {
-        let summary = json!({
-            "documents": s.documents,
-            "paragraphs": s.paragraphs,
-            "duplicate_paragraphs": s.duplicate_paragraphs,
-            "duplicate_ratio": round6(s.duplicate_ratio),
-            "bytes": s.bytes,
-            "duplicate_bytes": s.duplicate_bytes,
-            "duplicate_byte_ratio": round6(s.duplicate_byte_ratio),
-            "skipped_records": errors.len(),
-            "max_skipped": args.max_skipped,
-        });
         let report = CheckReport {
             schema: SCHEMA,
             tool: paradup::report::Tool {
@@ -503,7 +535,17 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             passed: code == exit::OK,
             exit_code: code,
             unit,
-            summary,
+            summary: json!({
+                "documents": s.documents,
+                "paragraphs": s.paragraphs,
+                "duplicate_paragraphs": s.duplicate_paragraphs,
+                "duplicate_ratio": round6(s.duplicate_ratio),
+                "bytes": s.bytes,
+                "duplicate_bytes": s.duplicate_bytes,
+                "duplicate_byte_ratio": round6(s.duplicate_byte_ratio),
+                "skipped_records": errors.len(),
+                "max_skipped": args.max_skipped,
+            }),
             excused: known_baseline.as_ref().map(|_| evaluation.excused),
             verdicts: &verdicts,
             errors: &errors,
