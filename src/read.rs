@@ -1205,6 +1205,27 @@ mod tests {
     }
 
     #[test]
+    fn only_lone_surrogate_escapes_are_repaired() {
+        let repaired = repair_lone_surrogates;
+        // A pair, an escaped backslash before `ud800`, other escapes: nothing to repair.
+        assert_eq!(repaired(r#""\ud83d\ude00 \\ud800 \n \u00e9""#), None);
+        assert_eq!(
+            repaired(r#""a\ud800b\udc00\ud800\u0041""#),
+            Some((r#""a\ufffdb\ufffd\ufffd\u0041""#.to_string(), 3, 2))
+        );
+        // Cut short, or not hex: left for the parser to refuse.
+        assert_eq!(repaired(r#""\ud8""#), None);
+        assert_eq!(repaired(r#""\uzzzz""#), None);
+        let options = ReadOptions::default();
+        let got = events("x.jsonl", b"{\"text\": \"x\\ud800\"}\n", &options);
+        assert!(
+            matches!(&got[..], [ReadEvent::Repaired(e), ReadEvent::Document(d)]
+                if d.text == "x\u{FFFD}" && e.message.starts_with("lone surrogate escape: 1")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
     fn jsonl_strips_a_byte_order_mark() {
         let got = events(
             "x.jsonl",
