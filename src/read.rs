@@ -5,11 +5,14 @@
 //! same inputs always yield the same documents with the same indices, and can be read a second time
 //! (to cut out the text of a cluster's copies) without keeping the corpus in memory.
 //!
-//! Three record formats are read: plain text (a file is a document), JSON Lines (an object a line)
-//! and Common Crawl WET (WARC records of extracted text). Reading streams: only the record at hand
-//! is in memory. A bad record never stops the reading: it is reported, with its file and line, as a
-//! [`ReadEvent::Skipped`], and the caller decides whether to go on. Text that is not valid UTF-8 is
-//! decoded with U+FFFD in place of the bad bytes and announced by a [`ReadEvent::Repaired`].
+//! Four record formats are read: plain text (a file is a document), JSON Lines (an object a line),
+//! a JSON array of objects (read whole) and Common Crawl WET (WARC records of extracted text).
+//! Reading streams: only the record at hand is in memory. A bad record never stops the reading: it
+//! is reported, with its file and line, as a [`ReadEvent::Skipped`], and the caller decides whether
+//! to go on. Text that is not valid UTF-8 is decoded with U+FFFD in place of the bad bytes, as is
+//! a lone surrogate escape in JSON, and announced by a [`ReadEvent::Repaired`]; a text file whose
+//! text is thereby not its bytes (or that starts with a byte-order mark, which is not text) also
+//! gets a [`ReadEvent::FileOffsets`], so that reports can point into the file as stored.
 
 mod select;
 mod stream;
