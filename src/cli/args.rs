@@ -30,13 +30,14 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Files, folders (read recursively) or `-` for standard input. Plain text files are one
-    /// document each; `.jsonl` files (or files whose first line is a JSON object) one per line;
+    /// document each; `.jsonl` files (or files whose first line is a JSON object) one per line,
+    /// files holding one JSON array of objects one per object;
     /// WET files (starting with `WARC/1.0`) one per conversion record. Gzip and zstd are detected
     /// by content.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
 
-    /// Record format: auto, text, jsonl or wet.
+    /// Record format: auto, text, jsonl, json (one array of objects) or wet.
     #[arg(long, default_value = "auto")]
     pub format: InputFormat,
 
