@@ -19,7 +19,6 @@ use paradup::display::round6;
 use paradup::limits::{evaluate, Finding, LimitCheck, Limits};
 use paradup::{InputError, Location, ScanParams, Span};
 use serde::Serialize;
-use serde_json::{json, Value};
 use std::fmt::Write;
 
 /// The schema name of `check --json`.
@@ -44,13 +43,34 @@ fn optional_display<S: serde::Serializer>(
     }
 }
 
+/// What a verdict measured, as numbers; `limit` names which limit.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Measure {
+    /// One of the duplication limits.
+    Limit(Finding),
+    /// Input passages with a copy in the reference (none allowed).
+    Reference {
+        limit: &'static str,
+        leaked: usize,
+        documents: usize,
+        excused: usize,
+        max: usize,
+    },
+    /// Records and files skipped, against `--max-skipped`.
+    Skipped {
+        limit: &'static str,
+        skipped: u64,
+        max: u64,
+    },
+}
+
 /// A limit's verdict, ready to print.
 #[derive(Serialize)]
 struct Verdict {
     exceeded: bool,
     headline: String,
-    /// What was measured, as numbers (`limit` names which limit).
-    measure: Value,
+    measure: Measure,
     #[serde(rename = "offenders")]
     pointers: Vec<Pointer>,
     /// Offenders beyond those listed.
@@ -211,10 +231,11 @@ fn limit_verdicts(run: &ScanRun, checks: &[LimitCheck], top: usize) -> Vec<Verdi
                 message,
             });
         }
-        let mut measure = serde_json::to_value(&check.finding).unwrap_or(Value::Null);
-        if let Some(ratio) = measure.get_mut("ratio") {
-            *ratio = json!(ratio.as_f64().map(round6));
+        let mut finding = check.finding.clone();
+        if let Finding::DuplicateRatio { ratio, .. } = &mut finding {
+            *ratio = round6(*ratio);
         }
+        let measure = Measure::Limit(finding);
         verdicts.push(Verdict {
             exceeded: check.exceeded,
             headline,
@@ -241,7 +262,11 @@ fn skipped_verdict(errors: &[InputError], max_skipped: u64, top: usize) -> Verdi
             records_or_files(errors.len()),
             if exceeded { "exceeding" } else { "within" }
         ),
-        measure: json!({"limit": "skipped", "skipped": skipped, "max": max_skipped}),
+        measure: Measure::Skipped {
+            limit: "skipped",
+            skipped,
+            max: max_skipped,
+        },
         pointers: errors
             .iter()
             .take(top)
@@ -257,6 +282,20 @@ fn skipped_verdict(errors: &[InputError], max_skipped: u64, top: usize) -> Verdi
     }
 }
 
+/// The scan's totals, and what was skipped.
+#[derive(Serialize)]
+struct CheckSummary {
+    documents: u64,
+    paragraphs: u64,
+    duplicate_paragraphs: u64,
+    duplicate_ratio: f64,
+    bytes: u64,
+    duplicate_bytes: u64,
+    duplicate_byte_ratio: f64,
+    skipped_records: u64,
+    max_skipped: u64,
+}
+
 /// What `check --json` writes.
 #[derive(Serialize)]
 struct CheckReport<'a> {
@@ -268,7 +307,7 @@ struct CheckReport<'a> {
     exit_code: u8,
     /// `paragraph` or `document`: what the counts count.
     unit: &'static str,
-    summary: Value,
+    summary: CheckSummary,
     /// Duplication excused by the baseline, when one was given.
     excused: Option<paradup::limits::Excused>,
     verdicts: &'a [Verdict],
@@ -326,13 +365,13 @@ fn reference_verdict(
             },
             if exceeded { "" } else { "; none allowed" }
         ),
-        measure: json!({
-            "limit": "reference",
-            "leaked": leaks.len(),
-            "documents": documents.len(),
-            "excused": excused,
-            "max": 0,
-        }),
+        measure: Measure::Reference {
+            limit: "reference",
+            leaked: leaks.len(),
+            documents: documents.len(),
+            excused,
+            max: 0,
+        },
         pointers: leaks
             .iter()
             .take(args.top)
@@ -535,17 +574,17 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             passed: code == exit::OK,
             exit_code: code,
             unit,
-            summary: json!({
-                "documents": s.documents,
-                "paragraphs": s.paragraphs,
-                "duplicate_paragraphs": s.duplicate_paragraphs,
-                "duplicate_ratio": round6(s.duplicate_ratio),
-                "bytes": s.bytes,
-                "duplicate_bytes": s.duplicate_bytes,
-                "duplicate_byte_ratio": round6(s.duplicate_byte_ratio),
-                "skipped_records": errors.len(),
-                "max_skipped": args.max_skipped,
-            }),
+            summary: CheckSummary {
+                documents: s.documents,
+                paragraphs: s.paragraphs,
+                duplicate_paragraphs: s.duplicate_paragraphs,
+                duplicate_ratio: round6(s.duplicate_ratio),
+                bytes: s.bytes,
+                duplicate_bytes: s.duplicate_bytes,
+                duplicate_byte_ratio: round6(s.duplicate_byte_ratio),
+                skipped_records: errors.len() as u64,
+                max_skipped: args.max_skipped,
+            },
             excused: known_baseline.as_ref().map(|_| evaluation.excused),
             verdicts: &verdicts,
             errors: &errors,
