@@ -42,7 +42,8 @@ pub struct InputArgs {
     pub format: InputFormat,
 
     /// Read only the files inside folders that match (repeatable; `!PATTERN` excludes). A pattern
-    /// without `/` matches file names, one with `/` paths relative to the folder.
+    /// without `/` matches file names, one with `/` paths relative to the folder; `*` does not
+    /// cross a `/` (`**` does).
     #[arg(long, value_name = "PATTERN")]
     pub glob: Vec<String>,
 
