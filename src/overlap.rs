@@ -22,6 +22,7 @@
 //! byte span.
 
 use crate::normalize::{normalize_into, NormalizeOptions};
+use crate::read::FileOffsets;
 use crate::shingle::is_unspaced_char;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -274,6 +275,9 @@ pub struct ReferenceText {
     pub document: ReferenceDocument,
     /// Its text.
     pub text: String,
+    /// For a text file whose text is not its bytes as stored: how to map offsets into the file,
+    /// where the index then points (as reports do for text files).
+    pub file_offsets: Option<FileOffsets>,
 }
 
 impl IndexBuilder {
@@ -330,8 +334,15 @@ impl IndexBuilder {
                 ));
             }
             self.first_word.push(self.word_spans.len() as u64);
-            self.word_spans
-                .extend(words.iter().map(|w| [w.start as u32, w.end as u32]));
+            let to_file = |offset: usize| match &doc.file_offsets {
+                Some(offsets) => offsets.to_file(offset),
+                None => offset,
+            };
+            self.word_spans.extend(
+                words
+                    .iter()
+                    .map(|w| [to_file(w.start) as u32, to_file(w.end) as u32]),
+            );
             if words.len() >= n {
                 self.postings
                     .extend(words.windows(n).enumerate().map(|(i, gram)| Posting {
@@ -1060,6 +1071,7 @@ mod tests {
                             line: None,
                         },
                         text: t.to_string(),
+                        file_offsets: None,
                     })
                     .collect(),
             )
@@ -1160,6 +1172,7 @@ mod tests {
                             line: Some(1),
                         },
                         text: t.to_string(),
+                        file_offsets: None,
                     })
                     .collect(),
             )

@@ -5,11 +5,14 @@
 //! same inputs always yield the same documents with the same indices, and can be read a second time
 //! (to cut out the text of a cluster's copies) without keeping the corpus in memory.
 //!
-//! Three record formats are read: plain text (a file is a document), JSON Lines (an object a line)
-//! and Common Crawl WET (WARC records of extracted text). Reading streams: only the record at hand
-//! is in memory. A bad record never stops the reading: it is reported, with its file and line, as a
-//! [`ReadEvent::Skipped`], and the caller decides whether to go on. Text that is not valid UTF-8 is
-//! decoded with U+FFFD in place of the bad bytes and announced by a [`ReadEvent::Repaired`].
+//! Four record formats are read: plain text (a file is a document), JSON Lines (an object a line),
+//! a JSON array of objects (read whole) and Common Crawl WET (WARC records of extracted text).
+//! Reading streams: only the record at hand is in memory. A bad record never stops the reading: it
+//! is reported, with its file and line, as a [`ReadEvent::Skipped`], and the caller decides whether
+//! to go on. Text that is not valid UTF-8 is decoded with U+FFFD in place of the bad bytes, as is
+//! a lone surrogate escape in JSON, and announced by a [`ReadEvent::Repaired`]; a text file whose
+//! text is thereby not its bytes (or that starts with a byte-order mark, which is not text) also
+//! gets a [`ReadEvent::FileOffsets`], so that reports can point into the file as stored.
 
 mod select;
 mod stream;
@@ -34,14 +37,18 @@ use stream::Compression;
 /// The record format of an input file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InputFormat {
-    /// Decided per file: WET when the (decompressed) content starts with `WARC/`; JSON Lines by
-    /// name (`.jsonl`, `.ndjson`, `.json`, optionally compressed) or by a first line that is a JSON
-    /// object; WET by name (`.wet`, `.warc`); plain text otherwise.
+    /// Decided per file: WET when the (decompressed) content starts with `WARC/`; a JSON array
+    /// when it starts with `[` followed by `{` or `]`, or with `[` in a `.json` file; JSON Lines
+    /// by name (`.jsonl`, `.ndjson`, `.json`, optionally compressed) or by a first line that is a
+    /// JSON object; WET by name (`.wet`, `.warc`); plain text otherwise.
     Auto,
     /// The whole file is one document.
     Text,
     /// One JSON object a line.
     Jsonl,
+    /// One JSON array of objects, each a document (`[{"text": ...}, ...]`); the file is read
+    /// whole.
+    JsonArray,
     /// Common Crawl WET: WARC `conversion` records, one document each.
     Wet,
 }
@@ -52,6 +59,7 @@ impl fmt::Display for InputFormat {
             InputFormat::Auto => "auto",
             InputFormat::Text => "text",
             InputFormat::Jsonl => "jsonl",
+            InputFormat::JsonArray => "json",
             InputFormat::Wet => "wet",
         })
     }
@@ -64,9 +72,10 @@ impl FromStr for InputFormat {
             "auto" => Ok(InputFormat::Auto),
             "text" => Ok(InputFormat::Text),
             "jsonl" => Ok(InputFormat::Jsonl),
+            "json" => Ok(InputFormat::JsonArray),
             "wet" => Ok(InputFormat::Wet),
             other => Err(format!(
-                "unknown format '{other}' (expected auto, text, jsonl or wet)"
+                "unknown format '{other}' (expected auto, text, jsonl, json or wet)"
             )),
         }
     }
@@ -129,6 +138,71 @@ pub enum ReadEvent {
     /// The document that follows was kept, but its bytes were not valid UTF-8: each invalid
     /// sequence was replaced by U+FFFD. Not a skip: the document is the next event.
     Repaired(InputError),
+    /// The document that follows is a text file whose text is not its bytes as stored (a
+    /// byte-order mark left out, invalid UTF-8 replaced): this maps offsets in the text to
+    /// offsets in the file. Comes after the [`ReadEvent::Repaired`] of the same document, if any.
+    FileOffsets(FileOffsets),
+}
+
+/// How a text file's document text maps back to the file's bytes where the two differ: a UTF-8
+/// byte-order mark is not part of the text, and each invalid UTF-8 sequence is one U+FFFD (three
+/// bytes) in the text. Reports give spans of text files as offsets into the file as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileOffsets {
+    /// `(text offset, file offset)` at the start of every stretch where the two move together.
+    marks: Vec<(usize, usize)>,
+    /// Bytes of the file.
+    file_len: usize,
+}
+
+impl FileOffsets {
+    /// The offsets of a text file holding `bytes`, read as paradup reads it; `None` when its text
+    /// is its bytes (no byte-order mark, valid UTF-8).
+    pub fn of_text_file(bytes: &[u8]) -> Option<FileOffsets> {
+        let bom = if bytes.starts_with(UTF8_BOM) {
+            UTF8_BOM.len()
+        } else {
+            0
+        };
+        let body = &bytes[bom..];
+        if bom == 0 && std::str::from_utf8(body).is_ok() {
+            return None;
+        }
+        let mut marks = Vec::new();
+        let (mut text, mut file) = (0, bom);
+        for chunk in body.utf8_chunks() {
+            marks.push((text, file));
+            text += chunk.valid().len();
+            file += chunk.valid().len();
+            if !chunk.invalid().is_empty() {
+                marks.push((text, file));
+                text += char::REPLACEMENT_CHARACTER.len_utf8();
+                file += chunk.invalid().len();
+            }
+        }
+        marks.push((text, file));
+        Some(FileOffsets {
+            marks,
+            file_len: bytes.len(),
+        })
+    }
+
+    /// The offset in the file of `offset` in the text (a character boundary: inside a
+    /// replacement character it gives the end of the bytes it replaced).
+    pub fn to_file(&self, offset: usize) -> usize {
+        let at = self
+            .marks
+            .partition_point(|&(text, _)| text <= offset)
+            .saturating_sub(1);
+        let Some(&(text, file)) = self.marks.get(at) else {
+            return offset;
+        };
+        let limit = self
+            .marks
+            .get(at + 1)
+            .map_or(self.file_len, |&(_, next)| next);
+        (file + offset.saturating_sub(text)).min(limit)
+    }
 }
 
 /// One file to read.
@@ -204,6 +278,34 @@ impl Inputs {
             }
         }
         (inputs, errors)
+    }
+
+    /// Leaves out every file that is already among the inputs under another name (`a/x.txt`
+    /// given again as `./a/x.txt`, or inside a folder given too): reading it twice would only
+    /// make each of its paragraphs a duplicate of itself. The first name is kept; returns
+    /// `(kept, left out)` names of each file left out.
+    pub fn drop_repeated_files(&mut self) -> Vec<(String, String)> {
+        let mut seen: HashMap<FileIdentity, usize> = HashMap::new();
+        let mut repeated = Vec::new();
+        let mut kept = Vec::with_capacity(self.files.len());
+        for file in std::mem::take(&mut self.files) {
+            let Some(identity) = file_identity(&file.path) else {
+                kept.push(file);
+                continue;
+            };
+            match seen.get(&identity) {
+                Some(&first) => {
+                    let first: &InputFile = &kept[first];
+                    repeated.push((first.display.clone(), file.display));
+                }
+                None => {
+                    seen.insert(identity, kept.len());
+                    kept.push(file);
+                }
+            }
+        }
+        self.files = kept;
+        repeated
     }
 
     /// Number of files.
@@ -283,11 +385,19 @@ impl Inputs {
         requests: &[(u32, usize, usize)],
     ) -> Vec<Option<String>> {
         let mut found: Vec<Option<String>> = vec![None; requests.len()];
-        // Requests by the location of their document.
-        let mut by_location: HashMap<(&str, Option<u64>), Vec<usize>> = HashMap::new();
+        // Requests by the location of their document and its place among the documents read at
+        // that same location one after another (the objects of a JSON array starting on one
+        // line share it).
+        let mut by_location: HashMap<(&str, Option<u64>, usize), Vec<usize>> = HashMap::new();
         for (i, &(doc, _, _)) in requests.iter().enumerate() {
             if let Some(entry) = documents.get(doc as usize) {
-                let location = (entry.location.path.as_str(), entry.location.line);
+                let same = |other: &DocumentEntry| other.location == entry.location;
+                let ordinal = documents[..doc as usize]
+                    .iter()
+                    .rev()
+                    .take_while(|other| same(other))
+                    .count();
+                let location = (entry.location.path.as_str(), entry.location.line, ordinal);
                 by_location.entry(location).or_default().push(i);
             }
         }
@@ -296,7 +406,7 @@ impl Inputs {
         }
         // The wanted lines of each file, looked up once a file rather than once a line.
         let mut lines_by_file: HashMap<&str, LineSet> = HashMap::new();
-        for &(path, line) in by_location.keys() {
+        for &(path, line, _) in by_location.keys() {
             let lines = lines_by_file.entry(path).or_insert_with(LineSet::none);
             match line {
                 Some(line) => lines.insert(line),
@@ -304,12 +414,19 @@ impl Inputs {
             }
         }
         let mut remaining = by_location.len();
+        let mut previous: Option<Location> = None;
+        let mut ordinal = 0;
         let _ = self.read_files(
             options,
             &|file| lines_by_file.get(file).cloned(),
             &mut |event| {
                 if let ReadEvent::Document(doc) = event {
-                    let key = (doc.location.path.as_str(), doc.location.line);
+                    if previous.as_ref() == Some(&doc.location) {
+                        ordinal += 1;
+                    } else {
+                        ordinal = 0;
+                    }
+                    let key = (doc.location.path.as_str(), doc.location.line, ordinal);
                     if let Some(wanted) = by_location.get(&key) {
                         for &i in wanted {
                             let (_, start, end) = requests[i];
@@ -320,6 +437,7 @@ impl Inputs {
                             return ControlFlow::Break(());
                         }
                     }
+                    previous = Some(doc.location);
                 }
                 ControlFlow::Continue(())
             },
@@ -354,6 +472,27 @@ fn line_error(path: &str, line: u64, message: String) -> InputError {
         path: path.to_owned(),
         line: Some(line),
         message,
+    }
+}
+
+/// What makes two paths the same file.
+#[cfg(unix)]
+type FileIdentity = (u64, u64);
+#[cfg(not(unix))]
+type FileIdentity = PathBuf;
+
+/// The device and inode of a file (its canonical path where there are none); `None` when it
+/// cannot be looked up (the read reports that).
+fn file_identity(path: &Path) -> Option<FileIdentity> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).ok()?;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(path).ok()
     }
 }
 
@@ -420,8 +559,14 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Picks the record format of a stream whose first buffered bytes are `head`.
 fn detect_format(display: &str, head: &[u8]) -> InputFormat {
     let head = head.strip_prefix(UTF8_BOM).unwrap_or(head);
+    let mut tokens = head.iter().filter(|b| !b.is_ascii_whitespace());
+    let (first, second) = (tokens.next(), tokens.next());
     if head.starts_with(b"WARC/") {
         InputFormat::Wet
+    } else if first == Some(&b'[')
+        && (matches!(second, Some(b'{' | b']')) || named_as(display, &[".json"]))
+    {
+        InputFormat::JsonArray
     } else if named_as(display, &[".jsonl", ".ndjson", ".json"]) {
         InputFormat::Jsonl
     } else if named_as(display, &[".wet", ".warc"]) {
@@ -456,6 +601,9 @@ fn read_source<'a>(
     let (reader, compression) = (decoded.reader, decoded.compression);
     match format {
         InputFormat::Jsonl => read_jsonl(display, reader, compression, options, wanted, visit),
+        InputFormat::JsonArray => {
+            read_json_array(display, reader, compression, options, wanted, visit)
+        }
         InputFormat::Wet => wet::read_wet(display, reader, compression, visit),
         InputFormat::Text | InputFormat::Auto => read_text(display, reader, compression, visit),
     }
@@ -510,9 +658,17 @@ fn read_text(
             format!("binary file (NUL byte at offset {at}), not text"),
         )));
     }
+    let offsets = FileOffsets::of_text_file(&bytes);
+    // A byte-order mark says how the file is encoded; it is not part of the first paragraph.
+    if bytes.starts_with(UTF8_BOM) {
+        bytes.drain(..UTF8_BOM.len());
+    }
     let (text, repair) = decode_utf8(bytes);
     if let Some(note) = repair {
         visit(ReadEvent::Repaired(file_error(display, note)))?;
+    }
+    if let Some(offsets) = offsets {
+        visit(ReadEvent::FileOffsets(offsets))?;
     }
     visit(ReadEvent::Document(Document {
         id: display.to_owned(),
@@ -679,33 +835,250 @@ fn read_jsonl(
     }
 }
 
+/// Reads a file holding one JSON array of objects: each object is a document, located at the line
+/// where it starts and named `PATH[INDEX]` when it has no id (several may start on one line).
+/// The file is read whole; an array that does not parse leaves the whole file out.
+fn read_json_array(
+    display: &str,
+    mut reader: Box<dyn BufRead + '_>,
+    compression: Compression,
+    options: &ReadOptions,
+    wanted: LineFilter<'_>,
+    visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let mut bytes = Vec::new();
+    if let Err(e) = reader.read_to_end(&mut bytes) {
+        return visit(ReadEvent::Skipped(file_error(
+            display,
+            format!(
+                "{}; a JSON array is read whole, so the file is left out",
+                stream::failure(compression, &e)
+            ),
+        )));
+    }
+    let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
+    // Invalid UTF-8 is replaced as everywhere; the records holding a replacement say so.
+    let (text, replaced_at) = match std::str::from_utf8(body) {
+        Ok(valid) => (std::borrow::Cow::Borrowed(valid), Vec::new()),
+        Err(_) => {
+            let mut at = Vec::new();
+            let mut offset = 0;
+            for chunk in body.utf8_chunks() {
+                offset += chunk.valid().len();
+                if !chunk.invalid().is_empty() {
+                    at.push(offset);
+                    offset += char::REPLACEMENT_CHARACTER.len_utf8();
+                }
+            }
+            (String::from_utf8_lossy(body), at)
+        }
+    };
+    let parsed: Result<Vec<&serde_json::value::RawValue>, _> = serde_json::from_str(&text);
+    let elements = match parsed {
+        Ok(elements) => elements,
+        Err(e) => {
+            let message = format!(
+                "invalid JSON array at column {}: {}; the file is left out",
+                e.column(),
+                json_message(&e)
+            );
+            return visit(ReadEvent::Skipped(match e.line() {
+                0 => file_error(display, message),
+                line => line_error(display, line as u64, message),
+            }));
+        }
+    };
+    let (mut line, mut counted) = (1u64, 0usize);
+    for (index, element) in elements.iter().enumerate() {
+        let raw = element.get();
+        let start = raw.as_ptr() as usize - text.as_ptr() as usize;
+        line += text.as_bytes()[counted..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        counted = start;
+        if !wanted.is_none_or(|wanted| wanted(line)) {
+            continue;
+        }
+        let replaced = replaced_at
+            .iter()
+            .filter(|&&at| at >= start && at < start + raw.len())
+            .count();
+        match parse_record(raw.as_bytes(), options) {
+            Ok((text, id, source, repair)) => {
+                let mut notes: Vec<String> = repair.into_iter().collect();
+                if replaced > 0 {
+                    notes.insert(
+                        0,
+                        format!(
+                            "invalid UTF-8: {replaced} byte sequence{} replaced by U+FFFD",
+                            if replaced == 1 { "" } else { "s" }
+                        ),
+                    );
+                }
+                if !notes.is_empty() {
+                    visit(ReadEvent::Repaired(line_error(
+                        display,
+                        line,
+                        notes.join("; "),
+                    )))?;
+                }
+                visit(ReadEvent::Document(Document {
+                    id: id.unwrap_or_else(|| format!("{display}[{index}]")),
+                    source,
+                    location: Location {
+                        path: display.to_owned(),
+                        line: Some(line),
+                    },
+                    text,
+                }))?;
+            }
+            Err(message) => visit(ReadEvent::Skipped(line_error(display, line, message)))?,
+        }
+    }
+    ControlFlow::Continue(())
+}
+
 /// A record's text, id, source, and the note of a UTF-8 repair if one was needed.
 type Record = (String, Option<String>, Option<String>, Option<String>);
 
+/// serde_json's message without the position it appends: that position counts the lines of the
+/// text it was given (a record), not of the file, so the readers say where themselves.
+fn json_message(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    text.strip_suffix(&position).unwrap_or(&text).to_owned()
+}
+
+/// A JSON Lines record that does not parse, described with the column on its own line.
+fn record_json_error(error: &serde_json::Error) -> String {
+    let message = json_message(error);
+    match error.line() {
+        0 => format!("invalid JSON: {message}"),
+        1 => format!("invalid JSON at column {}: {message}", error.column()),
+        // Past the record's one line: its end came too early.
+        _ => format!("invalid JSON at the end of the line: {message}"),
+    }
+}
+
+/// The four hex digits of a `\u` escape starting at `at`, as a number.
+fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
+    let digits = bytes.get(at..at + 4)?;
+    let digits = std::str::from_utf8(digits).ok()?;
+    u32::from_str_radix(digits, 16)
+        .ok()
+        .filter(|_| digits.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// JSON text with every lone surrogate escape (`\ud800` without its pair, or a pair's second half
+/// alone) replaced by `\ufffd`, the escape of U+FFFD: a string cannot hold half a character, and
+/// such escapes come from text cut in the middle of one. Returns `None` when there is none,
+/// otherwise the text, how many were replaced and the byte offset of the first.
+fn repair_lone_surrogates(text: &str) -> Option<(String, usize, usize)> {
+    let bytes = text.as_bytes();
+    let (mut out, mut copied, mut count, mut first) = (String::new(), 0, 0, None);
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] != b'\\' {
+            at += 1;
+            continue;
+        }
+        let unit = match (bytes.get(at + 1), hex4(bytes, at + 2)) {
+            (Some(b'u'), Some(unit)) => unit,
+            // Any other escape: skip the escaped character too.
+            _ => {
+                at += 2;
+                continue;
+            }
+        };
+        let high = (0xD800..0xDC00).contains(&unit);
+        let low = (0xDC00..0xE000).contains(&unit);
+        let paired = high
+            && bytes.get(at + 6) == Some(&b'\\')
+            && bytes.get(at + 7) == Some(&b'u')
+            && hex4(bytes, at + 8).is_some_and(|next| (0xDC00..0xE000).contains(&next));
+        if paired {
+            at += 12;
+        } else if high || low {
+            out.push_str(&text[copied..at]);
+            out.push_str("\\ufffd");
+            copied = at + 6;
+            count += 1;
+            first.get_or_insert(at);
+            at += 6;
+        } else {
+            at += 6;
+        }
+    }
+    let first = first?;
+    out.push_str(&text[copied..]);
+    Some((out, count, first))
+}
+
+/// Parses JSON text, repairing lone surrogate escapes when that is what stops it; a repair is
+/// described in `notes`. Returns the value and the repaired text, if it was repaired.
+fn parse_json_repairing(
+    text: &str,
+    notes: &mut Vec<String>,
+) -> Result<(Value, Option<String>), serde_json::Error> {
+    match serde_json::from_str(text) {
+        Ok(value) => Ok((value, None)),
+        Err(error) => {
+            let Some((repaired, count, first)) = repair_lone_surrogates(text) else {
+                return Err(error);
+            };
+            let value = serde_json::from_str(&repaired).map_err(|_| error)?;
+            notes.push(format!(
+                "lone surrogate escape: {count} replaced by U+FFFD (first at byte {first})"
+            ));
+            Ok((value, Some(repaired)))
+        }
+    }
+}
+
+/// The JSON text of a field of an object as it stands in `json` (`1e400`, `{"shard": 3}`), for
+/// naming a document by an id that is not a string.
+fn raw_field<'a>(json: &'a str, dotted: &str) -> Option<&'a str> {
+    type Object<'a> = HashMap<String, &'a serde_json::value::RawValue>;
+    let object: Object = serde_json::from_str(json).ok()?;
+    if let Some(value) = object.get(dotted) {
+        return Some(value.get());
+    }
+    dotted.split('.').try_fold(json, |json, key| {
+        let object: Object = serde_json::from_str(json).ok()?;
+        object.get(key).map(|value| value.get())
+    })
+}
+
 fn parse_record(line: &[u8], options: &ReadOptions) -> Result<Record, String> {
-    let (mut record, repair): (Value, Option<String>) = match std::str::from_utf8(line) {
-        Ok(valid) => (
-            serde_json::from_str(valid).map_err(|e| format!("invalid JSON: {e}"))?,
-            None,
-        ),
+    let mut notes = Vec::new();
+    let decoded;
+    let text = match std::str::from_utf8(line) {
+        Ok(valid) => valid,
         Err(_) => {
-            let (decoded, note) = decode_utf8(line.to_vec());
-            (
-                serde_json::from_str(&decoded).map_err(|e| format!("invalid JSON: {e}"))?,
-                note,
-            )
+            let (text, note) = decode_utf8(line.to_vec());
+            notes.extend(note);
+            decoded = text;
+            &decoded
         }
     };
+    let (mut record, repaired) =
+        parse_json_repairing(text, &mut notes).map_err(|e| record_json_error(&e))?;
+    let text = repaired.as_deref().unwrap_or(text);
+    let repair = (!notes.is_empty()).then(|| notes.join("; "));
     if !record.is_object() {
         return Err(format!(
             "expected a JSON object, found {}",
             kind_of(&record)
         ));
     }
+    // An id that is not a string is named by its JSON text (`1e400`, `{"shard": 3}`).
     let id = match field(&record, &options.id_field) {
+        None | Some(Value::Null) => None,
         Some(Value::String(id)) => Some(id.clone()),
-        Some(Value::Number(id)) => Some(id.to_string()),
-        _ => None,
+        Some(other) => Some(
+            raw_field(text, &options.id_field).map_or_else(|| other.to_string(), str::to_owned),
+        ),
     };
     let source = match options
         .source_field
@@ -810,6 +1183,52 @@ mod tests {
     }
 
     #[test]
+    fn text_offsets_map_back_to_the_file_as_stored() {
+        assert_eq!(FileOffsets::of_text_file(b"plain"), None);
+        // BOM, "ab", an invalid byte, "cd", a truncated sequence, "e".
+        let bytes = b"\xEF\xBB\xBFab\xFFcd\xE2\x82e";
+        let offsets = FileOffsets::of_text_file(bytes).unwrap();
+        let got = events("x.txt", bytes, &ReadOptions::default());
+        let text = match &got[..] {
+            [ReadEvent::Repaired(_), ReadEvent::FileOffsets(o), ReadEvent::Document(d)] => {
+                assert_eq!(o, &offsets);
+                d.text.clone()
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(text, "ab\u{FFFD}cd\u{FFFD}e");
+        let file = |start: usize, end: usize| &bytes[offsets.to_file(start)..offsets.to_file(end)];
+        assert_eq!(file(0, 2), b"ab");
+        assert_eq!(file(2, 5), b"\xFF");
+        assert_eq!(file(5, 7), b"cd");
+        assert_eq!(file(7, 11), b"\xE2\x82e");
+        assert_eq!(offsets.to_file(text.len()), bytes.len());
+        let only_bom = FileOffsets::of_text_file(b"\xEF\xBB\xBFhi").unwrap();
+        assert_eq!((only_bom.to_file(0), only_bom.to_file(2)), (3, 5));
+    }
+
+    #[test]
+    fn only_lone_surrogate_escapes_are_repaired() {
+        let repaired = repair_lone_surrogates;
+        // A pair, an escaped backslash before `ud800`, other escapes: nothing to repair.
+        assert_eq!(repaired(r#""\ud83d\ude00 \\ud800 \n \u00e9""#), None);
+        assert_eq!(
+            repaired(r#""a\ud800b\udc00\ud800\u0041""#),
+            Some((r#""a\ufffdb\ufffd\ufffd\u0041""#.to_string(), 3, 2))
+        );
+        // Cut short, or not hex: left for the parser to refuse.
+        assert_eq!(repaired(r#""\ud8""#), None);
+        assert_eq!(repaired(r#""\uzzzz""#), None);
+        let options = ReadOptions::default();
+        let got = events("x.jsonl", b"{\"text\": \"x\\ud800\"}\n", &options);
+        assert!(
+            matches!(&got[..], [ReadEvent::Repaired(e), ReadEvent::Document(d)]
+                if d.text == "x\u{FFFD}" && e.message.starts_with("lone surrogate escape: 1")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
     fn jsonl_strips_a_byte_order_mark() {
         let got = events(
             "x.jsonl",
@@ -836,6 +1255,20 @@ impl Inputs {
             display: &file.display,
             path: &file.path,
         })
+    }
+
+    /// The record format a file is read as under `format` (for [`InputFormat::Auto`], what its
+    /// content and its name `display` say).
+    pub fn record_format(
+        path: &Path,
+        display: &str,
+        format: InputFormat,
+    ) -> io::Result<InputFormat> {
+        if format != InputFormat::Auto {
+            return Ok(format);
+        }
+        let decoded = stream::decode(Box::new(File::open(path)?)).map_err(|(_, error)| error)?;
+        Ok(detect_format(display, &decoded.head))
     }
 
     /// Opens a file's content the way the readers see it: decompressed when it is compressed.

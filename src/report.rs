@@ -6,11 +6,12 @@
 //! (JSON, terminal, HTML) is the caller's business. Field names are part of the schema documented
 //! in the README.
 
-use crate::display::round6;
-use crate::read::InputError;
+use crate::display::{ratio, round6};
+use crate::read::{FileOffsets, InputError};
 use crate::scan::{
     Cluster, ClusterKind, DocumentEntry, Location, Member, ScanOutcome, ScanParams, Summary,
 };
+use crate::segment::Span;
 use rayon::prelude::*;
 use serde::ser::{Error as _, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -129,10 +130,15 @@ pub struct ReportMember<'a> {
     pub location: &'a Location,
     /// Paragraph index within the document.
     pub paragraph: u32,
-    /// Byte offset of the paragraph in the document's text.
+    /// Byte offset of the paragraph: in the file as stored for a text file, otherwise in the
+    /// document's text.
     pub start: usize,
     /// Byte offset one past its end.
     pub end: usize,
+    /// The paragraph's bytes in the document's text as read (what cuts its text out again); the
+    /// same as `start..end` but for text files with a byte-order mark or invalid UTF-8.
+    #[serde(skip)]
+    pub span: Span,
     /// Jaccard similarity of its shingles to the canonical copy's (rounded to six decimals).
     pub similarity: f64,
     /// Share of the smaller shingle set inside the other (rounded to six decimals).
@@ -152,16 +158,31 @@ fn as_display<T: std::fmt::Display, S: Serializer>(
     serializer.collect_str(value)
 }
 
+/// No text file whose text differs from its bytes.
+static NO_FILE_OFFSETS: BTreeMap<u32, FileOffsets> = BTreeMap::new();
+
 impl<'a> ReportMember<'a> {
-    fn new(member: &'a Member, documents: &'a [DocumentEntry]) -> Self {
+    fn new(
+        member: &'a Member,
+        documents: &'a [DocumentEntry],
+        file_offsets: &BTreeMap<u32, FileOffsets>,
+    ) -> Self {
         let document = &documents[member.doc as usize];
+        let (start, end) = match file_offsets.get(&member.doc) {
+            Some(offsets) => (
+                offsets.to_file(member.span.start),
+                offsets.to_file(member.span.end),
+            ),
+            None => (member.span.start, member.span.end),
+        };
         ReportMember {
             doc: &document.id,
             doc_index: member.doc,
             location: &document.location,
             paragraph: member.paragraph,
-            start: member.span.start,
-            end: member.span.end,
+            start,
+            end,
+            span: member.span,
             similarity: round6(member.similarity),
             containment: round6(member.containment),
             contained: member.contained,
@@ -176,6 +197,7 @@ impl<'a> ReportMember<'a> {
 pub struct ReportMembers<'a> {
     members: &'a [Member],
     documents: &'a [DocumentEntry],
+    file_offsets: &'a BTreeMap<u32, FileOffsets>,
 }
 
 impl<'a> ReportMembers<'a> {
@@ -193,15 +215,15 @@ impl<'a> ReportMembers<'a> {
     pub fn get(&self, index: usize) -> Option<ReportMember<'a>> {
         self.members
             .get(index)
-            .map(|m| ReportMember::new(m, self.documents))
+            .map(|m| ReportMember::new(m, self.documents, self.file_offsets))
     }
 
     /// Every copy, canonical first.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = ReportMember<'a>> + Clone + 'a {
-        let documents = self.documents;
+        let (documents, file_offsets) = (self.documents, self.file_offsets);
         self.members
             .iter()
-            .map(move |m| ReportMember::new(m, documents))
+            .map(move |m| ReportMember::new(m, documents, file_offsets))
     }
 }
 
@@ -238,6 +260,8 @@ pub struct ReportCluster<'a> {
 pub struct ReportClusters<'a> {
     clusters: &'a [Cluster],
     documents: &'a [DocumentEntry],
+    /// Text files whose text differs from their bytes, by document index.
+    file_offsets: &'a BTreeMap<u32, FileOffsets>,
     /// `texts[i]` is the text of cluster `i`'s canonical copy; missing ones are empty.
     texts: Vec<String>,
 }
@@ -279,6 +303,7 @@ impl<'a> ReportClusters<'a> {
             members: ReportMembers {
                 members: &cluster.members,
                 documents: self.documents,
+                file_offsets: self.file_offsets,
             },
         }
     }
@@ -364,6 +389,31 @@ pub struct SourceTotals {
     pub bytes: u64,
     /// Bytes of its duplicate paragraphs.
     pub duplicate_bytes: u64,
+    /// `duplicate_bytes / bytes`.
+    pub duplicate_byte_ratio: f64,
+}
+
+/// How the group of documents without a source is named where sources are listed.
+pub const NO_SOURCE: &str = "(no source)";
+
+impl SourceTotals {
+    /// The source's name as listings show it ([`NO_SOURCE`] for the unnamed group).
+    pub fn label(&self) -> &str {
+        self.source.as_deref().unwrap_or(NO_SOURCE)
+    }
+}
+
+/// The sources in the order every listing (terminal, HTML) shows them: highest duplicate ratio
+/// first, then most duplicate paragraphs, then by name with the unnamed group last.
+pub fn ranked_sources(sources: &[SourceTotals]) -> Vec<&SourceTotals> {
+    let mut ranked: Vec<&SourceTotals> = sources.iter().collect();
+    ranked.sort_by(|a, b| {
+        b.duplicate_ratio
+            .total_cmp(&a.duplicate_ratio)
+            .then(b.duplicate_paragraphs.cmp(&a.duplicate_paragraphs))
+            .then((a.source.is_none(), &a.source).cmp(&(b.source.is_none(), &b.source)))
+    });
+    ranked
 }
 
 /// Per-source totals, sorted by source name with the documents without a source last; empty when
@@ -380,6 +430,7 @@ pub fn source_totals(outcome: &ScanOutcome) -> Vec<SourceTotals> {
         duplicate_ratio: 0.0,
         bytes: 0,
         duplicate_bytes: 0,
+        duplicate_byte_ratio: 0.0,
     };
     // Keyed so that named sources sort by name and the unnamed group comes last.
     let mut totals: BTreeMap<(bool, Option<&str>), SourceTotals> = BTreeMap::new();
@@ -404,14 +455,57 @@ pub fn source_totals(outcome: &ScanOutcome) -> Vec<SourceTotals> {
     totals
         .into_values()
         .map(|mut t| {
-            t.duplicate_ratio = if t.paragraphs == 0 {
-                0.0
-            } else {
-                round6(t.duplicate_paragraphs as f64 / t.paragraphs as f64)
-            };
+            t.duplicate_ratio = round6(ratio(t.duplicate_paragraphs, t.paragraphs));
+            t.duplicate_byte_ratio = round6(ratio(t.duplicate_bytes, t.bytes));
             t
         })
         .collect()
+}
+
+/// Document ids used by more than one document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepeatedIds {
+    /// Distinct ids used more than once.
+    pub ids: usize,
+    /// The first of them, and the indices of its first two documents.
+    pub first: (String, u32, u32),
+}
+
+/// Finds document ids used by more than one document (reports then tell those documents apart by
+/// `doc_index` only); `None` when every id is unique.
+pub fn repeated_ids(documents: &[DocumentEntry]) -> Option<RepeatedIds> {
+    use xxhash_rust::xxh3::xxh3_64;
+    // Hashes first: sorting eight bytes a document is cheap; only colliding hashes are compared
+    // as strings.
+    let mut hashes: Vec<(u64, u32)> = documents
+        .par_iter()
+        .enumerate()
+        .map(|(index, doc)| (xxh3_64(doc.id.as_bytes()), index as u32))
+        .collect();
+    hashes.par_sort_unstable();
+    let mut ids = 0;
+    let mut first: Option<(String, u32, u32)> = None;
+    for group in hashes.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        // Within one hash, the distinct ids (almost always one) and their first two documents.
+        let mut distinct: Vec<(&str, u32, Option<u32>)> = Vec::new();
+        for &(_, index) in group {
+            let id = documents[index as usize].id.as_str();
+            match distinct.iter_mut().find(|(seen, _, _)| *seen == id) {
+                Some((_, _, second)) => {
+                    second.get_or_insert(index);
+                }
+                None => distinct.push((id, index, None)),
+            }
+        }
+        for (id, one, two) in distinct {
+            let Some(two) = two else { continue };
+            ids += 1;
+            if first.as_ref().is_none_or(|f| one < f.1) {
+                first = Some((id.to_owned(), one, two));
+            }
+        }
+    }
+    first.map(|first| RepeatedIds { ids, first })
 }
 
 /// Wall-clock time, the one part of a report that varies between identical runs.
@@ -485,6 +579,7 @@ impl<'a> Report<'a> {
             clusters: ReportClusters {
                 clusters: &outcome.clusters,
                 documents: &outcome.documents,
+                file_offsets: &NO_FILE_OFFSETS,
                 texts: canonical_texts,
             },
             errors,
@@ -492,6 +587,13 @@ impl<'a> Report<'a> {
             sources: source_totals(outcome),
             timing: Timing { seconds },
         }
+    }
+
+    /// Gives the spans of the text files in `file_offsets` (by document index: those whose text
+    /// is not their bytes as stored, see [`FileOffsets`]) as offsets into the files.
+    pub fn with_file_offsets(mut self, file_offsets: &'a BTreeMap<u32, FileOffsets>) -> Report<'a> {
+        self.clusters.file_offsets = file_offsets;
+        self
     }
 
     /// Adds the records that were kept after invalid UTF-8 was replaced, and counts them.
@@ -598,9 +700,10 @@ mod tests {
             r#""errors":[{"path":"in.jsonl","line":2,"message":"invalid JSON"}],"#,
             r#""warnings":[{"path":"in.jsonl","line":2,"message":"invalid UTF-8"}],"#,
             r#""sources":[{"source":"x.example","documents":1,"paragraphs":3,"#,
-            r#""duplicate_paragraphs":1,"duplicate_ratio":0.333333,"bytes":244,"duplicate_bytes":79},"#,
+            r#""duplicate_paragraphs":1,"duplicate_ratio":0.333333,"bytes":244,"duplicate_bytes":79,"#,
+            r#""duplicate_byte_ratio":0.32377},"#,
             r#"{"source":null,"documents":1,"paragraphs":1,"duplicate_paragraphs":1,"#,
-            r#""duplicate_ratio":1.0,"bytes":82,"duplicate_bytes":82}],"#,
+            r#""duplicate_ratio":1.0,"bytes":82,"duplicate_bytes":82,"duplicate_byte_ratio":1.0}],"#,
             r#""timing":{"seconds":0.25}}"#,
         );
         assert_eq!(json, expected);

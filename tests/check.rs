@@ -92,7 +92,7 @@ fn repeats_inside_one_document() {
     let scratch = corpus();
     let (code, out) = check(&scratch, &["--max-within-document", "1"]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("FAIL within-document repeats: 1 documents over the limit (worst document repeats 2 paragraphs)"), "{out}");
+    assert!(out.contains("FAIL within-document repeats: 1 document over the limit (worst document repeats 2 paragraphs)"), "{out}");
     assert!(
         out.contains("       docs/c.txt:3: document repeats 2 of its own paragraphs; first repeat here: \"Researchers"),
         "{out}"
@@ -107,9 +107,7 @@ fn documents_per_cluster() {
     let (code, out) = check(&scratch, &["--max-cluster-documents", "3"]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains(
-            "FAIL cluster documents: 1 passages over the limit (widest spans 4 documents)"
-        ),
+        out.contains("FAIL cluster documents: 1 passage over the limit (widest spans 4 documents)"),
         "{out}"
     );
     assert!(
@@ -210,7 +208,12 @@ fn reference_overlap_fails_the_check() {
         &["--max-duplicate-ratio", "0.5", "--reference", "train"],
     );
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("FAIL reference overlap: 1 passages in 1 input documents share 8 or more words in a row with the reference"), "{out}");
+    assert!(
+        out.contains(
+            "FAIL reference overlap: 1 passage in 1 input document shares 8 or more words in a row with the reference"
+        ),
+        "{out}"
+    );
     assert!(
         out.contains("docs/c.txt:2: 18 words also in the reference at train/x.txt"),
         "{out}"

@@ -311,7 +311,7 @@ fn whole_repeated_documents_can_be_dropped() {
         ],
     );
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("dropped:       1 documents"), "{out}");
+    assert!(out.contains("dropped:       1 document whose"), "{out}");
     let written = scratch.read("dropped.jsonl");
     let kept: Vec<&str> = written.lines().collect();
     assert_eq!(kept.len(), content.lines().count() - 1);

@@ -182,14 +182,16 @@ fn jsonl_with_nested_fields_and_per_source_totals() {
             {"source": "copycat.example", "documents": 1, "paragraphs": 2,
              "duplicate_paragraphs": 2, "duplicate_ratio": 1.0,
              "bytes": records[2]["body"]["text"].as_str().unwrap().len(),
-             "duplicate_bytes": para(1).len() + para(2).len()},
+             "duplicate_bytes": para(1).len() + para(2).len(),
+             "duplicate_byte_ratio": (((para(1).len() + para(2).len()) as f64
+                 / records[2]["body"]["text"].as_str().unwrap().len() as f64) * 1e6).round() / 1e6},
             {"source": "daily.example", "documents": 2, "paragraphs": 3,
              "duplicate_paragraphs": 0, "duplicate_ratio": 0.0,
              "bytes": records[0]["body"]["text"].as_str().unwrap().len() + para(3).len(),
-             "duplicate_bytes": 0},
+             "duplicate_bytes": 0, "duplicate_byte_ratio": 0.0},
             {"source": null, "documents": 1, "paragraphs": 1,
              "duplicate_paragraphs": 0, "duplicate_ratio": 0.0,
-             "bytes": para(4).len(), "duplicate_bytes": 0},
+             "bytes": para(4).len(), "duplicate_bytes": 0, "duplicate_byte_ratio": 0.0},
         ])
     );
     let table = run
@@ -389,8 +391,8 @@ fn malformed_json_and_bad_text_fields_are_skipped_with_path_and_line() {
         (
             "dirty.jsonl".into(),
             Some(2),
-            "invalid JSON: control character (\\u0000-\\u001F) found while parsing a string at \
-             line 2 column 0"
+            "invalid JSON at the end of the line: control character (\\u0000-\\u001F) found while \
+             parsing a string"
                 .into(),
         ),
         (
@@ -430,8 +432,8 @@ fn malformed_json_and_bad_text_fields_are_skipped_with_path_and_line() {
     assert_eq!(strict.report, Value::Null);
     assert_eq!(
         strict.stderr.trim_end(),
-        "paradup: error: dirty.jsonl:2: invalid JSON: control character (\\u0000-\\u001F) found \
-         while parsing a string at line 2 column 0 (--strict: stopped at the first bad record)"
+        "paradup: error: dirty.jsonl:2: invalid JSON at the end of the line: control character \
+         (\\u0000-\\u001F) found while parsing a string (--strict: stopped at the first bad record)"
     );
 }
 
@@ -623,7 +625,7 @@ fn read_all(inputs: &paradup::Inputs) -> (Vec<String>, Vec<paradup::InputError>)
         match event {
             paradup::ReadEvent::Document(d) => ids.push(d.id),
             paradup::ReadEvent::Skipped(e) => skipped.push(e),
-            paradup::ReadEvent::Repaired(_) => {}
+            paradup::ReadEvent::Repaired(_) | paradup::ReadEvent::FileOffsets(_) => {}
         }
         std::ops::ControlFlow::Continue(())
     });

@@ -41,7 +41,7 @@ fn dedup_unit_document_removes_repeated_documents() {
     assert_eq!(run.status.code(), Some(0), "{run:?}");
     let stdout = String::from_utf8(run.stdout).unwrap();
     assert!(
-        stdout.contains("removed:       1 duplicate paragraphs"),
+        stdout.contains("removed:       1 duplicate document (33.3% of documents)"),
         "{stdout}"
     );
     let texts: Vec<String> = std::fs::read_to_string(&out)
@@ -180,7 +180,7 @@ fn dedup_keeps_invalid_utf8_bytes_of_text_files() {
     assert_eq!(run.status.code(), Some(0), "{run:?}");
     let stdout = String::from_utf8(run.stdout).unwrap();
     assert!(
-        stdout.contains("removed:       1 duplicate paragraphs"),
+        stdout.contains("removed:       1 duplicate paragraph ("),
         "{stdout}"
     );
     let mut expected = Vec::new();

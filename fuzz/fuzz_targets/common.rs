@@ -26,6 +26,8 @@ pub fn read_all(data: &[u8], format: InputFormat) {
                 assert!(!repaired, "two repairs in a row");
                 repaired = true;
             }
+            // Comes between a repair and its document; it is about that document.
+            ReadEvent::FileOffsets(_) => {}
         }
         ControlFlow::Continue(())
     });

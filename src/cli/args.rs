@@ -31,18 +31,20 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Files, folders (read recursively) or `-` for standard input. Plain text files are one
-    /// document each; `.jsonl` files (or files whose first line is a JSON object) one per line;
+    /// document each; `.jsonl` files (or files whose first line is a JSON object) one per line,
+    /// files holding one JSON array of objects one per object;
     /// WET files (starting with `WARC/1.0`) one per conversion record. Gzip and zstd are detected
     /// by content.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
 
-    /// Record format: auto, text, jsonl or wet.
+    /// Record format: auto, text, jsonl, json (one array of objects) or wet.
     #[arg(long, default_value = "auto")]
     pub format: InputFormat,
 
     /// Read only the files inside folders that match (repeatable; `!PATTERN` excludes). A pattern
-    /// without `/` matches file names, one with `/` paths relative to the folder.
+    /// without `/` matches file names, one with `/` paths relative to the folder; `*` does not
+    /// cross a `/` (`**` does).
     #[arg(long, value_name = "PATTERN")]
     pub glob: Vec<String>,
 
@@ -77,6 +79,46 @@ impl InputArgs {
 
     pub fn selection(&self) -> Result<FileSelection> {
         Ok(FileSelection::from_globs(&self.glob)?)
+    }
+}
+
+/// The reference corpus of `compare`, `check --reference` and `dedup --reference`, read like the
+/// inputs unless told otherwise: a test set rarely names its fields as the training data does.
+#[derive(Debug, Args)]
+pub struct ReferenceArgs {
+    /// A reference file or folder (repeatable: `--reference a/ --reference b.jsonl`), read like
+    /// the inputs. It must exist and hold at least one document.
+    #[arg(long = "reference", value_name = "REF", num_args = 1, action = clap::ArgAction::Append)]
+    pub paths: Vec<String>,
+
+    /// Record format of the reference (default: --format).
+    #[arg(long, value_name = "FORMAT")]
+    pub reference_format: Option<InputFormat>,
+
+    /// JSON field holding the reference's text (default: --text-field).
+    #[arg(long, value_name = "FIELD")]
+    pub reference_text_field: Option<String>,
+
+    /// JSON field holding the reference's document id (default: --id-field).
+    #[arg(long, value_name = "FIELD")]
+    pub reference_id_field: Option<String>,
+}
+
+impl ReferenceArgs {
+    /// How the reference is read: the inputs' options with the reference's own overrides.
+    pub fn read_options(&self, input: &ReadOptions) -> ReadOptions {
+        ReadOptions {
+            format: self.reference_format.unwrap_or(input.format),
+            text_field: self
+                .reference_text_field
+                .clone()
+                .unwrap_or_else(|| input.text_field.clone()),
+            id_field: self
+                .reference_id_field
+                .clone()
+                .unwrap_or_else(|| input.id_field.clone()),
+            source_field: input.source_field.clone(),
+        }
     }
 }
 
@@ -186,6 +228,7 @@ impl DetectArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct ScanArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -221,6 +264,7 @@ pub struct ScanArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -258,6 +302,15 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub overlap: OverlapArgs,
 
+    /// Records and files that may be skipped (unreadable, malformed) before the check fails
+    /// with exit status 2.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub max_skipped: u64,
+
+    /// Write the verdicts (schema paradup.check/v1) to this file.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
     /// Offenders listed (and annotated) per limit.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
@@ -268,6 +321,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct DedupArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -313,6 +367,7 @@ pub struct DedupArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct CompareArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -352,46 +407,6 @@ pub struct CompareArgs {
     /// Print nothing on success but errors.
     #[arg(long, short)]
     pub quiet: bool,
-}
-
-/// The reference corpus of `compare`, `check --reference` and `dedup --reference`, read like the
-/// inputs unless told otherwise: a test set rarely names its fields as the training data does.
-#[derive(Debug, Args)]
-pub struct ReferenceArgs {
-    /// A reference file or folder (repeatable: `--reference a/ --reference b.jsonl`), read like
-    /// the inputs. It must exist and hold at least one document.
-    #[arg(long = "reference", value_name = "REF", num_args = 1, action = clap::ArgAction::Append)]
-    pub paths: Vec<String>,
-
-    /// Record format of the reference (default: --format).
-    #[arg(long, value_name = "FORMAT")]
-    pub reference_format: Option<InputFormat>,
-
-    /// JSON field holding the reference's text (default: --text-field).
-    #[arg(long, value_name = "FIELD")]
-    pub reference_text_field: Option<String>,
-
-    /// JSON field holding the reference's document id (default: --id-field).
-    #[arg(long, value_name = "FIELD")]
-    pub reference_id_field: Option<String>,
-}
-
-impl ReferenceArgs {
-    /// How the reference is read: the inputs' options with the reference's own overrides.
-    pub fn read_options(&self, input: &ReadOptions) -> ReadOptions {
-        ReadOptions {
-            format: self.reference_format.unwrap_or(input.format),
-            text_field: self
-                .reference_text_field
-                .clone()
-                .unwrap_or_else(|| input.text_field.clone()),
-            id_field: self
-                .reference_id_field
-                .clone()
-                .unwrap_or_else(|| input.id_field.clone()),
-            source_field: input.source_field.clone(),
-        }
-    }
 }
 
 /// How overlap with the reference is measured: word n-grams, independent of how either side is

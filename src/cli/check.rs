@@ -1,39 +1,90 @@
 //! `paradup check`: the CI gate. Scans the inputs, checks the limits (and, with `--reference`, the
 //! absence of reference passages), names what broke each limit with `PATH:LINE`, and exits 1 when
-//! any limit is exceeded. Under GitHub Actions it also prints `::error` annotations, which GitHub
-//! shows on the offending lines.
+//! any limit is exceeded, 2 when more records were skipped than `--max-skipped` allows. The last
+//! line always says what the exit status says. Under GitHub Actions it also prints `::error`
+//! annotations, which GitHub shows on the offending lines; `--json` writes the verdicts as
+//! `paradup.check/v1`.
 
 use super::args::CheckArgs;
-use super::contamination::{measure_inputs, MeasuredItem, Reference};
+use super::contamination::{measure_inputs, require_references, MeasuredItem, Reference};
 use super::places::{read_places, Place};
 use super::scan::{configure_threads, scan_inputs, ReadLog, ScanRun};
-use super::summary::{human_bytes, percent, preview};
+use super::summary::{
+    human_bytes, percent, plural, preview, records_or_files, terminal_safe, unit_noun,
+};
 use super::{baseline, exit, output};
 use anyhow::Result;
+use paradup::baseline::Baseline;
+use paradup::display::round6;
 use paradup::limits::{evaluate, Finding, LimitCheck, Limits};
-use paradup::{Location, Span};
+use paradup::{InputError, Location, Span};
+use serde::Serialize;
 use std::fmt::Write;
 
+/// The schema name of `check --json`.
+pub const SCHEMA: &str = "paradup.check/v1";
+
 /// One line of the verdict pointing at a place.
+#[derive(Serialize)]
 struct Pointer {
+    /// `PATH:LINE`, when the place could be read again.
+    #[serde(serialize_with = "optional_display")]
     location: Option<Location>,
     message: String,
 }
 
+fn optional_display<S: serde::Serializer>(
+    location: &Option<Location>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match location {
+        Some(location) => serializer.collect_str(location),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// What a verdict measured, as numbers; `limit` names which limit.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Measure {
+    /// One of the duplication limits.
+    Limit(Finding),
+    /// Input passages with a copy in the reference (none allowed).
+    Reference {
+        limit: &'static str,
+        leaked: usize,
+        documents: usize,
+        excused: usize,
+        max: usize,
+    },
+    /// Records and files skipped, against `--max-skipped`.
+    Skipped {
+        limit: &'static str,
+        skipped: u64,
+        max: u64,
+    },
+}
+
 /// A limit's verdict, ready to print.
+#[derive(Serialize)]
 struct Verdict {
     exceeded: bool,
     headline: String,
+    measure: Measure,
+    #[serde(rename = "offenders")]
     pointers: Vec<Pointer>,
     /// Offenders beyond those listed.
+    #[serde(rename = "more_offenders")]
     more: usize,
 }
 
 /// Escapes the message of a GitHub workflow command.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    let escaped = text
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    terminal_safe(&escaped).into_owned()
 }
 
 /// Escapes a property value (`file=...`) of a GitHub workflow command.
@@ -41,8 +92,9 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// A GitHub Actions error annotation for a place.
-pub fn annotation(location: Option<&Location>, title: &str, message: &str) -> String {
+/// A GitHub Actions annotation (`level` is `error` or `warning`) for a place. Corpus text and
+/// file names in it are shown escaped (see [`terminal_safe`]), never interpreted.
+pub fn annotation(level: &str, location: Option<&Location>, title: &str, message: &str) -> String {
     let mut properties = Vec::new();
     if let Some(location) = location.filter(|l| l.path != "-") {
         properties.push(format!("file={}", escape_property(&location.path)));
@@ -51,21 +103,16 @@ pub fn annotation(location: Option<&Location>, title: &str, message: &str) -> St
         }
     }
     properties.push(format!("title={}", escape_property(title)));
-    format!("::error {}::{}", properties.join(","), escape_data(message))
-}
-
-/// `1 repeat`, `2 repeats`.
-fn plural(count: u64, noun: &str) -> String {
-    if count == 1 {
-        format!("{count} {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
+    format!(
+        "::{level} {}::{}",
+        properties.join(","),
+        escape_data(message)
+    )
 }
 
 fn located(place: &Option<Place>) -> String {
     match place {
-        Some(place) => place.location.to_string(),
+        Some(place) => terminal_safe(&place.location.to_string()).into_owned(),
         None => "?".into(),
     }
 }
@@ -85,6 +132,7 @@ fn limit_verdicts(run: &ScanRun, checks: &[LimitCheck], top: usize) -> Vec<Verdi
     }
     let places = read_places(&run.inputs, &run.read_options, 0, &requests);
     let mut places = places.into_iter();
+    let unit = unit_noun(&run.outcome.params.unit.to_string());
 
     let mut verdicts = Vec::new();
     for check in checks {
@@ -96,13 +144,13 @@ fn limit_verdicts(run: &ScanRun, checks: &[LimitCheck], top: usize) -> Vec<Verdi
                 ratio,
                 max,
             } => {
-                let unit = if *by_bytes {
+                let amount = if *by_bytes {
                     format!("{} of {}", human_bytes(*duplicate), human_bytes(*total))
                 } else {
-                    format!("{duplicate} of {total} paragraphs")
+                    format!("{duplicate} of {}", plural(*total, unit))
                 };
                 format!(
-                    "duplicate ratio{}: {} ({unit}) {} --max-duplicate-ratio {}",
+                    "duplicate ratio{}: {} ({amount}) {} --max-duplicate-ratio {}",
                     if *by_bytes { " by bytes" } else { "" },
                     percent(*ratio),
                     if check.exceeded { "exceeds" } else { "within" },
@@ -114,12 +162,13 @@ fn limit_verdicts(run: &ScanRun, checks: &[LimitCheck], top: usize) -> Vec<Verdi
                 documents_over,
                 max,
             } => format!(
-                "within-document repeats: {} (worst document repeats {worst} paragraphs) {} --max-within-document {max}",
+                "within-document repeats: {} (worst document repeats {}) {} --max-within-document {max}",
                 if *documents_over == 0 {
                     "no document over the limit".to_string()
                 } else {
-                    format!("{documents_over} documents over the limit")
+                    format!("{} over the limit", plural(*documents_over as u64, "document"))
                 },
+                plural(*worst, unit),
                 if check.exceeded { "exceeding" } else { "within" },
             ),
             Finding::ClusterDocuments {
@@ -127,12 +176,13 @@ fn limit_verdicts(run: &ScanRun, checks: &[LimitCheck], top: usize) -> Vec<Verdi
                 clusters_over,
                 max,
             } => format!(
-                "cluster documents: {} (widest spans {widest} documents) {} --max-cluster-documents {max}",
+                "cluster documents: {} (widest spans {}) {} --max-cluster-documents {max}",
                 if *clusters_over == 0 {
                     "no passage over the limit".to_string()
                 } else {
-                    format!("{clusters_over} passages over the limit")
+                    format!("{} over the limit", plural(*clusters_over as u64, "passage"))
                 },
+                plural(*widest as u64, "document"),
                 if check.exceeded { "exceeding" } else { "within" },
             ),
         };
@@ -151,7 +201,7 @@ fn limit_verdicts(run: &ScanRun, checks: &[LimitCheck], top: usize) -> Vec<Verdi
             let cluster = offender.cluster.map(|c| &run.outcome.clusters[c]);
             let message = match (&check.finding, cluster) {
                 (Finding::DuplicateRatio { by_bytes, .. }, Some(cluster)) => format!(
-                    "repeated paragraph: {} ({} copies in {}, cluster #{}), first copy at {}: \"{}\"",
+                    "repeated {unit}: {} ({} copies in {}, cluster #{}), first copy at {}: \"{}\"",
                     if *by_bytes {
                         format!("{} repeated", human_bytes(offender.amount))
                     } else {
@@ -164,14 +214,14 @@ fn limit_verdicts(run: &ScanRun, checks: &[LimitCheck], top: usize) -> Vec<Verdi
                     preview(canonical.as_ref().map_or("", |p| &p.text), 60)
                 ),
                 (Finding::ClusterDocuments { .. }, Some(cluster)) => format!(
-                    "passage in {} documents ({} copies, cluster #{}): \"{}\"",
-                    offender.amount,
+                    "passage in {} ({} copies, cluster #{}): \"{}\"",
+                    plural(offender.amount, "document"),
                     cluster.members.len(),
                     cluster.id,
                     preview(canonical.as_ref().map_or("", |p| &p.text), 60)
                 ),
                 _ => format!(
-                    "document repeats {} of its own paragraphs; first repeat here: \"{}\"",
+                    "document repeats {} of its own {unit}s; first repeat here: \"{}\"",
                     offender.amount,
                     preview(own.as_ref().map_or("", |p| &p.text), 60)
                 ),
@@ -181,9 +231,15 @@ fn limit_verdicts(run: &ScanRun, checks: &[LimitCheck], top: usize) -> Vec<Verdi
                 message,
             });
         }
+        let mut finding = check.finding.clone();
+        if let Finding::DuplicateRatio { ratio, .. } = &mut finding {
+            *ratio = round6(*ratio);
+        }
+        let measure = Measure::Limit(finding);
         verdicts.push(Verdict {
             exceeded: check.exceeded,
             headline,
+            measure,
             pointers,
             more: if check.exceeded {
                 check.offenders.len() - listed
@@ -193,6 +249,225 @@ fn limit_verdicts(run: &ScanRun, checks: &[LimitCheck], top: usize) -> Vec<Verdi
         });
     }
     verdicts
+}
+
+/// The verdict on skipped records and files: within `--max-skipped`, or not (exit status 2).
+fn skipped_verdict(errors: &[InputError], max_skipped: u64, top: usize) -> Verdict {
+    let skipped = errors.len() as u64;
+    let exceeded = skipped > max_skipped;
+    Verdict {
+        exceeded,
+        headline: format!(
+            "skipped: {} could not be read {} --max-skipped {max_skipped}",
+            records_or_files(errors.len()),
+            if exceeded { "exceeding" } else { "within" }
+        ),
+        measure: Measure::Skipped {
+            limit: "skipped",
+            skipped,
+            max: max_skipped,
+        },
+        pointers: errors
+            .iter()
+            .take(top)
+            .map(|error| Pointer {
+                location: Some(Location {
+                    path: error.path.clone(),
+                    line: error.line,
+                }),
+                message: format!("skipped: {}", error.message),
+            })
+            .collect(),
+        more: errors.len().saturating_sub(top),
+    }
+}
+
+/// The scan's totals, and what was skipped.
+#[derive(Serialize)]
+struct CheckSummary {
+    documents: u64,
+    paragraphs: u64,
+    duplicate_paragraphs: u64,
+    duplicate_ratio: f64,
+    bytes: u64,
+    duplicate_bytes: u64,
+    duplicate_byte_ratio: f64,
+    skipped_records: u64,
+    max_skipped: u64,
+}
+
+/// What `check --json` writes.
+#[derive(Serialize)]
+struct CheckReport<'a> {
+    schema: &'static str,
+    tool: paradup::report::Tool,
+    /// True when every limit held and no more was skipped than allowed: exit status 0.
+    passed: bool,
+    /// The exit status of the run.
+    exit_code: u8,
+    /// `paragraph` or `document`: what the counts count.
+    unit: &'static str,
+    summary: CheckSummary,
+    /// Duplication excused by the baseline, when one was given.
+    excused: Option<paradup::limits::Excused>,
+    verdicts: &'a [Verdict],
+    /// Every record or file left out.
+    errors: &'a [InputError],
+}
+
+/// The verdict on `--reference`: the input passages with a copy in the reference, but those the
+/// baseline knows. Problems met reading the reference join `errors`.
+fn reference_verdict(
+    args: &CheckArgs,
+    run: &ScanRun,
+    known_baseline: Option<&Baseline>,
+    errors: &mut Vec<InputError>,
+) -> Result<Verdict> {
+    let read_options = args.input.read_options();
+    let selection = args.input.selection()?;
+    let mut log = ReadLog::new(args.input.strict, Vec::new())?;
+    let reference = Reference::open(
+        &args.reference,
+        &args.overlap,
+        args.detect.fold_digits,
+        &read_options,
+        &selection,
+        &mut log,
+    )?;
+    // The inputs' own problems were told and counted by the scan.
+    errors.append(&mut log.errors);
+    log.silent = true;
+    let (items, _) = measure_inputs(&run.inputs, &read_options, &reference, &mut log, true)?;
+    // A baseline excuses matches of the passages it knows (shared boilerplate, say).
+    let matcher = known_baseline.map(|b| b.matcher());
+    let mut excused = 0usize;
+    let mut offenders: Vec<(&MeasuredItem, usize)> = Vec::new();
+    for item in &items {
+        for (index, text) in item.span_texts.iter().enumerate() {
+            if matcher
+                .as_ref()
+                .is_some_and(|m| m.is_known(&[text.as_str()]))
+            {
+                excused += 1;
+            } else {
+                offenders.push((item, index));
+            }
+        }
+    }
+    let mut documents: Vec<u32> = offenders.iter().map(|(item, _)| item.doc_index).collect();
+    documents.dedup();
+    let exceeded = !offenders.is_empty();
+    let reference_documents = reference.index.documents();
+    Ok(Verdict {
+        exceeded,
+        headline: format!(
+            "reference overlap: {} in {} {} {} or more words in a row with the reference{}{}",
+            plural(offenders.len() as u64, "passage"),
+            plural(documents.len() as u64, "input document"),
+            if offenders.len() == 1 { "shares" } else { "share" },
+            reference.index.params().min_ngram,
+            if excused > 0 {
+                format!(" ({excused} more excused by the baseline)")
+            } else {
+                String::new()
+            },
+            if exceeded { "" } else { "; none allowed" }
+        ),
+        measure: Measure::Reference {
+            limit: "reference",
+            leaked: offenders.len(),
+            documents: documents.len(),
+            excused,
+            max: 0,
+        },
+        pointers: offenders
+            .iter()
+            .take(args.top)
+            .map(|(item, index)| {
+                let span = &item.overlap.spans[*index];
+                Pointer {
+                    location: Some(Location {
+                        path: item.location.path.clone(),
+                        line: Some(item.span_lines[*index]),
+                    }),
+                    message: format!(
+                        "{} words also in the reference at {} (item {} of its words matched): \"{}\"",
+                        span.words,
+                        terminal_safe(&reference_documents[span.reference_doc as usize].to_string()),
+                        percent(item.overlap.share),
+                        preview(&item.span_texts[*index], 60)
+                    ),
+                }
+            })
+            .collect(),
+        more: offenders.len().saturating_sub(args.top),
+    })
+}
+
+/// The verdicts as the terminal shows them, and (under GitHub Actions) as annotations.
+fn render_verdicts(verdicts: &[Verdict], github: bool, out: &mut String, annotations: &mut String) {
+    for verdict in verdicts {
+        let mark = if verdict.exceeded { "FAIL" } else { "ok  " };
+        let _ = writeln!(out, "{mark} {}", verdict.headline);
+        for pointer in &verdict.pointers {
+            let at = pointer
+                .location
+                .as_ref()
+                .map_or("?".to_string(), Location::to_string);
+            let _ = writeln!(
+                out,
+                "       {}: {}",
+                terminal_safe(&at),
+                terminal_safe(&pointer.message)
+            );
+            if github {
+                // A skipped record within --max-skipped is a warning, not an error.
+                let level = if verdict.exceeded { "error" } else { "warning" };
+                let _ = writeln!(
+                    annotations,
+                    "{}",
+                    annotation(
+                        level,
+                        pointer.location.as_ref(),
+                        "paradup check",
+                        &pointer.message
+                    )
+                );
+            }
+        }
+        if verdict.more > 0 {
+            let _ = writeln!(out, "       ... and {} more", verdict.more);
+        }
+    }
+}
+
+/// The last line: `passed` exactly when the exit status is 0.
+fn verdict_line(
+    limits_failed: usize,
+    limits_checked: usize,
+    too_many_skipped: bool,
+    skipped: usize,
+    max_skipped: u64,
+) -> String {
+    let skipped_note = if too_many_skipped {
+        format!(
+            "{} skipped, more than --max-skipped {max_skipped}",
+            records_or_files(skipped)
+        )
+    } else {
+        String::new()
+    };
+    match (limits_failed, too_many_skipped) {
+        (0, false) => format!(
+            "paradup check: passed ({})",
+            plural(limits_checked as u64, "limit")
+        ),
+        (0, true) => format!("paradup check: FAILED ({skipped_note})"),
+        (failed, skipped) => format!(
+            "paradup check: FAILED ({failed} of {limits_checked} limits exceeded{}{skipped_note})",
+            if skipped { "; " } else { "" }
+        ),
+    }
 }
 
 pub fn run(args: CheckArgs) -> Result<u8> {
@@ -209,10 +484,15 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             anyhow::bail!("--max-duplicate-ratio must be between 0 and 1, got {ratio}");
         }
     }
+    let with_reference = args.overlap.has_reference(&args.reference);
+    if with_reference {
+        // A missing reference is found before the scan, not after it.
+        require_references(&args.reference, &args.overlap)?;
+    }
     let no_limit = limits.max_duplicate_ratio.is_none()
         && limits.max_within_document.is_none()
         && limits.max_cluster_documents.is_none();
-    if no_limit && !args.overlap.has_reference(&args.reference) {
+    if no_limit && !with_reference {
         // A check without limits allows no duplication at all (but what a baseline excuses).
         limits.max_duplicate_ratio = Some(0.0);
     }
@@ -220,6 +500,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let known_baseline = args.baseline.as_deref().map(baseline::load).transpose()?;
 
     let run = scan_inputs(&args.input, params.clone())?;
+    let unit = unit_noun(&run.outcome.params.unit.to_string());
     let known = match &known_baseline {
         Some(b) => baseline::known_clusters(&run, b),
         None => Vec::new(),
@@ -227,90 +508,42 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let evaluation = evaluate(&run.outcome, &limits, &known);
     let mut verdicts = limit_verdicts(&run, &evaluation.checks, args.top);
     let mut errors = run.errors.clone();
-
-    if args.overlap.has_reference(&args.reference) {
-        let read_options = args.input.read_options();
-        let selection = args.input.selection()?;
-        let mut log = ReadLog::new(args.input.strict, Vec::new())?;
-        let reference = Reference::open(
-            &args.reference,
-            &args.overlap,
-            args.detect.fold_digits,
-            &read_options,
-            &selection,
-            &mut log,
-        )?;
-        // The inputs' own problems were told and counted by the scan above.
-        let reference_errors = std::mem::take(&mut log.errors);
-        log.silent = true;
-        let (items, _) = measure_inputs(&run.inputs, &read_options, &reference, &mut log, true)?;
-        errors.extend(reference_errors);
-        // A baseline excuses matches of the passages it knows (shared boilerplate, say).
-        let matcher = known_baseline.as_ref().map(|b| b.matcher());
-        let mut excused = 0usize;
-        let mut offenders: Vec<(&MeasuredItem, usize)> = Vec::new();
-        for item in &items {
-            for (index, text) in item.span_texts.iter().enumerate() {
-                if matcher
-                    .as_ref()
-                    .is_some_and(|m| m.is_known(&[text.as_str()]))
-                {
-                    excused += 1;
-                } else {
-                    offenders.push((item, index));
-                }
-            }
-        }
-        let mut documents: Vec<u32> = offenders.iter().map(|(item, _)| item.doc_index).collect();
-        documents.dedup();
-        let exceeded = !offenders.is_empty();
-        let reference_documents = reference.index.documents();
-        verdicts.push(Verdict {
-            exceeded,
-            headline: format!(
-                "reference overlap: {} passages in {} input documents share {} or more words in a row with the reference{}{}",
-                offenders.len(),
-                documents.len(),
-                reference.index.params().min_ngram,
-                if excused > 0 {
-                    format!(" ({excused} more excused by the baseline)")
-                } else {
-                    String::new()
-                },
-                if exceeded { "" } else { "; none allowed" }
-            ),
-            pointers: offenders
-                .iter()
-                .take(args.top)
-                .map(|(item, index)| {
-                    let span = &item.overlap.spans[*index];
-                    Pointer {
-                        location: Some(Location {
-                            path: item.location.path.clone(),
-                            line: Some(item.span_lines[*index]),
-                        }),
-                        message: format!(
-                            "{} words also in the reference at {} (item {} of its words matched): \"{}\"",
-                            span.words,
-                            reference_documents[span.reference_doc as usize],
-                            percent(item.overlap.share),
-                            preview(&item.span_texts[*index], 60)
-                        ),
-                    }
-                })
-                .collect(),
-            more: offenders.len().saturating_sub(args.top),
-        });
+    if with_reference {
+        verdicts.push(reference_verdict(
+            &args,
+            &run,
+            known_baseline.as_ref(),
+            &mut errors,
+        )?);
     }
+    let limits_failed = verdicts.iter().filter(|v| v.exceeded).count();
+    let limits_checked = verdicts.len();
+    // Skipped records are told whenever there are some; they fail the check (exit 2) only
+    // beyond --max-skipped.
+    let skipped =
+        (!errors.is_empty()).then(|| skipped_verdict(&errors, args.max_skipped, args.top));
+    let too_many_skipped = skipped.as_ref().is_some_and(|v| v.exceeded);
+    let code = if too_many_skipped {
+        exit::ERROR
+    } else if limits_failed > 0 {
+        exit::LIMIT_EXCEEDED
+    } else {
+        exit::OK
+    };
+    verdicts.extend(skipped);
 
     let s = &run.outcome.summary;
     let mut out = String::new();
+    let units = if unit == "paragraph" {
+        format!("{}, ", plural(s.paragraphs, unit))
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "paradup check: {} documents, {} paragraphs, {} duplicate paragraphs ({}), {} ({} of bytes)",
-        s.documents,
-        s.paragraphs,
-        s.duplicate_paragraphs,
+        "paradup check: {}, {units}{} ({}), {} ({} of bytes)",
+        plural(s.documents, "document"),
+        plural(s.duplicate_paragraphs, &format!("duplicate {unit}")),
         percent(s.duplicate_ratio),
         human_bytes(s.duplicate_bytes),
         percent(s.duplicate_byte_ratio)
@@ -319,67 +552,64 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         let e = &evaluation.excused;
         let _ = writeln!(
             out,
-            "baseline {}: {} known clusters, {} found here; {} duplicate paragraphs ({}) excused",
+            "baseline {}: {} known clusters, {} found here; {} ({}) excused",
             path.display(),
             b.clusters.len(),
             e.clusters,
-            e.paragraphs,
+            plural(e.paragraphs, &format!("duplicate {unit}")),
             human_bytes(e.bytes)
         );
     }
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let mut annotations = String::new();
-    for verdict in &verdicts {
-        let mark = if verdict.exceeded { "FAIL" } else { "ok  " };
-        let _ = writeln!(out, "{mark} {}", verdict.headline);
-        for pointer in &verdict.pointers {
-            let at = pointer
-                .location
-                .as_ref()
-                .map_or("?".to_string(), Location::to_string);
-            let _ = writeln!(out, "       {at}: {}", pointer.message);
-            if github {
-                let _ = writeln!(
-                    annotations,
-                    "{}",
-                    annotation(pointer.location.as_ref(), "paradup check", &pointer.message)
-                );
-            }
-        }
-        if verdict.more > 0 {
-            let _ = writeln!(out, "       ... and {} more", verdict.more);
-        }
-    }
-    let failed = verdicts.iter().filter(|v| v.exceeded).count();
+    render_verdicts(&verdicts, github, &mut out, &mut annotations);
     let _ = writeln!(
         out,
         "{}",
-        if failed == 0 {
-            let n = verdicts.len();
-            format!(
-                "paradup check: passed ({n} limit{})",
-                if n == 1 { "" } else { "s" }
-            )
-        } else {
-            format!(
-                "paradup check: FAILED ({failed} of {} limits exceeded)",
-                verdicts.len()
-            )
-        }
+        verdict_line(
+            limits_failed,
+            limits_checked,
+            too_many_skipped,
+            errors.len(),
+            args.max_skipped
+        )
     );
+    if let Some(path) = &args.json {
+        let report = CheckReport {
+            schema: SCHEMA,
+            tool: paradup::report::Tool {
+                name: "paradup",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            passed: code == exit::OK,
+            exit_code: code,
+            unit,
+            summary: CheckSummary {
+                documents: s.documents,
+                paragraphs: s.paragraphs,
+                duplicate_paragraphs: s.duplicate_paragraphs,
+                duplicate_ratio: round6(s.duplicate_ratio),
+                bytes: s.bytes,
+                duplicate_bytes: s.duplicate_bytes,
+                duplicate_byte_ratio: round6(s.duplicate_byte_ratio),
+                skipped_records: errors.len() as u64,
+                max_skipped: args.max_skipped,
+            },
+            excused: known_baseline.as_ref().map(|_| evaluation.excused),
+            verdicts: &verdicts,
+            errors: &errors,
+        };
+        let mut json = serde_json::to_vec_pretty(&report)?;
+        json.push(b'\n');
+        output::write_atomic(path, &json)?;
+    }
     if !args.quiet {
         output::print_stdout(&out)?;
     }
     if github {
         output::print_stdout(&annotations)?;
     }
-    Ok(if !errors.is_empty() {
-        exit::ERROR
-    } else if failed > 0 {
-        exit::LIMIT_EXCEEDED
-    } else {
-        exit::OK
-    })
+    Ok(code)
 }
 
 #[cfg(test)]
@@ -393,13 +623,21 @@ mod tests {
             line: Some(7),
         };
         assert_eq!(
-            annotation(Some(&location), "paradup check", "50% \"x\"\nnext"),
-            "::error file=data/a%2Cb%3Ac.txt,line=7,title=paradup check::50%25 \"x\"%0Anext"
+            annotation(
+                "error",
+                Some(&location),
+                "paradup check",
+                "50% \"x\"\nnext\x1b[2J"
+            ),
+            "::error file=data/a%2Cb%3Ac.txt,line=7,title=paradup check::50%25 \"x\"%0Anext\\x1b[2J"
         );
         let stdin = Location {
             path: "-".into(),
             line: Some(3),
         };
-        assert_eq!(annotation(Some(&stdin), "t", "m"), "::error title=t::m");
+        assert_eq!(
+            annotation("warning", Some(&stdin), "t", "m"),
+            "::warning title=t::m"
+        );
     }
 }

@@ -9,6 +9,7 @@ use super::contamination::{
 };
 use super::dedup::{is_gzip, output_paths, refuse_overlap};
 use super::scan::{configure_threads, ReadLog};
+use super::summary::{plural, records_or_files};
 use super::{exit, output};
 use anyhow::{bail, Context, Result};
 use paradup::overlap::Verdict;
@@ -26,13 +27,18 @@ fn render(report: &CompareReport, top: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "paradup compare: {} input items against {} reference documents ({} words)",
-        s.items, report.reference.documents, report.reference.words
+        "paradup compare: {} against {} ({})",
+        plural(s.items, "input item"),
+        plural(report.reference.documents, "reference document"),
+        plural(report.reference.words, "word")
     );
     let _ = writeln!(
         out,
-        "verdicts:        {} dirty, {} partial, {} clean; {} items with at least one matched span",
-        s.dirty, s.partial, s.clean, s.items_with_match
+        "verdicts:        {} dirty, {} partial, {} clean; {} with at least one matched span",
+        s.dirty,
+        s.partial,
+        s.clean,
+        plural(s.items_with_match, "item")
     );
     let _ = writeln!(
         out,
@@ -59,8 +65,8 @@ fn render(report: &CompareReport, top: usize) -> String {
     if !report.errors.is_empty() {
         let _ = writeln!(
             out,
-            "\nskipped: {} records or files (listed on stderr and in the JSON report's errors)",
-            report.errors.len()
+            "\nskipped: {} (listed on stderr and in the JSON report's errors)",
+            records_or_files(report.errors.len())
         );
     }
     out

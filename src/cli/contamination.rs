@@ -5,18 +5,19 @@
 
 use super::args::{OverlapArgs, ReferenceArgs};
 use super::progress::Progress;
+use super::scan::tell_repeated_files;
 use super::scan::ReadLog;
-use super::summary::preview;
+use super::summary::{preview, records_or_files, terminal_safe};
 use anyhow::{bail, Context, Result};
 use paradup::overlap::{
     IndexBuilder, ItemOverlap, OverlapScratch, ReferenceDocument, ReferenceIndex, ReferenceText,
     Verdict,
 };
-use paradup::{DocumentEntry, Inputs, Location, ReadEvent, ReadOptions};
+use paradup::{DocumentEntry, FileOffsets, Inputs, Location, ReadEvent, ReadOptions};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::ops::ControlFlow;
 use std::time::Instant;
 
@@ -44,22 +45,28 @@ fn read_batches(
     options: &ReadOptions,
     log: &mut ReadLog,
     progress: &Progress,
-    batch: &mut dyn FnMut(Vec<paradup::Document>) -> Result<()>,
+    batch: &mut dyn FnMut(Vec<(paradup::Document, Option<FileOffsets>)>) -> Result<()>,
 ) -> Result<()> {
     let mut pending = Vec::new();
     let mut pending_bytes = 0usize;
+    let mut next_offsets: Option<FileOffsets> = None;
     let mut failure: Option<anyhow::Error> = None;
     let _ = inputs.read(options, &mut |event| {
         let outcome = match event {
             ReadEvent::Document(doc) => {
                 pending_bytes += doc.text.len();
-                pending.push(doc);
+                pending.push((doc, next_offsets.take()));
                 if pending.len() >= BATCH_DOCUMENTS || pending_bytes >= BATCH_BYTES {
                     pending_bytes = 0;
                     batch(std::mem::take(&mut pending))
                 } else {
                     Ok(())
                 }
+            }
+            ReadEvent::FileOffsets(offsets) => {
+                // For the document that comes next.
+                next_offsets = Some(offsets);
+                Ok(())
             }
             ReadEvent::Skipped(error) => log.skipped(progress, error),
             ReadEvent::Repaired(error) => log.repaired(progress, error),
@@ -81,6 +88,26 @@ fn read_batches(
     Ok(())
 }
 
+/// Refuses a run without a reference, or with a reference path that does not exist: a check
+/// against nothing would pass whatever the inputs hold.
+pub fn require_references(reference: &ReferenceArgs, overlap: &OverlapArgs) -> Result<()> {
+    if overlap.index.is_some() {
+        if !reference.paths.is_empty() {
+            bail!("give the reference either as files (--reference) or as a saved index (--index), not both");
+        }
+        return Ok(());
+    }
+    if reference.paths.is_empty() {
+        bail!("no --reference given: name the reference corpus to compare with (or --index IDX)");
+    }
+    for path in reference.paths.iter().filter(|p| p.as_str() != "-") {
+        if let Err(e) = std::fs::metadata(path) {
+            bail!("--reference {}: cannot open: {e}", terminal_safe(path));
+        }
+    }
+    Ok(())
+}
+
 impl Reference {
     /// Indexes the reference files, or loads the saved index that `--index` names; with
     /// `--save-index` the index is also written there.
@@ -95,9 +122,7 @@ impl Reference {
         let params = overlap.params(fold_digits)?;
         let read_options = reference.read_options(input_options);
         if let Some(path) = &overlap.index {
-            if !reference.paths.is_empty() {
-                bail!("give the reference either as files (--reference) or as a saved index (--index), not both");
-            }
+            require_references(reference, overlap)?;
             let file = std::fs::File::open(path)
                 .with_context(|| format!("cannot open index {}", path.display()))?;
             let length = file
@@ -130,31 +155,43 @@ impl Reference {
                 read_options,
             });
         }
-        if reference.paths.is_empty() {
-            bail!("no reference: give --reference PATH (repeatable) or --index IDX");
+        require_references(reference, overlap)?;
+        let (mut inputs, errors) = Inputs::resolve_selected(&reference.paths, selection);
+        tell_repeated_files(&inputs.drop_repeated_files());
+        if let Some(error) = errors.first() {
+            bail!("--reference {error}");
         }
-        let (inputs, errors) = Inputs::resolve_selected(&reference.paths, selection);
-        log.resolved(errors)?;
+        let skipped_before = log.errors.len();
         let mut builder = IndexBuilder::new(params)?;
         let progress = Progress::hidden();
         read_batches(&inputs, &read_options, log, &progress, &mut |batch| {
             let texts = batch
                 .into_iter()
-                .map(|doc| ReferenceText {
+                .map(|(doc, file_offsets)| ReferenceText {
                     document: ReferenceDocument {
                         id: doc.id,
                         path: doc.location.path,
                         line: doc.location.line,
                     },
                     text: doc.text,
+                    file_offsets,
                 })
                 .collect();
             builder.add_batch(texts).map_err(anyhow::Error::from)
         })?;
         if builder.document_count() == 0 {
+            let skipped = log.errors.len() - skipped_before;
             bail!(
-                "the reference ({}) holds no documents",
-                reference.paths.join(", ")
+                "the reference ({}) holds no documents{}",
+                terminal_safe(&reference.paths.join(", ")),
+                if skipped > 0 {
+                    format!(
+                        ": {} skipped (is --reference-text-field or --reference-format right?)",
+                        records_or_files(skipped)
+                    )
+                } else {
+                    String::new()
+                }
             );
         }
         let mut index = builder.finish(overlap.max_reference_docs);
@@ -185,9 +222,10 @@ impl Reference {
         let Some(inputs) = &self.inputs else {
             return vec![None; requests.len()];
         };
-        let entries: Vec<DocumentEntry> = self
-            .index
-            .documents()
+        let documents = self.index.documents();
+        // Records: cut from their text field. Text files: their spans are offsets into the file
+        // as stored, cut from its bytes.
+        let entries: Vec<DocumentEntry> = documents
             .iter()
             .map(|d| DocumentEntry {
                 id: d.id.clone(),
@@ -202,7 +240,37 @@ impl Reference {
                 word_paragraphs: 0,
             })
             .collect();
-        inputs.fetch_spans(&self.read_options, &entries, requests)
+        let records: Vec<(u32, usize, usize)> = requests
+            .iter()
+            .map(|&(doc, start, end)| match documents[doc as usize].line {
+                Some(_) => (doc, start, end),
+                // Not looked up as a record.
+                None => (u32::MAX, 0, 0),
+            })
+            .collect();
+        let mut texts = inputs.fetch_spans(&self.read_options, &entries, &records);
+        let paths: HashMap<&str, &std::path::Path> =
+            inputs.files().map(|f| (f.display, f.path)).collect();
+        let mut file_bytes: HashMap<&str, Option<Vec<u8>>> = HashMap::new();
+        for (text, &(doc, start, end)) in texts.iter_mut().zip(requests) {
+            let document = &documents[doc as usize];
+            if document.line.is_some() {
+                continue;
+            }
+            let bytes = file_bytes.entry(document.path.as_str()).or_insert_with(|| {
+                let path = paths.get(document.path.as_str())?;
+                let mut bytes = Vec::new();
+                Inputs::open_content(path)
+                    .and_then(|mut r| r.read_to_end(&mut bytes))
+                    .ok()?;
+                Some(bytes)
+            });
+            *text = bytes
+                .as_ref()
+                .and_then(|b| b.get(start..end))
+                .map(|b| String::from_utf8_lossy(b).into_owned());
+        }
+        texts
     }
 }
 
@@ -238,34 +306,44 @@ pub fn measure_inputs(
         let measured: Vec<MeasuredItem> = batch
             .into_par_iter()
             .enumerate()
-            .map_init(OverlapScratch::default, |scratch, (i, doc)| {
-                let overlap = reference.index.measure(&doc.text, scratch);
-                let span_texts = overlap
-                    .spans
-                    .iter()
-                    .map(|s| doc.text[s.start..s.end].to_string())
-                    .collect();
-                let first_line = doc.location.line.unwrap_or(1);
-                let span_lines = overlap
-                    .spans
-                    .iter()
-                    .map(|s| {
-                        // A record's text is on its one line; a file's spans on their own lines.
-                        match doc.location.line {
-                            Some(_) => first_line,
-                            None => first_line + bytecount_newlines(&doc.text[..s.start]),
+            .map_init(
+                OverlapScratch::default,
+                |scratch, (i, (doc, file_offsets))| {
+                    let mut overlap = reference.index.measure(&doc.text, scratch);
+                    let span_texts = overlap
+                        .spans
+                        .iter()
+                        .map(|s| doc.text[s.start..s.end].to_string())
+                        .collect();
+                    let first_line = doc.location.line.unwrap_or(1);
+                    let span_lines = overlap
+                        .spans
+                        .iter()
+                        .map(|s| {
+                            // A record's text is on its one line; a file's spans on their own lines.
+                            match doc.location.line {
+                                Some(_) => first_line,
+                                None => first_line + bytecount_newlines(&doc.text[..s.start]),
+                            }
+                        })
+                        .collect();
+                    // Spans of a text file whose text is not its bytes point into the file.
+                    if let Some(offsets) = &file_offsets {
+                        for span in &mut overlap.spans {
+                            span.start = offsets.to_file(span.start);
+                            span.end = offsets.to_file(span.end);
                         }
-                    })
-                    .collect();
-                MeasuredItem {
-                    doc_index: first + i as u32,
-                    id: doc.id,
-                    location: doc.location,
-                    overlap,
-                    span_texts,
-                    span_lines,
-                }
-            })
+                    }
+                    MeasuredItem {
+                        doc_index: first + i as u32,
+                        id: doc.id,
+                        location: doc.location,
+                        overlap,
+                        span_texts,
+                        span_lines,
+                    }
+                },
+            )
             .collect();
         for item in measured {
             counts.add(&item.overlap);
@@ -485,14 +563,17 @@ pub fn item_line(item: &ReportItem) -> String {
     let reference = first.map_or(String::new(), |s| {
         let more = item.reference_documents.len().saturating_sub(1);
         if more > 0 {
-            format!("  <- {} (+{more} more)", s.reference.location)
+            format!(
+                "  <- {} (+{more} more)",
+                terminal_safe(&s.reference.location)
+            )
         } else {
-            format!("  <- {}", s.reference.location)
+            format!("  <- {}", terminal_safe(&s.reference.location))
         }
     });
     format!(
         "{}  {:<7}  {:>5.1}%  longest {:>3}{reference}  \"{}\"",
-        item.location,
+        terminal_safe(&item.location),
         item.verdict.name(),
         item.share * 100.0,
         item.longest_match,

@@ -9,7 +9,7 @@
 use super::args::DedupArgs;
 use super::contamination::Reference;
 use super::scan::{configure_threads, scan_inputs, ReadLog, ScanRun};
-use super::summary::{human_bytes, percent};
+use super::summary::{human_bytes, percent, plural, unit_noun};
 use super::{exit, output};
 use anyhow::{bail, Context, Result};
 use flate2::write::GzEncoder;
@@ -19,7 +19,7 @@ use paradup::display::{ratio, round6};
 use paradup::overlap::{removal_ranges, OverlapScratch};
 use paradup::read::InputFileRef;
 use paradup::splice::{json_string, replace, set_field, string_field};
-use paradup::Inputs;
+use paradup::{InputFormat, Inputs};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -309,7 +309,13 @@ impl Writer<'_> {
         Inputs::open_content(file.path)
             .and_then(|mut r| r.read_to_end(&mut bytes))
             .with_context(|| format!("cannot read {}", file.display))?;
-        let text = String::from_utf8_lossy(&bytes);
+        // A byte-order mark is not part of the document's text; it is written back as it was.
+        let (bom, bytes) = bytes.split_at(if bytes.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        });
+        let text = String::from_utf8_lossy(bytes);
         let edited = self.edit(doc, &text, file.display)?;
         if self.count(doc, &edited, text.len()) {
             // A stale copy from an earlier run must not stand in for the dropped document.
@@ -321,10 +327,11 @@ impl Writer<'_> {
             }
         }
         let mut writer = AtomicWriter::create(out, is_gzip(file.path))?;
-        match std::str::from_utf8(&bytes) {
+        writer.write_all(bom)?;
+        match std::str::from_utf8(bytes) {
             Ok(_) => writer.write_all(edited.text.as_bytes())?,
             // Invalid sequences were read as U+FFFD; the output keeps the original bytes.
-            Err(_) => writer.write_all(&cut_undecoded(&bytes, &edited.removed))?,
+            Err(_) => writer.write_all(&cut_undecoded(bytes, &edited.removed))?,
         }
         writer.commit()?;
         self.totals.files += 1;
@@ -419,6 +426,14 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         }
     }
     for file in files.iter().filter(|f| line_files.contains(f.display)) {
+        if Inputs::record_format(file.path, file.display, args.input.format)
+            .is_ok_and(|format| format == InputFormat::JsonArray)
+        {
+            bail!(
+                "{} is a JSON array: dedup rewrites text and JSON Lines inputs only",
+                file.display
+            );
+        }
         if is_wet(file.path) {
             bail!(
                 "{} is a WET file: dedup rewrites text and JSON Lines inputs only",
@@ -481,25 +496,26 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         let t = &writer.totals;
         let s = &run.outcome.summary;
         let share = |part: u64, whole: u64| percent(ratio(part, whole));
+        let unit = unit_noun(&run.outcome.params.unit.to_string());
         let mut text = format!(
-            "paradup dedup: {} documents in {} files written to {}\n",
-            t.documents - t.dropped_documents,
-            t.files,
+            "paradup dedup: {} in {} written to {}\n",
+            plural(t.documents - t.dropped_documents, "document"),
+            plural(t.files, "file"),
             args.output.display()
         );
         if args.annotate {
             text += &format!(
-                "annotated:     {} duplicate paragraphs ({} of paragraphs) in {} records, field '{}'; {} of text would go\n",
-                t.paragraphs,
+                "annotated:     {} ({} of {unit}s) in {}, field '{}'; {} of text would go\n",
+                plural(t.paragraphs, &format!("duplicate {unit}")),
                 share(t.paragraphs, s.paragraphs),
-                t.annotated_records,
+                plural(t.annotated_records, "record"),
                 args.annotate_field,
                 human_bytes(t.bytes)
             );
         } else {
             text += &format!(
-                "removed:       {} duplicate paragraphs ({} of paragraphs), {} of text ({} of bytes)\n",
-                t.paragraphs,
+                "removed:       {} ({} of {unit}s), {} of text ({} of bytes)\n",
+                plural(t.paragraphs, &format!("duplicate {unit}")),
                 share(t.paragraphs, s.paragraphs),
                 human_bytes(t.bytes),
                 share(t.bytes, s.bytes)
@@ -507,8 +523,8 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         }
         if args.drop_duplicate_documents {
             text += &format!(
-                "dropped:       {} documents whose every paragraph was a repeat\n",
-                t.dropped_documents
+                "dropped:       {} whose every paragraph was a repeat\n",
+                plural(t.dropped_documents, "document")
             );
         }
         if writer.reference.is_some() {

@@ -44,7 +44,12 @@ pub fn run() -> ExitCode {
             if output::is_broken_pipe(&e) {
                 return ExitCode::from(exit::OK);
             }
-            eprintln!("paradup: error: {e:#}");
+            // Errors name files, whose names may hold control characters.
+            let message = format!("{e:#}");
+            eprintln!(
+                "paradup: error: {}",
+                paradup::display::terminal_safe(&message)
+            );
             ExitCode::from(exit::ERROR)
         }
     }

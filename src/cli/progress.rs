@@ -1,6 +1,7 @@
 //! The progress bar on standard error: documents and bytes read, the rate, and the time left when
-//! the inputs' total size is known. It is drawn only for a person watching: never when standard
-//! error is not a terminal, never with `--quiet`.
+//! the inputs' total size is known. Sizes are in decimal units (MB), as every summary gives them.
+//! It is drawn only for a person watching: never when standard error is not a terminal, never with
+//! `--quiet`.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -14,6 +15,17 @@ pub struct Progress {
     bar: ProgressBar,
     started: Instant,
     last_update: Option<Instant>,
+}
+
+/// The bar's layout, with a bar and the time left when the total is known. Byte counts use
+/// indicatif's decimal keys (`MB`), not its binary ones (`MiB`).
+fn template(total: Option<u64>) -> &'static str {
+    match total {
+        Some(_) => {
+            "{spinner} reading {msg}  {decimal_bytes}/{decimal_total_bytes} {wide_bar} {decimal_bytes_per_sec}  ETA {eta}"
+        }
+        None => "{spinner} reading {msg}  {decimal_bytes}  {decimal_bytes_per_sec}",
+    }
 }
 
 /// Whether a progress bar should be drawn.
@@ -42,12 +54,7 @@ impl Progress {
     }
 
     fn drawn(total: Option<u64>) -> Progress {
-        let template = match total {
-            Some(_) => {
-                "{spinner} reading {msg}  {bytes}/{total_bytes} {wide_bar} {bytes_per_sec}  ETA {eta}"
-            }
-            None => "{spinner} reading {msg}  {bytes}  {bytes_per_sec}",
-        };
+        let template = template(total);
         let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(style.progress_chars("=> "));
@@ -102,6 +109,17 @@ mod tests {
         assert!(!wanted(true, true));
         assert!(!wanted(false, false));
         assert!(!wanted(true, false));
+    }
+
+    #[test]
+    fn sizes_in_decimal_units_like_the_summary() {
+        for total in [Some(1), None] {
+            let template = template(total);
+            assert!(ProgressStyle::with_template(template).is_ok());
+            assert!(template.contains("{decimal_bytes}"), "{template}");
+            assert!(!template.contains("{bytes"), "{template}");
+            assert!(!template.contains("{total_bytes"), "{template}");
+        }
     }
 
     #[test]

@@ -5,8 +5,10 @@ use super::progress::Progress;
 use super::{baseline, exit, output, summary};
 use anyhow::{bail, Context, Result};
 use paradup::{
-    Document, InputError, Inputs, ReadEvent, ReadOptions, Report, ScanOutcome, ScanParams, Scanner,
+    Document, FileOffsets, InputError, Inputs, ReadEvent, ReadOptions, Report, ScanOutcome,
+    ScanParams, Scanner,
 };
+use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -25,6 +27,9 @@ pub struct ScanRun {
     pub errors: Vec<InputError>,
     /// Records kept after invalid UTF-8 was replaced.
     pub warnings: Vec<InputError>,
+    /// By document index, the text files whose text is not their bytes as stored: reports give
+    /// their spans as offsets into the file.
+    pub file_offsets: BTreeMap<u32, FileOffsets>,
     pub started: Instant,
 }
 
@@ -62,6 +67,7 @@ impl ScanRun {
             self.started.elapsed().as_secs_f64(),
         )
         .with_warnings(self.warnings.clone())
+        .with_file_offsets(&self.file_offsets)
     }
 }
 
@@ -97,7 +103,8 @@ pub fn scan_inputs_with(input: &InputArgs, params: ScanParams, quiet: bool) -> R
     let started = Instant::now();
     let read_options = input.read_options();
     let selection = input.selection()?;
-    let (inputs, errors) = Inputs::resolve_selected(&input.inputs, &selection);
+    let (mut inputs, errors) = Inputs::resolve_selected(&input.inputs, &selection);
+    tell_repeated_files(&inputs.drop_repeated_files());
     let mut log = ReadLog::new(input.strict, errors)?;
     let mut scanner = Scanner::new(params)?;
     let mut progress = Progress::for_stderr(quiet, inputs.total_bytes());
@@ -110,14 +117,51 @@ pub fn scan_inputs_with(input: &InputArgs, params: ScanParams, quiet: bool) -> R
     )?;
     progress.finish();
     log.finish();
+    let outcome = scanner.finish();
+    tell_repeated_ids(&outcome.documents);
     Ok(ScanRun {
-        outcome: scanner.finish(),
+        outcome,
         inputs,
         read_options,
         errors: log.errors,
         warnings: log.warnings,
+        file_offsets: log.file_offsets,
         started,
     })
+}
+
+/// Says, once, that files given more than once (`(kept, left out)` names) are read once.
+pub fn tell_repeated_files(repeated: &[(String, String)]) {
+    if let Some((kept, dropped)) = repeated.first() {
+        eprintln!(
+            "paradup: warning: {} given more than once, each read once ({} is also given as {}{})",
+            summary::plural(repeated.len() as u64, "file"),
+            summary::terminal_safe(kept),
+            summary::terminal_safe(dropped),
+            if repeated.len() > 1 { ", ..." } else { "" }
+        );
+    }
+}
+
+/// Says, once, that some document ids name more than one document.
+fn tell_repeated_ids(documents: &[paradup::scan::DocumentEntry]) {
+    let Some(repeated) = paradup::report::repeated_ids(documents) else {
+        return;
+    };
+    let (id, one, two) = &repeated.first;
+    let at = |index: &u32| {
+        documents
+            .get(*index as usize)
+            .map_or(String::new(), |d| d.location.to_string())
+    };
+    eprintln!(
+        "paradup: warning: {} used by more than one document (first: \"{}\" at {} and {}); \
+         reports tell them apart by doc_index",
+        summary::plural(repeated.ids as u64, "document id"),
+        summary::terminal_safe(id),
+        summary::terminal_safe(&at(one)),
+        summary::terminal_safe(&at(two))
+    );
 }
 
 /// What reading found besides documents, and how it is told on standard error.
@@ -126,6 +170,8 @@ pub struct ReadLog {
     pub errors: Vec<InputError>,
     /// Records kept after invalid UTF-8 was replaced.
     pub warnings: Vec<InputError>,
+    /// By document index (in the scan), the text files whose text is not their bytes as stored.
+    pub file_offsets: BTreeMap<u32, FileOffsets>,
     strict: bool,
     messages: usize,
     /// Problems are collected without a word on standard error (they were told by an earlier
@@ -140,6 +186,7 @@ impl ReadLog {
         let mut log = ReadLog {
             errors: Vec::new(),
             warnings: Vec::new(),
+            file_offsets: BTreeMap::new(),
             strict,
             messages: 0,
             silent: false,
@@ -169,7 +216,8 @@ impl ReadLog {
         }
         self.messages += 1;
         if self.messages <= MAX_MESSAGES {
-            progress.suspend(|| eprintln!("paradup: {kind} {error}"));
+            let told = summary::terminal_safe(&error.to_string()).into_owned();
+            progress.suspend(|| eprintln!("paradup: {kind} {told}"));
         }
     }
 
@@ -206,8 +254,9 @@ impl ReadLog {
 
 /// What the reading thread hands to the scanning one, in input order.
 enum Delivery {
-    /// Documents to fingerprint.
-    Batch(Vec<Document>),
+    /// Documents to fingerprint, and the file offsets of those (by position in the batch) whose
+    /// text is not their file's bytes.
+    Batch(Vec<Document>, Vec<(usize, FileOffsets)>),
     /// A record or file left out.
     Skipped(InputError),
     /// A record kept after its invalid UTF-8 was replaced.
@@ -238,6 +287,7 @@ pub fn feed(
         let stop = &stop;
         scope.spawn(move || {
             let mut batch: Vec<Document> = Vec::new();
+            let mut batch_offsets: Vec<(usize, FileOffsets)> = Vec::new();
             let mut batch_bytes = 0usize;
             let _ = inputs.read(read_options, &mut |event| {
                 if stop.load(Ordering::Relaxed) {
@@ -251,7 +301,15 @@ pub fn feed(
                             return ControlFlow::Continue(());
                         }
                         batch_bytes = 0;
-                        Delivery::Batch(std::mem::take(&mut batch))
+                        Delivery::Batch(
+                            std::mem::take(&mut batch),
+                            std::mem::take(&mut batch_offsets),
+                        )
+                    }
+                    ReadEvent::FileOffsets(offsets) => {
+                        // For the document that comes next.
+                        batch_offsets.push((batch.len(), offsets));
+                        return ControlFlow::Continue(());
                     }
                     ReadEvent::Skipped(error) => Delivery::Skipped(error),
                     ReadEvent::Repaired(error) => Delivery::Repaired(error),
@@ -262,14 +320,20 @@ pub fn feed(
                 }
             });
             if !batch.is_empty() {
-                let _ = sender.send(Delivery::Batch(batch));
+                let _ = sender.send(Delivery::Batch(batch, batch_offsets));
             }
         });
         let mut documents = 0u64;
         for delivery in receiver.iter() {
             match delivery {
-                Delivery::Batch(batch) => {
+                Delivery::Batch(batch, offsets) => {
                     documents += batch.len() as u64;
+                    let first = scanner.document_count() as u32;
+                    log.file_offsets.extend(
+                        offsets
+                            .into_iter()
+                            .map(|(index, offsets)| (first + index as u32, offsets)),
+                    );
                     scanner.add_batch(batch);
                     progress.update(documents, inputs.bytes_read());
                 }

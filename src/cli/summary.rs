@@ -1,37 +1,62 @@
 //! The terminal summary: what a person reads in ten seconds.
 
-pub use paradup::display::{human_bytes, percent};
-use paradup::report::Report;
+pub use paradup::display::{human_bytes, percent, plural, terminal_safe};
+use paradup::report::{ranked_sources, Report};
 use paradup::ClusterKind;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// The first `max` characters of a paragraph on one line.
+/// The first `max` characters of a paragraph on one line, safe to print (control characters and
+/// escape sequences shown escaped, see [`terminal_safe`]).
 pub fn preview(text: &str, max: usize) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
+    let cut = if flat.chars().count() <= max {
         flat
     } else {
         let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
         format!("{cut}…")
+    };
+    terminal_safe(&cut).into_owned()
+}
+
+/// `1 record or file`, `3 records or files`: what a skip count counts.
+pub fn records_or_files(count: usize) -> String {
+    if count == 1 {
+        "1 record or file".into()
+    } else {
+        format!("{count} records or files")
+    }
+}
+
+/// What the scan compares, as a noun: `paragraph`, or `document` under `--unit document`.
+pub fn unit_noun(unit: &str) -> &'static str {
+    if unit == "document" {
+        "document"
+    } else {
+        "paragraph"
     }
 }
 
 /// Renders the summary of a report, listing at most `top` entries a section.
 pub fn render(report: &Report, top: usize) -> String {
     let s = &report.summary;
+    let unit = unit_noun(&report.params.unit);
     let mut out = String::new();
+    let units = if unit == "paragraph" {
+        format!("{}, ", plural(s.totals.paragraphs, unit))
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "paradup scan: {} documents, {} paragraphs, {}",
-        s.totals.documents,
-        s.totals.paragraphs,
+        "paradup scan: {}, {units}{}",
+        plural(s.totals.documents, "document"),
         human_bytes(s.totals.bytes)
     );
     let _ = writeln!(
         out,
-        "duplicates:   {} paragraphs ({}), {} ({} of bytes)",
-        s.totals.duplicate_paragraphs,
+        "duplicates:   {} ({}), {} ({} of bytes)",
+        plural(s.totals.duplicate_paragraphs, unit),
         percent(s.totals.duplicate_ratio),
         human_bytes(s.totals.duplicate_bytes),
         percent(s.totals.duplicate_byte_ratio)
@@ -70,9 +95,13 @@ pub fn render(report: &Report, top: usize) -> String {
         let Some(first) = cluster.members.get(0) else {
             continue;
         };
-        let entry = per_doc
-            .entry(first.doc_index)
-            .or_insert_with(|| (first.location.to_string(), 0, Vec::new()));
+        let entry = per_doc.entry(first.doc_index).or_insert_with(|| {
+            (
+                terminal_safe(&first.location.to_string()).into_owned(),
+                0,
+                Vec::new(),
+            )
+        });
         entry.1 += cluster.size as u64 - 1;
         entry.2.push(cluster.id);
     }
@@ -83,8 +112,9 @@ pub fn render(report: &Report, top: usize) -> String {
         for (_, (location, repeats, clusters)) in ranked.iter().take(top) {
             let _ = writeln!(
                 out,
-                "  {location}: {repeats} repeated paragraphs in {} clusters",
-                clusters.len()
+                "  {location}: {} in {}",
+                plural(*repeats, "repeated paragraph"),
+                plural(clusters.len() as u64, "cluster")
             );
         }
         if ranked.len() > top {
@@ -95,17 +125,17 @@ pub fn render(report: &Report, top: usize) -> String {
     if !report.errors.is_empty() {
         let _ = writeln!(
             out,
-            "\nskipped: {} records or files (listed on stderr and in the JSON report's errors)",
-            report.errors.len()
+            "\nskipped: {} (listed on stderr and in the JSON report's errors)",
+            records_or_files(report.errors.len())
         );
     }
     if report.summary.invalid_utf8_records > 0 {
         let _ = writeln!(
             out,
-            "{}invalid UTF-8: {} records kept with U+FFFD in place of bad bytes (listed in the JSON \
-             report's warnings)",
+            "{}invalid UTF-8: {} kept with U+FFFD in place of bad bytes or lone surrogate escapes \
+             (listed in the JSON report's warnings)",
             if report.errors.is_empty() { "\n" } else { "" },
-            report.summary.invalid_utf8_records
+            plural(report.summary.invalid_utf8_records, "record")
         );
     }
     out
@@ -116,34 +146,40 @@ fn render_sources(report: &Report, top: usize, out: &mut String) {
     if report.sources.is_empty() {
         return;
     }
-    let mut ranked: Vec<_> = report.sources.iter().collect();
-    ranked.sort_by(|a, b| {
-        b.duplicate_ratio
-            .total_cmp(&a.duplicate_ratio)
-            .then(b.duplicate_paragraphs.cmp(&a.duplicate_paragraphs))
-            .then((a.source.is_none(), &a.source).cmp(&(b.source.is_none(), &b.source)))
-    });
-    let name = |source: &Option<String>| source.clone().unwrap_or_else(|| "(no source)".into());
+    let ranked = ranked_sources(&report.sources);
     let width = ranked
         .iter()
         .take(top)
-        .map(|s| name(&s.source).chars().count())
+        .map(|s| s.label().chars().count())
         .max()
         .unwrap_or(0)
         .clamp(6, 40);
     let _ = writeln!(out, "\nSources (highest duplicate ratio first):");
+    // Under --unit document the documents are the units: no paragraph column.
+    let by_paragraph = unit_noun(&report.params.unit) == "paragraph";
+    let units = |value: String| {
+        if by_paragraph {
+            format!(" {value:>11}")
+        } else {
+            String::new()
+        }
+    };
     let _ = writeln!(
         out,
-        "  {:<width$} {:>9} {:>11} {:>11} {:>7}",
-        "source", "documents", "paragraphs", "duplicates", "ratio"
+        "  {:<width$} {:>9}{} {:>11} {:>7}",
+        "source",
+        "documents",
+        units("paragraphs".into()),
+        "duplicates",
+        "ratio"
     );
     for source in ranked.iter().take(top) {
         let _ = writeln!(
             out,
-            "  {:<width$} {:>9} {:>11} {:>11} {:>7}",
-            preview(&name(&source.source), width),
+            "  {:<width$} {:>9}{} {:>11} {:>7}",
+            preview(source.label(), width),
             source.documents,
-            source.paragraphs,
+            units(source.paragraphs.to_string()),
             source.duplicate_paragraphs,
             percent(source.duplicate_ratio)
         );

@@ -39,7 +39,7 @@ mod diff;
 mod plot;
 
 use crate::display::{human_bytes, percent, ratio};
-use crate::report::{Report, ReportCluster};
+use crate::report::{ranked_sources, Report, ReportCluster};
 use crate::scan::{ClusterKind, DocumentEntry};
 use base64::Engine as _;
 use diff::{side_by_side, Segment, SegmentKind};
@@ -185,8 +185,8 @@ pub fn members_to_fetch(report: &Report, options: &HtmlOptions) -> Vec<MemberRef
                     cluster: index,
                     member,
                     doc: m.doc_index,
-                    start: m.start,
-                    end: m.end,
+                    start: m.span.start,
+                    end: m.span.end,
                 })
         })
         .collect()
@@ -595,57 +595,30 @@ fn duplicates_per_document(report: &Report, documents: usize) -> Vec<(u64, u64)>
         for m in cluster.members.iter().skip(1) {
             if let Some(entry) = per_doc.get_mut(m.doc_index as usize) {
                 entry.0 += 1;
-                entry.1 += (m.end - m.start) as u64;
+                entry.1 += m.span.len() as u64;
             }
         }
     }
     per_doc
 }
 
-#[derive(Default)]
-struct SourceTotals {
-    documents: u64,
-    paragraphs: u64,
-    duplicate_paragraphs: u64,
-    bytes: u64,
-    duplicate_bytes: u64,
-}
-
-/// The duplicate ratio per source when documents name one (the plot and the table), otherwise
-/// per document (the plot only).
+/// The duplicate ratio per source when documents name one (the plot and the table, from the
+/// report's own per-source totals, so that every output shows the same figures), otherwise per
+/// document (the plot only).
 fn ratio_views(
+    report: &Report,
     documents: &[DocumentEntry],
     per_doc: &[(u64, u64)],
     top: usize,
 ) -> (Option<Plot>, Option<Table<SourceRow>>) {
-    if documents.iter().any(|d| d.source.is_some()) {
-        let mut sources: BTreeMap<&str, SourceTotals> = BTreeMap::new();
-        for (doc, &(dup_paragraphs, dup_bytes)) in documents.iter().zip(per_doc) {
-            let totals = sources
-                .entry(doc.source.as_deref().unwrap_or("(no source)"))
-                .or_default();
-            totals.documents += 1;
-            totals.paragraphs += u64::from(doc.paragraph_count);
-            totals.duplicate_paragraphs += dup_paragraphs;
-            totals.bytes += doc.bytes;
-            totals.duplicate_bytes += dup_bytes;
-        }
-        let mut ranked: Vec<(&str, SourceTotals)> = sources.into_iter().collect();
-        ranked.sort_by(|a, b| {
-            let (ra, rb) = (
-                ratio(a.1.duplicate_paragraphs, a.1.paragraphs),
-                ratio(b.1.duplicate_paragraphs, b.1.paragraphs),
-            );
-            rb.total_cmp(&ra)
-                .then(b.1.documents.cmp(&a.1.documents))
-                .then(a.0.cmp(b.0))
-        });
+    if !report.sources.is_empty() {
+        let ranked = ranked_sources(&report.sources);
         let rows: Vec<Row> = ranked
             .iter()
             .take(PLOT_ROWS)
-            .map(|(name, t)| Row {
-                label: (*name).to_owned(),
-                ratio: ratio(t.duplicate_paragraphs, t.paragraphs),
+            .map(|t| Row {
+                label: t.label().to_owned(),
+                ratio: t.duplicate_ratio,
                 note: format!(
                     "({} of {} paragraphs, {} documents)",
                     t.duplicate_paragraphs, t.paragraphs, t.documents
@@ -669,13 +642,13 @@ fn ratio_views(
         };
         let table = ranked
             .into_iter()
-            .map(|(name, t)| SourceRow {
-                source: name.to_owned(),
+            .map(|t| SourceRow {
+                source: t.label().to_owned(),
                 documents: t.documents,
                 paragraphs: t.paragraphs,
                 duplicate_paragraphs: t.duplicate_paragraphs,
-                ratio: percent(ratio(t.duplicate_paragraphs, t.paragraphs)),
-                byte_ratio: percent(ratio(t.duplicate_bytes, t.bytes)),
+                ratio: percent(t.duplicate_ratio),
+                byte_ratio: percent(t.duplicate_byte_ratio),
             })
             .collect();
         return (Some(plot), Some(Table::cut(table, top)));
@@ -685,7 +658,7 @@ fn ratio_views(
         .zip(per_doc)
         .enumerate()
         .filter(|(_, (_, dup))| dup.0 > 0)
-        .map(|(i, (doc, dup))| (i, ratio(dup.0, u64::from(doc.paragraph_count))))
+        .map(|(i, (doc, dup))| (i, ratio(dup.0, u64::from(doc.word_paragraphs))))
         .collect();
     if ranked.is_empty() {
         return (None, None);
@@ -700,7 +673,7 @@ fn ratio_views(
             ratio: r,
             note: format!(
                 "({} of {} paragraphs)",
-                per_doc[i].0, documents[i].paragraph_count
+                per_doc[i].0, documents[i].word_paragraphs
             ),
         })
         .collect();
@@ -788,7 +761,7 @@ fn within_rows(report: &Report, documents: &[DocumentEntry], shown: &[bool]) -> 
     ranked
         .into_iter()
         .map(|(index, acc)| {
-            let paragraphs = documents.get(index as usize).map(|d| d.paragraph_count);
+            let paragraphs = documents.get(index as usize).map(|d| d.word_paragraphs);
             WithinRow {
                 share: paragraphs.map(|p| percent(ratio(acc.repeats, u64::from(p)))),
                 paragraphs,
@@ -932,7 +905,7 @@ pub fn render(
         shown[index] = true;
     }
     let per_doc = duplicates_per_document(report, documents.len());
-    let (ratio_plot, sources) = ratio_views(documents, &per_doc, top);
+    let (ratio_plot, sources) = ratio_views(report, documents, &per_doc, top);
     let mut plots = vec![size_plot(report), similarity_plot(report)];
     plots.extend(ratio_plot);
     let page = Page {

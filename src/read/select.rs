@@ -3,9 +3,9 @@
 //! Patterns follow the habit of `.gitignore` and `fd`: a pattern without a `/` is matched against
 //! the file's name (`*.jsonl.gz` selects such files at any depth), a pattern with one against the
 //! path relative to the folder given (`2024/**/*.txt`), and a pattern starting with `!` excludes
-//! what it matches. With no including pattern, every file is selected.
+//! what it matches. `*` and `?` never match a `/`: `2024/*.txt` is the files directly in `2024`. With no including pattern, every file is selected.
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use std::fmt;
 use std::path::Path;
 
@@ -39,10 +39,15 @@ impl Patterns {
         let mut names = GlobSetBuilder::new();
         let mut paths = GlobSetBuilder::new();
         for &pattern in patterns {
-            let glob = Glob::new(pattern).map_err(|e| SelectionError {
-                pattern: pattern.to_owned(),
-                message: e.kind().to_string(),
-            })?;
+            // `*` and `?` stay within one path component (`2024/*.txt` is not
+            // `2024/01/a.txt`); `**` crosses folders.
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| SelectionError {
+                    pattern: pattern.to_owned(),
+                    message: e.kind().to_string(),
+                })?;
             if pattern.contains('/') {
                 paths.add(glob);
             } else {
@@ -127,7 +132,12 @@ mod tests {
 
         let by_path = FileSelection::from_globs(&["2024/**/*.txt"]).unwrap();
         assert!(by_path.selects(Path::new("2024/a/b.txt")));
+        assert!(by_path.selects(Path::new("2024/b.txt")));
         assert!(!by_path.selects(Path::new("2023/a/b.txt")));
+
+        let one_level = FileSelection::from_globs(&["2024/*.txt"]).unwrap();
+        assert!(one_level.selects(Path::new("2024/a.txt")));
+        assert!(!one_level.selects(Path::new("2024/01/a.txt")));
 
         let only_exclude = FileSelection::from_globs(&["!*.log"]).unwrap();
         assert!(only_exclude.selects(Path::new("a.txt")));

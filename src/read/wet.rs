@@ -297,6 +297,7 @@ mod tests {
             match event {
                 ReadEvent::Document(d) => docs.push(d),
                 ReadEvent::Skipped(e) | ReadEvent::Repaired(e) => errors.push(e),
+                ReadEvent::FileOffsets(_) => {}
             }
             ControlFlow::Continue(())
         });
