@@ -15,7 +15,7 @@
 //! scanner.add_batch(vec![Document {
 //!     id: "a".into(),
 //!     source: None,
-//!     location: Location { path: "a.txt".into(), line: None },
+//!     location: Location { path: "a.txt".into(), line: None, row: None },
 //!     text: text.clone(),
 //! }]);
 //! let outcome = scanner.finish();

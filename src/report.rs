@@ -125,7 +125,7 @@ pub struct ReportMember<'a> {
     pub doc: &'a str,
     /// The document's position in input order.
     pub doc_index: u32,
-    /// Where the document was read, written as `PATH` or `PATH:LINE`.
+    /// Where the document was read, written as `PATH`, `PATH:LINE` or (Parquet) `PATH:ROW`.
     #[serde(serialize_with = "as_display")]
     pub location: &'a Location,
     /// Paragraph index within the document.
@@ -631,6 +631,7 @@ mod tests {
                 location: Location {
                     path: "in.jsonl".into(),
                     line: Some(1),
+                    row: None,
                 },
                 text: format!("{P}\n\n{Q}\n\n{P}"),
             },
@@ -640,6 +641,7 @@ mod tests {
                 location: Location {
                     path: "b.txt".into(),
                     line: None,
+                    row: None,
                 },
                 text: Q_NEAR.into(),
             },
@@ -655,6 +657,7 @@ mod tests {
         let problem = |message: &str| InputError {
             path: "in.jsonl".into(),
             line: Some(2),
+            row: None,
             message: message.into(),
         };
         let report = Report::new(

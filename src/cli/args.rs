@@ -33,12 +33,13 @@ pub struct InputArgs {
     /// Files, folders (read recursively) or `-` for standard input. Plain text files are one
     /// document each; `.jsonl` files (or files whose first line is a JSON object) one per line,
     /// files holding one JSON array of objects one per object;
-    /// WET files (starting with `WARC/1.0`) one per conversion record. Gzip and zstd are detected
-    /// by content.
+    /// WET files (starting with `WARC/1.0`) one per conversion record; Parquet files (starting
+    /// with `PAR1`) one per row, located as PATH:ROW (0-based). Gzip and zstd are detected by
+    /// content.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
 
-    /// Record format: auto, text, jsonl, json (one array of objects) or wet.
+    /// Record format: auto, text, jsonl, json (one array of objects), wet or parquet.
     #[arg(long, default_value = "auto")]
     pub format: InputFormat,
 
@@ -53,16 +54,18 @@ pub struct InputArgs {
     #[arg(long)]
     pub strict: bool,
 
-    /// JSON field holding the text (dots reach into nested objects: `meta.body`).
+    /// JSON field (or Parquet column) holding the text; dots reach into nested objects and struct
+    /// columns (`meta.body`).
     #[arg(long, default_value = "text")]
     pub text_field: String,
 
-    /// JSON field holding the document id; records without one are named PATH:LINE.
+    /// JSON field (or Parquet column) holding the document id; records without one are named
+    /// PATH:LINE (Parquet rows PATH:ROW).
     #[arg(long, default_value = "id")]
     pub id_field: String,
 
-    /// JSON field naming the document's source (publisher or site); dots reach into nested
-    /// objects (`meta.url`). The report then gives duplicate ratios per source.
+    /// JSON field (or Parquet column) naming the document's source (publisher or site); dots
+    /// reach into nested objects (`meta.url`). The report then gives duplicate ratios per source.
     #[arg(long)]
     pub source_field: Option<String>,
 }

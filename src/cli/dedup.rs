@@ -413,6 +413,17 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     let run = scan_inputs(&args.input, params)?;
     let files: Vec<InputFileRef<'_>> = run.inputs.files().collect();
     let outputs = output_paths(&args.input.inputs, &args.output, &files)?;
+    if let Some(doc) = run
+        .outcome
+        .documents
+        .iter()
+        .find(|d| d.location.row.is_some())
+    {
+        bail!(
+            "{} is a Parquet file: dedup rewrites text and JSON Lines inputs only",
+            doc.location.path
+        );
+    }
     let mut doc_at = HashMap::new();
     // Files whose documents are records on lines (JSON Lines).
     let mut line_files: HashSet<&str> = HashSet::new();

@@ -1,0 +1,466 @@
+//! Parquet inputs: files written here with the parquet crate (every codec, struct columns,
+//! large and view strings, binary text, null texts, several row groups) read by the real binary,
+//! and compared with the same corpus as JSON Lines.
+
+mod common;
+
+use arrow_array::builder::{BinaryBuilder, StringBuilder};
+use arrow_array::{
+    ArrayRef, Int64Array, LargeStringArray, RecordBatch, StringArray, StringViewArray, StructArray,
+};
+use arrow_schema::{DataType, Field};
+use common::{paradup, Scratch};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, GzipLevel, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use serde_json::Value;
+use std::path::Path;
+use std::sync::Arc;
+
+const SHARED: &str = "The committee meets every second Tuesday of the month in the town hall \
+                      and welcomes every resident who wishes to speak.";
+
+/// Twelve documents: each has a paragraph of its own, every third one also the shared paragraph,
+/// and every fourth one a near copy of it.
+fn corpus() -> Vec<(String, String)> {
+    (0..12)
+        .map(|i| {
+            let own = format!(
+                "Document number {i} tells its own story about item {i} with words such as \
+                 river{i}, harbour{i} and lantern{i}, found nowhere else."
+            );
+            let text = match i % 4 {
+                0 => format!("{SHARED}\n\n{own}"),
+                3 => format!("{own}\n\n{}", SHARED.replace("Tuesday", "Thursday")),
+                _ if i % 3 == 0 => format!("{own}\n\n{SHARED}"),
+                _ => own,
+            };
+            (format!("doc-{i:02}"), text)
+        })
+        .collect()
+}
+
+fn write_parquet(path: &Path, batch: &RecordBatch, compression: Compression, group_rows: usize) {
+    let props = WriterProperties::builder()
+        .set_compression(compression)
+        .set_max_row_group_row_count(Some(group_rows))
+        .build();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+    writer.write(batch).unwrap();
+    writer.close().unwrap();
+}
+
+/// `id` and `text` string columns.
+fn flat_batch(docs: &[(String, String)]) -> RecordBatch {
+    let ids: ArrayRef = Arc::new(StringArray::from_iter_values(docs.iter().map(|d| &d.0)));
+    let texts: ArrayRef = Arc::new(StringArray::from_iter_values(docs.iter().map(|d| &d.1)));
+    RecordBatch::try_from_iter([("id", ids), ("text", texts)]).unwrap()
+}
+
+fn write_jsonl(path: &Path, docs: &[(String, String)]) {
+    let lines: String = docs
+        .iter()
+        .map(|(id, text)| serde_json::json!({"id": id, "text": text}).to_string() + "\n")
+        .collect();
+    std::fs::write(path, lines).unwrap();
+}
+
+/// Runs `paradup scan ARGS --json`, returns the exit code, the report and standard error.
+fn scan(scratch: &Scratch, args: &[&str]) -> (i32, Value, String) {
+    let json = scratch.path("report.json");
+    let _ = std::fs::remove_file(&json);
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .arg("scan")
+        .args(args)
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    let report = std::fs::read_to_string(&json)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null);
+    (
+        out.status.code().unwrap(),
+        report,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The clusters with each member's location left out (it names the file and its line or row).
+fn clusters_without_locations(report: &Value) -> Value {
+    let mut clusters = report["clusters"].clone();
+    for cluster in clusters.as_array_mut().expect("clusters") {
+        for member in cluster["members"].as_array_mut().expect("members") {
+            member.as_object_mut().unwrap().remove("location");
+        }
+    }
+    clusters
+}
+
+#[test]
+fn every_codec_gives_the_clusters_of_the_same_corpus_as_json_lines() {
+    let scratch = Scratch::new();
+    let docs = corpus();
+    write_jsonl(&scratch.path("corpus.jsonl"), &docs);
+    let (code, expected, stderr) = scan(&scratch, &["corpus.jsonl"]);
+    assert_eq!(code, 0, "{stderr}");
+    let expected = clusters_without_locations(&expected);
+    assert!(expected.as_array().unwrap().len() >= 2, "{expected}");
+    let codecs = [
+        ("uncompressed", Compression::UNCOMPRESSED),
+        ("snappy", Compression::SNAPPY),
+        ("zstd", Compression::ZSTD(ZstdLevel::default())),
+        ("gzip", Compression::GZIP(GzipLevel::default())),
+        ("lz4", Compression::LZ4),
+        ("lz4_raw", Compression::LZ4_RAW),
+    ];
+    for (name, codec) in codecs {
+        let file = format!("{name}.parquet");
+        write_parquet(&scratch.path(&file), &flat_batch(&docs), codec, 5);
+        let (code, report, stderr) = scan(&scratch, &[&file]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert_eq!(report["summary"]["documents"], 12, "{name}");
+        assert_eq!(clusters_without_locations(&report), expected, "{name}");
+    }
+}
+
+#[test]
+fn locations_are_zero_based_rows_across_row_groups_and_texts_are_fetched_back() {
+    let scratch = Scratch::new();
+    let docs = corpus();
+    // Row groups of 5, 5 and 2 rows.
+    write_parquet(
+        &scratch.path("c.parquet"),
+        &flat_batch(&docs),
+        Compression::SNAPPY,
+        5,
+    );
+    let (code, report, stderr) = scan(&scratch, &["c.parquet"]);
+    assert_eq!(code, 0, "{stderr}");
+    let mut members = 0;
+    for cluster in report["clusters"].as_array().unwrap() {
+        for member in cluster["members"].as_array().unwrap() {
+            let doc = member["doc"].as_str().unwrap();
+            let row: usize = doc.strip_prefix("doc-").unwrap().parse().unwrap();
+            assert_eq!(member["location"], format!("c.parquet:{row}"));
+            let text = &docs[row].1;
+            let (start, end) = (
+                member["start"].as_u64().unwrap() as usize,
+                member["end"].as_u64().unwrap() as usize,
+            );
+            // The canonical text was read back by location from the file.
+            if member == &cluster["members"][0] {
+                assert_eq!(cluster["text"], text[start..end]);
+            }
+            members += 1;
+        }
+    }
+    // Rows 0, 4, 6, 8 and 9 hold the shared paragraph, rows 3, 7 and 11 its near copy.
+    assert_eq!(members, 8);
+}
+
+#[test]
+fn rows_without_an_id_column_are_named_path_row() {
+    let scratch = Scratch::new();
+    let docs = corpus();
+    let texts: ArrayRef = Arc::new(StringArray::from_iter_values(docs.iter().map(|d| &d.1)));
+    let batch = RecordBatch::try_from_iter([("text", texts)]).unwrap();
+    write_parquet(
+        &scratch.path("t.parquet"),
+        &batch,
+        Compression::ZSTD(ZstdLevel::default()),
+        4,
+    );
+    let (code, report, stderr) = scan(&scratch, &["t.parquet"]);
+    assert_eq!(code, 0, "{stderr}");
+    let first = &report["clusters"][0]["members"][0];
+    assert_eq!(first["doc"], first["location"]);
+    assert_eq!(first["doc"], "t.parquet:0");
+}
+
+#[test]
+fn struct_fields_large_and_view_strings_binary_text_and_integer_ids() {
+    let scratch = Scratch::new();
+    let docs = corpus();
+    let jsonl = scratch.path("corpus.jsonl");
+    write_jsonl(&jsonl, &docs);
+    let (_, expected, _) = scan(&scratch, &["corpus.jsonl"]);
+    let expected_docs: Vec<Value> = expected["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["doc"].clone())
+                .collect()
+        })
+        .collect();
+
+    let body: ArrayRef = Arc::new(LargeStringArray::from_iter_values(
+        docs.iter().map(|d| &d.1),
+    ));
+    let url: ArrayRef = Arc::new(StringViewArray::from_iter_values(
+        docs.iter()
+            .enumerate()
+            .map(|(i, _)| format!("site{}.org", i % 2)),
+    ));
+    let meta = StructArray::from(vec![
+        (
+            Arc::new(Field::new("body", DataType::LargeUtf8, false)),
+            body,
+        ),
+        (Arc::new(Field::new("url", DataType::Utf8View, false)), url),
+    ]);
+    // Integer ids named by their decimal text; the doc-NN ids of JSON as their numbers.
+    let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(0..docs.len() as i64));
+    let mut binary = BinaryBuilder::new();
+    for (_, text) in &docs {
+        binary.append_value(text.as_bytes());
+    }
+    let batch = RecordBatch::try_from_iter([
+        ("num", ids),
+        ("meta", Arc::new(meta) as ArrayRef),
+        ("raw", Arc::new(binary.finish()) as ArrayRef),
+    ])
+    .unwrap();
+    write_parquet(
+        &scratch.path("nested.parquet"),
+        &batch,
+        Compression::SNAPPY,
+        3,
+    );
+    let number = |doc: &Value| format!("doc-{:02}", doc.as_str().unwrap().parse::<u32>().unwrap());
+    for text_field in ["meta.body", "raw"] {
+        let (code, report, stderr) = scan(
+            &scratch,
+            &[
+                "nested.parquet",
+                "--text-field",
+                text_field,
+                "--id-field",
+                "num",
+                "--source-field",
+                "meta.url",
+            ],
+        );
+        assert_eq!(code, 0, "{text_field}: {stderr}");
+        let got: Vec<Value> = report["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                c["members"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| Value::from(number(&m["doc"])))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(got, expected_docs, "{text_field}");
+        let sources: Vec<&str> = report["sources"]
+            .as_array()
+            .unwrap_or_else(|| panic!("sources in {report}"))
+            .iter()
+            .map(|s| s["source"].as_str().unwrap())
+            .collect();
+        assert_eq!(sources.len(), 2, "{sources:?}");
+        assert!(sources.contains(&"site0.org") && sources.contains(&"site1.org"));
+    }
+}
+
+#[test]
+fn null_texts_are_skipped_counted_and_named_by_row() {
+    let scratch = Scratch::new();
+    let mut texts = StringBuilder::new();
+    let mut ids = StringBuilder::new();
+    for i in 0..6 {
+        ids.append_value(format!("r{i}"));
+        if i == 2 || i == 5 {
+            texts.append_null();
+        } else {
+            texts.append_value(format!("{SHARED} Row {i}."));
+        }
+    }
+    let batch = RecordBatch::try_from_iter([
+        ("id", Arc::new(ids.finish()) as ArrayRef),
+        ("text", Arc::new(texts.finish()) as ArrayRef),
+    ])
+    .unwrap();
+    write_parquet(&scratch.path("n.parquet"), &batch, Compression::SNAPPY, 4);
+    let (code, report, stderr) = scan(&scratch, &["n.parquet"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(report["summary"]["documents"], 4);
+    assert_eq!(report["summary"]["skipped_records"], 2);
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors[0]["path"], "n.parquet");
+    assert_eq!(errors[0]["row"], 2);
+    assert_eq!(errors[1]["row"], 5);
+    assert!(
+        stderr.contains("n.parquet:2: text column 'text' is null"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_folder_of_shards_is_read_in_sorted_order_and_format_can_be_forced() {
+    let scratch = Scratch::new();
+    let docs = corpus();
+    std::fs::create_dir_all(scratch.path("data")).unwrap();
+    // Written out of order; names without the .parquet extension are told by content.
+    write_parquet(
+        &scratch.path("data/train-00001-of-00002.parquet"),
+        &flat_batch(&docs[6..]),
+        Compression::SNAPPY,
+        100,
+    );
+    write_parquet(
+        &scratch.path("data/train-00000-of-00002"),
+        &flat_batch(&docs[..6]),
+        Compression::SNAPPY,
+        100,
+    );
+    for extra in [&[][..], &["--format", "parquet"][..]] {
+        let mut args = vec!["data"];
+        args.extend_from_slice(extra);
+        let (code, report, stderr) = scan(&scratch, &args);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(report["summary"]["documents"], 12);
+        let first = &report["clusters"][0]["members"][0];
+        assert_eq!(first["doc"], "doc-00");
+        assert_eq!(
+            first["location"],
+            format!(
+                "{}:0",
+                Path::new("data").join("train-00000-of-00002").display()
+            )
+        );
+    }
+}
+
+#[test]
+fn a_missing_or_non_text_column_is_an_error_naming_the_file() {
+    let scratch = Scratch::new();
+    let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(0..3));
+    let texts: ArrayRef = Arc::new(StringArray::from_iter_values(["a", "b", "c"]));
+    let batch = RecordBatch::try_from_iter([("n", ids), ("body", texts)]).unwrap();
+    write_parquet(&scratch.path("x.parquet"), &batch, Compression::SNAPPY, 10);
+    let (code, _, stderr) = scan(&scratch, &["x.parquet"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("x.parquet: no text column 'text' (the file's columns: n, body)"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = scan(&scratch, &["x.parquet", "--text-field", "n"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("x.parquet: text column 'n' is of type Int64, not text"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = scan(
+        &scratch,
+        &[
+            "x.parquet",
+            "--text-field",
+            "body",
+            "--source-field",
+            "meta.url",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("x.parquet: no source column 'meta.url'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn corrupt_and_truncated_files_fail_cleanly_naming_the_file() {
+    let scratch = Scratch::new();
+    let docs = corpus();
+    write_parquet(
+        &scratch.path("good.parquet"),
+        &flat_batch(&docs),
+        Compression::SNAPPY,
+        4,
+    );
+    let bytes = std::fs::read(scratch.path("good.parquet")).unwrap();
+    std::fs::write(scratch.path("truncated.parquet"), &bytes[..bytes.len() / 2]).unwrap();
+    let (code, _, stderr) = scan(&scratch, &["truncated.parquet"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("truncated.parquet: not a readable Parquet file"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // Every byte of the data pages overwritten: the footer still reads, the pages do not.
+    let mut corrupt = bytes.clone();
+    for byte in &mut corrupt[4..bytes.len() / 2] {
+        *byte = 0xA5;
+    }
+    std::fs::write(scratch.path("corrupt.parquet"), &corrupt).unwrap();
+    let (code, _, stderr) = scan(&scratch, &["corrupt.parquet"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("corrupt.parquet: corrupt Parquet data in row group 0 (rows 0..4)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_compressed_parquet_file_is_read_too() {
+    let scratch = Scratch::new();
+    let docs = corpus();
+    write_parquet(
+        &scratch.path("p.parquet"),
+        &flat_batch(&docs),
+        Compression::SNAPPY,
+        4,
+    );
+    let bytes = std::fs::read(scratch.path("p.parquet")).unwrap();
+    std::fs::write(
+        scratch.path("p.parquet.zst"),
+        zstd::encode_all(&bytes[..], 3).unwrap(),
+    )
+    .unwrap();
+    let (code, plain, stderr) = scan(&scratch, &["p.parquet"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, compressed, stderr) = scan(&scratch, &["p.parquet.zst"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        clusters_without_locations(&plain),
+        clusters_without_locations(&compressed)
+    );
+    assert_eq!(
+        compressed["clusters"][0]["members"][0]["location"],
+        "p.parquet.zst:0"
+    );
+}
+
+#[test]
+fn dedup_refuses_a_parquet_input_naming_it() {
+    let scratch = Scratch::new();
+    write_parquet(
+        &scratch.path("in.parquet"),
+        &flat_batch(&corpus()),
+        Compression::SNAPPY,
+        4,
+    );
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args(["dedup", "in.parquet", "-o", "out.parquet"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("in.parquet is a Parquet file"), "{stderr}");
+    assert!(!scratch.path("out.parquet").exists());
+}
