@@ -34,6 +34,7 @@ pub mod evaluate;
 pub mod html;
 pub mod limits;
 pub mod lsh;
+pub mod members;
 pub mod minhash;
 pub mod normalize;
 pub mod overlap;

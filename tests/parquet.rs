@@ -464,3 +464,154 @@ fn dedup_refuses_a_parquet_input_naming_it() {
     assert!(stderr.contains("in.parquet is a Parquet file"), "{stderr}");
     assert!(!scratch.path("out.parquet").exists());
 }
+
+/// Every row of a members table, as JSON objects keyed by column.
+fn read_members(bytes: Vec<u8>) -> Vec<serde_json::Map<String, Value>> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, UInt32Type, UInt64Type};
+    use arrow_array::Array;
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(
+        bytes::Bytes::from(bytes),
+        1000,
+    )
+    .unwrap();
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        for row in 0..batch.num_rows() {
+            let mut object = serde_json::Map::new();
+            for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+                let value = if column.is_null(row) {
+                    Value::Null
+                } else {
+                    match column.data_type() {
+                        DataType::UInt32 => column.as_primitive::<UInt32Type>().value(row).into(),
+                        DataType::UInt64 => column.as_primitive::<UInt64Type>().value(row).into(),
+                        DataType::Float64 => column.as_primitive::<Float64Type>().value(row).into(),
+                        DataType::Boolean => column.as_boolean().value(row).into(),
+                        DataType::Utf8 => column.as_string::<i32>().value(row).into(),
+                        other => panic!("unexpected column type {other}"),
+                    }
+                };
+                object.insert(field.name().clone(), value);
+            }
+            rows.push(object);
+        }
+    }
+    rows
+}
+
+#[test]
+fn the_members_table_holds_every_copy_the_json_report_lists() {
+    let scratch = Scratch::new();
+    let docs = corpus();
+    write_parquet(
+        &scratch.path("c.parquet"),
+        &flat_batch(&docs),
+        Compression::SNAPPY,
+        5,
+    );
+    let (code, report, stderr) = scan(
+        &scratch,
+        &[
+            "c.parquet",
+            "--members",
+            "members.parquet",
+            "--source-field",
+            "id",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let rows = read_members(std::fs::read(scratch.path("members.parquet")).unwrap());
+    let mut expected = Vec::new();
+    for cluster in report["clusters"].as_array().unwrap() {
+        for (index, member) in cluster["members"].as_array().unwrap().iter().enumerate() {
+            expected.push(serde_json::json!({
+                "cluster": cluster["id"],
+                "kind": cluster["kind"],
+                "cluster_size": cluster["size"],
+                "cluster_documents": cluster["documents"],
+                "doc": member["doc"],
+                "doc_index": member["doc_index"],
+                "source": member["doc"],
+                "location": member["location"],
+                "paragraph": member["paragraph"],
+                "start": member["start"],
+                "end": member["end"],
+                "similarity": member["similarity"],
+                "containment": member["containment"],
+                "contained": member["contained"],
+                "via_chain": member["via_chain"],
+                "is_canonical": index == 0,
+            }));
+        }
+    }
+    assert_eq!(expected.len(), 8);
+    let rows: Vec<Value> = rows.into_iter().map(Value::Object).collect();
+    assert_eq!(rows, expected);
+}
+
+#[test]
+fn json_member_lists_can_be_cut_to_the_canonical_copy_or_left_out() {
+    let scratch = Scratch::new();
+    write_jsonl(&scratch.path("c.jsonl"), &corpus());
+    let (_, all, _) = scan(&scratch, &["c.jsonl"]);
+    assert!(all.get("member_lists").is_none());
+    let sizes = |report: &Value| -> Vec<usize> {
+        report["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["members"].as_array().unwrap().len())
+            .collect()
+    };
+    assert!(sizes(&all).iter().any(|&n| n > 1));
+    for (which, limit) in [("canonical", 1), ("none", 0), ("all", usize::MAX)] {
+        let (code, report, stderr) = scan(&scratch, &["c.jsonl", "--json-members", which]);
+        assert_eq!(code, 0, "{stderr}");
+        let expected: Vec<usize> = sizes(&all).iter().map(|&n| n.min(limit)).collect();
+        assert_eq!(sizes(&report), expected, "{which}");
+        // Cluster sizes and the summary still count every copy.
+        assert_eq!(report["summary"], all["summary"], "{which}");
+        if which != "all" {
+            assert_eq!(report["member_lists"], which);
+            assert_eq!(report["clusters"][0]["size"], all["clusters"][0]["size"]);
+        }
+    }
+    let (code, _, stderr) = scan(&scratch, &["c.jsonl", "--json-members", "some"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("expected none, canonical or all"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_dash_writes_the_members_table_or_the_report_to_standard_output() {
+    let scratch = Scratch::new();
+    write_jsonl(&scratch.path("c.jsonl"), &corpus());
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args(["scan", "c.jsonl", "--members", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.starts_with(b"PAR1") && out.stdout.ends_with(b"PAR1"));
+    assert_eq!(read_members(out.stdout).len(), 8);
+
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args(["scan", "c.jsonl", "--json", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("only the report on stdout");
+    assert_eq!(report["schema"], "paradup.report/v1");
+
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args(["scan", "c.jsonl", "--json", "-", "--members", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -239,9 +239,20 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub detect: DetectArgs,
 
-    /// Write the JSON report (schema paradup.report/v1) to this file.
+    /// Write the JSON report (schema paradup.report/v1) to this file (`-`: standard output).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
+
+    /// Write the members table to this Parquet file (`-`: standard output): one row a copy of a
+    /// cluster, for DuckDB, Polars or Spark, and to join back to the input by document id.
+    #[arg(long, value_name = "PATH")]
+    pub members: Option<PathBuf>,
+
+    /// Which copies of each cluster the JSON report lists: none, canonical or all. Default: all;
+    /// canonical when --members is given and the clusters hold more than 1,000,000 copies (the
+    /// table holds them all).
+    #[arg(long, value_name = "WHICH")]
+    pub json_members: Option<paradup::report::MemberLists>,
 
     /// Write a self-contained HTML report (summary, plots, rankings, each cluster's copies side
     /// by side) to this file.

@@ -4,12 +4,15 @@ use super::args::{InputArgs, ScanArgs};
 use super::progress::Progress;
 use super::{baseline, exit, output, summary};
 use anyhow::{bail, Context, Result};
+use paradup::report::MemberLists;
 use paradup::{
     Document, FileOffsets, InputError, Inputs, ReadEvent, ReadOptions, Report, ScanOutcome,
     ScanParams, Scanner,
 };
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 use std::ops::ControlFlow;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
@@ -362,16 +365,63 @@ pub fn feed(
     Ok(())
 }
 
+/// Copies of all clusters above which the JSON report lists only canonical copies by default,
+/// when a members table holds them all.
+pub const JSON_MEMBERS_LIMIT: usize = 1_000_000;
+
+/// Writes an output to `path`, or to standard output for `-`.
+fn write_output(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    if path == Path::new("-") {
+        let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
+        write(&mut out).and_then(|()| out.flush())?;
+        return Ok(());
+    }
+    output::write_atomic_with(path, write)
+}
+
+/// Which copies the JSON report lists: as asked, else all but for a large scan whose members
+/// go to a table.
+fn member_lists(args: &ScanArgs, outcome: &ScanOutcome) -> MemberLists {
+    args.json_members.unwrap_or_else(|| {
+        let copies: usize = outcome.clusters.iter().map(|c| c.members.len()).sum();
+        if args.members.is_some() && copies > JSON_MEMBERS_LIMIT {
+            MemberLists::Canonical
+        } else {
+            MemberLists::All
+        }
+    })
+}
+
 pub fn run(args: ScanArgs) -> Result<u8> {
     let params = args.detect.scan_params()?;
     configure_threads(args.detect.threads)?;
+    let on_stdout = [&args.json, &args.members]
+        .iter()
+        .filter(|p| p.as_deref() == Some(Path::new("-")))
+        .count();
+    if on_stdout > 1 {
+        bail!("--json and --members cannot both go to standard output");
+    }
     let run = scan_inputs_with(&args.input, params, args.quiet)?;
-    let report = run.report();
+    let report = run
+        .report()
+        .with_member_lists(member_lists(&args, &run.outcome));
     if let Some(path) = &args.json {
         // Streamed to the file: the report of a large corpus is large.
-        output::write_atomic_with(path, |out| {
+        write_output(path, |out| {
             serde_json::to_writer(&mut *out, &report)?;
             out.write_all(b"\n")
+        })?;
+    }
+    if let Some(path) = &args.members {
+        let sources: Vec<Option<&str>> = run
+            .outcome
+            .documents
+            .iter()
+            .map(|d| d.source.as_deref())
+            .collect();
+        write_output(path, |out| {
+            paradup::members::write_members(&report, &sources, out).map(|_| ())
         })?;
     }
     if let Some(path) = &args.write_baseline {
@@ -380,7 +430,8 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     if let Some(path) = &args.html {
         super::html::write(&run, &report, path, args.html_top)?;
     }
-    if !args.quiet {
+    // An output on standard output is not mixed with the summary.
+    if !args.quiet && on_stdout == 0 {
         output::print_stdout(&summary::render(&report, args.top))?;
     }
     Ok(if report.errors.is_empty() {
