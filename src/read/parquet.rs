@@ -62,7 +62,7 @@ fn guarded<T>(step: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
 }
 
 /// Rows decoded at once: small enough that a batch of long texts stays a few megabytes.
-const BATCH_ROWS: usize = 1024;
+const BATCH_ROWS: usize = 256;
 
 /// Which rows of a file a read wants, by 0-based row; `None` wants them all.
 pub(crate) type RowFilter<'f> = Option<&'f dyn Fn(u64) -> bool>;
