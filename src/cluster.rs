@@ -45,6 +45,80 @@ impl UnionFind {
     }
 }
 
+/// Leaders of a large bucket verified against each new member, at most.
+pub const LEADER_VERIFICATIONS: usize = 48;
+/// Leaders of a large bucket looked at (scored, not verified) for each new member, at most: the
+/// most recent ones.
+pub const LEADER_VISITS: usize = 256;
+
+/// What joining large buckets cost and found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BucketWork {
+    /// Pairs checked by the verifier.
+    pub verifications: u64,
+    /// Pairs it accepted.
+    pub accepted: u64,
+}
+
+/// Joins the members of one large LSH bucket (a dense family of variants sharing a band) with a
+/// bounded number of verifications a member: leader clustering against the union-find state
+/// built so far.
+///
+/// Members are taken in the order given (input order). The bucket keeps leaders: members that
+/// joined no earlier leader's set. Each member looks at the [`LEADER_VISITS`] most recent
+/// leaders; those already in its set are skipped (their pair would add nothing, and the member
+/// counts as covered). The others are ranked by `agreement` (how many LSH bands they share with
+/// the member: near copies share more than the one band that put them in this bucket), most
+/// recent first on ties, and the first [`LEADER_VERIFICATIONS`] are verified; every leader that
+/// accepts the member is joined with it, so one member can bridge two sub-clusters. A member in
+/// no leader's set at the end becomes a leader itself.
+///
+/// Work: at most `LEADER_VERIFICATIONS` verifications and `LEADER_VISITS` rankings a member,
+/// whatever the bucket's size. `set_of` maps a member to its union-find item; `verify` decides a
+/// pair of members. The result depends only on the members' order and the state of `sets`.
+pub fn join_large_bucket(
+    members: &[u32],
+    sets: &mut UnionFind,
+    set_of: impl Fn(u32) -> u32,
+    verify: impl Fn(u32, u32) -> bool,
+    agreement: impl Fn(u32, u32) -> u32,
+) -> BucketWork {
+    let mut work = BucketWork::default();
+    let mut leaders: Vec<u32> = Vec::new();
+    // (agreement, age, leader) of the leaders worth verifying for the current member.
+    let mut ranked: Vec<(u32, usize, u32)> = Vec::new();
+    for &member in members {
+        let item = set_of(member);
+        let own = sets.find(item);
+        let mut covered = false;
+        ranked.clear();
+        for (age, &leader) in leaders.iter().rev().take(LEADER_VISITS).enumerate() {
+            if sets.find(set_of(leader)) == own {
+                covered = true;
+            } else {
+                ranked.push((agreement(leader, member), age, leader));
+            }
+        }
+        ranked.sort_unstable_by_key(|&(agreement, age, _)| (std::cmp::Reverse(agreement), age));
+        for &(_, _, leader) in ranked.iter().take(LEADER_VERIFICATIONS) {
+            // An earlier acceptance may have joined this leader's set already.
+            if sets.find(set_of(leader)) == sets.find(item) {
+                continue;
+            }
+            work.verifications += 1;
+            if verify(leader, member) {
+                work.accepted += 1;
+                sets.union(set_of(leader), item);
+                covered = true;
+            }
+        }
+        if !covered {
+            leaders.push(member);
+        }
+    }
+    work
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
