@@ -254,10 +254,7 @@ fn number_variants_join_only_when_digits_are_folded() {
     assert_eq!(apart.bands.iter().map(|b| b.pairs).sum::<u64>(), 0);
     assert_eq!(apart.members, 0, "{apart:?}");
     let folded = ScanParams {
-        normalize: paradup::NormalizeOptions {
-            fold_digits: true,
-            ..Default::default()
-        },
+        normalize: paradup::NormalizeOptions { fold_digits: true },
         ..ScanParams::default()
     };
     let (_, joined) = measure_families(&paragraphs, folded);
