@@ -4,8 +4,10 @@
 //! the exact tier (xxh3-64 of the normalized text) then collapses every paragraph seen before, so
 //! that only new distinct paragraphs are shingled and MinHashed. The text itself is dropped once a
 //! batch is fingerprinted: the scanner holds spans, hashes, shingle sets and LSH band keys only.
-//! [`Scanner::finish`] runs LSH over the distinct paragraphs, verifies every candidate pair by
-//! exact Jaccard, joins verified pairs with union-find and lays out the clusters in input order.
+//! [`Scanner::finish`] runs LSH over the distinct paragraphs, verifies every pair of each small
+//! bucket by exact Jaccard, joins the large buckets of dense families by leader clustering with a
+//! bounded number of verifications a member ([`crate::cluster::join_large_bucket`]), joins verified
+//! pairs with union-find and lays out the clusters in input order.
 //! With a containment threshold, pairs where a short paragraph lies inside a longer one (found
 //! through an inverted index of shingles) are verified by exact containment and join too. Every
 //! member is measured against its cluster's canonical copy, and one that is neither similar to it
@@ -344,7 +346,9 @@ pub struct Summary {
     /// Distinct paragraphs long enough for the near tier (not in the JSON report).
     #[serde(skip_serializing)]
     pub near_tier_paragraphs: u64,
-    /// Pairs proposed by LSH and checked by exact Jaccard.
+    /// Pairs checked by exact Jaccard: every pair of each LSH bucket of at most
+    /// [`crate::lsh::FULL_PAIRING_LIMIT`] paragraphs (each pair once), and the checks made inside
+    /// larger buckets.
     pub candidate_pairs: u64,
     /// Candidate pairs at or above the threshold.
     pub verified_pairs: u64,
