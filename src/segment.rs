@@ -232,6 +232,8 @@ const MAX_WRAP_WIDTH: usize = 100;
 const MIN_WRAP_WIDTH: usize = 30;
 /// A line shorter than this share of the wrap width ends its paragraph.
 const SHORT_LINE_SHARE: f64 = 0.55;
+/// A wrapped line and the next line's first word run past this share of the wrap width.
+const FIT_SHARE: f64 = 0.9;
 
 /// Hard-wrapped prose: several lines, none longer than a wrap width, most of them nearly that long,
 /// broken where the next word would not have fitted, and sentences that run on from one line to
@@ -258,8 +260,9 @@ fn looks_hard_wrapped(text: &str, lines: &[Line]) -> bool {
     let long_enough = |l: &Line| l.chars as f64 >= SHORT_LINE_SHARE * width as f64;
     let body = &lines[..lines.len() - 1];
     let long = body.iter().filter(|l| long_enough(l)).count();
-    // A wrapped line ends where the next word would have run past the width; a list's lines
-    // end wherever their items do. Breaks before a new paragraph (a short line, or an indented
+    // A wrapped line ends where the next word would have run past the width (nearly: wrappers
+    // that balance line lengths, as `fmt` does, break a little early); a list's lines end
+    // wherever their items do. Breaks before a new paragraph (a short line, or an indented
     // one) say nothing either way.
     let (mut breaks, mut forced) = (0, 0);
     for pair in lines.windows(2) {
@@ -271,7 +274,7 @@ fn looks_hard_wrapped(text: &str, lines: &[Line]) -> bool {
             .split_whitespace()
             .next()
             .map_or(0, |w| w.chars().count());
-        if pair[0].chars + 1 + next_word > width {
+        if (pair[0].chars + 1 + next_word) as f64 > FIT_SHARE * width as f64 {
             forced += 1;
         }
     }

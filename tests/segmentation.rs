@@ -105,6 +105,28 @@ fn examples() -> Vec<Example> {
         paragraphs,
     });
 
+    // An e-mail body wrapped by `fmt -w 66`, which balances line lengths and so breaks some
+    // lines before the next word would have run past the width.
+    let balanced = "The city council voted on Tuesday to extend the library's opening\nhours through the winter, after a petition signed by more than\ntwo thousand residents asked for evening access during the exam\nseason. The measure passed seven votes to two. Members who\nopposed it said the cost had not been settled and would fall\non next year's budget, which is already under pressure from\nroad repairs. A spokeswoman for the library said staff would be\nasked to volunteer for the later shifts before any new hiring\nwas considered, and that the first extended evening would be\non December 1.";
+    all.push(Example {
+        kind: "e-mail body wrapped with balanced lines",
+        text: format!("{balanced}\n\nRegards,\nDavid\n"),
+        paragraphs: vec![balanced.to_string(), "Regards,".into(), "David".into()],
+    });
+
+    // Lowercase lines that do not fill the width: items, not wrapped prose.
+    let items = [
+        "the committee meets on the first monday",
+        "the treasurer presents the accounts at every single meeting",
+        "the secretary keeps the minutes and sends them out",
+        "the chair sets the agenda a week before",
+    ];
+    all.push(Example {
+        kind: "list without markers",
+        text: items.join("\n"),
+        paragraphs: items.iter().map(|l| l.to_string()).collect(),
+    });
+
     // A scrape with one paragraph a line.
     all.push(Example {
         kind: "one paragraph a line",
