@@ -324,14 +324,12 @@ fn reference_verdict(
     errors: &mut Vec<InputError>,
 ) -> Result<Verdict> {
     let read_options = args.input.read_options();
-    let selection = args.input.selection()?;
     let mut log = ReadLog::new(args.input.strict, Vec::new())?;
     let reference = Reference::open(
+        &args.input,
         &args.reference,
         &args.overlap,
         args.detect.fold_digits,
-        &read_options,
-        &selection,
         &mut log,
     )?;
     // The inputs' own problems were told and counted by the scan.

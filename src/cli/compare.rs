@@ -174,11 +174,10 @@ pub fn run(args: CompareArgs) -> Result<u8> {
     let selection = args.input.selection()?;
     let mut log = ReadLog::new(args.input.strict, Vec::new())?;
     let reference = Reference::open(
+        &args.input,
         &args.reference,
         &args.overlap,
         args.fold_digits,
-        &read_options,
-        &selection,
         &mut log,
     )?;
     let (inputs, input_errors) = Inputs::resolve_selected(&args.input.inputs, &selection);

@@ -460,11 +460,10 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         }
         let mut log = ReadLog::new(args.input.strict, Vec::new())?;
         let reference = Reference::open(
+            &args.input,
             &args.reference,
             &args.overlap,
             args.detect.fold_digits,
-            &run.read_options,
-            &args.input.selection()?,
             &mut log,
         )?;
         log.finish();
