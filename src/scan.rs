@@ -290,6 +290,10 @@ pub struct Member {
     /// With a containment threshold set: the smaller of this copy and the canonical one lies
     /// inside the other at least that much, while their similarity is below the threshold.
     pub contained: bool,
+    /// Joined as contained (`contained`), and the larger of the two: the canonical copy lies inside
+    /// this copy, not this copy inside it. Dedup keeps such a copy, since removing it would lose
+    /// the text around the passage they share.
+    pub holds_canonical: bool,
     /// Neither similar to the canonical copy nor contained in it (or it in this one): the copy
     /// joined the cluster through other members, a chain of verified pairs.
     pub via_chain: bool,
@@ -660,6 +664,7 @@ impl Scanner {
                 similarity: 1.0,
                 containment: 1.0,
                 contained: false,
+                holds_canonical: false,
                 via_chain: false,
             });
         }
@@ -693,6 +698,7 @@ impl Scanner {
                             .params
                             .containment
                             .is_some_and(|c| member.containment >= c);
+                        member.holds_canonical = member.contained && sa.len() > sb.len();
                         member.via_chain = !member.contained;
                     }
                 }
