@@ -1029,9 +1029,14 @@ impl Inputs {
 
     /// Opens a file's content the way the readers see it: decompressed when it is compressed.
     pub fn open_content(path: &Path) -> io::Result<Box<dyn BufRead>> {
+        Inputs::open_decoded(path).map(|(reader, _)| reader)
+    }
+
+    /// Like [`Inputs::open_content`], also saying how the file is compressed.
+    pub fn open_decoded(path: &Path) -> io::Result<(Box<dyn BufRead>, Compression)> {
         let file = File::open(path)?;
         stream::decode(Box::new(file))
-            .map(|decoded| decoded.reader)
+            .map(|decoded| (decoded.reader, decoded.compression))
             .map_err(|(_, error)| error)
     }
 }

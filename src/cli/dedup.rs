@@ -386,34 +386,31 @@ impl Writer<'_> {
     }
 
     /// Writes the output of one input file.
-    fn file(
-        &self,
-        file: InputFileRef<'_>,
-        compression: Compression,
-        line_based: bool,
-        out: &Path,
-    ) -> Result<Written> {
+    fn file(&self, file: InputFileRef<'_>, line_based: bool, out: &Path) -> Result<Written> {
+        let (reader, compression) = Inputs::open_decoded(file.path)
+            .with_context(|| format!("cannot read {}", file.display))?;
         if let Some(&doc) = self.doc_at.get(&(file.display, None)) {
-            self.text_file(file, compression, doc, out)
+            self.text_file(file, reader, compression, doc, out)
         } else if line_based {
-            self.jsonl_file(file, compression, out)
+            self.jsonl_file(file, reader, compression, out)
         } else {
             // No document came from it (empty, or every record skipped): kept as it is.
-            self.copy_file(file, compression, out)
+            self.copy_file(file, reader, compression, out)
         }
     }
 
     fn text_file(
         &self,
         file: InputFileRef<'_>,
+        mut reader: Box<dyn BufRead>,
         compression: Compression,
         doc: u32,
         out: &Path,
     ) -> Result<Written> {
         let mut totals = Totals::default();
         let mut bytes = Vec::new();
-        Inputs::open_content(file.path)
-            .and_then(|mut r| r.read_to_end(&mut bytes))
+        reader
+            .read_to_end(&mut bytes)
             .with_context(|| format!("cannot read {}", file.display))?;
         let text = String::from_utf8_lossy(&bytes);
         let edited = self.edit(doc, &text, file.display)?;
@@ -448,12 +445,11 @@ impl Writer<'_> {
     fn jsonl_file(
         &self,
         file: InputFileRef<'_>,
+        mut reader: Box<dyn BufRead>,
         compression: Compression,
         out: &Path,
     ) -> Result<Written> {
         let mut totals = Totals::default();
-        let mut reader = Inputs::open_content(file.path)
-            .with_context(|| format!("cannot read {}", file.display))?;
         let mut writer = self.create(file, compression, out)?;
         let mut raw = Vec::new();
         let mut number = 0u64;
@@ -510,12 +506,13 @@ impl Writer<'_> {
     fn copy_file(
         &self,
         file: InputFileRef<'_>,
+        mut reader: Box<dyn BufRead>,
         compression: Compression,
         out: &Path,
     ) -> Result<Written> {
         let mut bytes = Vec::new();
-        Inputs::open_content(file.path)
-            .and_then(|mut r| r.read_to_end(&mut bytes))
+        reader
+            .read_to_end(&mut bytes)
             .with_context(|| format!("cannot read {}", file.display))?;
         let mut writer = self.create(file, compression, out)?;
         writer.write_all(&bytes)?;
@@ -554,20 +551,18 @@ pub fn run(args: DedupArgs) -> Result<u8> {
             line_files.insert(doc.location.path.as_str());
         }
     }
-    // How each file is stored, told once by the readers' own sniffer.
-    let stored: Vec<(Compression, InputFormat)> = files
-        .par_iter()
-        .map(|file| {
-            Inputs::sniff(file.display, file.path)
-                .with_context(|| format!("cannot read {}", file.display))
-        })
-        .collect::<Result<_>>()?;
-    for (file, (_, format)) in files.iter().zip(&stored) {
-        let wet = match run.read_options.format {
-            InputFormat::Auto => *format == InputFormat::Wet,
-            explicit => explicit == InputFormat::Wet,
+    // Files read record by record may be WET, which dedup does not rewrite: told by the readers'
+    // own sniffer.
+    for file in files.iter().filter(|f| line_files.contains(f.display)) {
+        let format = match run.read_options.format {
+            InputFormat::Auto => {
+                Inputs::sniff(file.display, file.path)
+                    .with_context(|| format!("cannot read {}", file.display))?
+                    .1
+            }
+            explicit => explicit,
         };
-        if wet && line_files.contains(file.display) {
+        if format == InputFormat::Wet {
             bail!(
                 "{} is a WET file: dedup rewrites text and JSON Lines inputs only",
                 file.display
@@ -597,11 +592,8 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     // the one told, and every temporary file of a failed run is removed.
     let written: Vec<Result<Written>> = files
         .par_iter()
-        .zip(&stored)
         .zip(&outputs)
-        .map(|((file, (compression, _)), out)| {
-            writer.file(*file, *compression, line_files.contains(file.display), out)
-        })
+        .map(|(file, out)| writer.file(*file, line_files.contains(file.display), out))
         .collect();
     let mut totals = Totals::default();
     let mut pending = Vec::with_capacity(written.len());

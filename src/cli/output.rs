@@ -303,38 +303,82 @@ impl Pending {
     }
 }
 
-/// Moves many outputs into place with one guarantee for all: their contents are synced to disk
-/// (in parallel), then each is renamed over its target, then the folders that received them are
-/// synced. After a crash each target holds either its earlier content or its complete new one;
-/// once this returns, every new content is on disk.
+/// Moves many outputs into place with one guarantee for all: their contents are synced to disk,
+/// then each is renamed over its target, then the renames are synced. After a crash each target
+/// holds either its earlier content or its complete new one; once this returns, every new content
+/// is on disk. On Linux each file system is synced once (`syncfs`) rather than each file: one
+/// flush for twenty thousand small files instead of twenty thousand.
 pub fn commit_all(pending: Vec<Pending>) -> Result<()> {
-    pending.par_iter().try_for_each(|p| -> Result<()> {
-        if let Some((temp, _, shown)) = &p.replace {
-            File::open(temp)
-                .and_then(|file| file.sync_all())
-                .with_context(|| format!("cannot write {}", shown.display()))?;
-        }
-        Ok(())
-    })?;
-    let folders: BTreeSet<PathBuf> = pending
+    let replaced: Vec<&(tempfile::TempPath, PathBuf, PathBuf)> =
+        pending.iter().filter_map(|p| p.replace.as_ref()).collect();
+    let folders: BTreeSet<PathBuf> = replaced
         .iter()
-        .filter_map(|p| p.replace.as_ref())
         .map(|(_, target, _)| folder_of(target).to_path_buf())
         .collect();
+    sync_contents(&replaced, &folders)?;
     pending.into_par_iter().try_for_each(Pending::rename)?;
-    sync_folders(&folders);
+    sync_folders(&folders)
+}
+
+/// Syncs the written temporary files: one `syncfs` for each file system that holds some.
+#[cfg(target_os = "linux")]
+fn sync_contents(
+    _replaced: &[&(tempfile::TempPath, PathBuf, PathBuf)],
+    folders: &BTreeSet<PathBuf>,
+) -> Result<()> {
+    sync_file_systems(folders)
+}
+
+/// Syncs the written temporary files, each on its own (in parallel).
+#[cfg(not(target_os = "linux"))]
+fn sync_contents(
+    replaced: &[&(tempfile::TempPath, PathBuf, PathBuf)],
+    _folders: &BTreeSet<PathBuf>,
+) -> Result<()> {
+    replaced.par_iter().try_for_each(|(temp, _, shown)| {
+        File::open(temp)
+            .and_then(|file| file.sync_all())
+            .with_context(|| format!("cannot write {}", shown.display()))
+    })
+}
+
+/// Calls `syncfs` once for each file system holding one of `folders`.
+#[cfg(target_os = "linux")]
+fn sync_file_systems(folders: &BTreeSet<PathBuf>) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let mut devices = BTreeSet::new();
+    for folder in folders {
+        let handle =
+            File::open(folder).with_context(|| format!("cannot sync {}", folder.display()))?;
+        let device = handle
+            .metadata()
+            .with_context(|| format!("cannot sync {}", folder.display()))?
+            .dev();
+        if devices.insert(device) {
+            rustix::fs::syncfs(&handle)
+                .map_err(io::Error::from)
+                .with_context(|| format!("cannot sync {}", folder.display()))?;
+        }
+    }
     Ok(())
 }
 
-/// Syncs folders so that renames into them survive a crash (where the system allows opening a
-/// folder; elsewhere renames are as durable as the system makes them).
-fn sync_folders(folders: &BTreeSet<PathBuf>) {
+/// Syncs the folders that received renames, so that the renames survive a crash.
+#[cfg(target_os = "linux")]
+fn sync_folders(folders: &BTreeSet<PathBuf>) -> Result<()> {
+    sync_file_systems(folders)
+}
+
+/// Syncs the folders that received renames (where the system allows opening a folder).
+#[cfg(not(target_os = "linux"))]
+fn sync_folders(folders: &BTreeSet<PathBuf>) -> Result<()> {
     #[cfg(unix)]
     folders.par_iter().for_each(|folder| {
         let _ = File::open(folder).and_then(|f| f.sync_all());
     });
     #[cfg(not(unix))]
     let _ = folders;
+    Ok(())
 }
 
 /// Writes `bytes` to the output `path` (see the module documentation).
