@@ -112,6 +112,23 @@ fn outputs_go_where_the_path_leads() {
     assert_eq!(run.status.code(), Some(2));
     assert!(stderr_of(&run).contains("--json and --html cannot all write to standard output"));
 
+    let run = run_in(
+        scratch.dir.path(),
+        &[
+            "compare",
+            "data/article0.txt",
+            "--reference",
+            "data",
+            "--json",
+            "-",
+        ],
+    );
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let report: Value = serde_json::from_slice(&run.stdout).expect("stdout is the report");
+    assert_eq!(report["schema"], "paradup.compare/v1");
+    assert!(stderr_of(&run).contains("paradup compare:"));
+    assert!(!scratch.path("-").exists());
+
     // A link to a report: the link stays, the file it names is replaced.
     std::fs::write(scratch.path("real.json"), "stale").unwrap();
     std::os::unix::fs::symlink("real.json", scratch.path("r.json")).unwrap();

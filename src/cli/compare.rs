@@ -196,6 +196,11 @@ fn render(report: &CompareReport, top: usize) -> String {
 pub fn run(args: CompareArgs) -> Result<u8> {
     let params = args.detect.scan_params()?;
     configure_threads(args.detect.threads)?;
+    // Checked before the scan; `-` takes standard output from the listing.
+    let stdout_taken = match &args.json {
+        Some(path) => output::check_writable(path)? == output::Destination::Stdout,
+        None => false,
+    };
     let comparison = compare_inputs(&args.input, &args.reference, params, false)?;
     let report = comparison.report();
     if let Some(path) = &args.json {
@@ -204,7 +209,7 @@ pub fn run(args: CompareArgs) -> Result<u8> {
         output::write_atomic(path, &json)?;
     }
     if !args.quiet {
-        output::print_stdout(&render(&report, args.top))?;
+        output::print_summary(&render(&report, args.top), stdout_taken)?;
     }
     Ok(if report.errors.is_empty() {
         exit::OK

@@ -12,7 +12,7 @@
 use super::args::DedupArgs;
 use super::exit;
 use super::output::{self, Output, Pending};
-use super::scan::{configure_threads, scan_inputs, ScanRun};
+use super::scan::{configure_threads, scan_inputs_with, ScanRun};
 use super::summary::{human_bytes, percent};
 use anyhow::{bail, Context, Result};
 use flate2::write::GzEncoder;
@@ -24,7 +24,7 @@ use paradup::{InputFormat, Inputs};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use std::io::{self, BufRead, Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::ops::AddAssign;
 use std::path::{Component, Path, PathBuf};
 
@@ -416,17 +416,9 @@ impl Writer<'_> {
         let edited = self.edit(doc, &text, file.display)?;
         if self.count(&mut totals, doc, &edited, text.len()) {
             // A stale copy from an earlier run must not stand in for the dropped document.
-            if out.as_os_str() != "-" {
-                match std::fs::remove_file(out) {
-                    Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                        return Err(e).with_context(|| format!("cannot remove {}", out.display()))
-                    }
-                    _ => {}
-                }
-            }
             return Ok(Written {
                 totals,
-                pending: None,
+                pending: Some(Pending::removal(out)),
             });
         }
         let mut writer = self.create(file, compression, out)?;
@@ -536,7 +528,7 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     } else {
         output::check_folder_writable(&args.output)?;
     }
-    let run = scan_inputs(&args.input, params)?;
+    let run = scan_inputs_with(&args.input, params, args.quiet, &[])?;
     let files: Vec<InputFileRef<'_>> = run.inputs.files().collect();
     let outputs = output_paths(&args, &files)?;
     let mut doc_at = HashMap::new();
@@ -608,11 +600,20 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         let t = &totals;
         let s = &run.outcome.summary;
         let share = |part: u64, whole: u64| percent(ratio(part, whole));
+        // When standard output carries the corpus, the summary goes to standard error.
+        let stdout_taken = matches!(
+            output::destination(&args.output),
+            Ok(output::Destination::Stdout)
+        );
         let mut text = format!(
             "paradup dedup: {} documents in {} files written to {}\n",
             t.documents - t.dropped_documents,
             t.files,
-            args.output.display()
+            if stdout_taken {
+                "standard output".to_string()
+            } else {
+                args.output.display().to_string()
+            }
         );
         if args.annotate {
             text += &format!(
@@ -638,15 +639,7 @@ pub fn run(args: DedupArgs) -> Result<u8> {
                 t.dropped_documents
             );
         }
-        if matches!(
-            output::destination(&args.output),
-            Ok(output::Destination::Stdout)
-        ) {
-            // Standard output carries the corpus.
-            eprint!("{text}");
-        } else {
-            output::print_stdout(&text)?;
-        }
+        output::print_summary(&text, stdout_taken)?;
     }
     Ok(if run.errors.is_empty() {
         exit::OK

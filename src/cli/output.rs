@@ -241,11 +241,17 @@ impl Output {
         match self.sink {
             Sink::Stdout(mut w) => {
                 w.flush().map_err(failed)?;
-                Ok(Pending { replace: None })
+                Ok(Pending {
+                    replace: None,
+                    remove: None,
+                })
             }
             Sink::Through(w) => {
                 w.into_inner().map_err(|e| failed(e.into_error()))?;
-                Ok(Pending { replace: None })
+                Ok(Pending {
+                    replace: None,
+                    remove: None,
+                })
             }
             Sink::Replace { file, temp, target } => {
                 let file = file.into_inner().map_err(|e| failed(e.into_error()))?;
@@ -254,6 +260,7 @@ impl Output {
                 }
                 Ok(Pending {
                     replace: Some((temp, target, shown)),
+                    remove: None,
                 })
             }
         }
@@ -290,14 +297,33 @@ impl Write for Output {
 pub struct Pending {
     /// The temporary file, its target, and the path as given.
     replace: Option<(tempfile::TempPath, PathBuf, PathBuf)>,
+    /// A file to remove, in step with the replacements.
+    remove: Option<PathBuf>,
 }
 
 impl Pending {
+    /// An earlier output at `path` that the run leaves out: removed by [`commit_all`] once every
+    /// other output is in place (a failed run leaves it).
+    pub fn removal(path: &Path) -> Pending {
+        Pending {
+            replace: None,
+            remove: (path.as_os_str() != "-").then(|| path.to_path_buf()),
+        }
+    }
+
     fn rename(self) -> Result<()> {
         if let Some((temp, target, shown)) = self.replace {
             temp.persist(&target)
                 .map_err(|e| e.error)
                 .with_context(|| format!("cannot replace {}", shown.display()))?;
+        }
+        if let Some(path) = self.remove {
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(e).with_context(|| format!("cannot remove {}", path.display()))
+                }
+                _ => {}
+            }
         }
         Ok(())
     }
@@ -311,11 +337,18 @@ impl Pending {
 pub fn commit_all(pending: Vec<Pending>) -> Result<()> {
     let replaced: Vec<&(tempfile::TempPath, PathBuf, PathBuf)> =
         pending.iter().filter_map(|p| p.replace.as_ref()).collect();
-    let folders: BTreeSet<PathBuf> = replaced
+    let mut folders: BTreeSet<PathBuf> = replaced
         .iter()
         .map(|(_, target, _)| folder_of(target).to_path_buf())
         .collect();
     sync_contents(&replaced, &folders)?;
+    folders.extend(
+        pending
+            .iter()
+            .filter_map(|p| p.remove.as_deref())
+            .map(|path| folder_of(path).to_path_buf())
+            .filter(|folder| folder.is_dir()),
+    );
     pending.into_par_iter().try_for_each(Pending::rename)?;
     sync_folders(&folders)
 }
@@ -395,6 +428,17 @@ pub fn write_atomic_with(
     let mut out = Output::create(path)?;
     write(&mut out).with_context(|| format!("cannot write {}", path.display()))?;
     out.commit()
+}
+
+/// Prints a run's summary: on standard output, unless an output of the run took it (`-`), then on
+/// standard error.
+pub fn print_summary(text: &str, stdout_taken: bool) -> Result<()> {
+    if stdout_taken {
+        eprint!("{text}");
+        Ok(())
+    } else {
+        print_stdout(text)
+    }
 }
 
 /// Prints to standard output; a reader that went away is not an error the user needs to see.

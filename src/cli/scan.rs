@@ -336,12 +336,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         super::html::write(&run, &report, path, args.html_top)?;
     }
     if !args.quiet {
-        let text = summary::render(&report, args.top);
-        if stdout_taken {
-            eprint!("{text}");
-        } else {
-            output::print_stdout(&text)?;
-        }
+        output::print_summary(&summary::render(&report, args.top), stdout_taken)?;
     }
     Ok(if report.errors.is_empty() {
         exit::OK
