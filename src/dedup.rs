@@ -5,8 +5,10 @@
 //! passages lying inside it. A member that holds the canonical copy (a whole paragraph around a
 //! quoted excerpt) is kept: removing it would lose the text around the passage, and only the
 //! contained, shorter copy may go. With a containment threshold, a member joined only through a
-//! chain of other members is kept too, since nothing says the kept copy holds its text. A removed paragraph takes with it the bytes that separated it from its neighbours,
-//! so that the text around it reads as it did, by this rule:
+//! chain of other members is kept too, since nothing says the kept copy holds its text.
+//!
+//! A removed paragraph takes with it the bytes that separated it from its neighbours, so that the
+//! text around it reads as it did, by this rule:
 //!
 //! - when a kept paragraph follows it later in the document, it takes its own span and the
 //!   whitespace after it, up to the start of the next paragraph;

@@ -1,9 +1,10 @@
 //! Reading turns the paths a user gives into documents, one at a time and in a fixed order.
 //!
 //! Folders are walked in sorted order (optionally narrowed by glob patterns), standard input and
-//! other inputs that cannot be read twice (pipes, FIFOs) are spooled to a temporary file, and gzip and zstd are recognized by their magic bytes, so that the
-//! same inputs always yield the same documents with the same indices, and can be read a second time
-//! (to cut out the text of a cluster's copies) without keeping the corpus in memory.
+//! other inputs that cannot be read twice (pipes, FIFOs) are spooled to a temporary file, and gzip
+//! and zstd are recognized by their magic bytes, so that the same inputs always yield the same
+//! documents with the same indices, and can be read a second time (to cut out the text of a
+//! cluster's copies) without keeping the corpus in memory.
 //!
 //! Three record formats are read: plain text (a file is a document), JSON Lines (an object a line)
 //! and Common Crawl WET (WARC records of extracted text). Reading streams: only the record at hand

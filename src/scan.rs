@@ -309,7 +309,8 @@ pub struct Cluster {
     pub kind: ClusterKind,
     /// Number of distinct documents that carry a copy.
     pub documents: usize,
-    /// Bytes of every copy but the canonical one: what dedup removes.
+    /// Bytes of every copy but the canonical one: what dedup removes (with a containment
+    /// threshold, it keeps the copies that hold the canonical one: see `paradup::dedup`).
     pub duplicate_bytes: u64,
     /// The copies, canonical first.
     pub members: Vec<Member>,
