@@ -647,3 +647,35 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         exit::ERROR
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compression_is_what_the_name_says() {
+        let by = |out: &str, input, same| output_compression(Path::new(out), input, same);
+        assert_eq!(
+            by("a.jsonl.zst", Compression::None, false),
+            Compression::Zstd
+        );
+        assert_eq!(
+            by("a.JSONL.GZ", Compression::Zstd, false),
+            Compression::Gzip
+        );
+        assert_eq!(by("a.jsonl", Compression::Zstd, false), Compression::None);
+        assert_eq!(by("a.jsonl", Compression::Gzip, true), Compression::Gzip);
+        assert_eq!(by("-", Compression::Gzip, true), Compression::None);
+    }
+
+    #[test]
+    fn folders_are_mirrored_by_their_path_or_name() {
+        assert_eq!(mirror_of("a"), Some(PathBuf::from("a")));
+        assert_eq!(
+            mirror_of("./shards/2024/"),
+            Some(PathBuf::from("shards/2024"))
+        );
+        assert_eq!(mirror_of("/data/a"), Some(PathBuf::from("a")));
+        assert_eq!(mirror_of("/"), None);
+    }
+}

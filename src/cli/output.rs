@@ -231,8 +231,8 @@ impl Output {
         }
     }
 
-    /// Writes out what is buffered; a replacement is left as a synced temporary file that
-    /// [`Pending::commit`] (or [`commit_all`]) moves into place.
+    /// Writes out what is buffered; a replacement is left as a temporary file (synced when
+    /// `sync`) for [`Output::commit`] or [`commit_all`] to move into place.
     fn finish(self, sync: bool) -> Result<Pending> {
         let shown = self.shown;
         let failed = |e: io::Error| {
