@@ -23,7 +23,7 @@ use paradup::splice::{json_string, replace, set_field, string_field};
 use paradup::{InputFormat, Inputs};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::{BufRead, Read, Write};
 use std::ops::AddAssign;
 use std::path::{Component, Path, PathBuf};
@@ -66,15 +66,8 @@ enum Sink {
 const ZSTD_LEVEL: i32 = 3;
 
 impl Encoded {
+    /// Opens the output `target`, whose folder exists.
     fn create(target: &Path, compression: Compression) -> Result<Self> {
-        if target.as_os_str() != "-" {
-            let folder = match target.parent() {
-                Some(parent) if !parent.as_os_str().is_empty() => parent,
-                _ => Path::new("."),
-            };
-            std::fs::create_dir_all(folder)
-                .with_context(|| format!("cannot create folder {}", folder.display()))?;
-        }
         let out = Output::create(target)?;
         let sink = match compression {
             Compression::None => Sink::Plain(out),
@@ -580,6 +573,14 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         plan: DedupPlan::new(&run.outcome),
         doc_at,
     };
+    // The folders of a folder output, made once rather than once a file.
+    if !single_file_output(&args) {
+        let folders: BTreeSet<&Path> = outputs.iter().filter_map(|out| out.parent()).collect();
+        for folder in folders {
+            std::fs::create_dir_all(folder)
+                .with_context(|| format!("cannot create folder {}", folder.display()))?;
+        }
+    }
     // Written in parallel (each file's output is its own); the first error in input order is
     // the one told, and every temporary file of a failed run is removed.
     let written: Vec<Result<Written>> = files

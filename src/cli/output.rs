@@ -44,11 +44,13 @@ fn descriptor(path: &Path) -> Option<u32> {
         "/dev/stderr" => return Some(2),
         _ => {}
     }
-    let own = format!("/proc/{}/fd/", std::process::id());
-    ["/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/", &own]
-        .iter()
-        .find_map(|prefix| text.strip_prefix(prefix))
-        .and_then(|n| n.parse().ok())
+    if let Some(n) = text.strip_prefix("/dev/fd/") {
+        return n.parse().ok();
+    }
+    let (process, n) = text.strip_prefix("/proc/")?.split_once("/fd/")?;
+    let own =
+        ["self", "thread-self"].contains(&process) || process.parse() == Ok(std::process::id());
+    own.then(|| n.parse().ok()).flatten()
 }
 
 /// Follows `path` (its links, one at a time) to where an output written to it goes.
@@ -467,6 +469,9 @@ mod tests {
         assert_eq!(descriptor(Path::new("/proc/self/fd/1")), Some(1));
         assert_eq!(descriptor(Path::new("/dev/fd/7")), Some(7));
         assert_eq!(descriptor(Path::new("/dev/fdx")), None);
+        let own = format!("/proc/{}/fd/2", std::process::id());
+        assert_eq!(descriptor(Path::new(&own)), Some(2));
+        assert_eq!(descriptor(Path::new("/proc/1/fd/1")), None);
         assert_eq!(descriptor(Path::new("out.json")), None);
     }
 
