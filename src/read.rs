@@ -201,10 +201,12 @@ impl Inputs {
                 bytes_read: AtomicU64::new(0),
             },
             errors: Vec::new(),
+            walked: Vec::new(),
         };
         for given in paths {
             resolver.given(given);
         }
+        resolver.leave_out_reports();
         (resolver.inputs, resolver.errors)
     }
 
@@ -424,9 +426,38 @@ struct Resolver<'a> {
     excluded: Vec<PathBuf>,
     inputs: Inputs,
     errors: Vec<InputError>,
+    /// For each file of `inputs`, whether it was found in a folder (and so is left out if it is a
+    /// paradup report).
+    walked: Vec<bool>,
 }
 
 impl Resolver<'_> {
+    /// Leaves out the files found in folders that are paradup's own reports (looked at in
+    /// parallel: one small read a file), each with a note, in input order.
+    fn leave_out_reports(&mut self) {
+        let files = std::mem::take(&mut self.inputs.files);
+        let reports: Vec<bool> = files
+            .par_iter()
+            .zip(&self.walked)
+            .map(|(file, &walked)| walked && is_paradup_report(&file.path))
+            .collect();
+        for (file, report) in files.into_iter().zip(reports) {
+            if report {
+                self.note(
+                    Path::new(&file.display),
+                    "left out: a report written by paradup".into(),
+                );
+            } else {
+                self.inputs.files.push(file);
+            }
+        }
+    }
+
+    fn push(&mut self, file: InputFile, walked: bool) {
+        self.inputs.files.push(file);
+        self.walked.push(walked);
+    }
+
     fn note(&mut self, path: &Path, message: String) {
         self.inputs
             .notes
@@ -437,12 +468,15 @@ impl Resolver<'_> {
         match spooled {
             Ok(spool) => {
                 let size = spool.as_file().metadata().ok().map(|m| m.len());
-                self.inputs.files.push(InputFile {
-                    display: display.to_owned(),
-                    path: spool.path().to_path_buf(),
-                    size,
-                    found_in: None,
-                });
+                self.push(
+                    InputFile {
+                        display: display.to_owned(),
+                        path: spool.path().to_path_buf(),
+                        size,
+                        found_in: None,
+                    },
+                    false,
+                );
                 self.inputs._spools.push(spool);
             }
             Err(e) => self
@@ -481,12 +515,15 @@ impl Resolver<'_> {
             }
             Ok(meta) if meta.is_file() => {
                 if !self.excluded(path, || path.canonicalize().ok()) {
-                    self.inputs.files.push(InputFile {
-                        display: given.to_owned(),
-                        path: path.to_path_buf(),
-                        size: Some(meta.len()),
-                        found_in: None,
-                    });
+                    self.push(
+                        InputFile {
+                            display: given.to_owned(),
+                            path: path.to_path_buf(),
+                            size: Some(meta.len()),
+                            found_in: None,
+                        },
+                        false,
+                    );
                 }
             }
             // A pipe (`<(cat x)`), a FIFO or a device gives its bytes once.
@@ -571,16 +608,15 @@ impl Resolver<'_> {
             if self.excluded(&path, canonical) {
                 continue;
             }
-            if meta.is_file() && is_paradup_report(&path) {
-                self.note(&path, "left out: a report written by paradup".into());
-                continue;
-            }
-            self.inputs.files.push(InputFile {
-                display: path.display().to_string(),
-                size: meta.is_file().then_some(meta.len()),
-                path,
-                found_in: Some(root.display().to_string()),
-            });
+            self.push(
+                InputFile {
+                    display: path.display().to_string(),
+                    size: meta.is_file().then_some(meta.len()),
+                    path,
+                    found_in: Some(root.display().to_string()),
+                },
+                meta.is_file(),
+            );
         }
     }
 }
