@@ -292,6 +292,10 @@ pub struct Member {
     /// With a containment threshold set: the smaller of this copy and the canonical one lies
     /// inside the other at least that much, while their similarity is below the threshold.
     pub contained: bool,
+    /// Joined as contained (`contained`), and the larger of the two: the canonical copy lies inside
+    /// this copy, not this copy inside it. Dedup keeps such a copy, since removing it would lose
+    /// the text around the passage they share.
+    pub holds_canonical: bool,
     /// Neither similar to the canonical copy nor contained in it (or it in this one): the copy
     /// joined the cluster through other members, a chain of verified pairs.
     pub via_chain: bool,
@@ -307,7 +311,8 @@ pub struct Cluster {
     pub kind: ClusterKind,
     /// Number of distinct documents that carry a copy.
     pub documents: usize,
-    /// Bytes of every copy but the canonical one: what dedup removes.
+    /// Bytes of every copy but the canonical one: what dedup removes (with a containment
+    /// threshold, it keeps the copies that hold the canonical one: see `paradup::dedup`).
     pub duplicate_bytes: u64,
     /// The copies, canonical first.
     pub members: Vec<Member>,
@@ -687,6 +692,7 @@ impl Scanner {
                 similarity: 1.0,
                 containment: 1.0,
                 contained: false,
+                holds_canonical: false,
                 via_chain: false,
             });
         }
@@ -720,6 +726,7 @@ impl Scanner {
                             .params
                             .containment
                             .is_some_and(|c| member.containment >= c);
+                        member.holds_canonical = member.contained && sa.len() > sb.len();
                         member.via_chain = !member.contained;
                     }
                 }

@@ -238,12 +238,13 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub detect: DetectArgs,
 
-    /// Write the JSON report (schema paradup.report/v1) to this file.
+    /// Write the JSON report (schema paradup.report/v1) to this file (`-`: standard output, the
+    /// summary then on standard error).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
 
     /// Write a self-contained HTML report (summary, plots, rankings, each cluster's copies side
-    /// by side) to this file.
+    /// by side) to this file (`-`: standard output).
     #[arg(long, value_name = "PATH")]
     pub html: Option<PathBuf>,
 
@@ -331,8 +332,9 @@ pub struct DedupArgs {
     #[command(flatten)]
     pub detect: DetectArgs,
 
-    /// Output: a file when the one input is a file, otherwise a folder that receives every input
-    /// file under its name relative to the folder given (a file given directly: its file name).
+    /// Output: a file when the one input is a file (`-`: standard output), otherwise a folder
+    /// that receives every input file under its path inside the folder given; with several
+    /// inputs, each folder is mirrored under its own name (a file given directly: its file name).
     #[arg(long, short, value_name = "OUT")]
     pub output: PathBuf,
 

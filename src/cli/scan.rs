@@ -10,6 +10,7 @@ use paradup::{
 };
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
@@ -91,19 +92,29 @@ const MAX_MESSAGES: usize = 100;
 
 /// Reads every input and runs the scan, without a progress bar (for subcommands that print
 /// nothing while they read).
-#[allow(dead_code)]
 pub fn scan_inputs(input: &InputArgs, params: ScanParams) -> Result<ScanRun> {
-    scan_inputs_with(input, params, true)
+    scan_inputs_with(input, params, true, &[])
 }
 
 /// Reads every input and runs the scan, showing a progress bar on standard error unless `quiet`
 /// (or standard error is not a terminal). Skipped records and repairs are printed on standard
 /// error as they are found; with `--strict`, the first of them ends the run with an error.
-pub fn scan_inputs_with(input: &InputArgs, params: ScanParams, quiet: bool) -> Result<ScanRun> {
+/// The files at `outputs` (what the run is about to write) are not read.
+pub fn scan_inputs_with(
+    input: &InputArgs,
+    params: ScanParams,
+    quiet: bool,
+    outputs: &[PathBuf],
+) -> Result<ScanRun> {
     let started = Instant::now();
     let read_options = input.read_options();
     let selection = input.selection()?;
-    let (mut inputs, errors) = Inputs::resolve_selected(&input.inputs, &selection);
+    let (mut inputs, errors) = Inputs::resolve_excluding(&input.inputs, &selection, outputs);
+    if !quiet {
+        for note in inputs.notes() {
+            eprintln!("paradup: note: {note}");
+        }
+    }
     tell_repeated_files(&inputs.drop_repeated_files());
     let mut log = ReadLog::new(input.strict, errors)?;
     let mut scanner = Scanner::new(params)?;
@@ -362,10 +373,38 @@ pub fn feed(
     Ok(())
 }
 
+/// Checks the output flags before the scan: each can be written, and at most one is standard
+/// output. Returns the files the outputs replace (not to be read as inputs) and whether standard
+/// output carries one of them (then the summary goes to standard error).
+fn check_outputs(args: &ScanArgs) -> Result<(Vec<PathBuf>, bool)> {
+    let mut replaced = Vec::new();
+    let mut to_stdout: Vec<&str> = Vec::new();
+    for (flag, path) in [
+        ("--json", &args.json),
+        ("--html", &args.html),
+        ("--write-baseline", &args.write_baseline),
+    ] {
+        let Some(path) = path else { continue };
+        match output::check_writable(path)? {
+            output::Destination::Stdout => to_stdout.push(flag),
+            output::Destination::Replace(target) => replaced.push(target),
+            output::Destination::Through(_) => {}
+        }
+    }
+    if to_stdout.len() > 1 {
+        bail!(
+            "{} cannot all write to standard output",
+            to_stdout.join(" and ")
+        );
+    }
+    Ok((replaced, !to_stdout.is_empty()))
+}
+
 pub fn run(args: ScanArgs) -> Result<u8> {
     let params = args.detect.scan_params()?;
     configure_threads(args.detect.threads)?;
-    let run = scan_inputs_with(&args.input, params, args.quiet)?;
+    let (outputs, stdout_taken) = check_outputs(&args)?;
+    let run = scan_inputs_with(&args.input, params, args.quiet, &outputs)?;
     let report = run.report();
     if let Some(path) = &args.json {
         // Streamed to the file: the report of a large corpus is large.
@@ -381,7 +420,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         super::html::write(&run, &report, path, args.html_top)?;
     }
     if !args.quiet {
-        output::print_stdout(&summary::render(&report, args.top))?;
+        output::print_summary(&summary::render(&report, args.top), stdout_taken)?;
     }
     Ok(if report.errors.is_empty() {
         exit::OK
