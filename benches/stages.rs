@@ -3,7 +3,7 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use paradup::cluster::UnionFind;
-use paradup::lsh::candidate_pairs;
+use paradup::lsh::candidates;
 use paradup::minhash::MinHasher;
 use paradup::normalize::{normalize_into, NormalizeOptions};
 use paradup::segment::{segment, SplitMode};
@@ -210,9 +210,15 @@ fn bench_stages(c: &mut Criterion) {
         })
     });
     group.bench_function("lsh_16x8", |b| {
-        b.iter(|| black_box(candidate_pairs(&signatures, params.num_perm, banding).len()))
+        b.iter(|| {
+            black_box(
+                candidates(&signatures, params.num_perm, banding)
+                    .pairs
+                    .len(),
+            )
+        })
     });
-    let pairs = candidate_pairs(&signatures, params.num_perm, banding);
+    let pairs = candidates(&signatures, params.num_perm, banding).pairs;
     group.throughput(Throughput::Elements(pairs.len().max(1) as u64));
     group.bench_function("verify", |b| {
         b.iter(|| {

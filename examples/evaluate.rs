@@ -5,13 +5,19 @@
 //! ```sh
 //! cargo run --release --example evaluate -- --documents 3000 --seed 1
 //! cargo run --release --example evaluate -- --documents 3000 --bands 16 --rows 8
+//! cargo run --release --example evaluate -- --families
 //! ```
+//!
+//! With `--families`, the corpus is the dense families of `synth::families::evaluation_families`
+//! instead of news articles: thousands of near copies of one paragraph, templated paragraphs that
+//! differ only in numbers, drift chains.
 
 use anyhow::{bail, Result};
 use clap::Parser;
 use paradup::evaluate::{evaluate, DEFAULT_BANDS, DEFAULT_PRECISION_FLOOR};
 use paradup::normalize::normalize;
 use paradup::shingle::{jaccard, shingle_set};
+use paradup::synth::families::{evaluation_families, family_documents, family_paragraphs};
 use paradup::synth::{Generator, PlantKind};
 use paradup::{Banding, Document, ScanParams, Scanner, SplitMode, Unit};
 use std::collections::HashMap;
@@ -62,6 +68,10 @@ struct Args {
     /// True Jaccard a cluster member needs to another member to count as correct.
     #[arg(long, default_value_t = DEFAULT_PRECISION_FLOOR)]
     floor: f64,
+
+    /// Evaluate on dense families of near copies (20 paragraphs a document) instead of articles.
+    #[arg(long)]
+    families: bool,
 }
 
 fn main() -> Result<()> {
@@ -94,12 +104,20 @@ fn main() -> Result<()> {
     }
 
     let started = Instant::now();
-    let articles: Vec<_> = Generator::new(args.seed).take(args.documents).collect();
-    let documents: Vec<Document> = articles
-        .iter()
-        .enumerate()
-        .map(|(line, a)| a.document(line as u64 + 1))
-        .collect();
+    let articles: Vec<_> = if args.families {
+        Vec::new()
+    } else {
+        Generator::new(args.seed).take(args.documents).collect()
+    };
+    let documents: Vec<Document> = if args.families {
+        family_documents(&family_paragraphs(args.seed, &evaluation_families()), 20)
+    } else {
+        articles
+            .iter()
+            .enumerate()
+            .map(|(line, a)| a.document(line as u64 + 1))
+            .collect()
+    };
     let bytes: usize = documents.iter().map(|d| d.text.len()).sum();
     let generated = started.elapsed().as_secs_f64();
 
@@ -114,8 +132,13 @@ fn main() -> Result<()> {
     let brute = started.elapsed().as_secs_f64();
 
     println!(
-        "corpus: {} generated articles, seed {}, {:.1} MB ({generated:.1} s)",
-        args.documents,
+        "corpus: {} generated {}, seed {}, {:.1} MB ({generated:.1} s)",
+        documents.len(),
+        if args.families {
+            "documents of dense families"
+        } else {
+            "articles"
+        },
         args.seed,
         bytes as f64 / 1e6
     );
@@ -194,7 +217,7 @@ fn main() -> Result<()> {
     }
 
     // Planted look-alikes: paragraphs of one template with different facts.
-    if params.unit == Unit::Paragraph && params.split == SplitMode::Auto {
+    if !args.families && params.unit == Unit::Paragraph && params.split == SplitMode::Auto {
         let mut cluster_of: HashMap<(u32, u32), usize> = HashMap::new();
         for (id, cluster) in outcome.clusters.iter().enumerate() {
             for m in &cluster.members {

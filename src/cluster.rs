@@ -45,6 +45,87 @@ impl UnionFind {
     }
 }
 
+/// Earlier members of a large bucket verified against each new member, at most.
+pub const BUCKET_VERIFICATIONS: usize = 48;
+/// Earlier members of a large bucket looked at (ranked, not verified) for each new member: the
+/// most recent ones, and as many of the most recent leaders before them.
+pub const BUCKET_VISITS: usize = 256;
+
+/// What joining large buckets cost and found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BucketWork {
+    /// Pairs checked by the verifier.
+    pub verifications: u64,
+    /// Pairs it accepted.
+    pub accepted: u64,
+}
+
+/// Joins the members of one large LSH bucket (a dense family of variants sharing a band) with a
+/// bounded number of verifications a member, against the union-find state built so far.
+///
+/// Members are taken in the order given (input order). Each new member looks at the
+/// [`BUCKET_VISITS`] members before it and at as many leaders before those (a leader is a member
+/// that joined nobody's set when it came: the first of each sub-cluster of the bucket). Those
+/// already in its set are skipped: their pair would add nothing. The others are ranked by
+/// `agreement` (how many LSH bands they share with the member: near copies share more than the one
+/// band that put them in this bucket), most recent first on ties, and the first
+/// [`BUCKET_VERIFICATIONS`] are verified; every one that accepts is joined with the member, so one
+/// member can bridge two sub-clusters.
+///
+/// Work: at most `BUCKET_VERIFICATIONS` verifications and `2 * BUCKET_VISITS` rankings a member,
+/// whatever the bucket's size. `set_of` maps a member to its union-find item; `verify` decides a
+/// pair of members. The result depends only on the members' order and the state of `sets`.
+pub fn join_large_bucket(
+    members: &[u32],
+    sets: &mut UnionFind,
+    set_of: impl Fn(u32) -> u32,
+    verify: impl Fn(u32, u32) -> bool,
+    agreement: impl Fn(u32, u32) -> u32,
+) -> BucketWork {
+    let mut work = BucketWork::default();
+    // Positions in `members` of the leaders so far.
+    let mut leaders: Vec<usize> = Vec::new();
+    // (agreement, age, earlier member) of the earlier members worth verifying.
+    let mut ranked: Vec<(u32, usize, u32)> = Vec::new();
+    for (position, &member) in members.iter().enumerate() {
+        let item = set_of(member);
+        let own = sets.find(item);
+        let mut covered = false;
+        ranked.clear();
+        let window = position.saturating_sub(BUCKET_VISITS);
+        let older_leaders = leaders
+            .iter()
+            .rev()
+            .skip_while(|&&at| at >= window)
+            .take(BUCKET_VISITS);
+        for at in (window..position).rev().chain(older_leaders.copied()) {
+            let earlier = members[at];
+            if sets.find(set_of(earlier)) == own {
+                covered = true;
+            } else {
+                ranked.push((agreement(earlier, member), position - at, earlier));
+            }
+        }
+        ranked.sort_unstable_by_key(|&(agreement, age, _)| (std::cmp::Reverse(agreement), age));
+        for &(_, _, earlier) in ranked.iter().take(BUCKET_VERIFICATIONS) {
+            // An earlier acceptance may have joined this one's set already.
+            if sets.find(set_of(earlier)) == sets.find(item) {
+                continue;
+            }
+            work.verifications += 1;
+            if verify(earlier, member) {
+                work.accepted += 1;
+                sets.union(set_of(earlier), item);
+                covered = true;
+            }
+        }
+        if !covered {
+            leaders.push(position);
+        }
+    }
+    work
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +139,55 @@ mod tests {
         assert!(!sets.union(4, 2));
         assert_eq!(sets.find(5), 2);
         assert_eq!(sets.find(0), 0);
+    }
+
+    #[test]
+    fn a_large_bucket_costs_a_bounded_number_of_verifications() {
+        let members: Vec<u32> = (0..3000).collect();
+        let mut sets = UnionFind::new(members.len());
+        let work = join_large_bucket(&members, &mut sets, |m| m, |_, _| false, |_, _| 1);
+        assert_eq!(work.accepted, 0);
+        assert!(work.verifications <= (members.len() * BUCKET_VERIFICATIONS) as u64);
+        // Once joined, nothing is verified again.
+        for m in 1..3000 {
+            sets.union(0, m);
+        }
+        let again = join_large_bucket(&members, &mut sets, |m| m, |_, _| true, |_, _| 1);
+        assert_eq!(again, BucketWork::default());
+    }
+
+    #[test]
+    fn a_drift_chain_in_one_bucket_becomes_one_set() {
+        // Each member is similar only to the two before and after it.
+        let members: Vec<u32> = (0..5000).collect();
+        let mut sets = UnionFind::new(members.len());
+        let work = join_large_bucket(
+            &members,
+            &mut sets,
+            |m| m,
+            |a, b| a.abs_diff(b) <= 2,
+            |_, _| 1,
+        );
+        assert!((1..5000).all(|m| sets.find(m) == 0));
+        assert!(work.verifications <= 2 * 5000, "{work:?}");
+    }
+
+    #[test]
+    fn partners_outside_the_recent_window_are_found_among_leaders_and_by_agreement() {
+        // Member i is similar only to i + 400, which shares more bands with it than with any
+        // other member: beyond the recent window, reached through the older leaders.
+        let members: Vec<u32> = (0..800).collect();
+        let mut sets = UnionFind::new(members.len());
+        let partner = |a: u32, b: u32| a.abs_diff(b) == 400;
+        let work = join_large_bucket(
+            &members,
+            &mut sets,
+            |m| m,
+            partner,
+            |a, b| if partner(a, b) { 5 } else { 1 },
+        );
+        assert_eq!(work.accepted, 400, "{work:?}");
+        assert!((0..400).all(|m| sets.find(m + 400) == m));
     }
 
     proptest! {

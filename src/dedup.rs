@@ -1,8 +1,14 @@
 //! Dedup: which paragraph copies a cleaned corpus leaves out, and exactly which bytes go with each.
 //!
-//! Every cluster keeps its canonical copy (its first occurrence in input order) and loses every
-//! other member. A removed paragraph takes with it the bytes that separated it from its neighbours,
-//! so that the text around it reads as it did, by this rule:
+//! Every cluster keeps its canonical copy (its first occurrence in input order) and loses the other
+//! members whose text that copy holds: its near copies, and (with a containment threshold) the
+//! passages lying inside it. A member that holds the canonical copy (a whole paragraph around a
+//! quoted excerpt) is kept: removing it would lose the text around the passage, and only the
+//! contained, shorter copy may go. With a containment threshold, a member joined only through a
+//! chain of other members is kept too, since nothing says the kept copy holds its text.
+//!
+//! A removed paragraph takes with it the bytes that separated it from its neighbours, so that the
+//! text around it reads as it did, by this rule:
 //!
 //! - when a kept paragraph follows it later in the document, it takes its own span and the
 //!   whitespace after it, up to the start of the next paragraph;
@@ -46,13 +52,17 @@ pub struct DedupPlan {
 }
 
 impl DedupPlan {
-    /// Every member of every cluster but the canonical copy, grouped by document and sorted by
-    /// paragraph.
+    /// Every member of every cluster whose text the canonical copy holds (see the module
+    /// documentation), grouped by document and sorted by paragraph.
     pub fn new(outcome: &ScanOutcome) -> Self {
+        let with_containment = outcome.params.containment.is_some();
         let mut per_doc: Vec<Vec<Removal>> = vec![Vec::new(); outcome.documents.len()];
         for cluster in &outcome.clusters {
             let canonical = cluster.canonical();
             for member in &cluster.members[1..] {
+                if member.holds_canonical || (with_containment && member.via_chain) {
+                    continue;
+                }
                 per_doc[member.doc as usize].push(Removal {
                     paragraph: member.paragraph,
                     span: member.span,

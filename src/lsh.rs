@@ -147,10 +147,21 @@ pub fn band_key(signature: &[u32], band: usize, rows: usize) -> u64 {
     key
 }
 
-/// A bucket larger than this is not expanded into all its pairs: each member is paired with the
-/// bucket's first member and with its neighbour in input order, which keeps the work linear when
-/// thousands of near-identical variants share a band.
+/// A bucket of at most this many members is expanded into all its pairs, each verified. A larger
+/// one (thousands of near-identical variants sharing a band) is handed over whole, to be joined by
+/// leader clustering with a bounded number of verifications a member
+/// ([`crate::cluster::join_large_bucket`]).
 pub const FULL_PAIRING_LIMIT: usize = 64;
+
+/// What LSH proposes for verification: pairs from buckets of at most [`FULL_PAIRING_LIMIT`]
+/// members, and the larger buckets whole.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Candidates {
+    /// Every pair of every small bucket, each pair once, sorted.
+    pub pairs: Vec<(u32, u32)>,
+    /// The members of each larger bucket, in item order; buckets in band order, then by key.
+    pub large_buckets: Vec<Vec<u32>>,
+}
 
 /// Writes the band keys of one signature into `keys` (one per band).
 pub fn band_keys_into(signature: &[u32], banding: Banding, keys: &mut [u64]) {
@@ -215,13 +226,11 @@ impl BandKeyTable {
     }
 }
 
-/// The candidate pairs of one band, from that band's key of every item (in item order, `items`
-/// of them), as `(lower, higher)` item indices. Deterministic: the pairs depend only on the
-/// keys, not on the thread count.
-pub fn band_candidates_in(
-    column: impl Iterator<Item = u64> + Clone,
-    items: usize,
-) -> Vec<(u32, u32)> {
+/// The candidates of one band, from that band's key of every item (in item order, `items` of
+/// them): the `(lower, higher)` pairs of buckets of at most [`FULL_PAIRING_LIMIT`] members, and
+/// the larger buckets' members in item order, buckets by key. Deterministic: both depend only on
+/// the keys, not on the thread count.
+pub fn band_candidates_in(column: impl Iterator<Item = u64> + Clone, items: usize) -> Candidates {
     // Most keys occur once and make no pair. Two bits a slot over the keys' top bits (seen, and
     // seen again; side by side, so one memory access serves both) find the slots hit more than
     // once; only the keys in those slots (every repeated key among them) are sorted into
@@ -245,6 +254,7 @@ pub fn band_candidates_in(
         .collect();
     keyed.sort_unstable();
     let mut pairs = Vec::new();
+    let mut large = Vec::new();
     for bucket in keyed.chunk_by(|a, b| a.0 == b.0) {
         if bucket.len() <= FULL_PAIRING_LIMIT {
             for (i, &(_, a)) in bucket.iter().enumerate() {
@@ -253,28 +263,34 @@ pub fn band_candidates_in(
                 }
             }
         } else {
-            let first = bucket[0].1;
-            for window in bucket.windows(2) {
-                pairs.push((window[0].1, window[1].1));
-                if window[0].1 != first {
-                    pairs.push((first, window[1].1));
-                }
-            }
+            large.push(bucket.iter().map(|&(_, item)| item).collect());
         }
     }
-    pairs
+    Candidates {
+        pairs,
+        large_buckets: large,
+    }
 }
 
-/// The candidate pairs of every band, each pair once, sorted. Bands are bucketed in parallel,
-/// one band a task.
-pub fn candidate_pairs_in(table: &BandKeyTable) -> Vec<(u32, u32)> {
-    let mut pairs: Vec<(u32, u32)> = (0..table.bands())
+/// The candidates of every band: small buckets' pairs, each pair once, sorted, and the large
+/// buckets in band order. Bands are bucketed in parallel, one band a task.
+pub fn candidates_in(table: &BandKeyTable) -> Candidates {
+    let per_band: Vec<Candidates> = (0..table.bands())
         .into_par_iter()
-        .flat_map_iter(|band| band_candidates_in(table.column(band), table.items()))
+        .map(|band| band_candidates_in(table.column(band), table.items()))
         .collect();
+    let mut pairs = Vec::with_capacity(per_band.iter().map(|b| b.pairs.len()).sum());
+    let mut large_buckets = Vec::new();
+    for band in per_band {
+        pairs.extend(band.pairs);
+        large_buckets.extend(band.large_buckets);
+    }
     pairs.par_sort_unstable();
     pairs.dedup();
-    pairs
+    Candidates {
+        pairs,
+        large_buckets,
+    }
 }
 
 /// The band keys of signatures laid end to end (each `num_perm` long).
@@ -289,21 +305,21 @@ pub fn band_keys(signatures: &[u32], num_perm: usize, banding: Banding) -> BandK
     table
 }
 
-/// The candidate pairs of one band, for signatures laid end to end in `signatures` (each
-/// `num_perm` long).
+/// The candidates of one band (small buckets' pairs, large buckets), for signatures laid end to
+/// end in `signatures` (each `num_perm` long).
 pub fn band_candidates(
     signatures: &[u32],
     num_perm: usize,
     banding: Banding,
     band: usize,
-) -> Vec<(u32, u32)> {
+) -> Candidates {
     let table = band_keys(signatures, num_perm, banding);
     band_candidates_in(table.column(band), table.items())
 }
 
-/// The candidate pairs of every band, each pair once, sorted, for signatures laid end to end.
-pub fn candidate_pairs(signatures: &[u32], num_perm: usize, banding: Banding) -> Vec<(u32, u32)> {
-    candidate_pairs_in(&band_keys(signatures, num_perm, banding))
+/// The candidates of every band, for signatures laid end to end.
+pub fn candidates(signatures: &[u32], num_perm: usize, banding: Banding) -> Candidates {
+    candidates_in(&band_keys(signatures, num_perm, banding))
 }
 
 #[cfg(test)]
@@ -421,7 +437,11 @@ mod tests {
             }
         }
         expected.sort_unstable();
-        let mut found = band_candidates_in(column.iter().copied(), column.len());
+        let Candidates {
+            pairs: mut found,
+            large_buckets,
+        } = band_candidates_in(column.iter().copied(), column.len());
+        assert!(large_buckets.is_empty());
         found.sort_unstable();
         assert!(!expected.is_empty());
         assert_eq!(found, expected);
@@ -434,8 +454,11 @@ mod tests {
         // 0 and 2 agree on both bands, 1 and 3 on the second only.
         let signatures = [1, 2, 3, 4, 9, 9, 7, 7, 1, 2, 3, 4, 8, 8, 7, 7];
         assert_eq!(
-            candidate_pairs(&signatures, num_perm, banding),
-            [(0, 2), (1, 3)]
+            candidates(&signatures, num_perm, banding),
+            Candidates {
+                pairs: vec![(0, 2), (1, 3)],
+                large_buckets: Vec::new(),
+            }
         );
     }
 
@@ -445,22 +468,39 @@ mod tests {
         let banding = Banding { bands: 2, rows: 2 };
         // Signatures 0 and 2 share band 0; 1 shares nothing with anyone.
         let signatures = [1, 2, 3, 4, 9, 9, 9, 9, 1, 2, 7, 7];
-        assert_eq!(band_candidates(&signatures, num_perm, banding, 0), [(0, 2)]);
-        assert!(band_candidates(&signatures, num_perm, banding, 1).is_empty());
+        assert_eq!(
+            band_candidates(&signatures, num_perm, banding, 0),
+            Candidates {
+                pairs: vec![(0, 2)],
+                large_buckets: Vec::new(),
+            }
+        );
+        assert_eq!(
+            band_candidates(&signatures, num_perm, banding, 1),
+            Candidates::default()
+        );
     }
 
     #[test]
-    fn large_buckets_stay_connected_in_linear_pairs() {
+    fn large_buckets_are_handed_over_whole_in_item_order() {
         let num_perm = 2;
-        let banding = Banding { bands: 1, rows: 2 };
+        let banding = Banding { bands: 2, rows: 1 };
+        // Items 0, 2, 4, ... share their first value; the rest share it in pairs.
         let count = FULL_PAIRING_LIMIT as u32 * 3;
-        let signatures: Vec<u32> = (0..count).flat_map(|_| [5, 6]).collect();
-        let pairs = band_candidates(&signatures, num_perm, banding, 0);
-        assert!(pairs.len() < 2 * count as usize);
-        assert!(pairs.iter().all(|&(a, b)| a < b));
-        // Every member is paired with the first.
-        for member in 1..count {
-            assert!(pairs.contains(&(0, member)));
-        }
+        let signatures: Vec<u32> = (0..count)
+            .flat_map(|i| {
+                if i % 2 == 0 {
+                    [5, i]
+                } else {
+                    [1000 + i / 4, i]
+                }
+            })
+            .collect();
+        let found = candidates(&signatures, num_perm, banding);
+        let evens: Vec<u32> = (0..count).step_by(2).collect();
+        assert_eq!(found.large_buckets, [evens]);
+        // The odd items pair up in buckets of two: (1, 3), (5, 7), ...
+        let odd_pairs: Vec<(u32, u32)> = (0..count / 4).map(|k| (4 * k + 1, 4 * k + 3)).collect();
+        assert_eq!(found.pairs, odd_pairs);
     }
 }

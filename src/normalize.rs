@@ -28,10 +28,19 @@ pub fn normalize_into(text: &str, options: NormalizeOptions, out: &mut String) {
     if text.is_ascii() {
         // ASCII is its own NFKC form: a byte loop gives the same result as the general path.
         normalize_ascii(text.as_bytes(), options, out);
-    } else if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
-        normalize_chars(text.chars(), options, out);
     } else {
-        normalize_chars(text.nfkc(), options, out);
+        if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+            normalize_chars(text.chars(), options, out);
+        } else {
+            normalize_chars(text.nfkc(), options, out);
+        }
+        // Dropping a mark between two combining characters, or lowercasing, can leave them out of
+        // canonical order; putting them back in order keeps normalization idempotent.
+        if is_nfkc_quick(out.chars()) != IsNormalized::Yes {
+            let composed: String = out.nfkc().collect();
+            out.clear();
+            normalize_chars(composed.chars(), options, out);
+        }
     }
 }
 

@@ -177,7 +177,19 @@ pub fn words_into(
     out.clear();
     let mut start: Option<usize> = None;
     let push = |range: Range<usize>, out: &mut Vec<Word>, scratch: &mut String| {
-        normalize_into(&text[range.clone()], options, scratch);
+        let word = &text[range.clone()];
+        if word.is_ascii() {
+            // What normalization makes of an ASCII word, without its general machinery: letters
+            // lowercased, apostrophes dropped, digits folded when asked.
+            scratch.clear();
+            scratch.extend(word.bytes().filter_map(|b| match b {
+                b'\'' | b'`' => None,
+                b'0'..=b'9' if options.fold_digits => Some('0'),
+                _ => Some(char::from(b.to_ascii_lowercase())),
+            }));
+        } else {
+            normalize_into(word, options, scratch);
+        }
         if !scratch.is_empty() {
             out.push(Word {
                 hash: xxh3_64(scratch.as_bytes()),
@@ -1330,6 +1342,22 @@ mod tests {
             let expected_at = from + places[from..].partition_point(|p| (p.doc, p.word) < key);
             proptest::prop_assert_eq!(at, expected_at);
             proptest::prop_assert_eq!(found, places[from..].iter().any(|p| (p.doc, p.word) == key));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_word_is_hashed_as_its_normalized_form(
+            text in "[a-zA-Z0-9'` .,;é\u{0301}東ß-]{0,40}",
+            fold in proptest::bool::ANY,
+        ) {
+            let options = NormalizeOptions { fold_digits: fold };
+            let mut words = Vec::new();
+            words_into(&text, options, &mut String::new(), &mut words);
+            for word in words {
+                let normalized = crate::normalize::normalize(&text[word.start..word.end], options);
+                proptest::prop_assert_eq!(word.hash, xxh3_64(normalized.as_bytes()));
+            }
         }
     }
 

@@ -1,9 +1,10 @@
 //! Reading turns the paths a user gives into documents, one at a time and in a fixed order.
 //!
-//! Folders are walked in sorted order (optionally narrowed by glob patterns), standard input is
-//! spooled to a temporary file, and gzip and zstd are recognized by their magic bytes, so that the
-//! same inputs always yield the same documents with the same indices, and can be read a second time
-//! (to cut out the text of a cluster's copies) without keeping the corpus in memory.
+//! Folders are walked in sorted order (optionally narrowed by glob patterns), standard input and
+//! other inputs that cannot be read twice (pipes, FIFOs) are spooled to a temporary file, and gzip
+//! and zstd are recognized by their magic bytes, so that the same inputs always yield the same
+//! documents with the same indices, and can be read a second time (to cut out the text of a
+//! cluster's copies) without keeping the corpus in memory.
 //!
 //! Four record formats are read: plain text (a file is a document), JSON Lines (an object a line),
 //! a JSON array of objects (read whole) and Common Crawl WET (WARC records of extracted text).
@@ -33,7 +34,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use stream::Compression;
+pub use stream::Compression;
 
 /// The record format of an input file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -223,13 +224,17 @@ struct InputFile {
     path: PathBuf,
     /// Its size when it is a regular file.
     size: Option<u64>,
+    /// The folder, as given, that the file was found in (none for a file named directly).
+    found_in: Option<String>,
 }
 
 /// The resolved inputs of a run: every file, in the order they are read.
 #[derive(Debug)]
 pub struct Inputs {
     files: Vec<InputFile>,
-    /// Keeps standard input's spool file alive as long as the inputs are.
+    /// Files met in folders and left out on purpose, and why.
+    notes: Vec<InputError>,
+    /// Keeps the spool files (of standard input, pipes and devices) alive as long as the inputs.
     _spools: Vec<tempfile::NamedTempFile>,
     /// Raw (still compressed) bytes taken from the files so far, for progress displays.
     bytes_read: AtomicU64,
@@ -249,44 +254,49 @@ impl Inputs {
         paths: &[String],
         selection: &FileSelection,
     ) -> (Inputs, Vec<InputError>) {
-        let mut inputs = Inputs {
-            files: Vec::new(),
-            _spools: Vec::new(),
-            bytes_read: AtomicU64::new(0),
+        Inputs::resolve_excluding(paths, selection, &[])
+    }
+
+    /// Like [`Inputs::resolve_selected`], leaving out the files at `excluded` (the outputs of the
+    /// running command: what it writes is never what it reads), with a note.
+    ///
+    /// Standard input, and any other input that cannot be read twice (a pipe such as `<(cat x)`,
+    /// a FIFO, a device), is read once into a temporary spool file, so that every later pass sees
+    /// the same bytes. In folders, symbolic links are followed (a link back to a folder being
+    /// walked is not, so the walk ends); FIFOs, sockets and devices are left out (reading one
+    /// could wait forever), and so are the reports paradup writes (a JSON file whose `schema`
+    /// starts `paradup.`, an HTML page paradup generated), each with a note ([`Inputs::notes`]).
+    pub fn resolve_excluding(
+        paths: &[String],
+        selection: &FileSelection,
+        excluded: &[PathBuf],
+    ) -> (Inputs, Vec<InputError>) {
+        let mut resolver = Resolver {
+            selection,
+            excluded: excluded
+                .iter()
+                .filter_map(|path| path.canonicalize().ok())
+                .collect(),
+            inputs: Inputs {
+                files: Vec::new(),
+                notes: Vec::new(),
+                _spools: Vec::new(),
+                bytes_read: AtomicU64::new(0),
+            },
+            errors: Vec::new(),
+            walked: Vec::new(),
         };
-        let mut errors = Vec::new();
         for given in paths {
-            if given == "-" {
-                match spool_stdin() {
-                    Ok(spool) => {
-                        let size = spool.as_file().metadata().ok().map(|m| m.len());
-                        inputs.files.push(InputFile {
-                            display: "-".into(),
-                            path: spool.path().to_path_buf(),
-                            size,
-                        });
-                        inputs._spools.push(spool);
-                    }
-                    Err(e) => {
-                        errors.push(file_error("-", format!("cannot read standard input: {e}")))
-                    }
-                }
-                continue;
-            }
-            let path = Path::new(given);
-            match std::fs::metadata(path) {
-                Ok(meta) if meta.is_dir() => {
-                    walk(path, path, selection, &mut inputs.files, &mut errors)
-                }
-                Ok(meta) => inputs.files.push(InputFile {
-                    display: given.clone(),
-                    path: path.to_path_buf(),
-                    size: meta.is_file().then_some(meta.len()),
-                }),
-                Err(e) => errors.push(file_error(given, format!("cannot open: {e}"))),
-            }
+            resolver.given(given);
         }
-        (inputs, errors)
+        resolver.leave_out_reports();
+        (resolver.inputs, resolver.errors)
+    }
+
+    /// Files met in folders (or named) and left out on purpose, and why: not errors, but worth
+    /// a word to the user.
+    pub fn notes(&self) -> &[InputError] {
+        &self.notes
     }
 
     /// Leaves out every file that is already among the inputs under another name (`a/x.txt`
@@ -541,51 +551,256 @@ fn file_identity(path: &Path) -> Option<FileIdentity> {
     }
 }
 
-fn spool_stdin() -> io::Result<tempfile::NamedTempFile> {
+/// Copies a stream that cannot be read twice into a temporary file that can.
+fn spool(mut input: impl Read) -> io::Result<tempfile::NamedTempFile> {
     let mut spool = tempfile::NamedTempFile::new()?;
-    io::copy(&mut io::stdin().lock(), spool.as_file_mut())?;
+    io::copy(&mut input, spool.as_file_mut())?;
     Ok(spool)
 }
 
-fn walk(
-    root: &Path,
-    dir: &Path,
-    selection: &FileSelection,
-    files: &mut Vec<InputFile>,
-    errors: &mut Vec<InputError>,
-) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            errors.push(file_error(
-                &dir.display().to_string(),
-                format!("cannot list folder: {e}"),
-            ));
+/// What a file system entry that is neither a folder nor a regular file is, for notes.
+fn special_kind(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        } else if kind.is_socket() {
+            return "a socket";
+        } else if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = kind;
+    "not a regular file"
+}
+
+/// Bytes of a file's start looked at to recognize a paradup report.
+const REPORT_HEAD_BYTES: u64 = 4096;
+
+/// True when the file is a report paradup writes: a JSON object whose first field is a `schema`
+/// starting `paradup.` (scan, compare, baseline), or an HTML page whose generator is paradup.
+fn is_paradup_report(path: &Path) -> bool {
+    let mut head = Vec::new();
+    if File::open(path)
+        .and_then(|file| file.take(REPORT_HEAD_BYTES).read_to_end(&mut head))
+        .is_err()
+    {
+        return false;
+    }
+    let head = head.strip_prefix(UTF8_BOM).unwrap_or(&head);
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim_start();
+    if let Some(rest) = text.strip_prefix('{') {
+        let schema = rest
+            .trim_start()
+            .strip_prefix("\"schema\"")
+            .map(str::trim_start)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .map(str::trim_start);
+        return schema.is_some_and(|value| value.starts_with("\"paradup."));
+    }
+    text.starts_with('<') && text.contains("<meta name=\"generator\" content=\"paradup ")
+}
+
+/// Turns the paths a user gave into the files of [`Inputs`].
+struct Resolver<'a> {
+    selection: &'a FileSelection,
+    /// Canonical paths of files that are not read.
+    excluded: Vec<PathBuf>,
+    inputs: Inputs,
+    errors: Vec<InputError>,
+    /// For each file of `inputs`, whether it was found in a folder (and so is left out if it is a
+    /// paradup report).
+    walked: Vec<bool>,
+}
+
+impl Resolver<'_> {
+    /// Leaves out the files found in folders that are paradup's own reports (looked at in
+    /// parallel: one small read a file), each with a note, in input order.
+    fn leave_out_reports(&mut self) {
+        let files = std::mem::take(&mut self.inputs.files);
+        let reports: Vec<bool> = files
+            .par_iter()
+            .zip(&self.walked)
+            .map(|(file, &walked)| walked && is_paradup_report(&file.path))
+            .collect();
+        for (file, report) in files.into_iter().zip(reports) {
+            if report {
+                self.note(
+                    Path::new(&file.display),
+                    "left out: a report written by paradup".into(),
+                );
+            } else {
+                self.inputs.files.push(file);
+            }
+        }
+    }
+
+    fn push(&mut self, file: InputFile, walked: bool) {
+        self.inputs.files.push(file);
+        self.walked.push(walked);
+    }
+
+    fn note(&mut self, path: &Path, message: String) {
+        self.inputs
+            .notes
+            .push(file_error(&path.display().to_string(), message));
+    }
+
+    fn spooled(&mut self, display: &str, spooled: io::Result<tempfile::NamedTempFile>) {
+        match spooled {
+            Ok(spool) => {
+                let size = spool.as_file().metadata().ok().map(|m| m.len());
+                self.push(
+                    InputFile {
+                        display: display.to_owned(),
+                        path: spool.path().to_path_buf(),
+                        size,
+                        found_in: None,
+                    },
+                    false,
+                );
+                self.inputs._spools.push(spool);
+            }
+            Err(e) => self
+                .errors
+                .push(file_error(display, format!("cannot read: {e}"))),
+        }
+    }
+
+    /// True (after a note) when the file at `canonical` is an output of the run.
+    fn excluded(&mut self, path: &Path, canonical: impl FnOnce() -> Option<PathBuf>) -> bool {
+        if self.excluded.is_empty() {
+            return false;
+        }
+        let Some(canonical) = canonical() else {
+            return false;
+        };
+        if self.excluded.contains(&canonical) {
+            self.note(path, "left out: it is an output of this run".into());
+            return true;
+        }
+        false
+    }
+
+    fn given(&mut self, given: &str) {
+        if given == "-" {
+            let spooled = spool(io::stdin().lock());
+            self.spooled("-", spooled);
             return;
         }
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .filter(|entry| !entry.file_name().to_string_lossy().starts_with('.'))
-        .map(|entry| entry.path())
-        .collect();
-    paths.sort();
-    for path in paths {
-        // Symbolic links to folders are not followed, so a link cycle cannot loop the walk.
-        let meta = std::fs::symlink_metadata(&path).ok();
-        if meta.as_ref().is_some_and(|m| m.is_dir()) {
-            walk(root, &path, selection, files, errors);
-        } else if selection.selects(path.strip_prefix(root).unwrap_or(&path)) {
-            // A link to a file is read through: its size is the target's.
-            let size = std::fs::metadata(&path)
-                .ok()
-                .filter(|m| m.is_file())
-                .map(|m| m.len());
-            files.push(InputFile {
-                display: path.display().to_string(),
-                path,
-                size,
-            });
+        let path = Path::new(given);
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                let mut ancestors =
+                    vec![path.canonicalize().unwrap_or_else(|_| path.to_path_buf())];
+                self.walk(path, path, &mut ancestors);
+            }
+            Ok(meta) if meta.is_file() => {
+                if !self.excluded(path, || path.canonicalize().ok()) {
+                    self.push(
+                        InputFile {
+                            display: given.to_owned(),
+                            path: path.to_path_buf(),
+                            size: Some(meta.len()),
+                            found_in: None,
+                        },
+                        false,
+                    );
+                }
+            }
+            // A pipe (`<(cat x)`), a FIFO or a device gives its bytes once.
+            Ok(_) => {
+                let spooled = File::open(path).and_then(spool);
+                self.spooled(given, spooled);
+            }
+            Err(e) => self
+                .errors
+                .push(file_error(given, format!("cannot open: {e}"))),
+        }
+    }
+
+    /// Walks `dir` (inside the folder `root` given), whose canonical path and those of the
+    /// folders above it are `ancestors`.
+    fn walk(&mut self, root: &Path, dir: &Path, ancestors: &mut Vec<PathBuf>) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                self.errors.push(file_error(
+                    &dir.display().to_string(),
+                    format!("cannot list folder: {e}"),
+                ));
+                return;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .filter(|entry| !entry.file_name().to_string_lossy().starts_with('.'))
+            .map(|entry| entry.path())
+            .collect();
+        paths.sort();
+        for path in paths {
+            let Ok(own) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            let is_link = own.file_type().is_symlink();
+            // A link is read through: what counts is what it leads to. A broken link is listed
+            // and fails to open when read, as a file that vanished would.
+            let meta = if is_link {
+                std::fs::metadata(&path).unwrap_or(own)
+            } else {
+                own
+            };
+            let canonical = || -> Option<PathBuf> {
+                if is_link {
+                    path.canonicalize().ok()
+                } else {
+                    Some(ancestors.last()?.join(path.file_name()?))
+                }
+            };
+            if meta.is_dir() {
+                let Some(canonical) = canonical() else {
+                    continue;
+                };
+                if ancestors.contains(&canonical) {
+                    self.note(
+                        &path,
+                        format!(
+                            "link not followed: it leads back to {}, a folder being read",
+                            canonical.display()
+                        ),
+                    );
+                    continue;
+                }
+                ancestors.push(canonical);
+                self.walk(root, &path, ancestors);
+                ancestors.pop();
+                continue;
+            }
+            if !self
+                .selection
+                .selects(path.strip_prefix(root).unwrap_or(&path))
+            {
+                continue;
+            }
+            if !meta.is_file() && !meta.file_type().is_symlink() {
+                let kind = special_kind(meta.file_type());
+                self.note(&path, format!("left out: {kind}, not a file to read"));
+                continue;
+            }
+            if self.excluded(&path, canonical) {
+                continue;
+            }
+            self.push(
+                InputFile {
+                    display: path.display().to_string(),
+                    size: meta.is_file().then_some(meta.len()),
+                    path,
+                    found_in: Some(root.display().to_string()),
+                },
+                meta.is_file(),
+            );
         }
     }
 }
@@ -1349,8 +1564,10 @@ mod tests {
 pub struct InputFileRef<'a> {
     /// The name that reports and documents' locations use (`-` for standard input).
     pub display: &'a str,
-    /// Where its bytes are (a spool file for standard input).
+    /// Where its bytes are (a spool file for standard input, a pipe or a FIFO).
     pub path: &'a Path,
+    /// The folder, as given, that the file was found in; `None` for a file named directly.
+    pub found_in: Option<&'a str>,
 }
 
 impl Inputs {
@@ -1359,6 +1576,7 @@ impl Inputs {
         self.files.iter().map(|file| InputFileRef {
             display: &file.display,
             path: &file.path,
+            found_in: file.found_in.as_deref(),
         })
     }
 
@@ -1376,11 +1594,24 @@ impl Inputs {
         Ok(detect_format(display, &decoded.head))
     }
 
+    /// How a file's bytes are stored, as the readers tell it from its content: its compression,
+    /// and the record format `--format auto` gives it (`display` is the name that format
+    /// detection looks at).
+    pub fn sniff(display: &str, path: &Path) -> io::Result<(Compression, InputFormat)> {
+        let decoded = stream::decode(Box::new(File::open(path)?)).map_err(|(_, error)| error)?;
+        Ok((decoded.compression, detect_format(display, &decoded.head)))
+    }
+
     /// Opens a file's content the way the readers see it: decompressed when it is compressed.
     pub fn open_content(path: &Path) -> io::Result<Box<dyn BufRead>> {
+        Inputs::open_decoded(path).map(|(reader, _)| reader)
+    }
+
+    /// Like [`Inputs::open_content`], also saying how the file is compressed.
+    pub fn open_decoded(path: &Path) -> io::Result<(Box<dyn BufRead>, Compression)> {
         let file = File::open(path)?;
         stream::decode(Box::new(file))
-            .map(|decoded| decoded.reader)
+            .map(|decoded| (decoded.reader, decoded.compression))
             .map_err(|(_, error)| error)
     }
 }

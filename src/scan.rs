@@ -4,15 +4,17 @@
 //! the exact tier (xxh3-64 of the normalized text) then collapses every paragraph seen before, so
 //! that only new distinct paragraphs are shingled and MinHashed. The text itself is dropped once a
 //! batch is fingerprinted: the scanner holds spans, hashes, shingle sets and LSH band keys only.
-//! [`Scanner::finish`] runs LSH over the distinct paragraphs, verifies every candidate pair by
-//! exact Jaccard, joins verified pairs with union-find and lays out the clusters in input order.
+//! [`Scanner::finish`] runs LSH over the distinct paragraphs, verifies every pair of each small
+//! bucket by exact Jaccard, joins the large buckets of dense families by leader clustering with a
+//! bounded number of verifications a member ([`crate::cluster::join_large_bucket`]), joins verified
+//! pairs with union-find and lays out the clusters in input order.
 //! With a containment threshold, pairs where a short paragraph lies inside a longer one (found
 //! through an inverted index of shingles) are verified by exact containment and join too. Every
 //! member is measured against its cluster's canonical copy, and one that is neither similar to it
 //! nor contained is marked as joined through a chain.
 
-use crate::cluster::UnionFind;
-use crate::lsh::{band_keys_into, candidate_pairs_in, BandKeyTable, Banding};
+use crate::cluster::{join_large_bucket, UnionFind};
+use crate::lsh::{band_keys_into, candidates_in, BandKeyTable, Banding, Candidates};
 use crate::minhash::MinHasher;
 use crate::normalize::{normalize_into, NormalizeOptions};
 use crate::segment::{segment_units, Span, SplitMode, Unit};
@@ -301,6 +303,10 @@ pub struct Member {
     /// With a containment threshold set: the smaller of this copy and the canonical one lies
     /// inside the other at least that much, while their similarity is below the threshold.
     pub contained: bool,
+    /// Joined as contained (`contained`), and the larger of the two: the canonical copy lies inside
+    /// this copy, not this copy inside it. Dedup keeps such a copy, since removing it would lose
+    /// the text around the passage they share.
+    pub holds_canonical: bool,
     /// Neither similar to the canonical copy nor contained in it (or it in this one): the copy
     /// joined the cluster through other members, a chain of verified pairs.
     pub via_chain: bool,
@@ -316,7 +322,8 @@ pub struct Cluster {
     pub kind: ClusterKind,
     /// Number of distinct documents that carry a copy.
     pub documents: usize,
-    /// Bytes of every copy but the canonical one: what dedup removes.
+    /// Bytes of every copy but the canonical one: what dedup removes (with a containment
+    /// threshold, it keeps the copies that hold the canonical one: see `paradup::dedup`).
     pub duplicate_bytes: u64,
     /// The copies, canonical first.
     pub members: Vec<Member>,
@@ -355,7 +362,9 @@ pub struct Summary {
     /// Distinct paragraphs long enough for the near tier (not in the JSON report).
     #[serde(skip_serializing)]
     pub near_tier_paragraphs: u64,
-    /// Pairs proposed by LSH and checked by exact Jaccard.
+    /// Pairs checked by exact Jaccard: every pair of each LSH bucket of at most
+    /// [`crate::lsh::FULL_PAIRING_LIMIT`] paragraphs (each pair once), and the checks made inside
+    /// larger buckets.
     pub candidate_pairs: u64,
     /// Candidate pairs at or above the threshold.
     pub verified_pairs: u64,
@@ -567,21 +576,28 @@ impl Scanner {
         let mut candidate_pairs_count = 0u64;
         let mut verified_pairs = 0u64;
         let threshold = self.params.threshold;
-        // Every candidate is verified, in parallel; the clusters are the connected components of
-        // the verified pairs, so the order of the unions does not matter.
-        let lsh_pairs = candidate_pairs_in(&self.band_keys);
-        candidate_pairs_count += lsh_pairs.len() as u64;
+        // Every pair of a small bucket is verified, in parallel; the clusters are the connected
+        // components of the verified pairs, so the order of the unions does not matter.
+        let Candidates {
+            pairs: lsh_pairs,
+            large_buckets,
+        } = candidates_in(&self.band_keys);
+        // The band keys of large buckets' members are kept to rank leaders; the rest go now.
+        let agreement =
+            BandAgreement::new(&self.band_keys, &large_buckets, self.near_to_unique.len());
         drop(std::mem::take(&mut self.band_keys));
+        candidate_pairs_count += lsh_pairs.len() as u64;
+        let verify = |a: u32, b: u32| {
+            let (sa, sb) = (self.shingles_of(a), self.shingles_of(b));
+            jaccard_at_least(sa, sb, threshold)
+                || self
+                    .params
+                    .containment
+                    .is_some_and(|c| containment(sa, sb) >= c)
+        };
         let verified: Vec<(u32, u32)> = lsh_pairs
             .par_iter()
-            .filter(|&&(a, b)| {
-                let (sa, sb) = (self.shingles_of(a), self.shingles_of(b));
-                jaccard_at_least(sa, sb, threshold)
-                    || self
-                        .params
-                        .containment
-                        .is_some_and(|c| containment(sa, sb) >= c)
-            })
+            .filter(|&&(a, b)| verify(a, b))
             .map(|&(a, b)| {
                 (
                     self.near_to_unique[a as usize],
@@ -593,6 +609,22 @@ impl Scanner {
         for (a, b) in verified {
             sets.union(a, b);
         }
+        drop(lsh_pairs);
+        // Large buckets (dense families of variants) one after another, in band order then key
+        // order, each joined by leader clustering against the sets formed so far: bounded work a
+        // member, and the same result whatever the thread count.
+        for bucket in &large_buckets {
+            let work = join_large_bucket(
+                bucket,
+                &mut sets,
+                |near| self.near_to_unique[near as usize],
+                verify,
+                |a, b| agreement.shared(a, b),
+            );
+            candidate_pairs_count += work.verifications;
+            verified_pairs += work.accepted;
+        }
+        drop(large_buckets);
 
         if let Some(min_containment) = self.params.containment {
             let pairs: Vec<(u32, u32)> =
@@ -671,6 +703,7 @@ impl Scanner {
                 similarity: 1.0,
                 containment: 1.0,
                 contained: false,
+                holds_canonical: false,
                 via_chain: false,
             });
         }
@@ -704,6 +737,7 @@ impl Scanner {
                             .params
                             .containment
                             .is_some_and(|c| member.containment >= c);
+                        member.holds_canonical = member.contained && sa.len() > sb.len();
                         member.via_chain = !member.contained;
                     }
                 }
@@ -748,6 +782,54 @@ impl Scanner {
             clusters,
             summary,
         }
+    }
+}
+
+/// The band keys of the paragraphs in large buckets, kept to rank a bucket's leaders by how many
+/// bands they share with a member (an estimate of similarity that costs no verification).
+struct BandAgreement {
+    bands: usize,
+    /// Row of each near-tier paragraph in `keys`, or `u32::MAX` when it is in no large bucket.
+    row_of: Vec<u32>,
+    /// `bands` keys a row.
+    keys: Vec<u64>,
+}
+
+impl BandAgreement {
+    fn new(table: &BandKeyTable, large_buckets: &[Vec<u32>], items: usize) -> Self {
+        let bands = table.bands();
+        let mut row_of = vec![u32::MAX; if large_buckets.is_empty() { 0 } else { items }];
+        let mut rows = 0u32;
+        for &member in large_buckets.iter().flatten() {
+            if row_of[member as usize] == u32::MAX {
+                row_of[member as usize] = rows;
+                rows += 1;
+            }
+        }
+        let mut keys = vec![0u64; rows as usize * bands];
+        if rows > 0 {
+            for band in 0..bands {
+                for (row, key) in row_of.iter().zip(table.column(band)) {
+                    if *row != u32::MAX {
+                        keys[*row as usize * bands + band] = key;
+                    }
+                }
+            }
+        }
+        BandAgreement {
+            bands,
+            row_of,
+            keys,
+        }
+    }
+
+    /// Bands on which near-tier paragraphs `a` and `b` (both in large buckets) agree.
+    fn shared(&self, a: u32, b: u32) -> u32 {
+        let row = |item: u32| {
+            let start = self.row_of[item as usize] as usize * self.bands;
+            &self.keys[start..start + self.bands]
+        };
+        row(a).iter().zip(row(b)).filter(|(x, y)| x == y).count() as u32
     }
 }
 

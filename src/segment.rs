@@ -193,14 +193,14 @@ pub fn segment(text: &str, mode: SplitMode) -> Vec<Span> {
         SplitMode::Auto => {
             if blocks.len() > 1 {
                 for block in &blocks {
-                    if block.len() == 1 || looks_hard_wrapped(block) {
+                    if block.len() == 1 || looks_hard_wrapped(text, block) {
                         spans.push(block_span(block));
                     } else {
                         spans.extend(block.iter().map(|l| l.span));
                     }
                 }
             } else if let Some(only) = blocks.first() {
-                if looks_hard_wrapped(only) {
+                if looks_hard_wrapped(text, only) {
                     split_wrapped(only, &mut spans);
                 } else {
                     spans.extend(only.iter().map(|l| l.span));
@@ -232,10 +232,15 @@ const MAX_WRAP_WIDTH: usize = 100;
 const MIN_WRAP_WIDTH: usize = 30;
 /// A line shorter than this share of the wrap width ends its paragraph.
 const SHORT_LINE_SHARE: f64 = 0.55;
+/// A wrapped line and the next line's first word run past this share of the wrap width.
+const FIT_SHARE: f64 = 0.9;
 
 /// Hard-wrapped prose: several lines, none longer than a wrap width, most of them nearly that long,
-/// and sentences that run on from one line to the next (or paragraphs marked by indentation).
-fn looks_hard_wrapped(lines: &[Line]) -> bool {
+/// broken where the next word would not have fitted, and sentences that run on from one line to
+/// the next (or paragraphs marked by indentation). Lists, tables, quoted e-mail, signatures and
+/// blocks that repeat a line are not prose and stay line by line: joining them would hide their
+/// repeats.
+fn looks_hard_wrapped(text: &str, lines: &[Line]) -> bool {
     if lines.len() < 2 {
         return false;
     }
@@ -243,15 +248,74 @@ fn looks_hard_wrapped(lines: &[Line]) -> bool {
     if !(MIN_WRAP_WIDTH..=MAX_WRAP_WIDTH).contains(&width) {
         return false;
     }
+    let line_text = |line: &Line| &text[line.span.start..line.span.end];
+    if lines.iter().any(|l| is_marked_line(line_text(l))) {
+        return false;
+    }
+    let mut seen: Vec<&str> = lines.iter().map(line_text).collect();
+    seen.sort_unstable();
+    if seen.windows(2).any(|pair| pair[0] == pair[1]) {
+        return false;
+    }
+    let long_enough = |l: &Line| l.chars as f64 >= SHORT_LINE_SHARE * width as f64;
     let body = &lines[..lines.len() - 1];
-    let long = body
-        .iter()
-        .filter(|l| l.chars as f64 >= SHORT_LINE_SHARE * width as f64)
-        .count();
+    let long = body.iter().filter(|l| long_enough(l)).count();
+    // A wrapped line ends where the next word would have run past the width (nearly: wrappers
+    // that balance line lengths, as `fmt` does, break a little early); a list's lines end
+    // wherever their items do. Breaks before a new paragraph (a short line, or an indented
+    // one) say nothing either way.
+    let (mut breaks, mut forced) = (0, 0);
+    for pair in lines.windows(2) {
+        if !long_enough(&pair[0]) || (pair[1].indented && !pair[0].indented) {
+            continue;
+        }
+        breaks += 1;
+        let next_word = line_text(&pair[1])
+            .split_whitespace()
+            .next()
+            .map_or(0, |w| w.chars().count());
+        if (pair[0].chars + 1 + next_word) as f64 > FIT_SHARE * width as f64 {
+            forced += 1;
+        }
+    }
     let continued = lines[1..].iter().filter(|l| l.starts_lowercase).count();
     let indented = lines.iter().filter(|l| l.indented).count();
     let marks_by_indent = indented > 0 && indented < lines.len();
-    long * 10 >= body.len() * 7 && (continued * 4 >= lines.len() - 1 || marks_by_indent)
+    long * 10 >= body.len() * 7
+        && forced * 4 >= breaks * 3
+        && (continued * 4 >= lines.len() - 1 || marks_by_indent)
+}
+
+/// A line that starts a list item, a table row, a quoted e-mail line or a signature: `>`, `|`,
+/// `-`, `*`, `+`, `•` or `#` followed by a space or the end, a number or letter with `.` or `)`
+/// before a space (`1.`, `2)`, `a)`), or the signature delimiter `--`. A line with a tab or
+/// a run of three spaces inside is a row of aligned columns.
+fn is_marked_line(line: &str) -> bool {
+    if line.starts_with('>') || line.starts_with('|') || line.starts_with("--") {
+        return true;
+    }
+    if line.contains('\t') || line.contains("   ") {
+        return true;
+    }
+    let mut chars = line.chars();
+    let first = chars.next();
+    let second = chars.next();
+    if matches!(first, Some('-' | '*' | '+' | '\u{2022}' | '#'))
+        && second.is_none_or(char::is_whitespace)
+    {
+        return true;
+    }
+    // `1.`, `12)`, `a)`: up to three digits, or one letter, then `.` or `)` and a space.
+    let marker_end = line
+        .char_indices()
+        .find(|&(_, c)| !c.is_ascii_digit())
+        .map_or(line.len(), |(i, _)| i);
+    let rest = &line[marker_end..];
+    let numbered =
+        (1..=3).contains(&marker_end) && (rest.starts_with(". ") || rest.starts_with(") "));
+    let lettered =
+        line.len() > 3 && line.as_bytes()[0].is_ascii_lowercase() && line[1..].starts_with(") ");
+    numbered || lettered
 }
 
 /// Joins hard-wrapped lines into paragraphs: a paragraph ends at a short line, and a new one starts

@@ -12,6 +12,8 @@
 //! Articles are one paragraph a line, so `--split auto` cuts them into exactly the paragraphs the
 //! plants number.
 
+pub mod families;
+
 use crate::scan::{Document, Location};
 use crate::segment::Span;
 use serde::Serialize;

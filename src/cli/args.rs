@@ -140,6 +140,8 @@ pub struct DetectArgs {
     pub unit: Unit,
 
     /// Jaccard similarity of word n-gram sets at or above which two paragraphs are near copies.
+    /// In a family of thousands of variants, each is verified against at most 48 earlier ones a
+    /// band, so a few pairs just above the threshold can be missed (README, Accuracy).
     #[arg(long, default_value_t = 0.8)]
     pub threshold: f64,
 
@@ -239,7 +241,8 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub detect: DetectArgs,
 
-    /// Write the JSON report (schema paradup.report/v1) to this file (`-`: standard output).
+    /// Write the JSON report (schema paradup.report/v1) to this file (`-`: standard output, the
+    /// summary then on standard error).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
 
@@ -255,7 +258,7 @@ pub struct ScanArgs {
     pub json_members: Option<paradup::report::MemberLists>,
 
     /// Write a self-contained HTML report (summary, plots, rankings, each cluster's copies side
-    /// by side) to this file.
+    /// by side) to this file (`-`: standard output).
     #[arg(long, value_name = "PATH")]
     pub html: Option<PathBuf>,
 
@@ -343,8 +346,9 @@ pub struct DedupArgs {
     #[command(flatten)]
     pub detect: DetectArgs,
 
-    /// Output: a file when the one input is a file, otherwise a folder that receives every input
-    /// file under its name relative to the folder given (a file given directly: its file name).
+    /// Output: a file when the one input is a file (`-`: standard output), otherwise a folder
+    /// that receives every input file under its path inside the folder given; with several
+    /// inputs, each folder is mirrored under its own name (a file given directly: its file name).
     #[arg(long, short, value_name = "OUT")]
     pub output: PathBuf,
 

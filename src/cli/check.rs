@@ -325,14 +325,12 @@ fn reference_verdict(
     errors: &mut Vec<InputError>,
 ) -> Result<Verdict> {
     let read_options = args.input.read_options();
-    let selection = args.input.selection()?;
     let mut log = ReadLog::new(args.input.strict, Vec::new())?;
     let reference = Reference::open(
+        &args.input,
         &args.reference,
         &args.overlap,
         args.detect.fold_digits,
-        &read_options,
-        &selection,
         &mut log,
     )?;
     // The inputs' own problems were told and counted by the scan.
@@ -486,6 +484,11 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             anyhow::bail!("--max-duplicate-ratio must be between 0 and 1, got {ratio}");
         }
     }
+    // An unwritable --json is found before the scan; `-` takes standard output from the verdicts.
+    let stdout_taken = match &args.json {
+        Some(path) => output::check_writable(path)? == output::Destination::Stdout,
+        None => false,
+    };
     let with_reference = args.overlap.has_reference(&args.reference);
     if with_reference {
         // A missing reference is found before the scan, not after it.
@@ -606,10 +609,10 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         output::write_atomic(path, &json)?;
     }
     if !args.quiet {
-        output::print_stdout(&out)?;
+        output::print_summary(&out, stdout_taken)?;
     }
     if github {
-        output::print_stdout(&annotations)?;
+        output::print_summary(&annotations, stdout_taken)?;
     }
     Ok(code)
 }

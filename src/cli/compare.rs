@@ -7,17 +7,18 @@ use super::contamination::{
     item_line, matched_items_ranked, measure_inputs, verdicts_by_location, CompareReport,
     MeasuredItem, Reference,
 };
-use super::dedup::{is_gzip, output_paths, refuse_overlap};
-use super::scan::{configure_threads, ReadLog};
+use super::dedup::{output_compression, output_paths, refuse_overlap, single_file_output, Encoded};
+use super::output::Pending;
+use super::scan::{configure_threads, tell_repeated_files, ReadLog};
 use super::summary::{plural, records_or_files};
 use super::{exit, output};
 use anyhow::{bail, Context, Result};
 use paradup::overlap::Verdict;
 use paradup::read::InputFileRef;
-use paradup::Inputs;
+use paradup::{InputFormat, Inputs};
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Read};
 use std::path::Path;
 use std::time::Instant;
 
@@ -86,17 +87,26 @@ impl Side {
     }
 }
 
-/// Writes one side of the split: every input file again, in its own format and compression,
-/// with only the items of that side. A text file is one item and is copied byte for byte, or
-/// left out; a JSON Lines file keeps the lines of that side's records, byte for byte.
+/// Writes one side of the split: every input file again, in its own format (compressed as the
+/// output's name says, or as the input is when the name is its own), with only the items of that
+/// side. A text file is one item and is written whole, or left out; a JSON Lines file keeps the
+/// lines of that side's records, byte for byte. The outputs wait in `pending` to be moved into
+/// place together.
 fn write_split(
     given: &[String],
     out: &Path,
     files: &[InputFileRef<'_>],
     items: &[MeasuredItem],
     side: Side,
+    pending: &mut Vec<Pending>,
 ) -> Result<()> {
     let targets = output_paths(given, out, files)?;
+    if !single_file_output(given, out) {
+        for folder in targets.iter().filter_map(|t| t.parent()) {
+            std::fs::create_dir_all(folder)
+                .with_context(|| format!("cannot create folder {}", folder.display()))?;
+        }
+    }
     let verdicts = verdicts_by_location(items);
     let mut by_file: HashMap<&str, bool> = HashMap::new();
     for item in items {
@@ -105,56 +115,47 @@ fn write_split(
             .or_insert(item.location.line.is_some());
     }
     for (file, target) in files.iter().zip(&targets) {
-        let lines = by_file.get(file.display).copied();
-        if lines == Some(false) {
+        let (mut reader, compression) = Inputs::open_decoded(file.path)
+            .with_context(|| format!("cannot read {}", file.display))?;
+        let same_name = target.file_name() == Path::new(file.display).file_name();
+        let compression = output_compression(target, compression, same_name);
+        if by_file.get(file.display) == Some(&false) {
             let verdict = verdicts.get(&(file.display.to_string(), None)).copied();
             if side.takes(verdict) {
-                let mut raw = Vec::new();
-                std::fs::File::open(file.path)
-                    .and_then(|mut f| f.read_to_end(&mut raw))
+                let mut bytes = Vec::new();
+                reader
+                    .read_to_end(&mut bytes)
                     .with_context(|| format!("cannot read {}", file.display))?;
-                output::write_atomic(target, &raw)?;
+                let mut writer = Encoded::create(target, compression)?;
+                writer.write_all(&bytes)?;
+                pending.push(writer.finish()?);
             } else {
                 // A stale copy from an earlier run must not stand in the wrong split.
-                match std::fs::remove_file(target) {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                        return Err(e)
-                            .with_context(|| format!("cannot remove {}", target.display()))
-                    }
-                    _ => {}
-                }
+                pending.push(Pending::removal(target));
             }
             continue;
         }
-        let gzip = is_gzip(file.path);
-        let mut reader = Inputs::open_content(file.path)
-            .with_context(|| format!("cannot read {}", file.display))?;
-        output::write_atomic_with(target, |sink| {
-            let mut sink: Box<dyn Write + '_> = if gzip {
-                Box::new(flate2::write::GzEncoder::new(
-                    sink,
-                    flate2::Compression::default(),
-                ))
-            } else {
-                Box::new(sink)
-            };
-            let mut raw = Vec::new();
-            let mut number = 0u64;
-            loop {
-                raw.clear();
-                if reader.read_until(b'\n', &mut raw)? == 0 {
-                    break;
-                }
-                number += 1;
-                let verdict = verdicts
-                    .get(&(file.display.to_string(), Some(number)))
-                    .copied();
-                if side.takes(verdict) {
-                    sink.write_all(&raw)?;
-                }
+        let mut writer = Encoded::create(target, compression)?;
+        let mut raw = Vec::new();
+        let mut number = 0u64;
+        loop {
+            raw.clear();
+            if reader
+                .read_until(b'\n', &mut raw)
+                .with_context(|| format!("{}:{}: read failed", file.display, number + 1))?
+                == 0
+            {
+                break;
             }
-            sink.flush()
-        })?;
+            number += 1;
+            let verdict = verdicts
+                .get(&(file.display.to_string(), Some(number)))
+                .copied();
+            if side.takes(verdict) {
+                writer.write_all(&raw)?;
+            }
+        }
+        pending.push(writer.finish()?);
     }
     Ok(())
 }
@@ -162,8 +163,21 @@ fn write_split(
 pub fn run(args: CompareArgs) -> Result<u8> {
     let started = Instant::now();
     configure_threads(args.threads)?;
-    // Bad parameters are found before anything is read.
+    // Bad parameters and unwritable outputs are found before anything is read; `-` takes
+    // standard output from the listing.
     args.overlap.params(args.fold_digits)?;
+    let mut stdout_taken = false;
+    for path in [&args.json, &args.write_clean, &args.write_dirty]
+        .into_iter()
+        .flatten()
+    {
+        if output::check_writable(path)? == output::Destination::Stdout {
+            if stdout_taken {
+                bail!("only one output can go to standard output");
+            }
+            stdout_taken = true;
+        }
+    }
     for split in [&args.write_clean, &args.write_dirty].into_iter().flatten() {
         refuse_overlap(split, &args.input.inputs)?;
     }
@@ -174,39 +188,46 @@ pub fn run(args: CompareArgs) -> Result<u8> {
     let selection = args.input.selection()?;
     let mut log = ReadLog::new(args.input.strict, Vec::new())?;
     let reference = Reference::open(
+        &args.input,
         &args.reference,
         &args.overlap,
         args.fold_digits,
-        &read_options,
-        &selection,
         &mut log,
     )?;
-    let (inputs, input_errors) = Inputs::resolve_selected(&args.input.inputs, &selection);
+    let (mut inputs, input_errors) = Inputs::resolve_selected(&args.input.inputs, &selection);
+    tell_repeated_files(&inputs.drop_repeated_files());
     log.resolved(input_errors)?;
     let (items, counts) = measure_inputs(&inputs, &read_options, &reference, &mut log, false)?;
     log.finish();
     let report = CompareReport::new(&reference, &items, counts, log.errors.clone(), started);
+    let files: Vec<InputFileRef<'_>> = inputs.files().collect();
+    if args.write_clean.is_some() || args.write_dirty.is_some() {
+        for file in &files {
+            let record_lines = items
+                .iter()
+                .any(|i| i.location.path == file.display && i.location.line.is_some());
+            if !record_lines {
+                continue;
+            }
+            let (_, format) = Inputs::sniff(file.display, file.path)
+                .with_context(|| format!("cannot read {}", file.display))?;
+            let format = match read_options.format {
+                InputFormat::Auto => format,
+                explicit => explicit,
+            };
+            if matches!(format, InputFormat::Wet | InputFormat::JsonArray) {
+                bail!(
+                    "{} is not JSON Lines: the splits are written for text and JSON Lines inputs only",
+                    file.display
+                );
+            }
+        }
+    }
     if let Some(path) = &args.json {
         output::write_atomic_with(path, |out| {
             serde_json::to_writer_pretty(&mut *out, &report)?;
             out.write_all(b"\n")
         })?;
-    }
-    let files: Vec<InputFileRef<'_>> = inputs.files().collect();
-    let wet = files.iter().find(|f| {
-        items
-            .iter()
-            .any(|i| i.location.path == f.display && i.location.line.is_some())
-            && super::dedup::is_wet(f.path)
-    });
-    if let (Some(file), true) = (
-        wet,
-        args.write_clean.is_some() || args.write_dirty.is_some(),
-    ) {
-        bail!(
-            "{} is a WET file: the splits are written for text and JSON Lines inputs only",
-            file.display
-        );
     }
     let parquet = items.iter().find(|i| i.location.row.is_some());
     if let (Some(item), true) = (
@@ -218,14 +239,30 @@ pub fn run(args: CompareArgs) -> Result<u8> {
             item.location.path
         );
     }
+    let mut pending = Vec::new();
     if let Some(path) = &args.write_clean {
-        write_split(&args.input.inputs, path, &files, &items, Side::Clean)?;
+        write_split(
+            &args.input.inputs,
+            path,
+            &files,
+            &items,
+            Side::Clean,
+            &mut pending,
+        )?;
     }
     if let Some(path) = &args.write_dirty {
-        write_split(&args.input.inputs, path, &files, &items, Side::Dirty)?;
+        write_split(
+            &args.input.inputs,
+            path,
+            &files,
+            &items,
+            Side::Dirty,
+            &mut pending,
+        )?;
     }
+    output::commit_all(pending)?;
     if !args.quiet {
-        output::print_stdout(&render(&report, args.top))?;
+        output::print_summary(&render(&report, args.top), stdout_taken)?;
     }
     Ok(if report.errors.is_empty() {
         exit::OK

@@ -3,7 +3,7 @@
 //! against it as one item, and the matched spans are given their reference text by reading the
 //! reference again where it is still there.
 
-use super::args::{OverlapArgs, ReferenceArgs};
+use super::args::{InputArgs, OverlapArgs, ReferenceArgs};
 use super::progress::Progress;
 use super::scan::tell_repeated_files;
 use super::scan::ReadLog;
@@ -112,15 +112,15 @@ impl Reference {
     /// Indexes the reference files, or loads the saved index that `--index` names; with
     /// `--save-index` the index is also written there.
     pub fn open(
+        input: &InputArgs,
         reference: &ReferenceArgs,
         overlap: &OverlapArgs,
         fold_digits: bool,
-        input_options: &ReadOptions,
-        selection: &paradup::read::FileSelection,
         log: &mut ReadLog,
     ) -> Result<Reference> {
         let params = overlap.params(fold_digits)?;
-        let read_options = reference.read_options(input_options);
+        let selection = input.selection()?;
+        let read_options = reference.read_options(&input.read_options());
         if let Some(path) = &overlap.index {
             require_references(reference, overlap)?;
             let file = std::fs::File::open(path)
@@ -156,7 +156,7 @@ impl Reference {
             });
         }
         require_references(reference, overlap)?;
-        let (mut inputs, errors) = Inputs::resolve_selected(&reference.paths, selection);
+        let (mut inputs, errors) = Inputs::resolve_selected(&reference.paths, &selection);
         tell_repeated_files(&inputs.drop_repeated_files());
         if let Some(error) = errors.first() {
             bail!("--reference {error}");

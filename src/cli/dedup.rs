@@ -3,27 +3,31 @@
 //! Text files are rewritten with the removed byte ranges cut out (see `paradup::dedup` for which
 //! bytes go with a paragraph); JSON Lines records get a new text field spliced into the original
 //! line, so every other field keeps its bytes and order; lines that are not documents (blank lines,
-//! records the reader skipped) pass through unchanged. Gzip inputs give gzip outputs. Every output
-//! file is written to a temporary file beside it and renamed into place.
+//! records the reader skipped) pass through unchanged. An output is compressed as its name says
+//! (`.gz`, `.zst`); a file written under its input's name keeps the input's compression.
+//!
+//! Files are written in parallel, each to a temporary file beside its target; once all are
+//! written they are synced to disk together and renamed into place (`output::commit_all`).
 
 use super::args::DedupArgs;
 use super::contamination::Reference;
-use super::scan::{configure_threads, scan_inputs, ReadLog, ScanRun};
+use super::exit;
+use super::output::{self, Output, Pending};
+use super::scan::{configure_threads, scan_inputs_with, ReadLog, ScanRun};
 use super::summary::{human_bytes, percent, plural, unit_noun};
-use super::{exit, output};
 use anyhow::{bail, Context, Result};
 use flate2::write::GzEncoder;
-use flate2::Compression;
 use paradup::dedup::{cut_undecoded, edit_document, DedupPlan, EditedDocument};
 use paradup::display::{ratio, round6};
 use paradup::overlap::{removal_ranges, OverlapScratch};
-use paradup::read::InputFileRef;
+use paradup::read::{Compression, InputFileRef};
 use paradup::splice::{json_string, replace, set_field, string_field};
 use paradup::{InputFormat, Inputs};
+use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::{self, BufRead, BufWriter, Read, Write};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::{BufRead, Read, Write};
+use std::ops::AddAssign;
 use std::path::{Component, Path, PathBuf};
 
 /// Totals of a dedup run.
@@ -40,62 +44,91 @@ struct Totals {
     reference_bytes: u64,
 }
 
-/// An output file written through a temporary file beside it, optionally gzip-compressed.
-struct AtomicWriter {
-    target: PathBuf,
-    temp: tempfile::NamedTempFile,
+impl AddAssign for Totals {
+    fn add_assign(&mut self, other: Totals) {
+        self.files += other.files;
+        self.documents += other.documents;
+        self.paragraphs += other.paragraphs;
+        self.bytes += other.bytes;
+        self.dropped_documents += other.dropped_documents;
+        self.annotated_records += other.annotated_records;
+        self.reference_passages += other.reference_passages;
+        self.reference_bytes += other.reference_bytes;
+    }
+}
+
+/// An output file, compressed as chosen.
+pub(super) struct Encoded {
+    shown: PathBuf,
     sink: Sink,
 }
 
 enum Sink {
-    Plain(BufWriter<File>),
-    Gzip(GzEncoder<BufWriter<File>>),
+    Plain(Output),
+    Gzip(GzEncoder<Output>),
+    Zstd(zstd::stream::write::Encoder<'static, Output>),
 }
 
-impl AtomicWriter {
-    fn create(target: &Path, gzip: bool) -> Result<Self> {
-        let dir = match target.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
+/// zstd's default level, as the `zstd` tool uses.
+const ZSTD_LEVEL: i32 = 3;
+
+impl Encoded {
+    /// Opens the output `target`, whose folder exists.
+    pub(super) fn create(target: &Path, compression: Compression) -> Result<Self> {
+        let out = Output::create(target)?;
+        let sink = match compression {
+            Compression::None => Sink::Plain(out),
+            Compression::Gzip => Sink::Gzip(GzEncoder::new(out, flate2::Compression::default())),
+            Compression::Zstd => Sink::Zstd(
+                zstd::stream::write::Encoder::new(out, ZSTD_LEVEL)
+                    .with_context(|| format!("cannot write {}", target.display()))?,
+            ),
         };
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create folder {}", dir.display()))?;
-        let temp = super::output::temp_file_beside(target)?;
-        let file = BufWriter::new(temp.reopen()?);
-        let sink = if gzip {
-            Sink::Gzip(GzEncoder::new(file, Compression::default()))
-        } else {
-            Sink::Plain(file)
-        };
-        Ok(AtomicWriter {
-            target: target.to_path_buf(),
-            temp,
+        Ok(Encoded {
+            shown: target.to_path_buf(),
             sink,
         })
     }
 
-    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+    pub(super) fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
         match &mut self.sink {
             Sink::Plain(w) => w.write_all(bytes),
             Sink::Gzip(w) => w.write_all(bytes),
+            Sink::Zstd(w) => w.write_all(bytes),
         }
-        .with_context(|| format!("cannot write {}", self.target.display()))
+        .with_context(|| format!("cannot write {}", self.shown.display()))
     }
 
-    fn commit(self) -> Result<()> {
-        let file = match self.sink {
-            Sink::Plain(w) => w.into_inner().map_err(|e| e.into_error()),
-            Sink::Gzip(w) => w
-                .finish()
-                .and_then(|w| w.into_inner().map_err(|e| e.into_error())),
+    /// Ends the compressed stream; the file is left for [`output::commit_all`].
+    pub(super) fn finish(self) -> Result<Pending> {
+        let out = match self.sink {
+            Sink::Plain(w) => Ok(w),
+            Sink::Gzip(w) => w.finish(),
+            Sink::Zstd(w) => w.finish(),
         }
-        .with_context(|| format!("cannot write {}", self.target.display()))?;
-        file.sync_all()
-            .with_context(|| format!("cannot write {}", self.target.display()))?;
-        self.temp
-            .persist(&self.target)
-            .with_context(|| format!("cannot replace {}", self.target.display()))?;
-        Ok(())
+        .with_context(|| format!("cannot write {}", self.shown.display()))?;
+        out.finish_later()
+    }
+}
+
+/// The compression of the output `out` of an input compressed as `input`: what the output's name
+/// says (`.gz`, `.zst`); a name that says nothing keeps the input's compression when the name is
+/// the input's own (`same_name`), and is uncompressed otherwise; standard output is uncompressed.
+pub(super) fn output_compression(out: &Path, input: Compression, same_name: bool) -> Compression {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if out.as_os_str() == "-" {
+        Compression::None
+    } else if name.ends_with(".gz") {
+        Compression::Gzip
+    } else if name.ends_with(".zst") {
+        Compression::Zstd
+    } else if same_name {
+        input
+    } else {
+        Compression::None
     }
 }
 
@@ -125,7 +158,10 @@ fn resolved(path: &Path) -> PathBuf {
 }
 
 /// Refuses an output that is, holds, or lies inside one of the inputs.
-pub fn refuse_overlap(out: &Path, inputs: &[String]) -> Result<()> {
+pub(super) fn refuse_overlap(out: &Path, inputs: &[String]) -> Result<()> {
+    if out.as_os_str() == "-" {
+        return Ok(());
+    }
     let out_resolved = resolved(out);
     for input in inputs.iter().filter(|i| *i != "-") {
         let input_resolved = resolved(Path::new(input));
@@ -142,32 +178,87 @@ pub fn refuse_overlap(out: &Path, inputs: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Where each input file goes: the output file itself when one file is given, otherwise its path
-/// relative to the folder argument it was found in (or its file name) under the output folder.
-pub fn output_paths(
+/// True when the one input `given` is a file (or standard input) written to the output file
+/// `output` itself.
+pub(super) fn single_file_output(given: &[String], output: &Path) -> bool {
+    output.as_os_str() == "-"
+        || (given.len() == 1
+            && (given[0] == "-" || !Path::new(&given[0]).is_dir())
+            && !output.is_dir())
+}
+
+/// The folder under the output that mirrors the input folder `root`, when several inputs are
+/// given: the folder as given when it is a plain relative path (`a`, `shards/2024`), its name
+/// otherwise (`../a`, `/data/a`).
+fn mirror_of(root: &str) -> Option<PathBuf> {
+    let path = Path::new(root);
+    let plain: PathBuf = path
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    if !plain.as_os_str().is_empty()
+        && plain
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+    {
+        Some(plain)
+    } else {
+        path.canonicalize()
+            .ok()
+            .as_deref()
+            .unwrap_or(path)
+            .file_name()
+            .map(PathBuf::from)
+    }
+}
+
+/// Where each input file goes: the output file itself when one file is given; otherwise a path
+/// under the output folder: with one folder given, the file's path inside it; with several
+/// inputs, each folder is mirrored by its own name (`a/x.txt` and `b/x.txt` go to `OUT/a/x.txt`
+/// and `OUT/b/x.txt`); a file given directly goes under its file name.
+pub(super) fn output_paths(
     given: &[String],
     output: &Path,
     files: &[InputFileRef<'_>],
 ) -> Result<Vec<PathBuf>> {
-    let single_file =
-        given.len() == 1 && (given[0] == "-" || !Path::new(&given[0]).is_dir()) && !output.is_dir();
-    if single_file {
+    if single_file_output(given, output) {
+        if files.len() > 1 {
+            bail!(
+                "{} files to write to one file {}: give one input file, or a folder as the output",
+                files.len(),
+                output.display()
+            );
+        }
         return Ok(files.iter().map(|_| output.to_path_buf()).collect());
     }
-    let mut seen = HashSet::new();
+    let several = given.len() > 1;
+    let mut seen: HashMap<PathBuf, &str> = HashMap::new();
     let mut paths = Vec::new();
     for file in files {
         if file.display == "-" {
             bail!("standard input can only be deduplicated alone, with -o naming the output file");
         }
         let display = Path::new(file.display);
-        let relative = given
-            .iter()
-            .filter(|g| Path::new(g).is_dir())
-            .find_map(|g| display.strip_prefix(g).ok())
-            .map(Path::to_path_buf)
-            .or_else(|| display.file_name().map(PathBuf::from))
-            .with_context(|| format!("no output name for {}", file.display))?;
+        let relative = match file.found_in {
+            Some(root) => {
+                let inside = display
+                    .strip_prefix(root)
+                    .ok()
+                    .map(Path::to_path_buf)
+                    .with_context(|| format!("no output name for {}", file.display))?;
+                if several {
+                    mirror_of(root)
+                        .with_context(|| format!("no output folder for the input {root}"))?
+                        .join(inside)
+                } else {
+                    inside
+                }
+            }
+            None => display
+                .file_name()
+                .map(PathBuf::from)
+                .with_context(|| format!("no output name for {}", file.display))?,
+        };
         if relative
             .components()
             .any(|c| !matches!(c, Component::Normal(_)))
@@ -175,35 +266,16 @@ pub fn output_paths(
             bail!("no output name for {}", file.display);
         }
         let path = output.join(&relative);
-        if !seen.insert(path.clone()) {
+        if let Some(other) = seen.insert(path.clone(), file.display) {
             bail!(
-                "two inputs would both be written to {}; give them in separate runs",
+                "{other} and {} would both be written to {}; give them in separate runs",
+                file.display,
                 path.display()
             );
         }
         paths.push(path);
     }
     Ok(paths)
-}
-
-/// True when the file's raw content starts with gzip's magic bytes.
-pub fn is_gzip(path: &Path) -> bool {
-    let mut head = [0u8; 2];
-    File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok()
-        && head == [0x1f, 0x8b]
-}
-
-/// True when the file's content (decompressed) is a WARC/WET file, as the reader recognizes one.
-pub fn is_wet(path: &Path) -> bool {
-    let mut head = Vec::new();
-    let read = Inputs::open_content(path).and_then(|r| r.take(8).read_to_end(&mut head));
-    read.is_ok()
-        && head
-            .strip_prefix(b"\xEF\xBB\xBF")
-            .unwrap_or(&head)
-            .starts_with(b"WARC/")
 }
 
 /// The field `--annotate` adds to a record.
@@ -232,14 +304,26 @@ struct Writer<'a> {
     plan: DedupPlan,
     /// Document index by (path, line).
     doc_at: HashMap<(&'a str, Option<u64>), u32>,
-    totals: Totals,
     /// The test set whose passages are removed too (`--reference`).
     reference: Option<Reference>,
-    scratch: OverlapScratch,
+}
+
+/// What writing one file gave: its totals and the output waiting to be moved into place.
+struct Written {
+    totals: Totals,
+    pending: Option<Pending>,
 }
 
 impl Writer<'_> {
-    fn edit(&mut self, doc: u32, text: &str, place: &str) -> Result<EditedDocument> {
+    /// The document with its repeats removed, and with `--reference` the passages it shares with
+    /// the reference (counted into `totals`).
+    fn edit(
+        &self,
+        totals: &mut Totals,
+        doc: u32,
+        text: &str,
+        place: &str,
+    ) -> Result<EditedDocument> {
         let params = &self.run.outcome.params;
         let expected = self.run.outcome.documents[doc as usize].bytes;
         if text.len() as u64 != expected {
@@ -254,10 +338,12 @@ impl Writer<'_> {
         )
         .with_context(|| place.to_string())?;
         if let Some(reference) = &self.reference {
-            let overlap = reference.index.measure(text, &mut self.scratch);
+            let overlap = reference
+                .index
+                .measure(text, &mut OverlapScratch::default());
             let ranges = removal_ranges(text, &overlap.spans, self.args.reference_window);
-            self.totals.reference_passages += overlap.spans.len() as u64;
-            self.totals.reference_bytes += edited.remove_also(text, &ranges) as u64;
+            totals.reference_passages += overlap.spans.len() as u64;
+            totals.reference_bytes += edited.remove_also(text, &ranges) as u64;
         }
         Ok(edited)
     }
@@ -284,30 +370,70 @@ impl Writer<'_> {
         serde_json::to_string(&annotation).unwrap_or_default()
     }
 
-    /// Counts a document's removals; returns true when the whole document is to be left out.
-    fn count(&mut self, doc: u32, edited: &EditedDocument, text_len: usize) -> bool {
-        self.totals.documents += 1;
+    /// Counts a document's removals into `totals`; returns true when the whole document is to be
+    /// left out.
+    fn count(
+        &self,
+        totals: &mut Totals,
+        doc: u32,
+        edited: &EditedDocument,
+        text_len: usize,
+    ) -> bool {
+        totals.documents += 1;
         let removed = self.plan.removals(doc).len() as u64;
         if self.args.annotate {
-            self.totals.annotated_records += u64::from(removed > 0);
-            self.totals.paragraphs += removed;
-            self.totals.bytes += edited.removed_bytes as u64;
+            totals.annotated_records += u64::from(removed > 0);
+            totals.paragraphs += removed;
+            totals.bytes += edited.removed_bytes as u64;
             return false;
         }
-        self.totals.paragraphs += removed;
+        totals.paragraphs += removed;
         if self.args.drop_duplicate_documents && edited.all_repeats {
-            self.totals.dropped_documents += 1;
-            self.totals.bytes += text_len as u64;
+            totals.dropped_documents += 1;
+            totals.bytes += text_len as u64;
             return true;
         }
-        self.totals.bytes += edited.removed_bytes as u64;
+        totals.bytes += edited.removed_bytes as u64;
         false
     }
 
-    fn text_file(&mut self, file: InputFileRef<'_>, doc: u32, out: &Path) -> Result<()> {
+    /// Opens the output of `file` at `out`, compressed as [`output_compression`] says.
+    fn create(
+        &self,
+        file: InputFileRef<'_>,
+        compression: Compression,
+        out: &Path,
+    ) -> Result<Encoded> {
+        let same_name = out.file_name() == Path::new(file.display).file_name();
+        Encoded::create(out, output_compression(out, compression, same_name))
+    }
+
+    /// Writes the output of one input file.
+    fn file(&self, file: InputFileRef<'_>, line_based: bool, out: &Path) -> Result<Written> {
+        let (reader, compression) = Inputs::open_decoded(file.path)
+            .with_context(|| format!("cannot read {}", file.display))?;
+        if let Some(&doc) = self.doc_at.get(&(file.display, None)) {
+            self.text_file(file, reader, compression, doc, out)
+        } else if line_based {
+            self.jsonl_file(file, reader, compression, out)
+        } else {
+            // No document came from it (empty, or every record skipped): kept as it is.
+            self.copy_file(file, reader, compression, out)
+        }
+    }
+
+    fn text_file(
+        &self,
+        file: InputFileRef<'_>,
+        mut reader: Box<dyn BufRead>,
+        compression: Compression,
+        doc: u32,
+        out: &Path,
+    ) -> Result<Written> {
+        let mut totals = Totals::default();
         let mut bytes = Vec::new();
-        Inputs::open_content(file.path)
-            .and_then(|mut r| r.read_to_end(&mut bytes))
+        reader
+            .read_to_end(&mut bytes)
             .with_context(|| format!("cannot read {}", file.display))?;
         // A byte-order mark is not part of the document's text; it is written back as it was.
         let (bom, bytes) = bytes.split_at(if bytes.starts_with(b"\xEF\xBB\xBF") {
@@ -316,35 +442,40 @@ impl Writer<'_> {
             0
         });
         let text = String::from_utf8_lossy(bytes);
-        let edited = self.edit(doc, &text, file.display)?;
-        if self.count(doc, &edited, text.len()) {
+        let edited = self.edit(&mut totals, doc, &text, file.display)?;
+        if self.count(&mut totals, doc, &edited, text.len()) {
             // A stale copy from an earlier run must not stand in for the dropped document.
-            match std::fs::remove_file(out) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                    return Err(e).with_context(|| format!("cannot remove {}", out.display()))
-                }
-                _ => return Ok(()),
-            }
+            return Ok(Written {
+                totals,
+                pending: Some(Pending::removal(out)),
+            });
         }
-        let mut writer = AtomicWriter::create(out, is_gzip(file.path))?;
+        let mut writer = self.create(file, compression, out)?;
         writer.write_all(bom)?;
         match std::str::from_utf8(bytes) {
             Ok(_) => writer.write_all(edited.text.as_bytes())?,
             // Invalid sequences were read as U+FFFD; the output keeps the original bytes.
             Err(_) => writer.write_all(&cut_undecoded(bytes, &edited.removed))?,
         }
-        writer.commit()?;
-        self.totals.files += 1;
-        Ok(())
+        totals.files += 1;
+        Ok(Written {
+            totals,
+            pending: Some(writer.finish()?),
+        })
     }
 
-    fn jsonl_file(&mut self, file: InputFileRef<'_>, out: &Path) -> Result<()> {
-        let mut reader = Inputs::open_content(file.path)
-            .with_context(|| format!("cannot read {}", file.display))?;
-        let mut writer = AtomicWriter::create(out, is_gzip(file.path))?;
+    fn jsonl_file(
+        &self,
+        file: InputFileRef<'_>,
+        mut reader: Box<dyn BufRead>,
+        compression: Compression,
+        out: &Path,
+    ) -> Result<Written> {
+        let mut totals = Totals::default();
+        let mut writer = self.create(file, compression, out)?;
         let mut raw = Vec::new();
         let mut number = 0u64;
-        let text_field = self.args.input.text_field.clone();
+        let text_field = &self.args.input.text_field;
         loop {
             raw.clear();
             if reader
@@ -361,7 +492,7 @@ impl Writer<'_> {
             };
             if self.plan.removals(doc).is_empty() && !self.args.annotate && self.reference.is_none()
             {
-                self.totals.documents += 1;
+                totals.documents += 1;
                 writer.write_all(&raw)?;
                 continue;
             }
@@ -369,10 +500,10 @@ impl Writer<'_> {
             let line = String::from_utf8_lossy(&raw);
             let body = line.trim_end_matches(['\n', '\r']);
             let ending = &line[body.len()..];
-            let (text, range) = string_field(body, &text_field)
+            let (text, range) = string_field(body, text_field)
                 .map_err(|e| anyhow::anyhow!("{place}: cannot rewrite the record: {e}"))?;
-            let edited = self.edit(doc, &text, &place)?;
-            if self.count(doc, &edited, text.len()) {
+            let edited = self.edit(&mut totals, doc, &text, &place)?;
+            if self.count(&mut totals, doc, &edited, text.len()) {
                 continue;
             }
             let rewritten = if self.args.annotate {
@@ -388,21 +519,33 @@ impl Writer<'_> {
             writer.write_all(rewritten.as_bytes())?;
             writer.write_all(ending.as_bytes())?;
         }
-        writer.commit()?;
-        self.totals.files += 1;
-        Ok(())
+        totals.files += 1;
+        Ok(Written {
+            totals,
+            pending: Some(writer.finish()?),
+        })
     }
 
-    fn copy_file(&mut self, file: InputFileRef<'_>, out: &Path) -> Result<()> {
+    fn copy_file(
+        &self,
+        file: InputFileRef<'_>,
+        mut reader: Box<dyn BufRead>,
+        compression: Compression,
+        out: &Path,
+    ) -> Result<Written> {
         let mut bytes = Vec::new();
-        Inputs::open_content(file.path)
-            .and_then(|mut r| r.read_to_end(&mut bytes))
+        reader
+            .read_to_end(&mut bytes)
             .with_context(|| format!("cannot read {}", file.display))?;
-        let mut writer = AtomicWriter::create(out, is_gzip(file.path))?;
+        let mut writer = self.create(file, compression, out)?;
         writer.write_all(&bytes)?;
-        writer.commit()?;
-        self.totals.files += 1;
-        Ok(())
+        Ok(Written {
+            totals: Totals {
+                files: 1,
+                ..Totals::default()
+            },
+            pending: Some(writer.finish()?),
+        })
     }
 }
 
@@ -410,7 +553,14 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     let params = args.detect.scan_params()?;
     configure_threads(args.detect.threads)?;
     refuse_overlap(&args.output, &args.input.inputs)?;
-    let run = scan_inputs(&args.input, params)?;
+    // A run that cannot write its output is told so before it reads anything.
+    let single_file = single_file_output(&args.input.inputs, &args.output);
+    if single_file {
+        output::check_writable(&args.output)?;
+    } else {
+        output::check_folder_writable(&args.output)?;
+    }
+    let run = scan_inputs_with(&args.input, params, args.quiet, &[])?;
     let files: Vec<InputFileRef<'_>> = run.inputs.files().collect();
     let outputs = output_paths(&args.input.inputs, &args.output, &files)?;
     if let Some(doc) = run
@@ -436,18 +586,25 @@ pub fn run(args: DedupArgs) -> Result<u8> {
             line_files.insert(doc.location.path.as_str());
         }
     }
+    // Files read record by record may be WET, which dedup does not rewrite: told by the readers'
+    // own sniffer.
     for file in files.iter().filter(|f| line_files.contains(f.display)) {
-        if Inputs::record_format(file.path, file.display, args.input.format)
-            .is_ok_and(|format| format == InputFormat::JsonArray)
-        {
+        let format = match run.read_options.format {
+            InputFormat::Auto => {
+                Inputs::sniff(file.display, file.path)
+                    .with_context(|| format!("cannot read {}", file.display))?
+                    .1
+            }
+            explicit => explicit,
+        };
+        let refused = match format {
+            InputFormat::Wet => Some("a WET file"),
+            InputFormat::JsonArray => Some("a JSON array"),
+            _ => None,
+        };
+        if let Some(kind) = refused {
             bail!(
-                "{} is a JSON array: dedup rewrites text and JSON Lines inputs only",
-                file.display
-            );
-        }
-        if is_wet(file.path) {
-            bail!(
-                "{} is a WET file: dedup rewrites text and JSON Lines inputs only",
+                "{} is {kind}: dedup rewrites text and JSON Lines inputs only",
                 file.display
             );
         }
@@ -471,11 +628,10 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         }
         let mut log = ReadLog::new(args.input.strict, Vec::new())?;
         let reference = Reference::open(
+            &args.input,
             &args.reference,
             &args.overlap,
             args.detect.fold_digits,
-            &run.read_options,
-            &args.input.selection()?,
             &mut log,
         )?;
         log.finish();
@@ -483,36 +639,56 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     } else {
         None
     };
-    let mut writer = Writer {
+    let writer = Writer {
         args: &args,
         run: &run,
         plan: DedupPlan::new(&run.outcome),
         doc_at,
-        totals: Totals::default(),
         reference,
-        scratch: OverlapScratch::default(),
     };
-    for (file, out) in files.iter().zip(&outputs) {
-        if let Some(&doc) = writer.doc_at.get(&(file.display, None)) {
-            writer.text_file(*file, doc, out)?;
-        } else if line_files.contains(file.display) {
-            writer.jsonl_file(*file, out)?;
-        } else {
-            // No document came from it (empty, or every record skipped): kept as it is.
-            writer.copy_file(*file, out)?;
+    // The folders of a folder output, made once rather than once a file.
+    if !single_file {
+        let folders: BTreeSet<&Path> = outputs.iter().filter_map(|out| out.parent()).collect();
+        for folder in folders {
+            std::fs::create_dir_all(folder)
+                .with_context(|| format!("cannot create folder {}", folder.display()))?;
         }
     }
+    // Written in parallel (each file's output is its own); the first error in input order is
+    // the one told, and every temporary file of a failed run is removed.
+    let written: Vec<Result<Written>> = files
+        .par_iter()
+        .zip(&outputs)
+        .map(|(file, out)| writer.file(*file, line_files.contains(file.display), out))
+        .collect();
+    let mut totals = Totals::default();
+    let mut pending = Vec::with_capacity(written.len());
+    for result in written {
+        let written = result?;
+        totals += written.totals;
+        pending.extend(written.pending);
+    }
+    output::commit_all(pending)?;
 
     if !args.quiet {
-        let t = &writer.totals;
+        let t = &totals;
         let s = &run.outcome.summary;
         let share = |part: u64, whole: u64| percent(ratio(part, whole));
+        // When standard output carries the corpus, the summary goes to standard error.
+        let stdout_taken = matches!(
+            output::destination(&args.output),
+            Ok(output::Destination::Stdout)
+        );
         let unit = unit_noun(&run.outcome.params.unit.to_string());
         let mut text = format!(
             "paradup dedup: {} in {} written to {}\n",
             plural(t.documents - t.dropped_documents, "document"),
             plural(t.files, "file"),
-            args.output.display()
+            if stdout_taken {
+                "standard output".to_string()
+            } else {
+                args.output.display().to_string()
+            }
         );
         if args.annotate {
             text += &format!(
@@ -540,17 +716,49 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         }
         if writer.reference.is_some() {
             text += &format!(
-                "decontaminated: {} passages shared with the reference removed with a {}-byte window, {} more\n",
-                t.reference_passages,
+                "decontaminated: {} shared with the reference removed with a {}-byte window, {} more\n",
+                plural(t.reference_passages, "passage"),
                 args.reference_window,
                 human_bytes(t.reference_bytes)
             );
         }
-        output::print_stdout(&text)?;
+        output::print_summary(&text, stdout_taken)?;
     }
     Ok(if run.errors.is_empty() {
         exit::OK
     } else {
         exit::ERROR
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compression_is_what_the_name_says() {
+        let by = |out: &str, input, same| output_compression(Path::new(out), input, same);
+        assert_eq!(
+            by("a.jsonl.zst", Compression::None, false),
+            Compression::Zstd
+        );
+        assert_eq!(
+            by("a.JSONL.GZ", Compression::Zstd, false),
+            Compression::Gzip
+        );
+        assert_eq!(by("a.jsonl", Compression::Zstd, false), Compression::None);
+        assert_eq!(by("a.jsonl", Compression::Gzip, true), Compression::Gzip);
+        assert_eq!(by("-", Compression::Gzip, true), Compression::None);
+    }
+
+    #[test]
+    fn folders_are_mirrored_by_their_path_or_name() {
+        assert_eq!(mirror_of("a"), Some(PathBuf::from("a")));
+        assert_eq!(
+            mirror_of("./shards/2024/"),
+            Some(PathBuf::from("shards/2024"))
+        );
+        assert_eq!(mirror_of("/data/a"), Some(PathBuf::from("a")));
+        assert_eq!(mirror_of("/"), None);
+    }
 }

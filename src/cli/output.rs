@@ -1,18 +1,160 @@
-//! Writing results: files are written atomically (a temporary file beside the target, then a
-//! rename), and a closed pipe on standard output ends the run quietly.
+//! Writing results: the one place paradup writes an output (`--json`, `--html`, `-o`,
+//! `--write-baseline`), so every output flag means the same thing.
+//!
+//! - `-` is standard output (so is `/dev/stdout`, and any path or link naming descriptor 1);
+//! - a symbolic link is followed, and the file at its end is replaced, not the link;
+//! - a regular file (existing or new) is written to a temporary file beside it and renamed into
+//!   place, so that readers never see a half-written file and a failed run leaves the earlier file;
+//! - anything else that exists (a device, a FIFO, a socket, an open descriptor) is written through,
+//!   never renamed over.
+//!
+//! A closed pipe on standard output ends the run quietly.
 
-use anyhow::{Context, Result};
-use std::io::{self, Write};
-use std::path::Path;
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
 
-/// Creates the temporary file that will become `path`, in the same folder (so the final rename
-/// stays on one file system), readable by others as an ordinary new file would be: reports are
-/// meant to be shared, and a temporary file's private mode would otherwise carry over.
-pub fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
-    let dir = match path.parent() {
+/// Where an output path leads once links are followed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Destination {
+    /// Standard output: `-`, `/dev/stdout`, `/dev/fd/1`, or a link to one of them.
+    Stdout,
+    /// Something that is not a regular file (a device, a FIFO, a socket, another open
+    /// descriptor): opened and written through.
+    Through(PathBuf),
+    /// A regular file, existing or not, at the end of any links: replaced atomically.
+    Replace(PathBuf),
+}
+
+/// Symbolic links followed before giving up, as the kernel does.
+const MAX_LINKS: usize = 40;
+
+/// The descriptor a path names directly (`/dev/stdout`, `/dev/fd/N`, `/proc/self/fd/N`), if any.
+/// Such a path is a window on a descriptor of this process: following it as a link would lead to
+/// a pipe's pseudo-name or to the file behind the descriptor, and replacing that file would cut it
+/// from the descriptor's reader.
+fn descriptor(path: &Path) -> Option<u32> {
+    let text = path.to_str()?;
+    match text {
+        "/dev/stdin" => return Some(0),
+        "/dev/stdout" => return Some(1),
+        "/dev/stderr" => return Some(2),
+        _ => {}
+    }
+    if let Some(n) = text.strip_prefix("/dev/fd/") {
+        return n.parse().ok();
+    }
+    let (process, n) = text.strip_prefix("/proc/")?.split_once("/fd/")?;
+    let own =
+        ["self", "thread-self"].contains(&process) || process.parse() == Ok(std::process::id());
+    own.then(|| n.parse().ok()).flatten()
+}
+
+/// Follows `path` (its links, one at a time) to where an output written to it goes.
+pub fn destination(path: &Path) -> Result<Destination> {
+    if path.as_os_str() == "-" {
+        return Ok(Destination::Stdout);
+    }
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        if let Some(fd) = descriptor(&current) {
+            return Ok(match fd {
+                1 => Destination::Stdout,
+                _ => Destination::Through(current),
+            });
+        }
+        let meta = match std::fs::symlink_metadata(&current) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok(Destination::Replace(current))
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot write {}", path.display())),
+        };
+        let kind = meta.file_type();
+        if kind.is_symlink() {
+            let target = std::fs::read_link(&current)
+                .with_context(|| format!("cannot follow the link {}", current.display()))?;
+            current = match current.parent() {
+                Some(parent) if target.is_relative() => parent.join(target),
+                _ => target,
+            };
+        } else if kind.is_dir() {
+            bail!("cannot write {}: it is a folder", path.display());
+        } else if kind.is_file() {
+            return Ok(Destination::Replace(current));
+        } else {
+            return Ok(Destination::Through(current));
+        }
+    }
+    bail!(
+        "cannot write {}: too many levels of symbolic links",
+        path.display()
+    )
+}
+
+/// The folder a file at `path` is created in.
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
-    };
+    }
+}
+
+/// Checks, before any work is done, that an output can be written at `path`: not a folder, in a
+/// folder that exists and that paradup may create files in. Returns where it leads.
+pub fn check_writable(path: &Path) -> Result<Destination> {
+    let destination = destination(path)?;
+    if let Destination::Replace(target) = &destination {
+        let folder = folder_of(target);
+        match std::fs::metadata(folder) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => bail!(
+                "cannot write {}: {} is not a folder",
+                path.display(),
+                folder.display()
+            ),
+            Err(e) => bail!(
+                "cannot write {}: folder {}: {e}",
+                path.display(),
+                folder.display()
+            ),
+        }
+        temp_file_in(folder).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(destination)
+}
+
+/// Checks, before any work is done, that an output folder can be made at `path` (or is one):
+/// the nearest folder that exists on the way must let paradup create files.
+pub fn check_folder_writable(path: &Path) -> Result<()> {
+    let mut existing = path;
+    loop {
+        match std::fs::metadata(existing) {
+            Ok(meta) if meta.is_dir() => break,
+            Ok(_) => bail!(
+                "cannot write into {}: {} is not a folder",
+                path.display(),
+                existing.display()
+            ),
+            Err(_) => match existing.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => existing = parent,
+                _ => {
+                    existing = Path::new(".");
+                    break;
+                }
+            },
+        }
+    }
+    temp_file_in(existing).with_context(|| format!("cannot write into {}", path.display()))?;
+    Ok(())
+}
+
+/// A temporary file in `folder`, readable by others as an ordinary new file would be: reports are
+/// meant to be shared, and a temporary file's private mode would otherwise carry over.
+fn temp_file_in(folder: &Path) -> Result<tempfile::NamedTempFile> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(".paradup-");
     #[cfg(unix)]
@@ -21,20 +163,262 @@ pub fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
     builder
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
+        .tempfile_in(folder)
+        .with_context(|| format!("cannot create a temporary file in {}", folder.display()))
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder, so that readers never see
-/// a half-written file and a failed run leaves any earlier file in place.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut temp = temp_file_beside(path)?;
-    temp.write_all(bytes)
-        .and_then(|_| temp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    temp.persist(path)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
+/// Bytes buffered before an output is written.
+const BUFFER_BYTES: usize = 1 << 20;
+
+/// An output being written; see the module documentation for where the bytes go. Finish it with
+/// [`Output::commit`] (or [`Output::finish_later`]); dropped unfinished, a replacement leaves the
+/// earlier file as it was.
+pub struct Output {
+    /// The path as given, for messages.
+    shown: PathBuf,
+    sink: Sink,
+}
+
+enum Sink {
+    Stdout(BufWriter<io::Stdout>),
+    Through(BufWriter<File>),
+    Replace {
+        file: BufWriter<File>,
+        temp: tempfile::TempPath,
+        target: PathBuf,
+    },
+}
+
+impl Output {
+    /// Opens an output at `path` (`-` for standard output).
+    pub fn create(path: &Path) -> Result<Output> {
+        let sink = match destination(path)? {
+            Destination::Stdout => {
+                Sink::Stdout(BufWriter::with_capacity(BUFFER_BYTES, io::stdout()))
+            }
+            Destination::Through(target) => {
+                // Appended to: a descriptor that a shell opened on a file (`2>>log`) keeps what
+                // it holds; devices and FIFOs have no end to append at.
+                let file = File::options()
+                    .append(true)
+                    .open(&target)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                Sink::Through(BufWriter::with_capacity(BUFFER_BYTES, file))
+            }
+            Destination::Replace(target) => {
+                let temp = temp_file_in(folder_of(&target))?;
+                // A replaced file keeps its permissions.
+                if let Ok(meta) = std::fs::metadata(&target) {
+                    let _ = temp.as_file().set_permissions(meta.permissions());
+                }
+                let (file, temp) = temp.into_parts();
+                Sink::Replace {
+                    file: BufWriter::with_capacity(BUFFER_BYTES, file),
+                    temp,
+                    target,
+                }
+            }
+        };
+        Ok(Output {
+            shown: path.to_path_buf(),
+            sink,
+        })
+    }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match &mut self.sink {
+            Sink::Stdout(w) => w,
+            Sink::Through(w) => w,
+            Sink::Replace { file, .. } => file,
+        }
+    }
+
+    /// Writes out what is buffered; a replacement is left as a temporary file (synced when
+    /// `sync`) for [`Output::commit`] or [`commit_all`] to move into place.
+    fn finish(self, sync: bool) -> Result<Pending> {
+        let shown = self.shown;
+        let failed = |e: io::Error| {
+            anyhow::Error::new(e).context(format!("cannot write {}", shown.display()))
+        };
+        match self.sink {
+            Sink::Stdout(mut w) => {
+                w.flush().map_err(failed)?;
+                Ok(Pending {
+                    replace: None,
+                    remove: None,
+                })
+            }
+            Sink::Through(w) => {
+                w.into_inner().map_err(|e| failed(e.into_error()))?;
+                Ok(Pending {
+                    replace: None,
+                    remove: None,
+                })
+            }
+            Sink::Replace { file, temp, target } => {
+                let file = file.into_inner().map_err(|e| failed(e.into_error()))?;
+                if sync {
+                    file.sync_all().map_err(failed)?;
+                }
+                Ok(Pending {
+                    replace: Some((temp, target, shown)),
+                    remove: None,
+                })
+            }
+        }
+    }
+
+    /// Finishes the output: a replacement is synced to disk and renamed into place.
+    pub fn commit(self) -> Result<()> {
+        self.finish(true)?.rename()
+    }
+
+    /// Finishes writing without syncing: a replacement stays a temporary file until
+    /// [`commit_all`] syncs and renames a whole set of them at once.
+    pub fn finish_later(self) -> Result<Pending> {
+        self.finish(false)
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer().write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.writer().write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer().flush()
+    }
+}
+
+/// An output written but not yet in place (a temporary file beside its target), or one already
+/// written through. Dropped, the temporary file is removed.
+pub struct Pending {
+    /// The temporary file, its target, and the path as given.
+    replace: Option<(tempfile::TempPath, PathBuf, PathBuf)>,
+    /// A file to remove, in step with the replacements.
+    remove: Option<PathBuf>,
+}
+
+impl Pending {
+    /// An earlier output at `path` that the run leaves out: removed by [`commit_all`] once every
+    /// other output is in place (a failed run leaves it).
+    pub fn removal(path: &Path) -> Pending {
+        Pending {
+            replace: None,
+            remove: (path.as_os_str() != "-").then(|| path.to_path_buf()),
+        }
+    }
+
+    fn rename(self) -> Result<()> {
+        if let Some((temp, target, shown)) = self.replace {
+            temp.persist(&target)
+                .map_err(|e| e.error)
+                .with_context(|| format!("cannot replace {}", shown.display()))?;
+        }
+        if let Some(path) = self.remove {
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(e).with_context(|| format!("cannot remove {}", path.display()))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Moves many outputs into place with one guarantee for all: their contents are synced to disk,
+/// then each is renamed over its target, then the renames are synced. After a crash each target
+/// holds either its earlier content or its complete new one; once this returns, every new content
+/// is on disk. On Linux each file system is synced once (`syncfs`) rather than each file: one
+/// flush for twenty thousand small files instead of twenty thousand.
+pub fn commit_all(pending: Vec<Pending>) -> Result<()> {
+    let replaced: Vec<&(tempfile::TempPath, PathBuf, PathBuf)> =
+        pending.iter().filter_map(|p| p.replace.as_ref()).collect();
+    let mut folders: BTreeSet<PathBuf> = replaced
+        .iter()
+        .map(|(_, target, _)| folder_of(target).to_path_buf())
+        .collect();
+    sync_contents(&replaced, &folders)?;
+    folders.extend(
+        pending
+            .iter()
+            .filter_map(|p| p.remove.as_deref())
+            .map(|path| folder_of(path).to_path_buf())
+            .filter(|folder| folder.is_dir()),
+    );
+    pending.into_par_iter().try_for_each(Pending::rename)?;
+    sync_folders(&folders)
+}
+
+/// Syncs the written temporary files: one `syncfs` for each file system that holds some.
+#[cfg(target_os = "linux")]
+fn sync_contents(
+    _replaced: &[&(tempfile::TempPath, PathBuf, PathBuf)],
+    folders: &BTreeSet<PathBuf>,
+) -> Result<()> {
+    sync_file_systems(folders)
+}
+
+/// Syncs the written temporary files, each on its own (in parallel).
+#[cfg(not(target_os = "linux"))]
+fn sync_contents(
+    replaced: &[&(tempfile::TempPath, PathBuf, PathBuf)],
+    _folders: &BTreeSet<PathBuf>,
+) -> Result<()> {
+    replaced.par_iter().try_for_each(|(temp, _, shown)| {
+        File::open(temp)
+            .and_then(|file| file.sync_all())
+            .with_context(|| format!("cannot write {}", shown.display()))
+    })
+}
+
+/// Calls `syncfs` once for each file system holding one of `folders`.
+#[cfg(target_os = "linux")]
+fn sync_file_systems(folders: &BTreeSet<PathBuf>) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let mut devices = BTreeSet::new();
+    for folder in folders {
+        let handle =
+            File::open(folder).with_context(|| format!("cannot sync {}", folder.display()))?;
+        let device = handle
+            .metadata()
+            .with_context(|| format!("cannot sync {}", folder.display()))?
+            .dev();
+        if devices.insert(device) {
+            rustix::fs::syncfs(&handle)
+                .map_err(io::Error::from)
+                .with_context(|| format!("cannot sync {}", folder.display()))?;
+        }
+    }
     Ok(())
+}
+
+/// Syncs the folders that received renames, so that the renames survive a crash.
+#[cfg(target_os = "linux")]
+fn sync_folders(folders: &BTreeSet<PathBuf>) -> Result<()> {
+    sync_file_systems(folders)
+}
+
+/// Syncs the folders that received renames (where the system allows opening a folder).
+#[cfg(not(target_os = "linux"))]
+fn sync_folders(folders: &BTreeSet<PathBuf>) -> Result<()> {
+    #[cfg(unix)]
+    folders.par_iter().for_each(|folder| {
+        let _ = File::open(folder).and_then(|f| f.sync_all());
+    });
+    #[cfg(not(unix))]
+    let _ = folders;
+    Ok(())
+}
+
+/// Writes `bytes` to the output `path` (see the module documentation).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |out| out.write_all(bytes))
 }
 
 /// Like [`write_atomic`], with the content streamed by `write` (a large report need not be held
@@ -43,21 +427,20 @@ pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<()> {
-    let temp = temp_file_beside(path)?;
-    let mut out = io::BufWriter::with_capacity(1 << 20, temp);
-    write(&mut out)
-        .and_then(|_| out.flush())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    let temp = out
-        .into_inner()
-        .map_err(|e| e.into_error())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    temp.as_file()
-        .sync_all()
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    temp.persist(path)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
+    let mut out = Output::create(path)?;
+    write(&mut out).with_context(|| format!("cannot write {}", path.display()))?;
+    out.commit()
+}
+
+/// Prints a run's summary: on standard output, unless an output of the run took it (`-`), then on
+/// standard error.
+pub fn print_summary(text: &str, stdout_taken: bool) -> Result<()> {
+    if stdout_taken {
+        eprint!("{text}");
+        Ok(())
+    } else {
+        print_stdout(text)
+    }
 }
 
 /// Prints to standard output; a reader that went away is not an error the user needs to see.
@@ -74,4 +457,42 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
         .chain()
         .filter_map(|cause| cause.downcast_ref::<io::Error>())
         .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptors_are_named_directly() {
+        assert_eq!(descriptor(Path::new("/dev/stdout")), Some(1));
+        assert_eq!(descriptor(Path::new("/proc/self/fd/1")), Some(1));
+        assert_eq!(descriptor(Path::new("/dev/fd/7")), Some(7));
+        assert_eq!(descriptor(Path::new("/dev/fdx")), None);
+        let own = format!("/proc/{}/fd/2", std::process::id());
+        assert_eq!(descriptor(Path::new(&own)), Some(2));
+        assert_eq!(descriptor(Path::new("/proc/1/fd/1")), None);
+        assert_eq!(descriptor(Path::new("out.json")), None);
+    }
+
+    #[test]
+    fn dash_is_stdout_and_links_are_followed() {
+        assert_eq!(destination(Path::new("-")).unwrap(), Destination::Stdout);
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        assert_eq!(
+            destination(&real).unwrap(),
+            Destination::Replace(real.clone())
+        );
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link.json");
+            std::os::unix::fs::symlink("real.json", &link).unwrap();
+            assert_eq!(destination(&link).unwrap(), Destination::Replace(real));
+            let out = dir.path().join("out");
+            std::os::unix::fs::symlink("/proc/self/fd/1", &out).unwrap();
+            assert_eq!(destination(&out).unwrap(), Destination::Stdout);
+        }
+        assert!(destination(dir.path()).is_err());
+    }
 }

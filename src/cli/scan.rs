@@ -10,9 +10,8 @@ use paradup::{
     ScanParams, Scanner,
 };
 use std::collections::BTreeMap;
-use std::io::{self, Write};
 use std::ops::ControlFlow;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
@@ -94,19 +93,29 @@ const MAX_MESSAGES: usize = 100;
 
 /// Reads every input and runs the scan, without a progress bar (for subcommands that print
 /// nothing while they read).
-#[allow(dead_code)]
 pub fn scan_inputs(input: &InputArgs, params: ScanParams) -> Result<ScanRun> {
-    scan_inputs_with(input, params, true)
+    scan_inputs_with(input, params, true, &[])
 }
 
 /// Reads every input and runs the scan, showing a progress bar on standard error unless `quiet`
 /// (or standard error is not a terminal). Skipped records and repairs are printed on standard
 /// error as they are found; with `--strict`, the first of them ends the run with an error.
-pub fn scan_inputs_with(input: &InputArgs, params: ScanParams, quiet: bool) -> Result<ScanRun> {
+/// The files at `outputs` (what the run is about to write) are not read.
+pub fn scan_inputs_with(
+    input: &InputArgs,
+    params: ScanParams,
+    quiet: bool,
+    outputs: &[PathBuf],
+) -> Result<ScanRun> {
     let started = Instant::now();
     let read_options = input.read_options();
     let selection = input.selection()?;
-    let (mut inputs, errors) = Inputs::resolve_selected(&input.inputs, &selection);
+    let (mut inputs, errors) = Inputs::resolve_excluding(&input.inputs, &selection, outputs);
+    if !quiet {
+        for note in inputs.notes() {
+            eprintln!("paradup: note: {note}");
+        }
+    }
     tell_repeated_files(&inputs.drop_repeated_files());
     let mut log = ReadLog::new(input.strict, errors)?;
     let mut scanner = Scanner::new(params)?;
@@ -369,16 +378,6 @@ pub fn feed(
 /// when a members table holds them all.
 pub const JSON_MEMBERS_LIMIT: usize = 1_000_000;
 
-/// Writes an output to `path`, or to standard output for `-`.
-fn write_output(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
-    if path == Path::new("-") {
-        let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
-        write(&mut out).and_then(|()| out.flush())?;
-        return Ok(());
-    }
-    output::write_atomic_with(path, write)
-}
-
 /// Which copies the JSON report lists: as asked, else all but for a large scan whose members
 /// go to a table.
 fn member_lists(args: &ScanArgs, outcome: &ScanOutcome) -> MemberLists {
@@ -392,23 +391,45 @@ fn member_lists(args: &ScanArgs, outcome: &ScanOutcome) -> MemberLists {
     })
 }
 
+/// Checks the output flags before the scan: each can be written, and at most one is standard
+/// output. Returns the files the outputs replace (not to be read as inputs) and whether standard
+/// output carries one of them (then the summary goes to standard error).
+fn check_outputs(args: &ScanArgs) -> Result<(Vec<PathBuf>, bool)> {
+    let mut replaced = Vec::new();
+    let mut to_stdout: Vec<&str> = Vec::new();
+    for (flag, path) in [
+        ("--json", &args.json),
+        ("--members", &args.members),
+        ("--html", &args.html),
+        ("--write-baseline", &args.write_baseline),
+    ] {
+        let Some(path) = path else { continue };
+        match output::check_writable(path)? {
+            output::Destination::Stdout => to_stdout.push(flag),
+            output::Destination::Replace(target) => replaced.push(target),
+            output::Destination::Through(_) => {}
+        }
+    }
+    if to_stdout.len() > 1 {
+        bail!(
+            "{} cannot all write to standard output",
+            to_stdout.join(" and ")
+        );
+    }
+    Ok((replaced, !to_stdout.is_empty()))
+}
+
 pub fn run(args: ScanArgs) -> Result<u8> {
     let params = args.detect.scan_params()?;
     configure_threads(args.detect.threads)?;
-    let on_stdout = [&args.json, &args.members]
-        .iter()
-        .filter(|p| p.as_deref() == Some(Path::new("-")))
-        .count();
-    if on_stdout > 1 {
-        bail!("--json and --members cannot both go to standard output");
-    }
-    let run = scan_inputs_with(&args.input, params, args.quiet)?;
+    let (outputs, stdout_taken) = check_outputs(&args)?;
+    let run = scan_inputs_with(&args.input, params, args.quiet, &outputs)?;
     let report = run
         .report()
         .with_member_lists(member_lists(&args, &run.outcome));
     if let Some(path) = &args.json {
         // Streamed to the file: the report of a large corpus is large.
-        write_output(path, |out| {
+        output::write_atomic_with(path, |out| {
             serde_json::to_writer(&mut *out, &report)?;
             out.write_all(b"\n")
         })?;
@@ -420,7 +441,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
             .iter()
             .map(|d| d.source.as_deref())
             .collect();
-        write_output(path, |out| {
+        output::write_atomic_with(path, |out| {
             paradup::members::write_members(&report, &sources, out).map(|_| ())
         })?;
     }
@@ -430,9 +451,8 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     if let Some(path) = &args.html {
         super::html::write(&run, &report, path, args.html_top)?;
     }
-    // An output on standard output is not mixed with the summary.
-    if !args.quiet && on_stdout == 0 {
-        output::print_stdout(&summary::render(&report, args.top))?;
+    if !args.quiet {
+        output::print_summary(&summary::render(&report, args.top), stdout_taken)?;
     }
     Ok(if report.errors.is_empty() {
         exit::OK

@@ -11,9 +11,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// How a stream is compressed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Compression {
+pub enum Compression {
+    /// Not compressed.
     None,
+    /// gzip (one member or several).
     Gzip,
+    /// zstd (one frame or several).
     Zstd,
 }
 
