@@ -38,6 +38,7 @@ pub mod members;
 pub mod minhash;
 pub mod normalize;
 pub mod overlap;
+pub mod parquet_out;
 pub mod read;
 pub mod report;
 pub mod scan;

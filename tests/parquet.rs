@@ -5,6 +5,7 @@
 mod common;
 
 use arrow_array::builder::{BinaryBuilder, StringBuilder};
+use arrow_array::Array;
 use arrow_array::{
     ArrayRef, Int64Array, LargeStringArray, RecordBatch, StringArray, StringViewArray, StructArray,
 };
@@ -445,26 +446,6 @@ fn a_compressed_parquet_file_is_read_too() {
     );
 }
 
-#[test]
-fn dedup_refuses_a_parquet_input_naming_it() {
-    let scratch = Scratch::new();
-    write_parquet(
-        &scratch.path("in.parquet"),
-        &flat_batch(&corpus()),
-        Compression::SNAPPY,
-        4,
-    );
-    let out = paradup()
-        .current_dir(scratch.dir.path())
-        .args(["dedup", "in.parquet", "-o", "out.parquet"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("in.parquet is a Parquet file"), "{stderr}");
-    assert!(!scratch.path("out.parquet").exists());
-}
-
 /// Every row of a members table, as JSON objects keyed by column.
 fn read_members(bytes: Vec<u8>) -> Vec<serde_json::Map<String, Value>> {
     use arrow_array::cast::AsArray;
@@ -614,4 +595,202 @@ fn a_dash_writes_the_members_table_or_the_report_to_standard_output() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Runs `paradup ARGS`, asserting exit 0; returns standard error.
+fn run_ok(scratch: &Scratch, args: &[&str]) -> String {
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    stderr
+}
+
+/// A Parquet file's metadata and rows, the rows' schema the file's (with its metadata).
+fn read_parquet(path: &Path) -> (parquet::file::metadata::ParquetMetaData, Vec<RecordBatch>) {
+    let file = std::fs::File::open(path).unwrap();
+    let builder =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    let metadata = builder.metadata().as_ref().clone();
+    let schema = builder.schema().clone();
+    let batches = builder
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap().with_schema(schema.clone()).unwrap())
+        .collect();
+    (metadata, batches)
+}
+
+fn concat(batches: &[RecordBatch]) -> RecordBatch {
+    arrow_select::concat::concat_batches(&batches[0].schema(), batches).unwrap()
+}
+
+/// The corpus with a URL, a number and schema metadata, a codec a column, row groups of 5.
+fn rich_input(path: &Path, docs: &[(String, String)]) {
+    let ids: ArrayRef = Arc::new(StringArray::from_iter_values(docs.iter().map(|d| &d.0)));
+    let urls: ArrayRef = Arc::new(StringArray::from_iter_values(
+        (0..docs.len()).map(|i| format!("https://site{}.org/{i}", i % 3)),
+    ));
+    let scores: ArrayRef = Arc::new(Int64Array::from_iter_values(
+        (0..docs.len() as i64).map(|i| i * 7),
+    ));
+    let texts: ArrayRef = Arc::new(LargeStringArray::from_iter_values(
+        docs.iter().map(|d| &d.1),
+    ));
+    let batch = RecordBatch::try_from_iter([
+        ("id", ids),
+        ("url", urls),
+        ("text", texts),
+        ("score", scores),
+    ])
+    .unwrap();
+    let schema = Arc::new(
+        batch
+            .schema()
+            .as_ref()
+            .clone()
+            .with_metadata([("huggingface".to_string(), "{\"info\": 1}".to_string())].into()),
+    );
+    let batch = batch.with_schema(schema.clone()).unwrap();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_column_compression(
+            parquet::schema::types::ColumnPath::from("text"),
+            Compression::ZSTD(ZstdLevel::default()),
+        )
+        .set_column_compression(
+            parquet::schema::types::ColumnPath::from("score"),
+            Compression::UNCOMPRESSED,
+        )
+        .set_max_row_group_row_count(Some(5))
+        .build();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = ArrowWriter::try_new(file, schema, Some(props)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+#[test]
+fn dedup_writes_parquet_back_with_every_column_schema_codec_and_row_group() {
+    let scratch = Scratch::new();
+    let docs = corpus();
+    std::fs::create_dir_all(scratch.path("data")).unwrap();
+    rich_input(&scratch.path("data/a.parquet"), &docs[..7]);
+    rich_input(&scratch.path("data/b.parquet"), &docs[7..]);
+    write_jsonl(&scratch.path("c.jsonl"), &docs);
+    run_ok(&scratch, &["dedup", "data", "-o", "out"]);
+    run_ok(&scratch, &["dedup", "c.jsonl", "-o", "c.out.jsonl"]);
+    let expected_texts: Vec<String> = scratch
+        .read("c.out.jsonl")
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<Value>(line).unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(expected_texts
+        .iter()
+        .zip(&docs)
+        .any(|(new, (_, old))| new != old));
+
+    let mut texts = Vec::new();
+    for name in ["a.parquet", "b.parquet"] {
+        let (in_meta, in_batches) = read_parquet(&scratch.path(&format!("data/{name}")));
+        let (out_meta, out_batches) = read_parquet(&scratch.path(&format!("out/{name}")));
+        let (input, output) = (concat(&in_batches), concat(&out_batches));
+        assert_eq!(input.schema(), output.schema(), "{name}");
+        assert_eq!(output.schema().metadata()["huggingface"], "{\"info\": 1}");
+        let groups = |m: &parquet::file::metadata::ParquetMetaData| -> Vec<(i64, Vec<String>)> {
+            m.row_groups()
+                .iter()
+                .map(|g| {
+                    (
+                        g.num_rows(),
+                        g.columns()
+                            .iter()
+                            .map(|c| c.compression().to_string())
+                            .collect(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(groups(&in_meta), groups(&out_meta), "{name}");
+        for column in ["id", "url", "score"] {
+            assert_eq!(
+                input.column_by_name(column),
+                output.column_by_name(column),
+                "{column}"
+            );
+        }
+        let text = output.column_by_name("text").unwrap();
+        let text = text.as_any().downcast_ref::<LargeStringArray>().unwrap();
+        texts.extend(text.iter().map(|t| t.unwrap().to_owned()));
+    }
+    assert_eq!(texts, expected_texts);
+}
+
+#[test]
+fn dedup_of_parquet_drops_rows_or_annotates_them() {
+    let scratch = Scratch::new();
+    let mut docs = corpus();
+    // A row that is nothing but a repeat.
+    docs.push(("doc-12".into(), SHARED.into()));
+    write_parquet(
+        &scratch.path("in.parquet"),
+        &flat_batch(&docs),
+        Compression::SNAPPY,
+        4,
+    );
+    let stderr = run_ok(
+        &scratch,
+        &[
+            "dedup",
+            "in.parquet",
+            "-o",
+            "dropped.parquet",
+            "--drop-duplicate-documents",
+        ],
+    );
+    let (meta, batches) = read_parquet(&scratch.path("dropped.parquet"));
+    let dropped = concat(&batches);
+    assert_eq!(dropped.num_rows(), docs.len() - 1, "{stderr}");
+    let ids = dropped.column_by_name("id").unwrap();
+    let ids = ids.as_any().downcast_ref::<StringArray>().unwrap();
+    assert!(!ids.iter().any(|id| id == Some("doc-12")));
+    // Row groups of 4, 4, 4 and 1 rows, the last one now empty of rows or gone.
+    assert_eq!(meta.row_groups()[0].num_rows(), 4);
+
+    run_ok(
+        &scratch,
+        &[
+            "dedup",
+            "in.parquet",
+            "-o",
+            "annotated.parquet",
+            "--annotate",
+        ],
+    );
+    let (_, batches) = read_parquet(&scratch.path("annotated.parquet"));
+    let annotated = concat(&batches);
+    let (input_meta, input) = read_parquet(&scratch.path("in.parquet"));
+    let _ = input_meta;
+    let input = concat(&input);
+    assert_eq!(annotated.num_columns(), input.num_columns() + 1);
+    assert_eq!(
+        annotated.column_by_name("text"),
+        input.column_by_name("text")
+    );
+    let notes = annotated.column_by_name("paradup").unwrap();
+    let notes = notes.as_any().downcast_ref::<StringArray>().unwrap();
+    let last: Value = serde_json::from_str(notes.value(docs.len() - 1)).unwrap();
+    assert_eq!(last["duplicate_document"], true);
+    assert_eq!(last["duplicates"][0]["canonical"], "doc-00");
+    assert_eq!(last["duplicates"][0]["canonical_location"], "in.parquet:0");
+    let first: Value = serde_json::from_str(notes.value(1)).unwrap();
+    assert_eq!(first["duplicates"], serde_json::json!([]));
 }

@@ -32,9 +32,12 @@ FOOTER = (
 )
 
 
+# Resolved now: the tests change the working folder.
+GIVEN = Path(os.environ["PARADUP"]).resolve() if os.environ.get("PARADUP") else None
+
+
 def binary() -> str:
-    given = os.environ.get("PARADUP")
-    candidates = [Path(given)] if given else [
+    candidates = [GIVEN] if GIVEN else [
         ROOT / "target" / "ci" / "paradup",
         ROOT / "target" / "debug" / "paradup",
     ]
@@ -157,3 +160,35 @@ def test_readme_polars_queries_agree_with_duckdb(scanned):
     polars_ratios = [(s, d, round(r, 9)) for s, d, r in scope["per_source"].rows()]
     duckdb_ratios = [(s, d, round(r, 9)) for s, d, r in con.execute(per_source_sql).fetchall()]
     assert polars_ratios == duckdb_ratios
+
+
+def test_dedup_output_read_by_pyarrow_keeps_schema_rows_and_other_columns(tmp_path):
+    rows = corpus()
+    for i, row in enumerate(rows):
+        row["meta"] = {"url": f"https://{row['source']}/{i}", "words": len(row["text"].split())}
+        row["score"] = i * 0.5
+    table = pa.Table.from_pylist(rows).replace_schema_metadata({"huggingface": '{"info": 1}'})
+    (tmp_path / "data").mkdir()
+    pq.write_table(table, tmp_path / "data" / "part-0.parquet", compression="gzip",
+                   row_group_size=15)
+    run = subprocess.run([binary(), "dedup", "data", "-o", "out", "--quiet"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    before = pq.ParquetFile(tmp_path / "data" / "part-0.parquet")
+    after = pq.ParquetFile(tmp_path / "out" / "part-0.parquet")
+    assert after.schema_arrow == before.schema_arrow
+    assert after.schema_arrow.metadata[b"huggingface"] == b'{"info": 1}'
+    assert after.metadata.num_rows == before.metadata.num_rows
+    assert [after.metadata.row_group(g).num_rows for g in range(after.metadata.num_row_groups)] \
+        == [before.metadata.row_group(g).num_rows for g in range(before.metadata.num_row_groups)]
+    assert after.metadata.row_group(0).column(0).compression == "GZIP"
+    old, new = before.read(), after.read()
+    for name in old.column_names:
+        if name != "text":
+            assert new.column(name).equals(old.column(name)), name
+    old_texts, new_texts = old.column("text").to_pylist(), new.column("text").to_pylist()
+    changed = [(a, b) for a, b in zip(old_texts, new_texts) if a != b]
+    assert changed, "some repeats were removed"
+    assert all(FOOTER not in b or a.count(FOOTER) == 1 for a, b in changed)
+    # The footer stays in its first document only.
+    assert sum(FOOTER in t for t in new_texts) == 1
