@@ -378,16 +378,13 @@ pub fn feed(
 /// when a members table holds them all.
 pub const JSON_MEMBERS_LIMIT: usize = 1_000_000;
 
-/// Which copies the JSON report lists: as asked, else all but for a large scan whose members
-/// go to a table.
-fn member_lists(args: &ScanArgs, outcome: &ScanOutcome) -> MemberLists {
-    args.json_members.unwrap_or_else(|| {
-        let copies: usize = outcome.clusters.iter().map(|c| c.members.len()).sum();
-        if args.members.is_some() && copies > JSON_MEMBERS_LIMIT {
-            MemberLists::Canonical
-        } else {
-            MemberLists::All
-        }
+/// Which copies the JSON report lists: as asked, else all but for a large scan (`copies` in
+/// all clusters) whose members go to a table.
+fn member_lists(asked: Option<MemberLists>, table: bool, copies: usize) -> MemberLists {
+    asked.unwrap_or(if table && copies > JSON_MEMBERS_LIMIT {
+        MemberLists::Canonical
+    } else {
+        MemberLists::All
     })
 }
 
@@ -424,9 +421,11 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     configure_threads(args.detect.threads)?;
     let (outputs, stdout_taken) = check_outputs(&args)?;
     let run = scan_inputs_with(&args.input, params, args.quiet, &outputs)?;
-    let report = run
-        .report()
-        .with_member_lists(member_lists(&args, &run.outcome));
+    let report = run.report().with_member_lists(member_lists(
+        args.json_members,
+        args.members.is_some(),
+        run.outcome.clusters.iter().map(|c| c.members.len()).sum(),
+    ));
     if let Some(path) = &args.json {
         // Streamed to the file: the report of a large corpus is large.
         output::write_atomic_with(path, |out| {
@@ -459,4 +458,21 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     } else {
         exit::ERROR
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_member_lists_default_to_canonical_only_past_the_limit_with_a_table() {
+        let limit = JSON_MEMBERS_LIMIT;
+        assert_eq!(member_lists(None, true, limit), MemberLists::All);
+        assert_eq!(member_lists(None, true, limit + 1), MemberLists::Canonical);
+        assert_eq!(member_lists(None, false, limit + 1), MemberLists::All);
+        let asked = Some(MemberLists::All);
+        assert_eq!(member_lists(asked, true, limit + 1), MemberLists::All);
+        let asked = Some(MemberLists::None);
+        assert_eq!(member_lists(asked, false, 0), MemberLists::None);
+    }
 }
