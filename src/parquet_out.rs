@@ -8,6 +8,7 @@
 //! row dropped, and optionally gives a value for an added string column (`--annotate`). Row groups
 //! are read and written one after another, a batch at a time.
 
+use crate::read::parquet_guarded as guarded;
 use arrow_array::builder::{
     BinaryBuilder, BinaryViewBuilder, LargeBinaryBuilder, LargeStringBuilder, StringBuilder,
     StringViewBuilder,
@@ -68,8 +69,10 @@ pub fn rewrite<W: Write + Send>(
     edit: &mut EditRow<'_>,
 ) -> Result<(W, Rewritten), String> {
     let reader = input.try_clone().map_err(|e| e.to_string())?;
-    let metadata = ArrowReaderMetadata::load(&reader, Default::default())
-        .map_err(|e| format!("not a readable Parquet file: {e}"))?;
+    let metadata = guarded(|| {
+        ArrowReaderMetadata::load(&reader, Default::default()).map_err(|e| e.to_string())
+    })
+    .map_err(|e| format!("not a readable Parquet file: {e}"))?;
     let schema = metadata.schema().clone();
     let names =
         text_path(&schema, text_field).ok_or_else(|| format!("no text column '{text_field}'"))?;
@@ -113,8 +116,12 @@ pub fn rewrite<W: Write + Send>(
             .with_batch_size(BATCH_ROWS)
             .build()
             .map_err(|e| format!("row group {group}: {e}"))?;
-        for batch in batches {
-            let batch = batch.map_err(|e| format!("row group {group}: {e}"))?;
+        let mut batches = batches;
+        // Columns the scan did not read are decoded here first: a corrupt page is an error.
+        while let Some(batch) = guarded(|| Ok(batches.next().map(|b| b.map_err(|e| e.to_string()))))
+            .and_then(|next| next.transpose())
+            .map_err(|e| format!("row group {group}: {e}"))?
+        {
             let texts = column_at(&batch, &names)
                 .ok_or_else(|| format!("no text column '{text_field}'"))?;
             let mut keep = Vec::with_capacity(batch.num_rows());

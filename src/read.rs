@@ -215,6 +215,11 @@ impl FileOffsets {
     }
 }
 
+/// Runs a step of the Parquet decoder, a panic of it (on some corrupt pages) turned into an error.
+pub(crate) fn parquet_guarded<T>(step: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    parquet::guarded(step)
+}
+
 /// One file to read.
 #[derive(Debug)]
 struct InputFile {

@@ -38,7 +38,7 @@ thread_local! {
 /// Runs a step of the Parquet decoder, turning a panic of it (some corrupt pages make the decoder
 /// divide by zero or index out of bounds) into an error: a bad file is a skipped file, never a
 /// crash. Such panics are kept off standard error; any other goes to the hook there was.
-fn guarded<T>(step: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+pub(crate) fn guarded<T>(step: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
     static FILTER: std::sync::Once = std::sync::Once::new();
     FILTER.call_once(|| {
         let previous = std::panic::take_hook();
