@@ -410,7 +410,7 @@ fn corrupt_and_truncated_files_fail_cleanly_naming_the_file() {
     let (code, _, stderr) = scan(&scratch, &["corrupt.parquet"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("corrupt.parquet: corrupt Parquet data in row group 0 (rows 0..4)"),
+        stderr.contains("corrupt.parquet: row group 0 (rows 0..4) cannot be read: "),
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -793,4 +793,32 @@ fn dedup_of_parquet_drops_rows_or_annotates_them() {
     assert_eq!(last["duplicates"][0]["canonical_location"], "in.parquet:0");
     let first: Value = serde_json::from_str(notes.value(1)).unwrap();
     assert_eq!(first["duplicates"], serde_json::json!([]));
+}
+
+#[test]
+fn a_corrupt_row_group_is_named_and_the_rows_before_it_are_kept() {
+    let scratch = Scratch::new();
+    let docs = corpus();
+    // Row groups of 4 rows: 0..4, 4..8, 8..12.
+    write_parquet(
+        &scratch.path("good.parquet"),
+        &flat_batch(&docs),
+        Compression::UNCOMPRESSED,
+        4,
+    );
+    let (metadata, _) = read_parquet(&scratch.path("good.parquet"));
+    let text = &metadata.row_groups()[1].columns()[1];
+    let (start, len) = text.byte_range();
+    let mut bytes = std::fs::read(scratch.path("good.parquet")).unwrap();
+    for byte in &mut bytes[start as usize..(start + len) as usize] {
+        *byte = 0xA5;
+    }
+    std::fs::write(scratch.path("bad.parquet"), &bytes).unwrap();
+    let (code, report, stderr) = scan(&scratch, &["bad.parquet"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("bad.parquet: row group 1 (rows 4..8) cannot be read: "),
+        "{stderr}"
+    );
+    assert_eq!(report["summary"]["documents"], 4);
 }

@@ -17,7 +17,7 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Fields};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
 use parquet::file::reader::ChunkReader;
 use parquet::schema::types::SchemaDescriptor;
@@ -64,6 +64,24 @@ pub(crate) fn guarded<T>(step: impl FnOnce() -> Result<T, Failure>) -> Result<T,
 /// Rows decoded at once: small enough that a batch of long texts stays a few megabytes.
 const BATCH_ROWS: usize = 256;
 
+/// A Parquet source that can be opened again, a reader a row group.
+pub(crate) trait Reopen: ChunkReader + Sized + 'static {
+    /// The same bytes, read independently.
+    fn reopen(&self) -> std::io::Result<Self>;
+}
+
+impl Reopen for std::fs::File {
+    fn reopen(&self) -> std::io::Result<Self> {
+        self.try_clone()
+    }
+}
+
+impl Reopen for bytes::Bytes {
+    fn reopen(&self) -> std::io::Result<Self> {
+        Ok(self.clone())
+    }
+}
+
 /// Which rows of a file a read wants, by 0-based row; `None` wants them all.
 pub(crate) type RowFilter<'f> = Option<&'f dyn Fn(u64) -> bool>;
 
@@ -80,7 +98,7 @@ struct ColumnPath {
 /// Reads the Parquet file `input` (shown as `display`), handing every document and every skipped
 /// row to `visit`. Raw bytes are added to `bytes_read` as rows are read, reaching the file's size
 /// at its end.
-pub(crate) fn read_parquet<R: ChunkReader + 'static>(
+pub(crate) fn read_parquet<R: Reopen>(
     display: &str,
     input: R,
     options: &ReadOptions,
@@ -107,7 +125,7 @@ pub(crate) fn read_parquet<R: ChunkReader + 'static>(
     }
 }
 
-fn read_rows<R: ChunkReader + 'static>(
+fn read_rows<R: Reopen>(
     display: &str,
     input: R,
     options: &ReadOptions,
@@ -116,17 +134,18 @@ fn read_rows<R: ChunkReader + 'static>(
     visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
 ) -> Result<ControlFlow<()>, InputError> {
     let file_bytes = input.len();
-    let builder =
-        guarded(|| ParquetRecordBatchReaderBuilder::try_new(input).map_err(|e| e.to_string()))
-            .map_err(|e| {
-                file_error(
-                    display,
-                    format!("not a readable Parquet file (truncated or corrupt footer: {e})"),
-                )
-            })?;
-    let metadata = builder.metadata().clone();
-    let descriptor = metadata.file_metadata().schema_descr();
-    let fields = builder.schema().fields().clone();
+    let metadata = guarded(|| {
+        ArrowReaderMetadata::load(&input, Default::default()).map_err(|e| e.to_string())
+    })
+    .map_err(|e| {
+        file_error(
+            display,
+            format!("not a readable Parquet file (truncated or corrupt footer: {e})"),
+        )
+    })?;
+    let file_metadata = metadata.metadata().clone();
+    let descriptor = file_metadata.file_metadata().schema_descr();
+    let fields = metadata.schema().fields().clone();
 
     let mut text = ColumnPath::new(&options.text_field);
     let text_leaves = text.leaves(descriptor);
@@ -180,7 +199,7 @@ fn read_rows<R: ChunkReader + 'static>(
     // Row groups: where each starts, and which ones a read that wants some rows needs.
     let mut groups: Vec<(usize, u64, u64)> = Vec::new();
     let mut start = 0u64;
-    for (index, group) in metadata.row_groups().iter().enumerate() {
+    for (index, group) in file_metadata.row_groups().iter().enumerate() {
         let rows = group.num_rows().max(0) as u64;
         let needed = wanted.is_none_or(|wanted| (start..start + rows).any(wanted));
         if needed && rows > 0 {
@@ -192,98 +211,93 @@ fn read_rows<R: ChunkReader + 'static>(
     if groups.is_empty() {
         return Ok(ControlFlow::Continue(()));
     }
-    let reader = builder
-        .with_projection(ProjectionMask::leaves(descriptor, leaves))
-        .with_row_groups(groups.iter().map(|&(index, _, _)| index).collect())
-        .with_batch_size(BATCH_ROWS)
-        .build()
-        .map_err(|e| file_error(display, format!("cannot read Parquet file: {e}")))?;
-
-    // The position of the next row among the selected row groups.
-    let (mut group, mut row_in_group) = (0usize, 0u64);
-    let mut reader = reader;
-    loop {
-        let next = guarded(|| Ok(reader.next().map(|batch| batch.map_err(|e| e.to_string()))));
-        let Some(batch) = next.unwrap_or_else(|failure| Some(Err(failure))) else {
-            break;
-        };
-        let batch = batch.map_err(|e| {
-            let (index, first, rows) = groups[group.min(groups.len() - 1)];
+    let projection = ProjectionMask::leaves(descriptor, leaves);
+    // A reader a row group: a batch never spans two, so an error names its row group and the
+    // rows before it are all delivered.
+    for &(index, first, rows) in &groups {
+        let failed = |e: String| {
             file_error(
                 display,
                 format!(
-                    "corrupt Parquet data in row group {index} (rows {first}..{}): {e}; rows \
-                     before it were kept, the rest of the file is left out",
+                    "row group {index} (rows {first}..{}) cannot be read: {e}; rows before it \
+                     were kept, the rest of the file is left out",
                     first + rows
                 ),
             )
-        })?;
-        let texts = text.column(&batch);
-        let ids = id.as_ref().and_then(|id| id.column(&batch));
-        let sources = source.as_ref().and_then(|source| source.column(&batch));
-        let Some((texts, text_nulls)) = texts else {
-            return Err(file_error(
-                display,
-                format!("text column '{}' is not in the data", text.given),
-            ));
         };
-        for index in 0..batch.num_rows() {
-            while group < groups.len() && row_in_group >= groups[group].2 {
-                group += 1;
-                row_in_group = 0;
-            }
-            let Some(&(_, first, _)) = groups.get(group) else {
+        let reopened = input.reopen().map_err(|e| failed(e.to_string()))?;
+        let mut reader =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(reopened, metadata.clone())
+                .with_projection(projection.clone())
+                .with_row_groups(vec![index])
+                .with_batch_size(BATCH_ROWS)
+                .build()
+                .map_err(|e| failed(e.to_string()))?;
+        let mut row = first;
+        loop {
+            let next = guarded(|| Ok(reader.next().map(|batch| batch.map_err(|e| e.to_string()))));
+            let batch = match next {
+                Ok(None) => break,
+                Ok(Some(Ok(batch))) => batch,
+                Ok(Some(Err(e))) | Err(e) => return Err(failed(e)),
+            };
+            let texts = text.column(&batch);
+            let ids = id.as_ref().and_then(|id| id.column(&batch));
+            let sources = source.as_ref().and_then(|source| source.column(&batch));
+            let Some((texts, text_nulls)) = texts else {
                 return Err(file_error(
                     display,
-                    "more rows than the row groups hold: corrupt metadata".into(),
+                    format!("text column '{}' is not in the data", text.given),
                 ));
             };
-            let row = first + row_in_group;
-            row_in_group += 1;
-            if !wanted.is_none_or(|wanted| wanted(row)) {
-                continue;
-            }
-            let null = text_nulls.iter().any(|array| array.is_null(index));
-            let value = if null { None } else { text_at(&texts, index) };
-            let Some((value, repaired)) = value else {
-                let error = row_error(
-                    display,
-                    row,
-                    format!("text column '{}' is null", text.given),
-                );
-                if visit(ReadEvent::Skipped(error)).is_break() {
+            for index in 0..batch.num_rows() {
+                let row = row + index as u64;
+                if !wanted.is_none_or(|wanted| wanted(row)) {
+                    continue;
+                }
+                let null = text_nulls.iter().any(|array| array.is_null(index));
+                let value = if null { None } else { text_at(&texts, index) };
+                let Some((value, repaired)) = value else {
+                    let error = row_error(
+                        display,
+                        row,
+                        format!("text column '{}' is null", text.given),
+                    );
+                    if visit(ReadEvent::Skipped(error)).is_break() {
+                        return Ok(ControlFlow::Break(()));
+                    }
+                    continue;
+                };
+                if let Some(note) = repaired {
+                    if visit(ReadEvent::Repaired(row_error(display, row, note))).is_break() {
+                        return Ok(ControlFlow::Break(()));
+                    }
+                }
+                let id = ids
+                    .as_ref()
+                    .and_then(|(ids, nulls)| label_at(ids, nulls, index))
+                    .unwrap_or_else(|| format!("{display}:{row}"));
+                let source = sources
+                    .as_ref()
+                    .and_then(|(sources, nulls)| label_at(sources, nulls, index));
+                if visit(ReadEvent::Document(Document {
+                    id,
+                    source,
+                    location: Location {
+                        path: display.to_owned(),
+                        line: None,
+                        row: Some(row),
+                    },
+                    text: value,
+                }))
+                .is_break()
+                {
                     return Ok(ControlFlow::Break(()));
                 }
-                continue;
-            };
-            if let Some(note) = repaired {
-                if visit(ReadEvent::Repaired(row_error(display, row, note))).is_break() {
-                    return Ok(ControlFlow::Break(()));
-                }
             }
-            let id = ids
-                .as_ref()
-                .and_then(|(ids, nulls)| label_at(ids, nulls, index))
-                .unwrap_or_else(|| format!("{display}:{row}"));
-            let source = sources
-                .as_ref()
-                .and_then(|(sources, nulls)| label_at(sources, nulls, index));
-            if visit(ReadEvent::Document(Document {
-                id,
-                source,
-                location: Location {
-                    path: display.to_owned(),
-                    line: None,
-                    row: Some(row),
-                },
-                text: value,
-            }))
-            .is_break()
-            {
-                return Ok(ControlFlow::Break(()));
-            }
+            row += batch.num_rows() as u64;
+            count(file_bytes * batch.num_rows() as u64 / total_rows);
         }
-        count(file_bytes * batch.num_rows() as u64 / total_rows);
     }
     Ok(ControlFlow::Continue(()))
 }
