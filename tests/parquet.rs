@@ -779,6 +779,23 @@ fn dedup_of_parquet_drops_rows_or_annotates_them() {
     let annotated = concat(&batches);
     let (input_meta, input) = read_parquet(&scratch.path("in.parquet"));
     let _ = input_meta;
+    let bytes = std::fs::read(scratch.path("in.parquet")).unwrap();
+    std::fs::write(
+        scratch.path("in.parquet.zst"),
+        zstd::encode_all(&bytes[..], 3).unwrap(),
+    )
+    .unwrap();
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args(["dedup", "in.parquet.zst", "-o", "z.parquet"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("in.parquet.zst is a compressed Parquet file"),
+        "{stderr}"
+    );
     let input = concat(&input);
     assert_eq!(annotated.num_columns(), input.num_columns() + 1);
     assert_eq!(

@@ -536,6 +536,15 @@ impl Writer<'_> {
     /// texts) are kept as they are.
     fn parquet_file(&self, file: InputFileRef<'_>, out: &Path) -> Result<Written> {
         let mut totals = Totals::default();
+        let (compression, _) = Inputs::sniff(file.display, file.path)
+            .with_context(|| format!("cannot read {}", file.display))?;
+        if compression != Compression::None {
+            bail!(
+                "{} is a compressed Parquet file: dedup rewrites Parquet files that are not \
+                 compressed as a whole (their pages are compressed inside)",
+                file.display
+            );
+        }
         let input = std::fs::File::open(file.path)
             .with_context(|| format!("cannot read {}", file.display))?;
         let added = self
