@@ -1363,6 +1363,39 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn spans_are_in_bounds_on_any_text(
+            reference in "\\PC{0,300}",
+            query_start in 0usize..300,
+            noise in "\\PC{0,40}",
+        ) {
+            // The query: noise, then a piece of the reference, so that some of it matches.
+            let from = reference
+                .char_indices()
+                .map(|(i, _)| i)
+                .find(|&i| i >= query_start.min(reference.len()))
+                .unwrap_or(reference.len());
+            let query = format!("{noise}{}", &reference[from..]);
+            let params = OverlapParams { ngram: 3, min_ngram: 2, ..OverlapParams::default() };
+            let index = index_of(&[&reference], params);
+            let item = index.measure(&query, &mut OverlapScratch::default());
+            for span in &item.spans {
+                proptest::prop_assert!(span.start < span.end && span.end <= query.len());
+                proptest::prop_assert!(query.is_char_boundary(span.start) && query.is_char_boundary(span.end));
+                proptest::prop_assert!(span.reference_start < span.reference_end);
+                proptest::prop_assert!(span.reference_end <= reference.len());
+                proptest::prop_assert!(reference.is_char_boundary(span.reference_start));
+                proptest::prop_assert!(reference.is_char_boundary(span.reference_end));
+            }
+            proptest::prop_assert!(item.matched_words <= item.words);
+            let ranges = removal_ranges(&query, &item.spans, 5);
+            for range in ranges {
+                proptest::prop_assert!(query.is_char_boundary(range.start) && query.is_char_boundary(range.end));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
         fn matched_words_agree_with_brute_force(
             query in proptest::collection::vec(0usize..3, 0..50),
             first in proptest::collection::vec(0usize..3, 0..60),

@@ -23,7 +23,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Write the corpus without its repeated paragraphs (or with them annotated).
     Dedup(DedupArgs),
-    /// List the passages of the inputs that have an exact or near copy in a reference corpus.
+    /// Measure how much of each input item (a test set) stands in a reference corpus (training
+    /// data), by word n-gram overlap: per-item shares, verdicts and matched spans.
     Compare(CompareArgs),
 }
 

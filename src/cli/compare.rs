@@ -7,7 +7,9 @@ use super::contamination::{
     item_line, matched_items_ranked, measure_inputs, verdicts_by_location, CompareReport,
     MeasuredItem, Reference,
 };
-use super::dedup::{output_compression, output_paths, refuse_overlap, single_file_output, Encoded};
+use super::dedup::{
+    for_each_line, output_compression, output_paths, refuse_overlap, single_file_output, Encoded,
+};
 use super::output::Pending;
 use super::scan::{configure_threads, tell_repeated_files, ReadLog};
 use super::summary::{plural, records_or_files};
@@ -18,7 +20,7 @@ use paradup::read::InputFileRef;
 use paradup::{InputFormat, Inputs};
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::{BufRead, Read};
+use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
 
@@ -136,25 +138,15 @@ fn write_split(
             continue;
         }
         let mut writer = Encoded::create(target, compression)?;
-        let mut raw = Vec::new();
-        let mut number = 0u64;
-        loop {
-            raw.clear();
-            if reader
-                .read_until(b'\n', &mut raw)
-                .with_context(|| format!("{}:{}: read failed", file.display, number + 1))?
-                == 0
-            {
-                break;
-            }
-            number += 1;
+        for_each_line(&mut reader, file.display, &mut |number, raw| {
             let verdict = verdicts
                 .get(&(file.display.to_string(), Some(number)))
                 .copied();
             if side.takes(verdict) {
-                writer.write_all(&raw)?;
+                writer.write_all(raw)?;
             }
-        }
+            Ok(())
+        })?;
         pending.push(writer.finish()?);
     }
     Ok(())

@@ -278,6 +278,28 @@ pub(super) fn output_paths(
     Ok(paths)
 }
 
+/// Hands every line of a file's content to `line` with its 1-based number, line ending included.
+pub(super) fn for_each_line(
+    reader: &mut dyn BufRead,
+    display: &str,
+    line: &mut dyn FnMut(u64, &[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut raw = Vec::new();
+    let mut number = 0u64;
+    loop {
+        raw.clear();
+        if reader
+            .read_until(b'\n', &mut raw)
+            .with_context(|| format!("{display}:{}: read failed", number + 1))?
+            == 0
+        {
+            return Ok(());
+        }
+        number += 1;
+        line(number, &raw)?;
+    }
+}
+
 /// The field `--annotate` adds to a record.
 #[derive(Serialize)]
 struct Annotation {
@@ -478,38 +500,25 @@ impl Writer<'_> {
     ) -> Result<Written> {
         let mut totals = Totals::default();
         let mut writer = self.create(file, compression, out)?;
-        let mut raw = Vec::new();
-        let mut number = 0u64;
         let text_field = &self.args.input.text_field;
-        loop {
-            raw.clear();
-            if reader
-                .read_until(b'\n', &mut raw)
-                .with_context(|| format!("{}:{}: read failed", file.display, number + 1))?
-                == 0
-            {
-                break;
-            }
-            number += 1;
+        for_each_line(&mut reader, file.display, &mut |number, raw| {
             let Some(&doc) = self.doc_at.get(&(file.display, Some(number))) else {
-                writer.write_all(&raw)?;
-                continue;
+                return writer.write_all(raw);
             };
             if self.plan.removals(doc).is_empty() && !self.args.annotate && self.reference.is_none()
             {
                 totals.documents += 1;
-                writer.write_all(&raw)?;
-                continue;
+                return writer.write_all(raw);
             }
             let place = format!("{}:{number}", file.display);
-            let line = String::from_utf8_lossy(&raw);
+            let line = String::from_utf8_lossy(raw);
             let body = line.trim_end_matches(['\n', '\r']);
             let ending = &line[body.len()..];
             let (text, range) = string_field(body, text_field)
                 .map_err(|e| anyhow::anyhow!("{place}: cannot rewrite the record: {e}"))?;
             let edited = self.edit(&mut totals, doc, &text, &place)?;
             if self.count(&mut totals, doc, &edited, text.len()) {
-                continue;
+                return Ok(());
             }
             let rewritten = if self.args.annotate {
                 set_field(
@@ -522,8 +531,8 @@ impl Writer<'_> {
                 replace(body, range, &json_string(&edited.text))
             };
             writer.write_all(rewritten.as_bytes())?;
-            writer.write_all(ending.as_bytes())?;
-        }
+            writer.write_all(ending.as_bytes())
+        })?;
         totals.files += 1;
         Ok(Written {
             totals,
