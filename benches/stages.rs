@@ -250,6 +250,7 @@ fn bench_stages(c: &mut Criterion) {
                         location: Location {
                             path: "bench".into(),
                             line: Some(i as u64 + 1),
+                            row: None,
                         },
                         text: text.clone(),
                     })

@@ -15,7 +15,7 @@
 //! scanner.add_batch(vec![Document {
 //!     id: "a".into(),
 //!     source: None,
-//!     location: Location { path: "a.txt".into(), line: None },
+//!     location: Location { path: "a.txt".into(), line: None, row: None },
 //!     text: text.clone(),
 //! }]);
 //! let outcome = scanner.finish();
@@ -34,9 +34,11 @@ pub mod evaluate;
 pub mod html;
 pub mod limits;
 pub mod lsh;
+pub mod members;
 pub mod minhash;
 pub mod normalize;
 pub mod overlap;
+pub mod parquet_out;
 pub mod read;
 pub mod report;
 pub mod scan;

@@ -263,6 +263,7 @@ mod tests {
                     location: Location {
                         path: format!("{i}.txt"),
                         line: None,
+                        row: None,
                     },
                     text: text.to_string(),
                 })

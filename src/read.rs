@@ -15,6 +15,7 @@
 //! text is thereby not its bytes (or that starts with a byte-order mark, which is not text) also
 //! gets a [`ReadEvent::FileOffsets`], so that reports can point into the file as stored.
 
+mod parquet;
 mod select;
 mod stream;
 mod wet;
@@ -52,6 +53,9 @@ pub enum InputFormat {
     JsonArray,
     /// Common Crawl WET: WARC `conversion` records, one document each.
     Wet,
+    /// Apache Parquet: a row a document, the text in a column (told by the `PAR1` magic under
+    /// [`InputFormat::Auto`]).
+    Parquet,
 }
 
 impl fmt::Display for InputFormat {
@@ -62,6 +66,7 @@ impl fmt::Display for InputFormat {
             InputFormat::Jsonl => "jsonl",
             InputFormat::JsonArray => "json",
             InputFormat::Wet => "wet",
+            InputFormat::Parquet => "parquet",
         })
     }
 }
@@ -75,8 +80,9 @@ impl FromStr for InputFormat {
             "jsonl" => Ok(InputFormat::Jsonl),
             "json" => Ok(InputFormat::JsonArray),
             "wet" => Ok(InputFormat::Wet),
+            "parquet" => Ok(InputFormat::Parquet),
             other => Err(format!(
-                "unknown format '{other}' (expected auto, text, jsonl, json or wet)"
+                "unknown format '{other}' (expected auto, text, jsonl, json, wet or parquet)"
             )),
         }
     }
@@ -114,14 +120,17 @@ pub struct InputError {
     pub path: String,
     /// 1-based line, where the format has lines.
     pub line: Option<u64>,
+    /// 0-based row, in table files (Parquet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
     /// What was wrong.
     pub message: String,
 }
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.path, line, self.message),
+        match self.line.or(self.row) {
+            Some(record) => write!(f, "{}:{}: {}", self.path, record, self.message),
             None => write!(f, "{}: {}", self.path, self.message),
         }
     }
@@ -204,6 +213,11 @@ impl FileOffsets {
             .map_or(self.file_len, |&(_, next)| next);
         (file + offset.saturating_sub(text)).min(limit)
     }
+}
+
+/// Runs a step of the Parquet decoder, a panic of it (on some corrupt pages) turned into an error.
+pub(crate) fn parquet_guarded<T>(step: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    parquet::guarded(step)
 }
 
 /// One file to read.
@@ -371,8 +385,38 @@ impl Inputs {
                     continue;
                 }
             };
-            let counted = stream::Counting::new(raw, &self.bytes_read);
             let wanted = |line: u64| lines.contains(line);
+            let raw = match parquet_magic(raw, options.format) {
+                Ok(Some(raw)) => {
+                    parquet::read_parquet(
+                        &file.display,
+                        raw,
+                        options,
+                        Some(&wanted),
+                        Some(&self.bytes_read),
+                        visit,
+                    )?;
+                    continue;
+                }
+                Ok(None) => match File::open(&file.path) {
+                    Ok(raw) => raw,
+                    Err(e) => {
+                        visit(ReadEvent::Skipped(file_error(
+                            &file.display,
+                            format!("cannot open: {e}"),
+                        )))?;
+                        continue;
+                    }
+                },
+                Err(e) => {
+                    visit(ReadEvent::Skipped(file_error(
+                        &file.display,
+                        format!("read failed: {e}"),
+                    )))?;
+                    continue;
+                }
+            };
+            let counted = stream::Counting::new(raw, &self.bytes_read);
             read_source(
                 &file.display,
                 Box::new(counted),
@@ -407,7 +451,11 @@ impl Inputs {
                     .rev()
                     .take_while(|other| same(other))
                     .count();
-                let location = (entry.location.path.as_str(), entry.location.line, ordinal);
+                let location = (
+                    entry.location.path.as_str(),
+                    entry.location.record(),
+                    ordinal,
+                );
                 by_location.entry(location).or_default().push(i);
             }
         }
@@ -436,7 +484,7 @@ impl Inputs {
                     } else {
                         ordinal = 0;
                     }
-                    let key = (doc.location.path.as_str(), doc.location.line, ordinal);
+                    let key = (doc.location.path.as_str(), doc.location.record(), ordinal);
                     if let Some(wanted) = by_location.get(&key) {
                         for &i in wanted {
                             let (_, start, end) = requests[i];
@@ -473,6 +521,7 @@ fn file_error(path: &str, message: String) -> InputError {
     InputError {
         path: path.to_owned(),
         line: None,
+        row: None,
         message,
     }
 }
@@ -481,6 +530,7 @@ fn line_error(path: &str, line: u64, message: String) -> InputError {
     InputError {
         path: path.to_owned(),
         line: Some(line),
+        row: None,
         message,
     }
 }
@@ -771,8 +821,32 @@ fn named_as(display: &str, extensions: &[&str]) -> bool {
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// Gives back `file` (at its start) when it is to be read as Parquet: under `format`, or, when
+/// the format is told per file, because it starts with the Parquet magic. Parquet is read from
+/// the file itself (it is not a stream: its index is at the end); other formats are streamed.
+fn parquet_magic(mut file: File, format: InputFormat) -> io::Result<Option<File>> {
+    use std::io::Seek;
+    match format {
+        InputFormat::Parquet => return Ok(Some(file)),
+        InputFormat::Auto => {}
+        _ => return Ok(None),
+    }
+    let mut magic = Vec::with_capacity(parquet::MAGIC.len());
+    (&mut file)
+        .take(parquet::MAGIC.len() as u64)
+        .read_to_end(&mut magic)?;
+    if magic != parquet::MAGIC {
+        return Ok(None);
+    }
+    file.rewind()?;
+    Ok(Some(file))
+}
+
 /// Picks the record format of a stream whose first buffered bytes are `head`.
 fn detect_format(display: &str, head: &[u8]) -> InputFormat {
+    if head.starts_with(parquet::MAGIC) {
+        return InputFormat::Parquet;
+    }
     let head = head.strip_prefix(UTF8_BOM).unwrap_or(head);
     let mut tokens = head.iter().filter(|b| !b.is_ascii_whitespace());
     let (first, second) = (tokens.next(), tokens.next());
@@ -820,8 +894,41 @@ fn read_source<'a>(
             read_json_array(display, reader, compression, options, wanted, visit)
         }
         InputFormat::Wet => wet::read_wet(display, reader, compression, visit),
+        InputFormat::Parquet => {
+            read_parquet_stream(display, reader, compression, options, wanted, visit)
+        }
         InputFormat::Text | InputFormat::Auto => read_text(display, reader, compression, visit),
     }
+}
+
+/// Reads a Parquet file that comes as a stream (standard input is a file, so this is a compressed
+/// file, or [`read_stream`]'s bytes): Parquet's index is at its end, so the stream is read whole.
+fn read_parquet_stream(
+    display: &str,
+    mut reader: Box<dyn BufRead + '_>,
+    compression: Compression,
+    options: &ReadOptions,
+    wanted: LineFilter<'_>,
+    visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let mut bytes = Vec::new();
+    if let Err(e) = reader.read_to_end(&mut bytes) {
+        return visit(ReadEvent::Skipped(file_error(
+            display,
+            format!(
+                "{}; a compressed Parquet file is read whole, so the file is left out",
+                stream::failure(compression, &e)
+            ),
+        )));
+    }
+    parquet::read_parquet(
+        display,
+        bytes::Bytes::from(bytes),
+        options,
+        wanted,
+        None,
+        visit,
+    )
 }
 
 /// Decodes `bytes` as UTF-8, replacing invalid sequences with U+FFFD. Returns the text and, when
@@ -891,6 +998,7 @@ fn read_text(
         location: Location {
             path: display.to_owned(),
             line: None,
+            row: None,
         },
         text,
     }))
@@ -1030,6 +1138,7 @@ fn read_jsonl(
                         location: Location {
                             path: display.to_owned(),
                             line: Some(*line),
+                            row: None,
                         },
                         text,
                     }))?;
@@ -1144,6 +1253,7 @@ fn read_json_array(
                     location: Location {
                         path: display.to_owned(),
                         line: Some(line),
+                        row: None,
                     },
                     text,
                 }))?;

@@ -125,7 +125,7 @@ pub struct ReportMember<'a> {
     pub doc: &'a str,
     /// The document's position in input order.
     pub doc_index: u32,
-    /// Where the document was read, written as `PATH` or `PATH:LINE`.
+    /// Where the document was read, written as `PATH`, `PATH:LINE` or (Parquet) `PATH:ROW`.
     #[serde(serialize_with = "as_display")]
     pub location: &'a Location,
     /// Paragraph index within the document.
@@ -191,6 +191,50 @@ impl<'a> ReportMember<'a> {
     }
 }
 
+/// Which copies of each cluster the JSON report lists (the terminal, HTML and members-table
+/// outputs are not affected).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MemberLists {
+    /// Every copy.
+    All,
+    /// The canonical copy only.
+    Canonical,
+    /// None: `members` is an empty list (a members table holds them).
+    None,
+}
+
+impl MemberLists {
+    /// Copies written a cluster.
+    fn limit(self) -> usize {
+        match self {
+            MemberLists::All => usize::MAX,
+            MemberLists::Canonical => 1,
+            MemberLists::None => 0,
+        }
+    }
+}
+
+impl MemberLists {
+    fn is_all(&self) -> bool {
+        *self == MemberLists::All
+    }
+}
+
+impl std::str::FromStr for MemberLists {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "all" => Ok(MemberLists::All),
+            "canonical" => Ok(MemberLists::Canonical),
+            "none" => Ok(MemberLists::None),
+            other => Err(format!(
+                "unknown member list '{other}' (expected none, canonical or all)"
+            )),
+        }
+    }
+}
+
 /// The copies of one cluster, canonical first, as the report shows them; written (serialized)
 /// one member at a time straight from the scan's data.
 #[derive(Clone, Copy, Debug)]
@@ -198,6 +242,8 @@ pub struct ReportMembers<'a> {
     members: &'a [Member],
     documents: &'a [DocumentEntry],
     file_offsets: &'a BTreeMap<u32, FileOffsets>,
+    /// Copies the JSON lists (see [`MemberLists`]).
+    json_limit: usize,
 }
 
 impl<'a> ReportMembers<'a> {
@@ -229,7 +275,7 @@ impl<'a> ReportMembers<'a> {
 
 impl Serialize for ReportMembers<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter())
+        serializer.collect_seq(self.iter().take(self.json_limit))
     }
 }
 
@@ -264,6 +310,8 @@ pub struct ReportClusters<'a> {
     file_offsets: &'a BTreeMap<u32, FileOffsets>,
     /// `texts[i]` is the text of cluster `i`'s canonical copy; missing ones are empty.
     texts: Vec<String>,
+    /// Which copies the JSON lists.
+    member_lists: MemberLists,
 }
 
 impl<'a> ReportClusters<'a> {
@@ -304,6 +352,7 @@ impl<'a> ReportClusters<'a> {
                 members: &cluster.members,
                 documents: self.documents,
                 file_offsets: self.file_offsets,
+                json_limit: self.member_lists.limit(),
             },
         }
     }
@@ -531,6 +580,9 @@ pub struct Report<'a> {
     pub boilerplate: Vec<RankedCluster>,
     /// Every cluster, by input position of its canonical copy.
     pub clusters: ReportClusters<'a>,
+    /// Which copies `clusters[].members` lists, when not every one.
+    #[serde(skip_serializing_if = "MemberLists::is_all")]
+    pub member_lists: MemberLists,
     /// Records and files left out.
     pub errors: Vec<InputError>,
     /// Records kept after a repair (invalid UTF-8 replaced); not skipped.
@@ -581,7 +633,9 @@ impl<'a> Report<'a> {
                 documents: &outcome.documents,
                 file_offsets: &NO_FILE_OFFSETS,
                 texts: canonical_texts,
+                member_lists: MemberLists::All,
             },
+            member_lists: MemberLists::All,
             errors,
             warnings: Vec::new(),
             sources: source_totals(outcome),
@@ -593,6 +647,14 @@ impl<'a> Report<'a> {
     /// is not their bytes as stored, see [`FileOffsets`]) as offsets into the files.
     pub fn with_file_offsets(mut self, file_offsets: &'a BTreeMap<u32, FileOffsets>) -> Report<'a> {
         self.clusters.file_offsets = file_offsets;
+        self
+    }
+
+    /// Lists only some copies of each cluster in the JSON report (a members table holds them
+    /// all); the other outputs still see every copy.
+    pub fn with_member_lists(mut self, member_lists: MemberLists) -> Report<'a> {
+        self.member_lists = member_lists;
+        self.clusters.member_lists = member_lists;
         self
     }
 
@@ -631,6 +693,7 @@ mod tests {
                 location: Location {
                     path: "in.jsonl".into(),
                     line: Some(1),
+                    row: None,
                 },
                 text: format!("{P}\n\n{Q}\n\n{P}"),
             },
@@ -640,6 +703,7 @@ mod tests {
                 location: Location {
                     path: "b.txt".into(),
                     line: None,
+                    row: None,
                 },
                 text: Q_NEAR.into(),
             },
@@ -655,6 +719,7 @@ mod tests {
         let problem = |message: &str| InputError {
             path: "in.jsonl".into(),
             line: Some(2),
+            row: None,
             message: message.into(),
         };
         let report = Report::new(

@@ -124,7 +124,8 @@ impl ScanParams {
     }
 }
 
-/// Where a document came from: its file, and its line for line-based formats.
+/// Where a document came from: its file, and its line for line-based formats or its row for
+/// tables (Parquet).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Location {
     /// Path of the input file as given (`-` for standard input).
@@ -132,12 +133,22 @@ pub struct Location {
     /// 1-based line of the record, for formats with one record a line.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
+    /// 0-based row of the record in a table file (Parquet), numbered as pyarrow and DuckDB do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+}
+
+impl Location {
+    /// The record's line or row: where in its file the record is, when the file holds several.
+    pub fn record(&self) -> Option<u64> {
+        self.line.or(self.row)
+    }
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}", self.path, line),
+        match self.record() {
+            Some(record) => write!(f, "{}:{}", self.path, record),
             None => f.write_str(&self.path),
         }
     }

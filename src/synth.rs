@@ -969,6 +969,7 @@ impl Article {
             location: Location {
                 path: "generated.jsonl".into(),
                 line: Some(line),
+                row: None,
             },
             text: self.text.clone(),
         }

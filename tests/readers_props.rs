@@ -136,6 +136,8 @@ proptest! {
                         prop_assert!(docs <= starts);
                         prop_assert!(skips <= bytes.split(|&b| b == b'\n').count());
                     }
+                    // One document per row, or one skip for the whole file.
+                    InputFormat::Parquet => prop_assert!(docs + skips <= 1),
                     // One document per array element, or one skip for the whole file.
                     InputFormat::JsonArray | InputFormat::Auto => {
                         prop_assert!(docs + skips <= bytes.len().max(1))

@@ -228,6 +228,7 @@ fn repeated_table_lines_are_reported_as_repeats() {
         location: Location {
             path: "wire.txt".into(),
             line: None,
+            row: None,
         },
         text: text.into(),
     }]);

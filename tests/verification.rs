@@ -20,6 +20,7 @@ fn doc(id: &str, text: &str) -> Document {
         location: Location {
             path: format!("{id}.txt"),
             line: None,
+            row: None,
         },
         text: text.into(),
     }

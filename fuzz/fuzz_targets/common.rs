@@ -5,14 +5,21 @@ use paradup::read::read_stream;
 use paradup::{InputFormat, ReadEvent, ReadOptions};
 use std::ops::ControlFlow;
 
+#[allow(dead_code)]
 pub fn read_all(data: &[u8], format: InputFormat) {
-    let options = ReadOptions {
-        format,
-        source_field: Some("meta.source".into()),
-        ..ReadOptions::default()
-    };
+    read_all_with(
+        data,
+        &ReadOptions {
+            format,
+            source_field: Some("meta.source".into()),
+            ..ReadOptions::default()
+        },
+    )
+}
+
+pub fn read_all_with(data: &[u8], options: &ReadOptions) {
     let mut repaired = false;
-    let _ = read_stream("fuzz", data, &options, &mut |event| {
+    let _ = read_stream("fuzz", data, options, &mut |event| {
         match event {
             ReadEvent::Document(doc) => {
                 assert_eq!(doc.location.path, "fuzz");

@@ -34,12 +34,13 @@ pub struct InputArgs {
     /// Files, folders (read recursively) or `-` for standard input. Plain text files are one
     /// document each; `.jsonl` files (or files whose first line is a JSON object) one per line,
     /// files holding one JSON array of objects one per object;
-    /// WET files (starting with `WARC/1.0`) one per conversion record. Gzip and zstd are detected
-    /// by content.
+    /// WET files (starting with `WARC/1.0`) one per conversion record; Parquet files (starting
+    /// with `PAR1`) one per row, located as PATH:ROW (0-based). Gzip and zstd are detected by
+    /// content.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
 
-    /// Record format: auto, text, jsonl, json (one array of objects) or wet.
+    /// Record format: auto, text, jsonl, json (one array of objects), wet or parquet.
     #[arg(long, default_value = "auto")]
     pub format: InputFormat,
 
@@ -54,16 +55,18 @@ pub struct InputArgs {
     #[arg(long)]
     pub strict: bool,
 
-    /// JSON field holding the text (dots reach into nested objects: `meta.body`).
+    /// JSON field (or Parquet column) holding the text; dots reach into nested objects and struct
+    /// columns (`meta.body`).
     #[arg(long, default_value = "text")]
     pub text_field: String,
 
-    /// JSON field holding the document id; records without one are named PATH:LINE.
+    /// JSON field (or Parquet column) holding the document id; records without one are named
+    /// PATH:LINE (Parquet rows PATH:ROW).
     #[arg(long, default_value = "id")]
     pub id_field: String,
 
-    /// JSON field naming the document's source (publisher or site); dots reach into nested
-    /// objects (`meta.url`). The report then gives duplicate ratios per source.
+    /// JSON field (or Parquet column) naming the document's source (publisher or site); dots
+    /// reach into nested objects (`meta.url`). The report then gives duplicate ratios per source.
     #[arg(long)]
     pub source_field: Option<String>,
 }
@@ -243,6 +246,17 @@ pub struct ScanArgs {
     /// summary then on standard error).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
+
+    /// Write the members table to this Parquet file (`-`: standard output): one row a copy of a
+    /// cluster, for DuckDB, Polars or Spark, and to join back to the input by document id.
+    #[arg(long, value_name = "PATH")]
+    pub members: Option<PathBuf>,
+
+    /// Which copies of each cluster the JSON report lists: none, canonical or all. Default: all;
+    /// canonical when --members is given and the clusters hold more than 1,000,000 copies (the
+    /// table holds them all).
+    #[arg(long, value_name = "WHICH")]
+    pub json_members: Option<paradup::report::MemberLists>,
 
     /// Write a self-contained HTML report (summary, plots, rankings, each cluster's copies side
     /// by side) to this file (`-`: standard output).

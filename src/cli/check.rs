@@ -274,6 +274,7 @@ fn skipped_verdict(errors: &[InputError], max_skipped: u64, top: usize) -> Verdi
                 location: Some(Location {
                     path: error.path.clone(),
                     line: error.line,
+                    row: error.row,
                 }),
                 message: format!("skipped: {}", error.message),
             })
@@ -387,6 +388,7 @@ fn reference_verdict(
                     location: Some(Location {
                         path: item.location.path.clone(),
                         line: Some(item.span_lines[*index]),
+                        row: None,
                     }),
                     message: format!(
                         "{} words also in the reference at {} (item {} of its words matched): \"{}\"",
@@ -624,6 +626,7 @@ mod tests {
         let location = Location {
             path: "data/a,b:c.txt".into(),
             line: Some(7),
+            row: None,
         };
         assert_eq!(
             annotation(
@@ -637,6 +640,7 @@ mod tests {
         let stdin = Location {
             path: "-".into(),
             line: Some(3),
+            row: None,
         };
         assert_eq!(
             annotation("warning", Some(&stdin), "t", "m"),

@@ -221,6 +221,16 @@ pub fn run(args: CompareArgs) -> Result<u8> {
             out.write_all(b"\n")
         })?;
     }
+    let parquet = items.iter().find(|i| i.location.row.is_some());
+    if let (Some(item), true) = (
+        parquet,
+        args.write_clean.is_some() || args.write_dirty.is_some(),
+    ) {
+        bail!(
+            "{} is a Parquet file: the splits are written for text and JSON Lines inputs only",
+            item.location.path
+        );
+    }
     let mut pending = Vec::new();
     if let Some(path) = &args.write_clean {
         write_split(

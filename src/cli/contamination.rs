@@ -170,8 +170,9 @@ impl Reference {
                 .map(|(doc, file_offsets)| ReferenceText {
                     document: ReferenceDocument {
                         id: doc.id,
+                        // A Parquet row stands where a line would: it finds the record again.
+                        line: doc.location.record(),
                         path: doc.location.path,
-                        line: doc.location.line,
                     },
                     text: doc.text,
                     file_offsets,
@@ -233,6 +234,7 @@ impl Reference {
                 location: Location {
                     path: d.path.clone(),
                     line: d.line,
+                    row: None,
                 },
                 bytes: 0,
                 first_paragraph: 0,
@@ -315,13 +317,13 @@ pub fn measure_inputs(
                         .iter()
                         .map(|s| doc.text[s.start..s.end].to_string())
                         .collect();
-                    let first_line = doc.location.line.unwrap_or(1);
+                    let first_line = doc.location.record().unwrap_or(1);
                     let span_lines = overlap
                         .spans
                         .iter()
                         .map(|s| {
                             // A record's text is on its one line; a file's spans on their own lines.
-                            match doc.location.line {
+                            match doc.location.record() {
                                 Some(_) => first_line,
                                 None => first_line + bytecount_newlines(&doc.text[..s.start]),
                             }
@@ -599,7 +601,7 @@ pub fn verdicts_by_location(items: &[MeasuredItem]) -> HashMap<(String, Option<u
         .iter()
         .map(|i| {
             (
-                (i.location.path.clone(), i.location.line),
+                (i.location.path.clone(), i.location.record()),
                 i.overlap.verdict,
             )
         })

@@ -324,8 +324,10 @@ struct Writer<'a> {
     args: &'a DedupArgs,
     run: &'a ScanRun,
     plan: DedupPlan,
-    /// Document index by (path, line).
+    /// Document index by (path, line or Parquet row).
     doc_at: HashMap<(&'a str, Option<u64>), u32>,
+    /// Files whose documents are Parquet rows.
+    parquet_files: HashSet<&'a str>,
     /// The test set whose passages are removed too (`--reference`).
     reference: Option<Reference>,
 }
@@ -432,6 +434,9 @@ impl Writer<'_> {
 
     /// Writes the output of one input file.
     fn file(&self, file: InputFileRef<'_>, line_based: bool, out: &Path) -> Result<Written> {
+        if self.parquet_files.contains(file.display) {
+            return self.parquet_file(file, out);
+        }
         let (reader, compression) = Inputs::open_decoded(file.path)
             .with_context(|| format!("cannot read {}", file.display))?;
         if let Some(&doc) = self.doc_at.get(&(file.display, None)) {
@@ -535,6 +540,68 @@ impl Writer<'_> {
         })
     }
 
+    /// Writes a Parquet file again: the same columns, schema, codecs and row groups, the text
+    /// column edited (or, with `--annotate`, a column added); rows that are not documents (null
+    /// texts) are kept as they are.
+    fn parquet_file(&self, file: InputFileRef<'_>, out: &Path) -> Result<Written> {
+        let mut totals = Totals::default();
+        let (compression, _) = Inputs::sniff(file.display, file.path)
+            .with_context(|| format!("cannot read {}", file.display))?;
+        if compression != Compression::None {
+            bail!(
+                "{} is a compressed Parquet file: dedup rewrites Parquet files that are not \
+                 compressed as a whole (their pages are compressed inside)",
+                file.display
+            );
+        }
+        let input = std::fs::File::open(file.path)
+            .with_context(|| format!("cannot read {}", file.display))?;
+        let added = self
+            .args
+            .annotate
+            .then(|| paradup::parquet_out::AddedColumn {
+                name: self.args.annotate_field.clone(),
+            });
+        let (output, _) = paradup::parquet_out::rewrite(
+            &input,
+            Output::create(out)?,
+            &self.args.input.text_field,
+            added.as_ref(),
+            &mut |row, text| {
+                use paradup::parquet_out::RowEdit;
+                let (Some(&doc), Some(text)) = (self.doc_at.get(&(file.display, Some(row))), text)
+                else {
+                    return Ok((RowEdit::Keep, None));
+                };
+                if self.plan.removals(doc).is_empty()
+                    && !self.args.annotate
+                    && self.reference.is_none()
+                {
+                    totals.documents += 1;
+                    return Ok((RowEdit::Keep, None));
+                }
+                let place = format!("{}:{row}", file.display);
+                let edited = self
+                    .edit(&mut totals, doc, text, &place)
+                    .map_err(|e| format!("{e:#}"))?;
+                if self.count(&mut totals, doc, &edited, text.len()) {
+                    return Ok((RowEdit::Drop, None));
+                }
+                Ok(if self.args.annotate {
+                    (RowEdit::Keep, Some(self.annotation(doc, &edited)))
+                } else {
+                    (RowEdit::Replace(edited.text), None)
+                })
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("{}: cannot write the Parquet output: {e}", file.display))?;
+        totals.files += 1;
+        Ok(Written {
+            totals,
+            pending: Some(output.finish_later()?),
+        })
+    }
+
     fn copy_file(
         &self,
         file: InputFileRef<'_>,
@@ -573,13 +640,18 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     let files: Vec<InputFileRef<'_>> = run.inputs.files().collect();
     let outputs = output_paths(&args.input.inputs, &args.output, &files)?;
     let mut doc_at = HashMap::new();
+    // Files whose documents are Parquet rows.
+    let mut parquet_files: HashSet<&str> = HashSet::new();
     // Files whose documents are records on lines (JSON Lines).
     let mut line_files: HashSet<&str> = HashSet::new();
     for (index, doc) in run.outcome.documents.iter().enumerate() {
         doc_at.insert(
-            (doc.location.path.as_str(), doc.location.line),
+            (doc.location.path.as_str(), doc.location.record()),
             index as u32,
         );
+        if doc.location.row.is_some() {
+            parquet_files.insert(doc.location.path.as_str());
+        }
         if doc.location.line.is_some() {
             line_files.insert(doc.location.path.as_str());
         }
@@ -612,10 +684,10 @@ pub fn run(args: DedupArgs) -> Result<u8> {
             .outcome
             .documents
             .iter()
-            .find(|d| d.location.line.is_none())
+            .find(|d| d.location.record().is_none())
         {
             bail!(
-                "--annotate adds a field to JSON Lines records; {} is a text document",
+                "--annotate adds a field to JSON Lines records and a column to Parquet rows; {} is a text document",
                 doc.location.path
             );
         }
@@ -642,6 +714,7 @@ pub fn run(args: DedupArgs) -> Result<u8> {
         run: &run,
         plan: DedupPlan::new(&run.outcome),
         doc_at,
+        parquet_files,
         reference,
     };
     // The folders of a folder output, made once rather than once a file.

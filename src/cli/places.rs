@@ -42,7 +42,7 @@ pub fn read_places(
         while next < order.len() && requests[order[next]].0 == doc_index {
             let (_, span) = requests[order[next]];
             if let Some(text) = doc.text.get(span.start..span.end) {
-                let location = match doc.location.line {
+                let location = match doc.location.record() {
                     Some(_) => doc.location.clone(),
                     None => {
                         line += doc.text.as_bytes()[counted..span.start]
@@ -53,6 +53,7 @@ pub fn read_places(
                         Location {
                             path: doc.location.path.clone(),
                             line: Some(line),
+                            row: None,
                         }
                     }
                 };

@@ -4,6 +4,7 @@ use super::args::{InputArgs, ScanArgs};
 use super::progress::Progress;
 use super::{baseline, exit, output, summary};
 use anyhow::{bail, Context, Result};
+use paradup::report::MemberLists;
 use paradup::{
     Document, FileOffsets, InputError, Inputs, ReadEvent, ReadOptions, Report, ScanOutcome,
     ScanParams, Scanner,
@@ -373,6 +374,20 @@ pub fn feed(
     Ok(())
 }
 
+/// Copies of all clusters above which the JSON report lists only canonical copies by default,
+/// when a members table holds them all.
+pub const JSON_MEMBERS_LIMIT: usize = 1_000_000;
+
+/// Which copies the JSON report lists: as asked, else all but for a large scan (`copies` in
+/// all clusters) whose members go to a table.
+fn member_lists(asked: Option<MemberLists>, table: bool, copies: usize) -> MemberLists {
+    asked.unwrap_or(if table && copies > JSON_MEMBERS_LIMIT {
+        MemberLists::Canonical
+    } else {
+        MemberLists::All
+    })
+}
+
 /// Checks the output flags before the scan: each can be written, and at most one is standard
 /// output. Returns the files the outputs replace (not to be read as inputs) and whether standard
 /// output carries one of them (then the summary goes to standard error).
@@ -381,6 +396,7 @@ fn check_outputs(args: &ScanArgs) -> Result<(Vec<PathBuf>, bool)> {
     let mut to_stdout: Vec<&str> = Vec::new();
     for (flag, path) in [
         ("--json", &args.json),
+        ("--members", &args.members),
         ("--html", &args.html),
         ("--write-baseline", &args.write_baseline),
     ] {
@@ -405,12 +421,27 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     configure_threads(args.detect.threads)?;
     let (outputs, stdout_taken) = check_outputs(&args)?;
     let run = scan_inputs_with(&args.input, params, args.quiet, &outputs)?;
-    let report = run.report();
+    let report = run.report().with_member_lists(member_lists(
+        args.json_members,
+        args.members.is_some(),
+        run.outcome.clusters.iter().map(|c| c.members.len()).sum(),
+    ));
     if let Some(path) = &args.json {
         // Streamed to the file: the report of a large corpus is large.
         output::write_atomic_with(path, |out| {
             serde_json::to_writer(&mut *out, &report)?;
             out.write_all(b"\n")
+        })?;
+    }
+    if let Some(path) = &args.members {
+        let sources: Vec<Option<&str>> = run
+            .outcome
+            .documents
+            .iter()
+            .map(|d| d.source.as_deref())
+            .collect();
+        output::write_atomic_with(path, |out| {
+            paradup::members::write_members(&report, &sources, out).map(|_| ())
         })?;
     }
     if let Some(path) = &args.write_baseline {
@@ -427,4 +458,21 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     } else {
         exit::ERROR
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_member_lists_default_to_canonical_only_past_the_limit_with_a_table() {
+        let limit = JSON_MEMBERS_LIMIT;
+        assert_eq!(member_lists(None, true, limit), MemberLists::All);
+        assert_eq!(member_lists(None, true, limit + 1), MemberLists::Canonical);
+        assert_eq!(member_lists(None, false, limit + 1), MemberLists::All);
+        let asked = Some(MemberLists::All);
+        assert_eq!(member_lists(asked, true, limit + 1), MemberLists::All);
+        let asked = Some(MemberLists::None);
+        assert_eq!(member_lists(asked, false, 0), MemberLists::None);
+    }
 }

@@ -21,7 +21,7 @@
 //! scanner.add_batch(vec![Document {
 //!     id: "a".into(),
 //!     source: None,
-//!     location: Location { path: "a.txt".into(), line: None },
+//!     location: Location { path: "a.txt".into(), line: None, row: None },
 //!     text: text.clone(),
 //! }]);
 //! let outcome = scanner.finish();
@@ -932,7 +932,7 @@ pub fn render(
                 .errors
                 .iter()
                 .map(|e| ErrorRow {
-                    location: match e.line {
+                    location: match e.line.or(e.row) {
                         Some(line) => format!("{}:{}", e.path, line),
                         None => e.path.clone(),
                     },
@@ -982,6 +982,7 @@ mod tests {
             location: Location {
                 path: format!("{id}.txt"),
                 line: None,
+                row: None,
             },
             text: text.into(),
         }

@@ -249,6 +249,7 @@ fn read_record(
             location: Location {
                 path: display.to_owned(),
                 line: Some(start),
+                row: None,
             },
             text,
         },
@@ -318,6 +319,7 @@ mod tests {
             vec![InputError {
                 path: "x.wet".into(),
                 line: Some(1),
+                row: None,
                 message: "malformed WARC header at line 3: no ':'; skipped to the next record"
                     .into()
             }]

@@ -243,6 +243,7 @@ pub fn family_documents(paragraphs: &[FamilyParagraph], per_document: usize) -> 
             location: Location {
                 path: "families.jsonl".into(),
                 line: Some(index as u64 + 1),
+                row: None,
             },
             text: chunk
                 .iter()
