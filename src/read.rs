@@ -901,6 +901,27 @@ fn read_source<'a>(
     }
 }
 
+/// The whole content of a file whose format (`kind`) can only be read whole; a read that fails
+/// leaves the file out, for the reason returned.
+fn read_whole(
+    display: &str,
+    reader: &mut dyn BufRead,
+    compression: Compression,
+    kind: &str,
+) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    match reader.read_to_end(&mut bytes) {
+        Ok(_) => Ok(bytes),
+        Err(e) => Err(file_error(
+            display,
+            format!(
+                "{}; {kind} is read whole, so the file is left out",
+                stream::failure(compression, &e)
+            ),
+        )),
+    }
+}
+
 /// Reads a Parquet file that comes as a stream (standard input is a file, so this is a compressed
 /// file, or [`read_stream`]'s bytes): Parquet's index is at its end, so the stream is read whole.
 fn read_parquet_stream(
@@ -911,16 +932,15 @@ fn read_parquet_stream(
     wanted: LineFilter<'_>,
     visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    let mut bytes = Vec::new();
-    if let Err(e) = reader.read_to_end(&mut bytes) {
-        return visit(ReadEvent::Skipped(file_error(
-            display,
-            format!(
-                "{}; a compressed Parquet file is read whole, so the file is left out",
-                stream::failure(compression, &e)
-            ),
-        )));
-    }
+    let bytes = match read_whole(
+        display,
+        &mut reader,
+        compression,
+        "a compressed Parquet file",
+    ) {
+        Ok(bytes) => bytes,
+        Err(error) => return visit(ReadEvent::Skipped(error)),
+    };
     parquet::read_parquet(
         display,
         bytes::Bytes::from(bytes),
@@ -1170,16 +1190,10 @@ fn read_json_array(
     wanted: LineFilter<'_>,
     visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    let mut bytes = Vec::new();
-    if let Err(e) = reader.read_to_end(&mut bytes) {
-        return visit(ReadEvent::Skipped(file_error(
-            display,
-            format!(
-                "{}; a JSON array is read whole, so the file is left out",
-                stream::failure(compression, &e)
-            ),
-        )));
-    }
+    let bytes = match read_whole(display, &mut reader, compression, "a JSON array") {
+        Ok(bytes) => bytes,
+        Err(error) => return visit(ReadEvent::Skipped(error)),
+    };
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
     // Invalid UTF-8 is replaced as everywhere; the records holding a replacement say so.
     let (text, replaced_at) = match std::str::from_utf8(body) {
