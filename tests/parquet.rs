@@ -871,3 +871,52 @@ fn only_the_needed_columns_are_read() {
         "{stderr}"
     );
 }
+
+/// `compare --write-clean/--write-dirty` on a Parquet test set: each split is a Parquet file with
+/// every column and the rows of its side, the schema kept.
+#[test]
+fn contamination_splits_of_a_parquet_test_set_keep_its_rows_whole() {
+    let scratch = Scratch::new();
+    let docs = corpus();
+    rich_input(&scratch.path("test.parquet"), &docs);
+    // The reference holds doc-01's and doc-05's own paragraphs.
+    scratch.write(
+        "train.txt",
+        &format!(
+            "{}\n\nSomething else entirely.\n\n{}\n",
+            docs[1].1, docs[5].1
+        ),
+    );
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args([
+            "compare",
+            "test.parquet",
+            "--reference",
+            "train.txt",
+            "--write-clean",
+            "clean.parquet",
+            "--write-dirty",
+            "dirty.parquet",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let (_, input) = read_parquet(&scratch.path("test.parquet"));
+    let (_, clean) = read_parquet(&scratch.path("clean.parquet"));
+    let (_, dirty) = read_parquet(&scratch.path("dirty.parquet"));
+    let (input, clean, dirty) = (concat(&input), concat(&clean), concat(&dirty));
+    assert_eq!(clean.schema(), input.schema());
+    assert_eq!(dirty.schema(), input.schema());
+    let ids = |batch: &RecordBatch| -> Vec<String> {
+        let column = batch.column_by_name("id").unwrap();
+        let strings = column.as_any().downcast_ref::<StringArray>().unwrap();
+        strings.iter().map(|s| s.unwrap().to_string()).collect()
+    };
+    assert_eq!(ids(&dirty), ["doc-01", "doc-05"]);
+    let mut expected: Vec<String> = docs.iter().map(|d| d.0.clone()).collect();
+    expected.retain(|id| id != "doc-01" && id != "doc-05");
+    assert_eq!(ids(&clean), expected);
+    assert_eq!(clean.num_rows() + dirty.num_rows(), input.num_rows());
+}

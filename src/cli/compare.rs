@@ -16,6 +16,7 @@ use super::summary::{plural, records_or_files};
 use super::{exit, output};
 use anyhow::{bail, Context, Result};
 use paradup::overlap::Verdict;
+use paradup::parquet_out::RowEdit;
 use paradup::read::InputFileRef;
 use paradup::{InputFormat, Inputs};
 use std::collections::HashMap;
@@ -89,6 +90,17 @@ impl Side {
     }
 }
 
+/// How a file holds its items.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ItemsIn {
+    /// The file is one item.
+    Whole,
+    /// A record a line.
+    Lines,
+    /// A record a row (Parquet).
+    Rows,
+}
+
 /// Writes one side of the split: every input file again, in its own format (compressed as the
 /// output's name says, or as the input is when the name is its own), with only the items of that
 /// side. A text file is one item and is written whole, or left out; a JSON Lines file keeps the
@@ -96,6 +108,7 @@ impl Side {
 /// place together.
 fn write_split(
     given: &[String],
+    text_field: &str,
     out: &Path,
     files: &[InputFileRef<'_>],
     items: &[MeasuredItem],
@@ -110,18 +123,58 @@ fn write_split(
         }
     }
     let verdicts = verdicts_by_location(items);
-    let mut by_file: HashMap<&str, bool> = HashMap::new();
+    // How each file holds its items: whole (text), a record a line, or a record a row (Parquet).
+    let mut by_file: HashMap<&str, ItemsIn> = HashMap::new();
     for item in items {
-        by_file
-            .entry(item.location.path.as_str())
-            .or_insert(item.location.line.is_some());
+        let kind = match (item.location.line, item.location.row) {
+            (Some(_), _) => ItemsIn::Lines,
+            (None, Some(_)) => ItemsIn::Rows,
+            (None, None) => ItemsIn::Whole,
+        };
+        by_file.entry(item.location.path.as_str()).or_insert(kind);
     }
     for (file, target) in files.iter().zip(&targets) {
         let (mut reader, compression) = Inputs::open_decoded(file.path)
             .with_context(|| format!("cannot read {}", file.display))?;
+        if by_file.get(file.display) == Some(&ItemsIn::Rows) {
+            // Parquet: every column and row group kept, the other side's rows left out.
+            if compression != paradup::read::Compression::None {
+                bail!(
+                    "{} is a compressed Parquet file: the splits are written for Parquet files \
+                     that are not compressed as a whole",
+                    file.display
+                );
+            }
+            let input = std::fs::File::open(file.path)
+                .with_context(|| format!("cannot read {}", file.display))?;
+            let (written, _) = paradup::parquet_out::rewrite(
+                &input,
+                output::Output::create(target)?,
+                text_field,
+                None,
+                &mut |row, _| {
+                    let verdict = verdicts
+                        .get(&(file.display.to_string(), Some(row)))
+                        .copied();
+                    Ok((
+                        if side.takes(verdict) {
+                            RowEdit::Keep
+                        } else {
+                            RowEdit::Drop
+                        },
+                        None,
+                    ))
+                },
+            )
+            .map_err(|e| {
+                anyhow::anyhow!("{}: cannot write the Parquet split: {e}", file.display)
+            })?;
+            pending.push(written.finish_later()?);
+            continue;
+        }
         let same_name = target.file_name() == Path::new(file.display).file_name();
         let compression = output_compression(target, compression, same_name);
-        if by_file.get(file.display) == Some(&false) {
+        if by_file.get(file.display) == Some(&ItemsIn::Whole) {
             let verdict = verdicts.get(&(file.display.to_string(), None)).copied();
             if side.takes(verdict) {
                 let mut bytes = Vec::new();
@@ -209,7 +262,7 @@ pub fn run(args: CompareArgs) -> Result<u8> {
             };
             if matches!(format, InputFormat::Wet | InputFormat::JsonArray) {
                 bail!(
-                    "{} is not JSON Lines: the splits are written for text and JSON Lines inputs only",
+                    "{} is not JSON Lines: the splits are written for text, JSON Lines and Parquet inputs only",
                     file.display
                 );
             }
@@ -221,20 +274,11 @@ pub fn run(args: CompareArgs) -> Result<u8> {
             out.write_all(b"\n")
         })?;
     }
-    let parquet = items.iter().find(|i| i.location.row.is_some());
-    if let (Some(item), true) = (
-        parquet,
-        args.write_clean.is_some() || args.write_dirty.is_some(),
-    ) {
-        bail!(
-            "{} is a Parquet file: the splits are written for text and JSON Lines inputs only",
-            item.location.path
-        );
-    }
     let mut pending = Vec::new();
     if let Some(path) = &args.write_clean {
         write_split(
             &args.input.inputs,
+            &args.input.text_field,
             path,
             &files,
             &items,
@@ -245,6 +289,7 @@ pub fn run(args: CompareArgs) -> Result<u8> {
     if let Some(path) = &args.write_dirty {
         write_split(
             &args.input.inputs,
+            &args.input.text_field,
             path,
             &files,
             &items,
