@@ -663,7 +663,10 @@ impl ReferenceIndex {
             let mut open: Vec<OpenRun> = Vec::new();
             let mut next_open: Vec<OpenRun> = Vec::new();
             let grams = words.len() - m + 1;
-            let hashes: Vec<u64> = words.windows(m).map(gram_hash).collect();
+            let hashes = &mut scratch.hashes;
+            hashes.clear();
+            hashes.extend(words.windows(m).map(gram_hash));
+            let hashes = &hashes[..];
             for q in 0..=grams {
                 next_open.clear();
                 let places = if q < grams {
@@ -715,7 +718,7 @@ impl ReferenceIndex {
                             .is_ok();
                         if !known {
                             let (query_start, reference_start) =
-                                self.start_of(&hashes, q, place.doc, place.word);
+                                self.start_of(hashes, q, place.doc, place.word);
                             next_open.push(OpenRun {
                                 doc: place.doc,
                                 next_word: place.word + 1,
@@ -737,7 +740,7 @@ impl ReferenceIndex {
                     let (query_start, reference_start) =
                         match waiting.next_if(|r| (r.doc, r.next_word) == key) {
                             Some(run) => (run.query_start, run.reference_start),
-                            None => self.start_of(&hashes, q, place.doc, place.word),
+                            None => self.start_of(hashes, q, place.doc, place.word),
                         };
                     next_open.push(OpenRun {
                         doc: place.doc,
@@ -888,6 +891,7 @@ pub fn removal_ranges(text: &str, spans: &[MatchedSpan], window: usize) -> Vec<R
 pub struct OverlapScratch {
     text: String,
     words: Vec<Word>,
+    hashes: Vec<u64>,
 }
 
 /// The first bytes of a saved index.

@@ -107,14 +107,15 @@ enum ItemsIn {
 /// lines of that side's records, byte for byte. The outputs wait in `pending` to be moved into
 /// place together.
 fn write_split(
-    given: &[String],
-    text_field: &str,
+    args: &CompareArgs,
     out: &Path,
     files: &[InputFileRef<'_>],
     items: &[MeasuredItem],
+    verdicts: &HashMap<(&str, Option<u64>), Verdict>,
     side: Side,
     pending: &mut Vec<Pending>,
 ) -> Result<()> {
+    let (given, text_field) = (&args.input.inputs, args.input.text_field.as_str());
     let targets = output_paths(given, out, files)?;
     if !single_file_output(given, out) {
         for folder in targets.iter().filter_map(|t| t.parent()) {
@@ -122,7 +123,6 @@ fn write_split(
                 .with_context(|| format!("cannot create folder {}", folder.display()))?;
         }
     }
-    let verdicts = verdicts_by_location(items);
     // How each file holds its items: whole (text), a record a line, or a record a row (Parquet).
     let mut by_file: HashMap<&str, ItemsIn> = HashMap::new();
     for item in items {
@@ -153,9 +153,7 @@ fn write_split(
                 text_field,
                 None,
                 &mut |row, _| {
-                    let verdict = verdicts
-                        .get(&(file.display.to_string(), Some(row)))
-                        .copied();
+                    let verdict = verdicts.get(&(file.display, Some(row))).copied();
                     Ok((
                         if side.takes(verdict) {
                             RowEdit::Keep
@@ -175,7 +173,7 @@ fn write_split(
         let same_name = target.file_name() == Path::new(file.display).file_name();
         let compression = output_compression(target, compression, same_name);
         if by_file.get(file.display) == Some(&ItemsIn::Whole) {
-            let verdict = verdicts.get(&(file.display.to_string(), None)).copied();
+            let verdict = verdicts.get(&(file.display, None)).copied();
             if side.takes(verdict) {
                 let mut bytes = Vec::new();
                 reader
@@ -192,9 +190,7 @@ fn write_split(
         }
         let mut writer = Encoded::create(target, compression)?;
         for_each_line(&mut reader, file.display, &mut |number, raw| {
-            let verdict = verdicts
-                .get(&(file.display.to_string(), Some(number)))
-                .copied();
+            let verdict = verdicts.get(&(file.display, Some(number))).copied();
             if side.takes(verdict) {
                 writer.write_all(raw)?;
             }
@@ -275,27 +271,14 @@ pub fn run(args: CompareArgs) -> Result<u8> {
         })?;
     }
     let mut pending = Vec::new();
-    if let Some(path) = &args.write_clean {
-        write_split(
-            &args.input.inputs,
-            &args.input.text_field,
-            path,
-            &files,
-            &items,
-            Side::Clean,
-            &mut pending,
-        )?;
-    }
-    if let Some(path) = &args.write_dirty {
-        write_split(
-            &args.input.inputs,
-            &args.input.text_field,
-            path,
-            &files,
-            &items,
-            Side::Dirty,
-            &mut pending,
-        )?;
+    let verdicts = verdicts_by_location(&items);
+    for (path, side) in [
+        (&args.write_clean, Side::Clean),
+        (&args.write_dirty, Side::Dirty),
+    ] {
+        if let Some(path) = path {
+            write_split(&args, path, &files, &items, &verdicts, side, &mut pending)?;
+        }
     }
     output::commit_all(pending)?;
     if !args.quiet {

@@ -595,13 +595,14 @@ pub fn matched_items_ranked(items: &[ReportItem]) -> Vec<&ReportItem> {
     ranked
 }
 
-/// The verdict of every measured input document, by its location, for writing splits.
-pub fn verdicts_by_location(items: &[MeasuredItem]) -> HashMap<(String, Option<u64>), Verdict> {
+/// The verdict of every measured input document, by its file and record (line or row; `None`
+/// for a text file), for writing splits.
+pub fn verdicts_by_location(items: &[MeasuredItem]) -> HashMap<(&str, Option<u64>), Verdict> {
     items
         .iter()
         .map(|i| {
             (
-                (i.location.path.clone(), i.location.record()),
+                (i.location.path.as_str(), i.location.record()),
                 i.overlap.verdict,
             )
         })
