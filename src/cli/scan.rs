@@ -238,8 +238,7 @@ impl ReadLog {
         if self.strict {
             bail!("{error} (--strict: stopped at the first bad record)");
         }
-        self.tell(progress, "skipped", &error);
-        self.errors.push(error);
+        self.keep(progress, error, false);
         Ok(())
     }
 
@@ -248,9 +247,20 @@ impl ReadLog {
         if self.strict {
             bail!("{error} (--strict: stopped at the first bad record)");
         }
-        self.tell(progress, "repaired", &error);
-        self.warnings.push(error);
+        self.keep(progress, error, true);
         Ok(())
+    }
+
+    /// Tells a skipped record (or, `repaired`, a record kept after a repair) and keeps it among
+    /// the errors (the warnings).
+    fn keep(&mut self, progress: &Progress, error: InputError, repaired: bool) {
+        if repaired {
+            self.tell(progress, "repaired", &error);
+            self.warnings.push(error);
+        } else {
+            self.tell(progress, "skipped", &error);
+            self.errors.push(error);
+        }
     }
 
     /// Says how many messages were not printed.
@@ -354,14 +364,8 @@ pub fn feed(
                     stop.store(true, Ordering::Relaxed);
                     break;
                 }
-                Delivery::Skipped(error) => {
-                    log.tell(progress, "skipped", &error);
-                    log.errors.push(error);
-                }
-                Delivery::Repaired(error) => {
-                    log.tell(progress, "repaired", &error);
-                    log.warnings.push(error);
-                }
+                Delivery::Skipped(error) => log.keep(progress, error, false),
+                Delivery::Repaired(error) => log.keep(progress, error, true),
             }
         }
         // Dropping the receiver ends a reader still waiting to send.
