@@ -339,6 +339,12 @@ struct Written {
 }
 
 impl Writer<'_> {
+    /// True when a record goes out as it came in, unparsed: nothing of it is removed or
+    /// annotated, and no reference may take a passage from it.
+    fn passes_unchanged(&self, doc: u32) -> bool {
+        self.plan.removals(doc).is_empty() && !self.args.annotate && self.reference.is_none()
+    }
+
     /// The document with its repeats removed, and with `--reference` the passages it shares with
     /// the reference (counted into `totals`).
     fn edit(
@@ -505,8 +511,7 @@ impl Writer<'_> {
             let Some(&doc) = self.doc_at.get(&(file.display, Some(number))) else {
                 return writer.write_all(raw);
             };
-            if self.plan.removals(doc).is_empty() && !self.args.annotate && self.reference.is_none()
-            {
+            if self.passes_unchanged(doc) {
                 totals.documents += 1;
                 return writer.write_all(raw);
             }
@@ -573,10 +578,7 @@ impl Writer<'_> {
                 else {
                     return Ok((RowEdit::Keep, None));
                 };
-                if self.plan.removals(doc).is_empty()
-                    && !self.args.annotate
-                    && self.reference.is_none()
-                {
+                if self.passes_unchanged(doc) {
                     totals.documents += 1;
                     return Ok((RowEdit::Keep, None));
                 }
