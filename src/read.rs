@@ -1602,15 +1602,14 @@ impl Inputs {
     /// The record format a file is read as under `format` (for [`InputFormat::Auto`], what its
     /// content and its name `display` say).
     pub fn record_format(
-        path: &Path,
         display: &str,
+        path: &Path,
         format: InputFormat,
     ) -> io::Result<InputFormat> {
-        if format != InputFormat::Auto {
-            return Ok(format);
+        match format {
+            InputFormat::Auto => Ok(Inputs::sniff(display, path)?.1),
+            explicit => Ok(explicit),
         }
-        let decoded = stream::decode(Box::new(File::open(path)?)).map_err(|(_, error)| error)?;
-        Ok(detect_format(display, &decoded.head))
     }
 
     /// How a file's bytes are stored, as the readers tell it from its content: its compression,

@@ -250,12 +250,8 @@ pub fn run(args: CompareArgs) -> Result<u8> {
             if !record_lines {
                 continue;
             }
-            let (_, format) = Inputs::sniff(file.display, file.path)
+            let format = Inputs::record_format(file.display, file.path, read_options.format)
                 .with_context(|| format!("cannot read {}", file.display))?;
-            let format = match read_options.format {
-                InputFormat::Auto => format,
-                explicit => explicit,
-            };
             if matches!(format, InputFormat::Wet | InputFormat::JsonArray) {
                 bail!(
                     "{} is not JSON Lines: the splits are written for text, JSON Lines and Parquet inputs only",

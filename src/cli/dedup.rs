@@ -661,14 +661,8 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     // Files read record by record may be WET, which dedup does not rewrite: told by the readers'
     // own sniffer.
     for file in files.iter().filter(|f| line_files.contains(f.display)) {
-        let format = match run.read_options.format {
-            InputFormat::Auto => {
-                Inputs::sniff(file.display, file.path)
-                    .with_context(|| format!("cannot read {}", file.display))?
-                    .1
-            }
-            explicit => explicit,
-        };
+        let format = Inputs::record_format(file.display, file.path, run.read_options.format)
+            .with_context(|| format!("cannot read {}", file.display))?;
         let refused = match format {
             InputFormat::Wet => Some("a WET file"),
             InputFormat::JsonArray => Some("a JSON array"),
