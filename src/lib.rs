@@ -49,7 +49,10 @@ pub mod synth;
 
 pub use lsh::Banding;
 pub use normalize::NormalizeOptions;
-pub use read::{FileOffsets, InputError, InputFormat, Inputs, ReadEvent, ReadOptions};
+pub use read::{
+    ColumnarDocuments, DocumentHead, FileOffsets, InputError, InputFormat, Inputs, ReadEvent,
+    ReadOptions,
+};
 pub use report::Report;
 pub use scan::{
     Cluster, ClusterKind, Document, DocumentEntry, Location, Member, ScanOutcome, ScanParams,

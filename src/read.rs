@@ -15,14 +15,17 @@
 //! text is thereby not its bytes (or that starts with a byte-order mark, which is not text) also
 //! gets a [`ReadEvent::FileOffsets`], so that reports can point into the file as stored.
 
+mod columnar;
 mod parquet;
 mod select;
 mod stream;
 mod wet;
 
+pub use columnar::{is_text_column, ColumnarDocuments, ColumnarTexts, DocumentHead};
 pub use select::{FileSelection, SelectionError};
 
 use crate::scan::{Document, DocumentEntry, Location};
+use parquet::Delivery;
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
@@ -152,6 +155,10 @@ pub enum ReadEvent {
     /// byte-order mark left out, invalid UTF-8 replaced): this maps offsets in the text to
     /// offsets in the file. Comes after the [`ReadEvent::Repaired`] of the same document, if any.
     FileOffsets(FileOffsets),
+    /// Documents of one Arrow record batch, their texts left in its column: only from
+    /// [`Inputs::read_columnar`], for Parquet files. The skipped and repaired records among its
+    /// rows come before it.
+    Columnar(ColumnarDocuments),
 }
 
 /// How a text file's document text maps back to the file's bytes where the two differ: a UTF-8
@@ -360,7 +367,17 @@ impl Inputs {
         options: &ReadOptions,
         visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
-        self.read_files(options, &|_| Some(LineSet::All), visit)
+        self.read_files(options, Delivery::Documents, &|_| Some(LineSet::All), visit)
+    }
+
+    /// Reads every file in order as [`Inputs::read`] does, except that the documents of a Parquet
+    /// file come a record batch at a time as [`ReadEvent::Columnar`], their texts not copied.
+    pub fn read_columnar(
+        &self,
+        options: &ReadOptions,
+        visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        self.read_files(options, Delivery::Columnar, &|_| Some(LineSet::All), visit)
     }
 
     /// Reads the files for which `lines_of` (given the display name) says which lines it wants;
@@ -368,6 +385,7 @@ impl Inputs {
     fn read_files(
         &self,
         options: &ReadOptions,
+        delivery: Delivery,
         lines_of: &dyn Fn(&str) -> Option<LineSet>,
         visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
@@ -392,6 +410,7 @@ impl Inputs {
                         &file.display,
                         raw,
                         options,
+                        delivery,
                         Some(&wanted),
                         Some(&self.bytes_read),
                         visit,
@@ -476,6 +495,7 @@ impl Inputs {
         let mut ordinal = 0;
         let _ = self.read_files(
             options,
+            Delivery::Documents,
             &|file| lines_by_file.get(file).cloned(),
             &mut |event| {
                 if let ReadEvent::Document(doc) = event {
@@ -945,6 +965,7 @@ fn read_parquet_stream(
         display,
         bytes::Bytes::from(bytes),
         options,
+        Delivery::Documents,
         wanted,
         None,
         visit,

@@ -17,6 +17,7 @@ use crate::cluster::{join_large_bucket, UnionFind};
 use crate::lsh::{band_keys_into, candidates_in, BandKeyTable, Banding, Candidates};
 use crate::minhash::MinHasher;
 use crate::normalize::{normalize_into, NormalizeOptions};
+use crate::read::{ColumnarDocuments, ColumnarTexts, DocumentHead};
 use crate::segment::{segment_units, Span, SplitMode, Unit};
 use crate::shingle::{containment, jaccard, jaccard_at_least, shingle_set, token_count};
 use rayon::prelude::*;
@@ -242,12 +243,34 @@ fn prepare(
     unit: Unit,
     options: NormalizeOptions,
 ) -> (DocumentEntry, PreparedText) {
-    let mut normalized = String::with_capacity(doc.text.len());
+    let Document {
+        id,
+        source,
+        location,
+        text,
+    } = doc;
+    let head = DocumentHead {
+        id,
+        source,
+        location,
+    };
+    prepare_text(head, &text, split, unit, options)
+}
+
+/// Segments and normalizes the text of the document `head`; the text is only borrowed.
+fn prepare_text(
+    head: DocumentHead,
+    text: &str,
+    split: SplitMode,
+    unit: Unit,
+    options: NormalizeOptions,
+) -> (DocumentEntry, PreparedText) {
+    let mut normalized = String::with_capacity(text.len());
     let mut scratch = String::new();
-    let paragraphs: Vec<Prepared> = segment_units(&doc.text, split, unit)
+    let paragraphs: Vec<Prepared> = segment_units(text, split, unit)
         .into_iter()
         .map(|span| {
-            normalize_into(&doc.text[span.start..span.end], options, &mut scratch);
+            normalize_into(&text[span.start..span.end], options, &mut scratch);
             let start = normalized.len();
             normalized.push_str(&scratch);
             Prepared {
@@ -259,10 +282,10 @@ fn prepare(
         })
         .collect();
     let entry = DocumentEntry {
-        id: doc.id,
-        source: doc.source,
-        location: doc.location,
-        bytes: doc.text.len() as u64,
+        id: head.id,
+        source: head.source,
+        location: head.location,
+        bytes: text.len() as u64,
         first_paragraph: 0,
         paragraph_count: paragraphs.len() as u32,
         word_paragraphs: paragraphs.iter().filter(|p| p.tokens > 0).count() as u32,
@@ -491,7 +514,40 @@ impl Scanner {
             .into_par_iter()
             .map(|doc| prepare(doc, split, unit, options))
             .unzip();
+        self.add_prepared(entries, texts);
+    }
 
+    /// Adds documents whose texts are in Arrow columns, as [`Scanner::add_batch`] does: the texts
+    /// are read where they are, never copied. The batches are taken in order, as one batch.
+    pub fn add_columnar(&mut self, batches: Vec<ColumnarDocuments>) {
+        let (split, unit) = (self.params.split, self.params.unit);
+        let options = self.params.normalize;
+        let (heads, columns): (Vec<Vec<DocumentHead>>, Vec<ColumnarTexts>) = batches
+            .into_iter()
+            .map(ColumnarDocuments::into_heads)
+            .unzip();
+        let documents: Vec<(DocumentHead, &ColumnarTexts, usize)> = heads
+            .into_iter()
+            .zip(&columns)
+            .flat_map(|(heads, texts)| {
+                heads
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(index, head)| (head, texts, index))
+            })
+            .collect();
+        let (entries, texts): (Vec<DocumentEntry>, Vec<PreparedText>) = documents
+            .into_par_iter()
+            .map(|(head, texts, index)| {
+                prepare_text(head, &texts.text(index), split, unit, options)
+            })
+            .unzip();
+        self.add_prepared(entries, texts);
+    }
+
+    /// Takes in the prepared documents of a batch: their paragraphs, distinct texts and, for new
+    /// distinct texts of the near tier, their shingles and band keys.
+    fn add_prepared(&mut self, entries: Vec<DocumentEntry>, texts: Vec<PreparedText>) {
         // Sequential, in input order: which paragraphs are new distinct texts.
         let mut new_near: Vec<(u32, &str)> = Vec::new();
         for (mut entry, text) in entries.into_iter().zip(&texts) {

@@ -299,6 +299,7 @@ mod tests {
                 ReadEvent::Document(d) => docs.push(d),
                 ReadEvent::Skipped(e) | ReadEvent::Repaired(e) => errors.push(e),
                 ReadEvent::FileOffsets(_) => {}
+                ReadEvent::Columnar(_) => panic!("documents come one by one unless asked"),
             }
             ControlFlow::Continue(())
         });
