@@ -14,18 +14,17 @@
 //! nor contained is marked as joined through a chain.
 
 use crate::cluster::{join_large_bucket, UnionFind};
-use crate::lsh::{band_keys_into, candidates_in, BandKeyTable, Banding, Candidates};
-use crate::minhash::MinHasher;
-use crate::normalize::{normalize_into, NormalizeOptions};
+use crate::lsh::{candidates_in, BandKeyTable, Banding, Candidates};
+use crate::normalize::NormalizeOptions;
 use crate::read::{ColumnarDocuments, ColumnarTexts, DocumentHead};
-use crate::segment::{segment_units, Span, SplitMode, Unit};
-use crate::shingle::{containment, jaccard, jaccard_at_least, shingle_set, token_count};
+use crate::segment::{Span, SplitMode, Unit};
+use crate::shingle::{containment, jaccard, jaccard_at_least};
+use paradup_core::{FingerprintParams, Fingerprinter, NormalizedDocument, Scratch};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
-use xxhash_rust::xxh3::xxh3_64;
 
 /// Every parameter that decides what counts as a duplicate; all of them go into the report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -86,6 +85,21 @@ impl fmt::Display for ParamError {
 impl std::error::Error for ParamError {}
 
 impl ScanParams {
+    /// The parameters that change a paragraph's fingerprint.
+    pub fn fingerprint_params(&self) -> FingerprintParams {
+        FingerprintParams {
+            split: self.split,
+            unit: self.unit,
+            normalize: self.normalize,
+            ngram: self.ngram,
+            char_ngram: self.char_ngram,
+            min_words: self.min_words,
+            num_perm: self.num_perm,
+            banding: self.banding,
+            seed: self.seed,
+        }
+    }
+
     /// Checks that the parameters fit together.
     pub fn validate(&self) -> Result<(), ParamError> {
         let fail = |message: String| Err(ParamError(message));
@@ -219,30 +233,9 @@ struct UniqueParagraph {
     near: u32,
 }
 
-/// A normalized paragraph of the batch in flight.
-struct Prepared {
-    span: Span,
-    exact: u64,
-    tokens: usize,
-    /// Where its normalized text lies in the document's `normalized` buffer.
-    normalized: std::ops::Range<usize>,
-}
-
-/// The paragraphs of a document of the batch in flight, normalized.
-struct PreparedText {
-    paragraphs: Vec<Prepared>,
-    /// Every normalized paragraph, end to end: one allocation a document, not one a paragraph.
-    normalized: String,
-}
-
-/// Segments and normalizes `doc`, whose text is dropped here. The entry's first paragraph is
-/// left for the caller, which knows what came before.
-fn prepare(
-    doc: Document,
-    split: SplitMode,
-    unit: Unit,
-    options: NormalizeOptions,
-) -> (DocumentEntry, PreparedText) {
+/// Normalizes `doc`, whose text is dropped here. The entry's first paragraph is left for the
+/// caller, which knows what came before.
+fn prepare(doc: Document, fingerprinter: &Fingerprinter) -> (DocumentEntry, NormalizedDocument) {
     let Document {
         id,
         source,
@@ -254,33 +247,17 @@ fn prepare(
         source,
         location,
     };
-    prepare_text(head, &text, split, unit, options)
+    prepare_text(head, &text, fingerprinter)
 }
 
-/// Segments and normalizes the text of the document `head`; the text is only borrowed.
+/// Normalizes the text of the document `head`; the text is only borrowed.
 fn prepare_text(
     head: DocumentHead,
     text: &str,
-    split: SplitMode,
-    unit: Unit,
-    options: NormalizeOptions,
-) -> (DocumentEntry, PreparedText) {
-    let mut normalized = String::with_capacity(text.len());
-    let mut scratch = String::new();
-    let paragraphs: Vec<Prepared> = segment_units(text, split, unit)
-        .into_iter()
-        .map(|span| {
-            normalize_into(&text[span.start..span.end], options, &mut scratch);
-            let start = normalized.len();
-            normalized.push_str(&scratch);
-            Prepared {
-                span,
-                exact: xxh3_64(scratch.as_bytes()),
-                tokens: token_count(&scratch),
-                normalized: start..normalized.len(),
-            }
-        })
-        .collect();
+    fingerprinter: &Fingerprinter,
+) -> (DocumentEntry, NormalizedDocument) {
+    let normalized = fingerprinter.normalize_document(text);
+    let paragraphs = &normalized.paragraphs;
     let entry = DocumentEntry {
         id: head.id,
         source: head.source,
@@ -288,15 +265,9 @@ fn prepare_text(
         bytes: text.len() as u64,
         first_paragraph: 0,
         paragraph_count: paragraphs.len() as u32,
-        word_paragraphs: paragraphs.iter().filter(|p| p.tokens > 0).count() as u32,
+        word_paragraphs: paragraphs.iter().filter(|p| p.words > 0).count() as u32,
     };
-    (
-        entry,
-        PreparedText {
-            paragraphs,
-            normalized,
-        },
-    )
+    (entry, normalized)
 }
 
 /// How a cluster spreads over the corpus.
@@ -449,7 +420,7 @@ impl Hasher for PrehashedKey {
 /// Accumulates fingerprints batch by batch; see the module documentation.
 pub struct Scanner {
     params: ScanParams,
-    hasher: MinHasher,
+    fingerprinter: Fingerprinter,
     documents: Vec<DocumentEntry>,
     paragraphs: Vec<ParagraphEntry>,
     exact_index: HashMap<u64, u32, BuildHasherDefault<PrehashedKey>>,
@@ -474,19 +445,7 @@ impl Scanner {
         params.validate()?;
         let bands = params.banding.bands;
         Ok(Scanner {
-            // Only the functions that LSH's bands read (with `bands x rows` below `num_perm`, the
-            // rest of a signature would be computed for nothing), rounded up to whole vector
-            // groups of eight when `num_perm` allows: a function computed in a vector lane costs
-            // less than one left over for the scalar loop. The first functions are the same
-            // whatever their number.
-            hasher: MinHasher::new(
-                params
-                    .banding
-                    .hashes()
-                    .next_multiple_of(8)
-                    .min(params.num_perm),
-                params.seed,
-            ),
+            fingerprinter: Fingerprinter::new(params.fingerprint_params()),
             params,
             documents: Vec::new(),
             paragraphs: Vec::new(),
@@ -507,12 +466,11 @@ impl Scanner {
 
     /// Fingerprints a batch of documents, which follow every earlier batch in input order.
     pub fn add_batch(&mut self, batch: Vec<Document>) {
-        let (split, unit) = (self.params.split, self.params.unit);
-        let options = self.params.normalize;
+        let fingerprinter = &self.fingerprinter;
         // Each text is dropped on the worker that normalized it.
-        let (entries, texts): (Vec<DocumentEntry>, Vec<PreparedText>) = batch
+        let (entries, texts): (Vec<DocumentEntry>, Vec<NormalizedDocument>) = batch
             .into_par_iter()
-            .map(|doc| prepare(doc, split, unit, options))
+            .map(|doc| prepare(doc, fingerprinter))
             .unzip();
         self.add_prepared(entries, texts);
     }
@@ -520,8 +478,7 @@ impl Scanner {
     /// Adds documents whose texts are in Arrow columns, as [`Scanner::add_batch`] does: the texts
     /// are read where they are, never copied. The batches are taken in order, as one batch.
     pub fn add_columnar(&mut self, batches: Vec<ColumnarDocuments>) {
-        let (split, unit) = (self.params.split, self.params.unit);
-        let options = self.params.normalize;
+        let fingerprinter = &self.fingerprinter;
         let (heads, columns): (Vec<Vec<DocumentHead>>, Vec<ColumnarTexts>) = batches
             .into_iter()
             .map(ColumnarDocuments::into_heads)
@@ -536,18 +493,16 @@ impl Scanner {
                     .map(move |(index, head)| (head, texts, index))
             })
             .collect();
-        let (entries, texts): (Vec<DocumentEntry>, Vec<PreparedText>) = documents
+        let (entries, texts): (Vec<DocumentEntry>, Vec<NormalizedDocument>) = documents
             .into_par_iter()
-            .map(|(head, texts, index)| {
-                prepare_text(head, &texts.text(index), split, unit, options)
-            })
+            .map(|(head, texts, index)| prepare_text(head, &texts.text(index), fingerprinter))
             .unzip();
         self.add_prepared(entries, texts);
     }
 
     /// Takes in the prepared documents of a batch: their paragraphs, distinct texts and, for new
     /// distinct texts of the near tier, their shingles and band keys.
-    fn add_prepared(&mut self, entries: Vec<DocumentEntry>, texts: Vec<PreparedText>) {
+    fn add_prepared(&mut self, entries: Vec<DocumentEntry>, texts: Vec<NormalizedDocument>) {
         // Sequential, in input order: which paragraphs are new distinct texts.
         let mut new_near: Vec<(u32, &str)> = Vec::new();
         for (mut entry, text) in entries.into_iter().zip(&texts) {
@@ -556,7 +511,7 @@ impl Scanner {
             self.bytes += entry.bytes;
             self.documents.push(entry);
             for paragraph in &text.paragraphs {
-                let unique = if paragraph.tokens == 0 {
+                let unique = if paragraph.words == 0 {
                     NO_UNIQUE
                 } else if let Some(&known) = self.exact_index.get(&paragraph.exact) {
                     known
@@ -564,7 +519,7 @@ impl Scanner {
                     let id = self.uniques.len() as u32;
                     self.exact_index.insert(paragraph.exact, id);
                     self.uniques.push(UniqueParagraph { near: NOT_NEAR });
-                    if paragraph.tokens >= self.params.min_words {
+                    if self.fingerprinter.is_near(paragraph.words) {
                         new_near.push((id, &text.normalized[paragraph.normalized.clone()]));
                     }
                     id
@@ -580,32 +535,24 @@ impl Scanner {
         // Parallel: shingles, signatures and band keys of the new distinct paragraphs only, the
         // keys written straight into their place in the batch's table, the shingle sets of a
         // chunk of paragraphs gathered in one vector.
-        let (ngram, char_ngram) = (self.params.ngram, self.params.char_ngram);
-        let hasher = &self.hasher;
-        let banding = self.params.banding;
-        let mut batch_keys = vec![0u64; new_near.len() * banding.bands];
+        let fingerprinter = &self.fingerprinter;
+        let bands = self.params.banding.bands;
+        let mut batch_keys = vec![0u64; new_near.len() * bands];
         let chunks: Vec<ChunkShingles> = new_near
             .par_chunks(FINGERPRINT_CHUNK)
-            .zip(batch_keys.par_chunks_mut(FINGERPRINT_CHUNK * banding.bands))
-            .map_init(
-                || (Vec::new(), Vec::new(), vec![0u32; hasher.num_perm()]),
-                |(scratch, set, signature), (items, keys)| {
-                    let mut chunk = ChunkShingles {
-                        shingles: Vec::new(),
-                        ends: Vec::with_capacity(items.len()),
-                    };
-                    for (&(_, normalized), keys) in
-                        items.iter().zip(keys.chunks_exact_mut(banding.bands))
-                    {
-                        shingle_set(normalized, ngram, char_ngram, scratch, set);
-                        hasher.signature_into(set, signature);
-                        band_keys_into(signature, banding, keys);
-                        chunk.shingles.extend_from_slice(set);
-                        chunk.ends.push(chunk.shingles.len());
-                    }
-                    chunk
-                },
-            )
+            .zip(batch_keys.par_chunks_mut(FINGERPRINT_CHUNK * bands))
+            .map_init(Scratch::default, |scratch, (items, keys)| {
+                let mut chunk = ChunkShingles {
+                    shingles: Vec::new(),
+                    ends: Vec::with_capacity(items.len()),
+                };
+                for (&(_, normalized), keys) in items.iter().zip(keys.chunks_exact_mut(bands)) {
+                    let set = fingerprinter.near_print_into(normalized, scratch, keys);
+                    chunk.shingles.extend_from_slice(set);
+                    chunk.ends.push(chunk.shingles.len());
+                }
+                chunk
+            })
             .collect();
         self.band_keys.push_items(&batch_keys);
         for (items, chunk) in new_near.chunks(FINGERPRINT_CHUNK).zip(chunks) {
