@@ -31,7 +31,6 @@ pub use paradup_core::{cluster, lsh, minhash, normalize, segment, shingle};
 pub mod baseline;
 pub mod dedup;
 pub mod display;
-pub mod evaluate;
 pub mod html;
 pub mod limits;
 pub mod members;
@@ -41,7 +40,6 @@ pub mod read;
 pub mod report;
 pub mod scan;
 pub mod splice;
-pub mod synth;
 
 pub use lsh::Banding;
 pub use normalize::NormalizeOptions;

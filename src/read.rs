@@ -24,7 +24,7 @@ mod wet;
 pub use columnar::{is_text_column, ColumnarDocuments, ColumnarTexts, DocumentHead};
 pub use select::{FileSelection, SelectionError};
 
-use crate::scan::{Document, DocumentEntry, Location};
+use crate::scan::DocumentEntry;
 use parquet::Delivery;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -38,6 +38,49 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 pub use stream::Compression;
+
+/// Where a document came from: its file, and its line for line-based formats or its row for
+/// tables (Parquet).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// Path of the input file as given (`-` for standard input).
+    pub path: String,
+    /// 1-based line of the record, for formats with one record a line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// 0-based row of the record in a table file (Parquet), numbered as pyarrow and DuckDB do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+}
+
+impl Location {
+    /// The record's line or row: where in its file the record is, when the file holds several.
+    pub fn record(&self) -> Option<u64> {
+        self.line.or(self.row)
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.record() {
+            Some(record) => write!(f, "{}:{}", self.path, record),
+            None => f.write_str(&self.path),
+        }
+    }
+}
+
+/// One document as read from the input.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// The document's id (from the id field, or its location).
+    pub id: String,
+    /// The publisher or site it came from, when the input says.
+    pub source: Option<String>,
+    /// Where it was read.
+    pub location: Location,
+    /// Its text.
+    pub text: String,
+}
 
 /// The record format of an input file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -17,6 +17,7 @@ use crate::cluster::{join_large_bucket, UnionFind};
 use crate::lsh::{candidates_in, BandKeyTable, Banding, Candidates};
 use crate::normalize::NormalizeOptions;
 use crate::read::{ColumnarDocuments, ColumnarTexts, DocumentHead};
+pub use crate::read::{Document, Location};
 use crate::segment::{Span, SplitMode, Unit};
 use crate::shingle::{containment, jaccard, jaccard_at_least};
 use paradup_core::{FingerprintParams, Fingerprinter, NormalizedDocument, Scratch};
@@ -137,49 +138,6 @@ impl ScanParams {
         }
         Ok(())
     }
-}
-
-/// Where a document came from: its file, and its line for line-based formats or its row for
-/// tables (Parquet).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Location {
-    /// Path of the input file as given (`-` for standard input).
-    pub path: String,
-    /// 1-based line of the record, for formats with one record a line.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u64>,
-    /// 0-based row of the record in a table file (Parquet), numbered as pyarrow and DuckDB do.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub row: Option<u64>,
-}
-
-impl Location {
-    /// The record's line or row: where in its file the record is, when the file holds several.
-    pub fn record(&self) -> Option<u64> {
-        self.line.or(self.row)
-    }
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.record() {
-            Some(record) => write!(f, "{}:{}", self.path, record),
-            None => f.write_str(&self.path),
-        }
-    }
-}
-
-/// One document as read from the input.
-#[derive(Clone, Debug)]
-pub struct Document {
-    /// The document's id (from the id field, or its location).
-    pub id: String,
-    /// The publisher or site it came from, when the input says.
-    pub source: Option<String>,
-    /// Where it was read.
-    pub location: Location,
-    /// Its text.
-    pub text: String,
 }
 
 /// What the scanner keeps of a document once its text is gone.

@@ -7,7 +7,7 @@
 //! scanner fingerprints straight from the Arrow buffer. The same type is the entry point for Arrow
 //! data that comes from elsewhere (a Python table, a Spark partition).
 
-use crate::scan::{Document, Location};
+use super::{Document, Location};
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;

@@ -11,7 +11,7 @@
 
 use super::columnar::{bytes_at, ColumnarDocuments, DocumentHead};
 use super::{decode_utf8, file_error, InputError, ReadEvent, ReadOptions};
-use crate::scan::{Document, Location};
+use super::{Document, Location};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,

@@ -10,7 +10,7 @@
 
 use super::stream::{failure, Compression};
 use super::{decode_utf8, line_error, ReadEvent};
-use crate::scan::{Document, Location};
+use super::{Document, Location};
 use std::io::{BufRead, Read};
 use std::ops::ControlFlow;
 

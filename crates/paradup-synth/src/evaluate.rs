@@ -16,8 +16,8 @@
 //! that share no shingle have similarity 0). The work grows with the square of the number of
 //! paragraphs sharing each shingle: it suits corpora of a few thousand articles.
 
-use crate::scan::{Document, ScanOutcome};
-use crate::shingle::{shingle_set, token_count};
+use paradup::{Document, ScanOutcome};
+use paradup_core::shingle::{shingle_set, token_count};
 use paradup_core::Fingerprinter;
 use rayon::prelude::*;
 use serde::Serialize;
