@@ -191,12 +191,15 @@ def scan(
     containment: Optional[float] = None,
     threads: int = 0,
     strict: bool = False,
+    bands: Optional[int] = None,
+    rows: Optional[int] = None,
 ) -> Report:
     """Finds the repeated paragraphs of ``source``; the words and defaults are the command's.
 
     ``source``: a path or a list of paths; a list (or iterable) of strings, or of dicts whose
     ``text_field`` holds the text (dots reach into nested dicts); or Arrow data. ``threads=0``
-    uses one worker a core. Raises ``InputError`` for unreadable input (with ``strict``, also
+    uses one worker a core; ``bands`` and ``rows`` set LSH's banding (default: chosen for the
+    threshold, as on the command line). Raises ``InputError`` for unreadable input (with ``strict``, also
     for the first skipped record), ``ValueError`` for bad parameters.
     """
     params = dict(
@@ -208,6 +211,8 @@ def scan(
         unit=unit,
         containment=containment,
         threads=threads,
+        bands=bands,
+        rows=rows,
     )
     paths = _paths(source)
     if paths is not None:

@@ -39,4 +39,6 @@ def scan(
     containment: Optional[float] = None,
     threads: int = 0,
     strict: bool = False,
+    bands: Optional[int] = None,
+    rows: Optional[int] = None,
 ) -> Report: ...

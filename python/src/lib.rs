@@ -48,6 +48,7 @@ fn scan_params(
     split: &str,
     unit: &str,
     containment: Option<f64>,
+    banding: Option<(usize, usize)>,
 ) -> PyResult<ScanParams> {
     let split = SplitMode::from_str(split).map_err(|e| PyValueError::new_err(e.to_string()))?;
     let unit = Unit::from_str(unit).map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -66,7 +67,10 @@ fn scan_params(
         unit,
         ngram,
         num_perm,
-        banding: Banding::choose(threshold, num_perm),
+        banding: match banding {
+            Some((bands, rows)) => Banding { bands, rows },
+            None => Banding::choose(threshold, num_perm),
+        },
         threshold,
         containment,
         min_words,
@@ -76,6 +80,17 @@ fn scan_params(
         .validate()
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(params)
+}
+
+/// LSH bands and rows when both are given (neither: chosen for the threshold).
+fn banding(bands: Option<usize>, rows: Option<usize>) -> PyResult<Option<(usize, usize)>> {
+    match (bands, rows) {
+        (Some(bands), Some(rows)) => Ok(Some((bands, rows))),
+        (None, None) => Ok(None),
+        _ => Err(PyValueError::new_err(
+            "give bands and rows together, or neither",
+        )),
+    }
 }
 
 /// Where the texts of a finished scan can be read again (for the report's cluster texts and the
@@ -346,7 +361,7 @@ fn raw_input_error(error: &InputError) -> PyErr {
 /// Scans files and folders, as `paradup scan PATH...` does.
 #[pyfunction]
 #[pyo3(signature = (paths, text_field, id_field, source_field, threshold, ngram, num_perm,
-    min_words, split, unit, containment, threads, strict))]
+    min_words, split, unit, containment, threads, strict, bands = None, rows = None))]
 #[allow(clippy::too_many_arguments)]
 fn scan_paths(
     py: Python<'_>,
@@ -363,6 +378,8 @@ fn scan_paths(
     containment: Option<f64>,
     threads: usize,
     strict: bool,
+    bands: Option<usize>,
+    rows: Option<usize>,
 ) -> PyResult<ScanReport> {
     let params = scan_params(
         threshold,
@@ -372,6 +389,7 @@ fn scan_paths(
         split,
         unit,
         containment,
+        banding(bands, rows)?,
     )?;
     let (inputs, mut errors) = Inputs::resolve(&paths);
     if inputs.file_count() == 0 {
@@ -444,7 +462,7 @@ fn scan_paths(
 /// Scans texts given as Python strings (with optional ids and sources, one a text).
 #[pyfunction]
 #[pyo3(signature = (texts, ids, sources, threshold, ngram, num_perm, min_words, split, unit,
-    containment, threads))]
+    containment, threads, bands = None, rows = None))]
 #[allow(clippy::too_many_arguments)]
 fn scan_texts(
     py: Python<'_>,
@@ -459,6 +477,8 @@ fn scan_texts(
     unit: &str,
     containment: Option<f64>,
     threads: usize,
+    bands: Option<usize>,
+    rows: Option<usize>,
 ) -> PyResult<ScanReport> {
     let params = scan_params(
         threshold,
@@ -468,6 +488,7 @@ fn scan_texts(
         split,
         unit,
         containment,
+        banding(bands, rows)?,
     )?;
     for (name, list) in [("ids", &ids), ("sources", &sources)] {
         if let Some(list) = list {
@@ -569,7 +590,7 @@ fn label_at(column: &ArrayRef, row: usize) -> Option<String> {
 /// with `__arrow_c_stream__`), its texts read where they lie.
 #[pyfunction]
 #[pyo3(signature = (stream, text_field, id_field, source_field, threshold, ngram, num_perm,
-    min_words, split, unit, containment, threads))]
+    min_words, split, unit, containment, threads, bands = None, rows = None))]
 #[allow(clippy::too_many_arguments)]
 fn scan_arrow(
     py: Python<'_>,
@@ -585,6 +606,8 @@ fn scan_arrow(
     unit: &str,
     containment: Option<f64>,
     threads: usize,
+    bands: Option<usize>,
+    rows: Option<usize>,
 ) -> PyResult<ScanReport> {
     let params = scan_params(
         threshold,
@@ -594,6 +617,7 @@ fn scan_arrow(
         split,
         unit,
         containment,
+        banding(bands, rows)?,
     )?;
     let reader = stream.into_reader()?;
     let mut run = Run::new(params)?;

@@ -184,6 +184,10 @@ def test_bad_input_raises_with_path_and_line(tmp_path):
         paradup.scan(["a"], threshold=1.5)
     with pytest.raises(ValueError, match="split"):
         paradup.scan(["a"], split="sideways")
+    with pytest.raises(ValueError, match="bands and rows"):
+        paradup.scan(["a"], bands=4)
+    with pytest.raises(ValueError, match="exceeds num-perm"):
+        paradup.scan(["a"], bands=20, rows=8)
     with pytest.raises(paradup.InputError):
         paradup.scan(tmp_path / "missing.jsonl")
 
