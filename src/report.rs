@@ -465,6 +465,19 @@ pub fn ranked_sources(sources: &[SourceTotals]) -> Vec<&SourceTotals> {
     ranked
 }
 
+/// Where each cluster's canonical copy lies, `(document, start, end)`, in cluster order: what a
+/// report's cluster texts are read back from.
+pub fn canonical_spans(outcome: &ScanOutcome) -> Vec<(u32, usize, usize)> {
+    outcome
+        .clusters
+        .iter()
+        .map(|cluster| {
+            let canonical = cluster.canonical();
+            (canonical.doc, canonical.span.start, canonical.span.end)
+        })
+        .collect()
+}
+
 /// Per-source totals, sorted by source name with the documents without a source last; empty when
 /// no document names a source.
 pub fn source_totals(outcome: &ScanOutcome) -> Vec<SourceTotals> {

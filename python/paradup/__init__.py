@@ -217,14 +217,12 @@ def scan(
     paths = _paths(source)
     if paths is not None:
         return _wrap(
-            lambda: _paradup.scan_paths(
-                paths, text_field, id_field, source_field, strict=strict, **params
-            )
+            lambda: _paradup.scan_paths(paths, text_field, id_field, source_field, strict, params)
         )
     arrow = _arrow_source(source)
     if arrow is not None:
         return _wrap(
-            lambda: _paradup.scan_arrow(arrow, text_field, id_field, source_field, **params)
+            lambda: _paradup.scan_arrow(arrow, text_field, id_field, source_field, params)
         )
     if isinstance(source, (str, bytes)) or not isinstance(source, Iterable):
         raise TypeError(f"cannot scan a {type(source).__name__}")
@@ -238,10 +236,10 @@ def scan(
         sources = (
             [_label(_field(item, source_field)) for item in items] if source_field else None
         )
-        return _wrap(lambda: _paradup.scan_texts(texts, ids, sources, **params))
+        return _wrap(lambda: _paradup.scan_texts(texts, ids, sources, params))
     for row, item in enumerate(items):
         if not isinstance(item, str):
             raise InputError(
                 f"item is a {type(item).__name__}, not a string or a dict", "<texts>", row
             )
-    return _wrap(lambda: _paradup.scan_texts(list(items), None, None, **params))
+    return _wrap(lambda: _paradup.scan_texts(list(items), None, None, params))

@@ -38,48 +38,57 @@ pyo3::create_exception!(
 /// Documents handed to the scanner at once, as on the command line.
 const BATCH_DOCUMENTS: usize = 2048;
 
-/// The scan parameters a Python call gives, checked.
-#[allow(clippy::too_many_arguments)]
-fn scan_params(
+/// The scan parameters of a Python call (a dict of the keyword arguments `paradup.scan` takes).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct ScanArgs {
     threshold: f64,
     ngram: usize,
     num_perm: usize,
     min_words: usize,
-    split: &str,
-    unit: &str,
+    split: String,
+    unit: String,
     containment: Option<f64>,
-    banding: Option<(usize, usize)>,
-) -> PyResult<ScanParams> {
-    let split = SplitMode::from_str(split).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let unit = Unit::from_str(unit).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    if !(threshold > 0.0 && threshold <= 1.0) {
-        return Err(PyValueError::new_err(format!(
-            "threshold must be in (0, 1], got {threshold}"
-        )));
+    threads: usize,
+    bands: Option<usize>,
+    rows: Option<usize>,
+}
+
+impl ScanArgs {
+    /// The scanner's parameters, checked.
+    fn params(&self) -> PyResult<ScanParams> {
+        let invalid = |e: String| PyValueError::new_err(e);
+        let split = SplitMode::from_str(&self.split).map_err(|e| invalid(e.to_string()))?;
+        let unit = Unit::from_str(&self.unit).map_err(|e| invalid(e.to_string()))?;
+        let threshold = self.threshold;
+        if !(threshold > 0.0 && threshold <= 1.0) {
+            return Err(invalid(format!(
+                "threshold must be in (0, 1], got {threshold}"
+            )));
+        }
+        if self.num_perm == 0 || self.num_perm > 4096 {
+            return Err(invalid(format!(
+                "num_perm must be in 1..=4096, got {}",
+                self.num_perm
+            )));
+        }
+        let params = ScanParams {
+            split,
+            unit,
+            ngram: self.ngram,
+            num_perm: self.num_perm,
+            banding: match banding(self.bands, self.rows)? {
+                Some((bands, rows)) => Banding { bands, rows },
+                None => Banding::choose(threshold, self.num_perm),
+            },
+            threshold,
+            containment: self.containment,
+            min_words: self.min_words,
+            ..ScanParams::default()
+        };
+        params.validate().map_err(|e| invalid(e.to_string()))?;
+        Ok(params)
     }
-    if num_perm == 0 || num_perm > 4096 {
-        return Err(PyValueError::new_err(format!(
-            "num_perm must be in 1..=4096, got {num_perm}"
-        )));
-    }
-    let params = ScanParams {
-        split,
-        unit,
-        ngram,
-        num_perm,
-        banding: match banding {
-            Some((bands, rows)) => Banding { bands, rows },
-            None => Banding::choose(threshold, num_perm),
-        },
-        threshold,
-        containment,
-        min_words,
-        ..ScanParams::default()
-    };
-    params
-        .validate()
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(params)
 }
 
 /// LSH bands and rows when both are given (neither: chosen for the threshold).
@@ -324,14 +333,7 @@ impl Run {
         } = self;
         let outcome = scanner.finish();
         let held = held.unwrap_or(Held::Columns(columns));
-        let requests: Vec<(u32, usize, usize)> = outcome
-            .clusters
-            .iter()
-            .map(|c| {
-                let m = c.canonical();
-                (m.doc, m.span.start, m.span.end)
-            })
-            .collect();
+        let requests = paradup::report::canonical_spans(&outcome);
         let canonical_texts = held
             .fetch(&outcome.documents, &requests)
             .into_iter()
@@ -360,37 +362,17 @@ fn raw_input_error(error: &InputError) -> PyErr {
 
 /// Scans files and folders, as `paradup scan PATH...` does.
 #[pyfunction]
-#[pyo3(signature = (paths, text_field, id_field, source_field, threshold, ngram, num_perm,
-    min_words, split, unit, containment, threads, strict, bands = None, rows = None))]
-#[allow(clippy::too_many_arguments)]
 fn scan_paths(
     py: Python<'_>,
     paths: Vec<String>,
     text_field: String,
     id_field: String,
     source_field: Option<String>,
-    threshold: f64,
-    ngram: usize,
-    num_perm: usize,
-    min_words: usize,
-    split: &str,
-    unit: &str,
-    containment: Option<f64>,
-    threads: usize,
     strict: bool,
-    bands: Option<usize>,
-    rows: Option<usize>,
+    args: ScanArgs,
 ) -> PyResult<ScanReport> {
-    let params = scan_params(
-        threshold,
-        ngram,
-        num_perm,
-        min_words,
-        split,
-        unit,
-        containment,
-        banding(bands, rows)?,
-    )?;
+    let params = args.params()?;
+    let threads = args.threads;
     let (inputs, mut errors) = Inputs::resolve(&paths);
     if inputs.file_count() == 0 {
         if let Some(error) = errors.first() {
@@ -461,35 +443,15 @@ fn scan_paths(
 
 /// Scans texts given as Python strings (with optional ids and sources, one a text).
 #[pyfunction]
-#[pyo3(signature = (texts, ids, sources, threshold, ngram, num_perm, min_words, split, unit,
-    containment, threads, bands = None, rows = None))]
-#[allow(clippy::too_many_arguments)]
 fn scan_texts(
     py: Python<'_>,
     texts: Vec<Option<String>>,
     ids: Option<Vec<Option<String>>>,
     sources: Option<Vec<Option<String>>>,
-    threshold: f64,
-    ngram: usize,
-    num_perm: usize,
-    min_words: usize,
-    split: &str,
-    unit: &str,
-    containment: Option<f64>,
-    threads: usize,
-    bands: Option<usize>,
-    rows: Option<usize>,
+    args: ScanArgs,
 ) -> PyResult<ScanReport> {
-    let params = scan_params(
-        threshold,
-        ngram,
-        num_perm,
-        min_words,
-        split,
-        unit,
-        containment,
-        banding(bands, rows)?,
-    )?;
+    let params = args.params()?;
+    let threads = args.threads;
     for (name, list) in [("ids", &ids), ("sources", &sources)] {
         if let Some(list) = list {
             if list.len() != texts.len() {
@@ -589,36 +551,16 @@ fn label_at(column: &ArrayRef, row: usize) -> Option<String> {
 /// Scans an Arrow stream (a pyarrow table or reader, a Polars frame, a DuckDB result: anything
 /// with `__arrow_c_stream__`), its texts read where they lie.
 #[pyfunction]
-#[pyo3(signature = (stream, text_field, id_field, source_field, threshold, ngram, num_perm,
-    min_words, split, unit, containment, threads, bands = None, rows = None))]
-#[allow(clippy::too_many_arguments)]
 fn scan_arrow(
     py: Python<'_>,
     stream: PyRecordBatchReader,
     text_field: String,
     id_field: String,
     source_field: Option<String>,
-    threshold: f64,
-    ngram: usize,
-    num_perm: usize,
-    min_words: usize,
-    split: &str,
-    unit: &str,
-    containment: Option<f64>,
-    threads: usize,
-    bands: Option<usize>,
-    rows: Option<usize>,
+    args: ScanArgs,
 ) -> PyResult<ScanReport> {
-    let params = scan_params(
-        threshold,
-        ngram,
-        num_perm,
-        min_words,
-        split,
-        unit,
-        containment,
-        banding(bands, rows)?,
-    )?;
+    let params = args.params()?;
+    let threads = args.threads;
     let reader = stream.into_reader()?;
     let mut run = Run::new(params)?;
     let run = py.detach(|| {

@@ -39,15 +39,7 @@ impl ScanRun {
     /// Text of every cluster's canonical copy, read again from the inputs. A text that cannot be
     /// read back (an input changed or vanished during the run) is left empty, and said so.
     pub fn canonical_texts(&self) -> Vec<String> {
-        let requests: Vec<(u32, usize, usize)> = self
-            .outcome
-            .clusters
-            .iter()
-            .map(|c| {
-                let m = c.canonical();
-                (m.doc, m.span.start, m.span.end)
-            })
-            .collect();
+        let requests = paradup::report::canonical_spans(&self.outcome);
         let texts = self
             .inputs
             .fetch_spans(&self.read_options, &self.outcome.documents, &requests);
