@@ -22,7 +22,7 @@ from typing import Any, Iterable, List, Optional, Sequence, Union
 
 from . import _paradup
 
-__all__ = ["scan", "Report", "InputError", "__version__"]
+__all__ = ["scan", "Report", "Fingerprinter", "InputError", "__version__"]
 __version__ = _paradup.__version__
 
 
@@ -111,6 +111,62 @@ class Report:
             f"<paradup.Report documents={s['documents']} paragraphs={s['paragraphs']} "
             f"duplicate_ratio={s['duplicate_ratio']}>"
         )
+
+
+class Fingerprinter:
+    """The building blocks of a scan spread over many machines (a Spark job): band keys to join
+    candidate pairs on, and the exact similarity that verifies a pair, computed exactly as
+    ``scan`` computes them for the same parameters."""
+
+    def __init__(
+        self,
+        *,
+        threshold: float = 0.8,
+        ngram: int = 3,
+        num_perm: int = 128,
+        min_words: int = 10,
+        split: str = "auto",
+        unit: str = "paragraph",
+        bands: Optional[int] = None,
+        rows: Optional[int] = None,
+    ):
+        self._native = _paradup.Fingerprinter(
+            dict(
+                threshold=threshold,
+                ngram=ngram,
+                num_perm=num_perm,
+                min_words=min_words,
+                split=split,
+                unit=unit,
+                containment=None,
+                threads=0,
+                bands=bands,
+                rows=rows,
+            )
+        )
+
+    def band_keys(self, data: Any, text_field: str = "text") -> Any:
+        """Arrow rows ``(doc, paragraph, start, end, exact_hash, band, key)``: one a band of each
+        paragraph with at least ``min_words`` words, one (band and key null) of each shorter
+        paragraph with words. ``doc`` is the row in ``data`` (Arrow data, or a list of strings
+        when pyarrow is installed); ``start``/``end`` are byte offsets in its UTF-8 text.
+        Paragraphs sharing ``exact_hash`` are exact copies; sharing ``(band, key)``, candidates."""
+        arrow = _arrow_source(data)
+        if arrow is None:
+            import pyarrow
+
+            arrow = pyarrow.table({text_field: list(data)})
+        table = self._native.band_keys(arrow, text_field)
+        try:
+            import pyarrow
+        except ImportError:
+            return table
+        return pyarrow.table(table)
+
+    def similarity(self, left: Sequence[Optional[str]], right: Sequence[Optional[str]]) -> List[float]:
+        """The exact Jaccard similarity of each pair of paragraphs ``(left[i], right[i])``: a
+        candidate pair is a near copy when it reaches the threshold."""
+        return self._native.similarity(list(left), list(right))
 
 
 def _field(record: dict, path: str) -> Any:

@@ -1,6 +1,6 @@
 import os
 from types import SimpleNamespace
-from typing import Any, Iterable, List, Optional, Union
+from typing import Any, Iterable, List, Optional, Sequence, Union
 
 __version__: str
 
@@ -23,6 +23,24 @@ class Report:
     def to_html(self, path: Union[str, os.PathLike], top: int = 50) -> None: ...
     def members(self) -> Any: ...
     def duplicate_mask(self) -> List[bool]: ...
+
+class Fingerprinter:
+    def __init__(
+        self,
+        *,
+        threshold: float = 0.8,
+        ngram: int = 3,
+        num_perm: int = 128,
+        min_words: int = 10,
+        split: str = "auto",
+        unit: str = "paragraph",
+        bands: Optional[int] = None,
+        rows: Optional[int] = None,
+    ) -> None: ...
+    def band_keys(self, data: Any, text_field: str = "text") -> Any: ...
+    def similarity(
+        self, left: Sequence[Optional[str]], right: Sequence[Optional[str]]
+    ) -> List[float]: ...
 
 def scan(
     source: Any,

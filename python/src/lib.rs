@@ -6,10 +6,10 @@
 //! [`ScanReport`] whose JSON is the command line's `paradup.report/v1`. Texts given from Python
 //! are copied once into an Arrow column; Arrow texts are read where they lie.
 
-use arrow_array::builder::StringBuilder;
+use arrow_array::builder::{StringBuilder, UInt16Builder, UInt32Builder, UInt64Builder};
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
-use arrow_schema::DataType;
+use arrow_schema::{DataType, Field, Schema};
 use paradup::dedup::DedupPlan;
 use paradup::html::{self, HtmlOptions, MemberTexts};
 use paradup::read::ColumnarTexts;
@@ -21,6 +21,7 @@ use paradup::{
 use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3_arrow::{PyRecordBatchReader, PyTable};
+use rayon::prelude::*;
 use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -625,6 +626,174 @@ fn scan_arrow(
     Ok(py.detach(|| run.finish(None)))
 }
 
+/// The fingerprint of paragraphs, for engines that spread a scan over many machines (Spark): band
+/// keys to join candidate pairs on, and the exact similarity that verifies them.
+#[pyclass(module = "paradup._paradup", frozen, name = "Fingerprinter")]
+struct PyFingerprinter {
+    inner: paradup_core::Fingerprinter,
+}
+
+/// The columns of [`PyFingerprinter::band_keys`].
+fn band_key_schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec![
+        Field::new("doc", DataType::UInt64, false),
+        Field::new("paragraph", DataType::UInt32, false),
+        Field::new("start", DataType::UInt64, false),
+        Field::new("end", DataType::UInt64, false),
+        Field::new("exact_hash", DataType::UInt64, false),
+        Field::new("band", DataType::UInt16, true),
+        Field::new("key", DataType::UInt64, true),
+    ]))
+}
+
+#[pymethods]
+impl PyFingerprinter {
+    #[new]
+    fn new(args: ScanArgs) -> PyResult<Self> {
+        Ok(PyFingerprinter {
+            inner: paradup_core::Fingerprinter::new(args.params()?.fingerprint_params()),
+        })
+    }
+
+    /// One row a band of every paragraph of the near tier, and one row (band and key null) a
+    /// shorter paragraph with words: `doc` is the row in `stream`, `start`/`end` byte offsets in
+    /// its text. Rows with a null text have none.
+    fn band_keys(
+        &self,
+        py: Python<'_>,
+        stream: PyRecordBatchReader,
+        text_field: String,
+    ) -> PyResult<PyTable> {
+        let reader = stream.into_reader()?;
+        let schema = band_key_schema();
+        let batches = py.detach(|| -> PyResult<Vec<RecordBatch>> {
+            let mut out = Vec::new();
+            let mut first = 0u64;
+            for batch in reader {
+                let batch = batch.map_err(|e| PyValueError::new_err(e.to_string()))?;
+                let texts = column_at(&batch, &text_field).ok_or_else(|| {
+                    PyValueError::new_err(format!("the data has no text column '{text_field}'"))
+                })?;
+                let rows: Vec<usize> = (0..batch.num_rows())
+                    .filter(|&row| !texts.is_null(row))
+                    .collect();
+                let heads: Vec<DocumentHead> = rows
+                    .iter()
+                    .map(|&row| DocumentHead {
+                        id: String::new(),
+                        source: None,
+                        location: Location {
+                            path: String::new(),
+                            line: None,
+                            row: Some(row as u64),
+                        },
+                    })
+                    .collect();
+                let rows32: Vec<u32> = rows.iter().map(|&row| row as u32).collect();
+                let documents = ColumnarDocuments::new(heads, texts, rows32)
+                    .ok_or_else(|| PyValueError::new_err("the text column is not text"))?;
+                let printed: Vec<(u64, Vec<paradup_core::ParagraphPrint>)> = rows
+                    .par_iter()
+                    .enumerate()
+                    .map(|(index, &row)| {
+                        (
+                            first + row as u64,
+                            self.inner.fingerprint(&documents.text(index)),
+                        )
+                    })
+                    .collect();
+                let mut columns = BandKeyColumns::default();
+                for (doc, prints) in printed {
+                    for (paragraph, print) in prints.iter().enumerate() {
+                        columns.push(doc, paragraph as u32, print);
+                    }
+                }
+                out.push(columns.finish(&schema)?);
+                first += batch.num_rows() as u64;
+            }
+            Ok(out)
+        })?;
+        PyTable::try_new(batches, schema)
+    }
+
+    /// The exact Jaccard similarity of each pair `(left[i], right[i])` of paragraphs, as a scan
+    /// verifies a candidate pair (a null on either side gives 0).
+    fn similarity(
+        &self,
+        py: Python<'_>,
+        left: Vec<Option<String>>,
+        right: Vec<Option<String>>,
+    ) -> PyResult<Vec<f64>> {
+        if left.len() != right.len() {
+            return Err(PyValueError::new_err(format!(
+                "{} left paragraphs for {} right ones",
+                left.len(),
+                right.len()
+            )));
+        }
+        Ok(py.detach(|| {
+            left.par_iter()
+                .zip(&right)
+                .map(|pair| match pair {
+                    (Some(a), Some(b)) => self.inner.similarity(a, b),
+                    _ => 0.0,
+                })
+                .collect()
+        }))
+    }
+}
+
+/// The columns of band-key rows being built.
+#[derive(Default)]
+struct BandKeyColumns {
+    doc: UInt64Builder,
+    paragraph: UInt32Builder,
+    start: UInt64Builder,
+    end: UInt64Builder,
+    exact_hash: UInt64Builder,
+    band: UInt16Builder,
+    key: UInt64Builder,
+}
+
+impl BandKeyColumns {
+    fn push(&mut self, doc: u64, paragraph: u32, print: &paradup_core::ParagraphPrint) {
+        if print.words == 0 {
+            return;
+        }
+        let mut row = |band: Option<u16>, key: Option<u64>| {
+            self.doc.append_value(doc);
+            self.paragraph.append_value(paragraph);
+            self.start.append_value(print.span.start as u64);
+            self.end.append_value(print.span.end as u64);
+            self.exact_hash.append_value(print.exact);
+            self.band.append_option(band);
+            self.key.append_option(key);
+        };
+        match &print.near {
+            Some(near) => {
+                for (band, &key) in near.band_keys.iter().enumerate() {
+                    row(Some(band as u16), Some(key));
+                }
+            }
+            None => row(None, None),
+        }
+    }
+
+    fn finish(&mut self, schema: &Arc<Schema>) -> PyResult<RecordBatch> {
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.doc.finish()),
+            Arc::new(self.paragraph.finish()),
+            Arc::new(self.start.finish()),
+            Arc::new(self.end.finish()),
+            Arc::new(self.exact_hash.finish()),
+            Arc::new(self.band.finish()),
+            Arc::new(self.key.finish()),
+        ];
+        RecordBatch::try_new(schema.clone(), columns)
+            .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+}
+
 /// The extension module.
 #[pymodule]
 fn _paradup(module: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -632,6 +801,7 @@ fn _paradup(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(scan_texts, module)?)?;
     module.add_function(wrap_pyfunction!(scan_arrow, module)?)?;
     module.add_class::<ScanReport>()?;
+    module.add_class::<PyFingerprinter>()?;
     module.add("RawInputError", module.py().get_type::<RawInputError>())?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

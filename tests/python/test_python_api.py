@@ -215,3 +215,59 @@ def test_the_gil_is_released_while_a_scan_runs():
     # two (at its start and end), not one every few milliseconds.
     assert elapsed > 0.1, elapsed
     assert ticks >= 20, (ticks, elapsed)
+
+
+def test_band_keys_and_similarity_rebuild_the_scans_clusters():
+    """The Spark building blocks: join paragraphs on exact hash and on (band, key), verify the
+    candidates, join the pairs; the components are the scan's clusters."""
+    docs = corpus(documents=80, seed=12)
+    texts = [d["text"] for d in docs]
+    fingerprinter = paradup.Fingerprinter()
+    keys = fingerprinter.band_keys(pa.table({"text": texts}))
+    assert keys.schema.names == ["doc", "paragraph", "start", "end", "exact_hash", "band", "key"]
+    rows = keys.to_pylist()
+    paragraph_text = {}
+    for row in rows:
+        raw = texts[row["doc"]].encode()[row["start"]:row["end"]].decode()
+        paragraph_text[(row["doc"], row["paragraph"])] = (raw, row["exact_hash"])
+    parent = {p: p for p in paragraph_text}
+
+    def find(p):
+        while parent[p] != p:
+            parent[p] = parent[parent[p]]
+            p = parent[p]
+        return p
+
+    def union(a, b):
+        parent[find(a)] = find(b)
+
+    by_hash, by_key = {}, {}
+    for row in rows:
+        p = (row["doc"], row["paragraph"])
+        by_hash.setdefault(row["exact_hash"], []).append(p)
+        if row["band"] is not None:
+            by_key.setdefault((row["band"], row["key"]), []).append(p)
+    for group in by_hash.values():
+        for other in group[1:]:
+            union(group[0], other)
+    candidates = {(a, b) for group in by_key.values() for a in group for b in group if a < b}
+    candidates = sorted(c for c in candidates if paragraph_text[c[0]][1] != paragraph_text[c[1]][1])
+    scores = fingerprinter.similarity(
+        [paragraph_text[a][0] for a, _ in candidates], [paragraph_text[b][0] for _, b in candidates]
+    )
+    assert any(0.8 <= s < 1.0 for s in scores), "near copies are among the candidates"
+    for (a, b), score in zip(candidates, scores):
+        if score >= 0.8:
+            union(a, b)
+    components = {}
+    for p in paragraph_text:
+        components.setdefault(find(p), set()).add(p)
+    rebuilt = sorted(sorted(c) for c in components.values() if len(c) > 1)
+    report = paradup.scan(texts)
+    scanned = sorted(
+        sorted((int(m.doc), m.paragraph) for m in cluster.members) for cluster in report.clusters
+    )
+    assert len(scanned) > 10
+    assert rebuilt == scanned
+    with pytest.raises(ValueError):
+        fingerprinter.similarity(["a"], [])

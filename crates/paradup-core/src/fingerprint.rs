@@ -10,7 +10,7 @@ use crate::lsh::{band_keys_into, Banding};
 use crate::minhash::MinHasher;
 use crate::normalize::{normalize_into, NormalizeOptions};
 use crate::segment::{segment_units, Span, SplitMode, Unit};
-use crate::shingle::{shingle_set, token_count};
+use crate::shingle::{jaccard, shingle_set, token_count};
 use std::ops::Range;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -219,6 +219,27 @@ impl Fingerprinter {
         shingles
     }
 
+    /// The shingle set of one paragraph given as it stands (normalized here, not segmented).
+    pub fn paragraph_shingles(&self, paragraph: &str) -> Vec<u32> {
+        let mut normalized = String::new();
+        normalize_into(paragraph, self.params.normalize, &mut normalized);
+        let (mut positions, mut shingles) = (Vec::new(), Vec::new());
+        shingle_set(
+            &normalized,
+            self.params.ngram,
+            self.params.char_ngram,
+            &mut positions,
+            &mut shingles,
+        );
+        shingles
+    }
+
+    /// The exact Jaccard similarity of two paragraphs' shingle sets: how a scan verifies a
+    /// candidate pair.
+    pub fn similarity(&self, a: &str, b: &str) -> f64 {
+        jaccard(&self.paragraph_shingles(a), &self.paragraph_shingles(b))
+    }
+
     /// Every paragraph's fingerprint, in order.
     pub fn fingerprint(&self, text: &str) -> Vec<ParagraphPrint> {
         let document = self.normalize_document(text);
@@ -249,7 +270,6 @@ impl Fingerprinter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shingle::jaccard;
 
     const BODY: &str = "The committee meets every second Tuesday of the month in the town hall \
                         and welcomes every resident who wishes to speak.";
@@ -286,6 +306,26 @@ mod tests {
         let similarity = jaccard(&a.shingles, &b.shingles);
         assert!(similarity > 0.7 && similarity < 1.0, "{similarity}");
         assert_ne!(a.band_keys, b.band_keys);
+    }
+
+    #[test]
+    fn similarity_of_two_paragraphs_is_the_jaccard_of_their_prints() {
+        let fingerprinter = Fingerprinter::new(FingerprintParams::default());
+        let changed = BODY.replace("Tuesday", "Thursday");
+        let a = fingerprinter
+            .fingerprint(BODY)
+            .remove(0)
+            .near
+            .expect("near");
+        let b = fingerprinter
+            .fingerprint(&changed)
+            .remove(0)
+            .near
+            .expect("near");
+        let expected = jaccard(&a.shingles, &b.shingles);
+        assert_eq!(fingerprinter.similarity(BODY, &changed), expected);
+        assert_eq!(fingerprinter.similarity(BODY, &BODY.to_uppercase()), 1.0);
+        assert_eq!(fingerprinter.paragraph_shingles(BODY), a.shingles);
     }
 
     #[test]
