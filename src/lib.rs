@@ -43,6 +43,7 @@ pub mod read;
 pub mod report;
 pub mod scan;
 pub mod segment;
+pub mod shard_index;
 pub mod shingle;
 pub mod splice;
 pub mod synth;

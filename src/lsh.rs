@@ -416,7 +416,7 @@ mod tests {
         // mix; the rest are distinct.
         let items = 20_000u32;
         let key_of = |item: u32| {
-            let group = if item % 3 == 0 {
+            let group = if item.is_multiple_of(3) {
                 item % 997
             } else {
                 1_000_000 + item

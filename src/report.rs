@@ -148,6 +148,12 @@ pub struct ReportMember<'a> {
     pub contained: bool,
     /// Joined through other members only: below both thresholds against the canonical copy.
     pub via_chain: bool,
+    /// A copy in a shard index, not in the input (written only when true).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub indexed: bool,
+    /// The index shard holding it, for an indexed copy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<&'a str>,
 }
 
 /// Writes a value through its `Display`, without building a string first.
@@ -187,6 +193,8 @@ impl<'a> ReportMember<'a> {
             containment: round6(member.containment),
             contained: member.contained,
             via_chain: member.via_chain,
+            indexed: document.shard.is_some(),
+            shard: document.shard.as_deref(),
         }
     }
 }
@@ -614,6 +622,10 @@ impl<'a> Report<'a> {
                 totals: Summary {
                     duplicate_ratio: round6(s.duplicate_ratio),
                     duplicate_byte_ratio: round6(s.duplicate_byte_ratio),
+                    indexed: s.indexed.clone().map(|mut t| {
+                        t.indexed_ratio = round6(t.indexed_ratio);
+                        t
+                    }),
                     ..s.clone()
                 },
                 skipped_records: errors.len() as u64,

@@ -5,6 +5,8 @@ use super::progress::Progress;
 use super::{baseline, exit, output, summary};
 use anyhow::{bail, Context, Result};
 use paradup::report::MemberLists;
+use paradup::scan::Retained;
+use paradup::shard_index::ShardIndex;
 use paradup::{
     Document, FileOffsets, InputError, Inputs, ReadEvent, ReadOptions, Report, ScanOutcome,
     ScanParams, Scanner,
@@ -36,6 +38,15 @@ pub struct ScanRun {
 }
 
 impl ScanRun {
+    /// Index of the first document read from the inputs: documents of a shard index come first.
+    pub fn first_input_document(&self) -> u32 {
+        self.outcome
+            .documents
+            .iter()
+            .take_while(|d| d.shard.is_some())
+            .count() as u32
+    }
+
     /// Text of every cluster's canonical copy, read again from the inputs. A text that cannot be
     /// read back (an input changed or vanished during the run) is left empty, and said so.
     pub fn canonical_texts(&self) -> Vec<String> {
@@ -44,7 +55,14 @@ impl ScanRun {
             .clusters
             .iter()
             .map(|c| {
-                let m = c.canonical();
+                // With a shard index, the first copy in the inputs (an indexed copy's file may
+                // be gone).
+                let documents = &self.outcome.documents;
+                let m = c
+                    .members
+                    .iter()
+                    .find(|m| documents[m.doc as usize].shard.is_none())
+                    .unwrap_or(c.canonical());
                 (m.doc, m.span.start, m.span.end)
             })
             .collect();
@@ -91,12 +109,6 @@ pub fn configure_threads(threads: usize) -> Result<()> {
 /// in the JSON report.
 const MAX_MESSAGES: usize = 100;
 
-/// Reads every input and runs the scan, without a progress bar (for subcommands that print
-/// nothing while they read).
-pub fn scan_inputs(input: &InputArgs, params: ScanParams) -> Result<ScanRun> {
-    scan_inputs_with(input, params, true, &[])
-}
-
 /// Reads every input and runs the scan, showing a progress bar on standard error unless `quiet`
 /// (or standard error is not a terminal). Skipped records and repairs are printed on standard
 /// error as they are found; with `--strict`, the first of them ends the run with an error.
@@ -107,7 +119,32 @@ pub fn scan_inputs_with(
     quiet: bool,
     outputs: &[PathBuf],
 ) -> Result<ScanRun> {
+    Ok(scan_inputs_indexed(input, params, quiet, outputs, None, false)?.0)
+}
+
+/// A shard index to scan the inputs against, and the most occurrences an indexed text lists.
+pub struct AgainstIndex<'a> {
+    pub index: &'a ShardIndex,
+    pub max_copies: Option<usize>,
+}
+
+/// Like [`scan_inputs_with`]; with an index, the inputs are read twice: once to look their
+/// fingerprints up in the index, then scanned with the indexed paragraphs they touch taken in
+/// ahead of them. With `retain`, also returns what the index stores of the inputs.
+pub fn scan_inputs_indexed(
+    input: &InputArgs,
+    params: ScanParams,
+    quiet: bool,
+    outputs: &[PathBuf],
+    index: Option<AgainstIndex<'_>>,
+    retain: bool,
+) -> Result<(ScanRun, Option<Retained>)> {
     let started = Instant::now();
+    if index.is_some() && input.inputs.iter().any(|i| i == "-") {
+        bail!(
+            "standard input cannot be checked against an index (it is read twice); save it to              a file first"
+        );
+    }
     let read_options = input.read_options();
     let selection = input.selection()?;
     let (mut inputs, errors) = Inputs::resolve_excluding(&input.inputs, &selection, outputs);
@@ -118,7 +155,23 @@ pub fn scan_inputs_with(
     }
     tell_repeated_files(&inputs.drop_repeated_files());
     let mut log = ReadLog::new(input.strict, errors)?;
-    let mut scanner = Scanner::new(params)?;
+    let mut scanner = Scanner::new(params.clone())?;
+    if let Some(against) = &index {
+        // First reading: the inputs' fingerprints, looked up in the index.
+        let mut probe_log = ReadLog::new(input.strict, Vec::new())?;
+        probe_log.silent = true;
+        feed(
+            &mut scanner,
+            &inputs,
+            &read_options,
+            &mut probe_log,
+            &mut Progress::hidden(),
+        )?;
+        let probe = std::mem::replace(&mut scanner, Scanner::new(params)?).probe();
+        let part = against.index.gather(&probe, against.max_copies)?;
+        drop(probe);
+        scanner.add_indexed(part)?;
+    }
     let mut progress = Progress::for_stderr(quiet, inputs.total_bytes());
     feed(
         &mut scanner,
@@ -129,17 +182,30 @@ pub fn scan_inputs_with(
     )?;
     progress.finish();
     log.finish();
-    let outcome = scanner.finish();
-    tell_repeated_ids(&outcome.documents);
-    Ok(ScanRun {
-        outcome,
-        inputs,
-        read_options,
-        errors: log.errors,
-        warnings: log.warnings,
-        file_offsets: log.file_offsets,
-        started,
-    })
+    let (outcome, retained) = if retain {
+        let (outcome, retained) = scanner.finish_retaining();
+        (outcome, Some(retained))
+    } else {
+        (scanner.finish(), None)
+    };
+    let own = outcome
+        .documents
+        .iter()
+        .take_while(|d| d.shard.is_some())
+        .count();
+    tell_repeated_ids(&outcome.documents[own..]);
+    Ok((
+        ScanRun {
+            outcome,
+            inputs,
+            read_options,
+            errors: log.errors,
+            warnings: log.warnings,
+            file_offsets: log.file_offsets,
+            started,
+        },
+        retained,
+    ))
 }
 
 /// Says, once, that files given more than once (`(kept, left out)` names) are read once.
@@ -424,7 +490,25 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let params = args.detect.scan_params()?;
     configure_threads(args.detect.threads)?;
     let (outputs, stdout_taken) = check_outputs(&args)?;
-    let run = scan_inputs_with(&args.input, params, args.quiet, &outputs)?;
+    let index = match &args.shard_index.index {
+        Some(folder) => {
+            for (flag, given) in [
+                ("--html", args.html.is_some()),
+                ("--write-baseline", args.write_baseline.is_some()),
+            ] {
+                if given {
+                    bail!("{flag} cannot be used with --index");
+                }
+            }
+            Some(super::index::open_for(folder, &params)?)
+        }
+        None => None,
+    };
+    let against = index.as_ref().map(|index| AgainstIndex {
+        index,
+        max_copies: Some(args.shard_index.indexed_copies.max(1)),
+    });
+    let (run, _) = scan_inputs_indexed(&args.input, params, args.quiet, &outputs, against, false)?;
     let report = run.report().with_member_lists(member_lists(
         args.json_members,
         args.members.is_some(),
