@@ -606,6 +606,8 @@ pub struct Scanner {
 /// are the first documents, paragraphs and distinct paragraphs.
 #[derive(Default)]
 struct IndexedState {
+    /// A shard index was consulted (even when the input touches none of it).
+    active: bool,
     documents: usize,
     paragraphs: usize,
     uniques: usize,
@@ -659,7 +661,7 @@ impl Scanner {
     /// indexed corpus. Must be called before the first [`Scanner::add_batch`]; later calls, or
     /// calls after input, are refused.
     pub fn add_indexed(&mut self, part: IndexedPart) -> Result<(), ParamError> {
-        if !self.documents.is_empty() || self.indexed.documents > 0 {
+        if !self.documents.is_empty() || self.indexed.active {
             return Err(ParamError(
                 "indexed paragraphs must come before the input, once".into(),
             ));
@@ -716,6 +718,7 @@ impl Scanner {
             self.documents.push(entry);
         }
         self.band_keys.push_items(&keys);
+        self.indexed.active = true;
         self.indexed.documents = self.documents.len();
         self.indexed.paragraphs = self.paragraphs.len();
         self.indexed.uniques = self.uniques.len();
@@ -1048,8 +1051,7 @@ impl Scanner {
         });
 
         let mut indexed_totals = None;
-        let (duplicate_paragraphs, duplicate_bytes, distinct_paragraphs) = if indexed_documents == 0
-        {
+        let (duplicate_paragraphs, duplicate_bytes, distinct_paragraphs) = if !self.indexed.active {
             (
                 clusters.iter().map(|c| c.members.len() as u64 - 1).sum(),
                 clusters.iter().map(|c| c.duplicate_bytes).sum(),
