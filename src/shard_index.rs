@@ -73,6 +73,8 @@ const OCCURRENCE_RECORD: usize = 24;
 const TABLE_ENTRY: usize = 12;
 /// Bytes of a group merge: the group merged and the group it joins (u64 each).
 const MERGE_RECORD: usize = 16;
+/// Keys looked up (or paragraphs read) between two releases of the pages read.
+const RELEASE_EVERY: usize = 8192;
 /// A missing line, row or source.
 const NONE_U64: u64 = u64::MAX;
 const NONE_U32: u32 = u32::MAX;
@@ -463,32 +465,66 @@ impl Segment {
         read().ok_or_else(|| self.corrupt("a document lies outside the segment"))
     }
 
-    /// The distinct paragraphs whose key in sorted table `table` is `key`.
-    fn lookup(&self, table: usize, key: u64) -> Result<Vec<u32>> {
+    /// Lets the OS drop the pages read so far from this process's memory (they stay in the page
+    /// cache): lookups and record reads release them as they go, so that what a query holds is
+    /// bounded by the window it reads, not by the index.
+    fn release_pages(&self) {
+        #[cfg(unix)]
+        {
+            // SAFETY: the map is read-only and shared; dropped pages are read again from the
+            // file when touched.
+            let _ = unsafe {
+                self.map
+                    .unchecked_advise(memmap2::UncheckedAdvice::DontNeed)
+            };
+        }
+    }
+
+    /// The distinct paragraphs whose key in sorted table `table` is one of `keys` (sorted,
+    /// without repeats), as `(key position, paragraph)`. One pass through the table: each key is
+    /// found by galloping from where the last one was, so the pages read advance with the keys,
+    /// and they are released every [`RELEASE_EVERY`] keys.
+    fn lookup_sorted(&self, table: usize, keys: &[u64]) -> Result<Vec<(usize, u32)>> {
         let bytes = self.section(table);
         let count = bytes.len() / TABLE_ENTRY;
         let key_at = |i: usize| u64_at(bytes, i * TABLE_ENTRY).unwrap_or(u64::MAX);
-        // First entry whose key is not below `key`.
-        let (mut low, mut high) = (0usize, count);
-        while low < high {
-            let mid = low + (high - low) / 2;
-            if key_at(mid) < key {
-                low = mid + 1;
-            } else {
-                high = mid;
-            }
-        }
+        let distinct = self.distinct_count();
         let mut found = Vec::new();
-        let mut i = low;
-        while i < count && key_at(i) == key {
-            let local = u32_at(bytes, i * TABLE_ENTRY + 8)
-                .ok_or_else(|| self.corrupt("a table entry lies outside the segment"))?;
-            if local as usize >= self.distinct_count() {
-                return Err(self.corrupt("a table names a paragraph it does not hold"));
+        let mut position = 0usize;
+        for (k, &key) in keys.iter().enumerate() {
+            if k % RELEASE_EVERY == RELEASE_EVERY - 1 {
+                self.release_pages();
             }
-            found.push(local);
-            i += 1;
+            // Gallop: the first entry at or after `position` whose key is not below `key`.
+            let mut step = 1usize;
+            let mut high = position;
+            while high < count && key_at(high) < key {
+                position = high + 1;
+                high = high.saturating_add(step);
+                step = step.saturating_mul(2);
+            }
+            let (mut low, mut high) = (position, high.min(count));
+            while low < high {
+                let mid = low + (high - low) / 2;
+                if key_at(mid) < key {
+                    low = mid + 1;
+                } else {
+                    high = mid;
+                }
+            }
+            position = low;
+            let mut i = low;
+            while i < count && key_at(i) == key {
+                let local = u32_at(bytes, i * TABLE_ENTRY + 8)
+                    .ok_or_else(|| self.corrupt("a table entry lies outside the segment"))?;
+                if local as usize >= distinct {
+                    return Err(self.corrupt("a table names a paragraph it does not hold"));
+                }
+                found.push((k, local));
+                i += 1;
+            }
         }
+        self.release_pages();
         Ok(found)
     }
 
@@ -633,35 +669,46 @@ impl ShardIndex {
     /// search a segment for each of the input's keys, and the pages of what is found.
     /// `max_copies` caps the occurrences listed for one distinct text (the rest are counted).
     pub fn gather(&self, probe: &Probe, max_copies: Option<usize>) -> Result<IndexedPart> {
+        let sorted = |keys: &[u64]| {
+            let mut keys = keys.to_vec();
+            keys.sort_unstable();
+            keys.dedup();
+            keys
+        };
+        let (exact, band_keys) = (sorted(&probe.exact), sorted(&probe.band_keys));
         let mut hits: BTreeSet<(usize, u32)> = BTreeSet::new();
         for (s, segment) in self.segments.iter().enumerate() {
-            for &exact in &probe.exact {
-                hits.extend(segment.lookup(EXACT, exact)?.into_iter().map(|l| (s, l)));
-            }
-            for &key in &probe.band_keys {
-                hits.extend(segment.lookup(BANDS, key)?.into_iter().map(|l| (s, l)));
+            for (table, keys) in [(EXACT, &exact), (BANDS, &band_keys)] {
+                let found = segment.lookup_sorted(table, keys)?;
+                hits.extend(found.into_iter().map(|(_, local)| (s, local)));
             }
         }
+        drop((exact, band_keys));
         let mut groups: BTreeSet<u64> = BTreeSet::new();
         for &(s, local) in &hits {
             groups.insert(self.resolve(self.segments[s].distinct(local)?.group));
         }
         let mut wanted: BTreeSet<(usize, u32)> = hits;
+        let mut raw_groups: Vec<u64> = Vec::new();
         for &group in &groups {
-            let raw = std::iter::once(group)
-                .chain(self.merged_from.get(&group).into_iter().flatten().copied());
-            for raw in raw {
-                for (s, segment) in self.segments.iter().enumerate() {
-                    wanted.extend(segment.lookup(GROUPS, raw)?.into_iter().map(|l| (s, l)));
-                }
-            }
+            raw_groups.push(group);
+            raw_groups.extend(self.merged_from.get(&group).into_iter().flatten());
+        }
+        raw_groups.sort_unstable();
+        raw_groups.dedup();
+        for (s, segment) in self.segments.iter().enumerate() {
+            let found = segment.lookup_sorted(GROUPS, &raw_groups)?;
+            wanted.extend(found.into_iter().map(|(_, local)| (s, local)));
         }
         let mut part = IndexedPart::default();
         // (segment, document, paragraph, distinct number in `part`) of every occurrence taken.
         let mut taken: Vec<(usize, u32, u32, Span, u32)> = Vec::new();
         let mut copies_of: HashMap<u64, usize> = HashMap::new();
-        for &(s, local) in &wanted {
+        for (n, &(s, local)) in wanted.iter().enumerate() {
             let segment = &self.segments[s];
+            if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
+                segment.release_pages();
+            }
             let record = segment.distinct(local)?;
             let shingles = if record.near {
                 Some(segment.shingles(&record)?)
