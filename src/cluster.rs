@@ -82,6 +82,20 @@ pub fn join_large_bucket(
     verify: impl Fn(u32, u32) -> bool,
     agreement: impl Fn(u32, u32) -> u32,
 ) -> BucketWork {
+    join_large_bucket_where(members, sets, set_of, verify, agreement, |_, _| true)
+}
+
+/// [`join_large_bucket`], verifying only the pairs `(earlier, member)` that `worth` accepts (a
+/// scan against a shard index does not verify two indexed paragraphs again: the index's groups
+/// are what their verification found).
+pub fn join_large_bucket_where(
+    members: &[u32],
+    sets: &mut UnionFind,
+    set_of: impl Fn(u32) -> u32,
+    verify: impl Fn(u32, u32) -> bool,
+    agreement: impl Fn(u32, u32) -> u32,
+    worth: impl Fn(u32, u32) -> bool,
+) -> BucketWork {
     let mut work = BucketWork::default();
     // Positions in `members` of the leaders so far.
     let mut leaders: Vec<usize> = Vec::new();
@@ -102,7 +116,7 @@ pub fn join_large_bucket(
             let earlier = members[at];
             if sets.find(set_of(earlier)) == own {
                 covered = true;
-            } else {
+            } else if worth(earlier, member) {
                 ranked.push((agreement(earlier, member), position - at, earlier));
             }
         }

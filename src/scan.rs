@@ -13,7 +13,7 @@
 //! member is measured against its cluster's canonical copy, and one that is neither similar to it
 //! nor contained is marked as joined through a chain.
 
-use crate::cluster::{join_large_bucket, UnionFind};
+use crate::cluster::{join_large_bucket_where, UnionFind};
 use crate::lsh::{band_keys_into, candidates_in, BandKeyTable, Banding, Candidates};
 use crate::minhash::MinHasher;
 use crate::normalize::{normalize_into, NormalizeOptions};
@@ -608,6 +608,8 @@ pub struct Scanner {
 struct IndexedState {
     /// A shard index was consulted (even when the input touches none of it).
     active: bool,
+    /// Near-tier paragraphs among the indexed ones (the first near-tier entries).
+    near: usize,
     documents: usize,
     paragraphs: usize,
     uniques: usize,
@@ -667,8 +669,9 @@ impl Scanner {
             ));
         }
         let banding = self.params.banding;
-        let mut signature = vec![0u32; self.hasher.num_perm()];
-        let mut keys = Vec::new();
+        // The near-tier paragraphs taken in, in order: their band keys are computed in parallel
+        // once all are known.
+        let mut near_sets: Vec<u32> = Vec::new();
         let mut first_of_group: HashMap<u64, u32> = HashMap::new();
         let mut occurrences = part.occurrences.iter().peekable();
         for (doc_index, mut entry) in part.documents.into_iter().enumerate() {
@@ -687,10 +690,7 @@ impl Scanner {
                         self.exact_index.insert(distinct.exact, id);
                         self.uniques.push(UniqueParagraph { near: NOT_NEAR });
                         if let Some(set) = &distinct.shingles {
-                            self.hasher.signature_into(set, &mut signature);
-                            let start = keys.len();
-                            keys.resize(start + banding.bands, 0);
-                            band_keys_into(&signature, banding, &mut keys[start..]);
+                            near_sets.push(occurrence.distinct);
                             self.uniques[id as usize].near = self.near_to_unique.len() as u32;
                             self.near_to_unique.push(id);
                             self.shingles.extend_from_slice(set);
@@ -717,8 +717,22 @@ impl Scanner {
             }
             self.documents.push(entry);
         }
+        let mut keys = vec![0u64; near_sets.len() * banding.bands];
+        let hasher = &self.hasher;
+        keys.par_chunks_mut(banding.bands.max(1))
+            .zip(near_sets.par_iter())
+            .for_each_init(
+                || vec![0u32; hasher.num_perm()],
+                |signature, (keys, &distinct)| {
+                    if let Some(set) = &part.paragraphs[distinct as usize].shingles {
+                        hasher.signature_into(set, signature);
+                        band_keys_into(signature, banding, keys);
+                    }
+                },
+            );
         self.band_keys.push_items(&keys);
         self.indexed.active = true;
+        self.indexed.near = self.near_to_unique.len();
         self.indexed.documents = self.documents.len();
         self.indexed.paragraphs = self.paragraphs.len();
         self.indexed.uniques = self.uniques.len();
@@ -866,9 +880,17 @@ impl Scanner {
         // Every pair of a small bucket is verified, in parallel; the clusters are the connected
         // components of the verified pairs, so the order of the unions does not matter.
         let Candidates {
-            pairs: lsh_pairs,
+            pairs: mut lsh_pairs,
             large_buckets,
         } = candidates_in(&self.band_keys);
+        // Two indexed paragraphs are not verified again: the index's groups are what their
+        // verification found. (Indexed paragraphs come first, so a pair is indexed when its
+        // higher member is.)
+        let indexed_near = self.indexed.near as u32;
+        let worth = |a: u32, b: u32| a.max(b) >= indexed_near;
+        if indexed_near > 0 {
+            lsh_pairs.retain(|&(a, b)| worth(a, b));
+        }
         // The band keys of large buckets' members are kept to rank leaders; the rest go now.
         let agreement =
             BandAgreement::new(&self.band_keys, &large_buckets, self.near_to_unique.len());
@@ -901,12 +923,16 @@ impl Scanner {
         // order, each joined by leader clustering against the sets formed so far: bounded work a
         // member, and the same result whatever the thread count.
         for bucket in &large_buckets {
-            let work = join_large_bucket(
+            if bucket.last().is_some_and(|&last| last < indexed_near) {
+                continue;
+            }
+            let work = join_large_bucket_where(
                 bucket,
                 &mut sets,
                 |near| self.near_to_unique[near as usize],
                 verify,
                 |a, b| agreement.shared(a, b),
+                worth,
             );
             candidate_pairs_count += work.verifications;
             verified_pairs += work.accepted;

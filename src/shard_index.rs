@@ -26,6 +26,7 @@ use crate::scan::{
 };
 use crate::segment::Span;
 use memmap2::Mmap;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -700,39 +701,61 @@ impl ShardIndex {
             let found = segment.lookup_sorted(GROUPS, &raw_groups)?;
             wanted.extend(found.into_iter().map(|(_, local)| (s, local)));
         }
+        // Each wanted paragraph's record, shingles and first occurrences, read in parallel, a
+        // window of paragraphs at a time (its pages released after it).
+        let wanted: Vec<(usize, u32)> = wanted.into_iter().collect();
+        let cap = max_copies.unwrap_or(usize::MAX);
+        type Read = (DistinctRecord, Option<Vec<u32>>, Vec<(u32, u32, Span)>);
+        let mut read: Vec<Read> = Vec::with_capacity(wanted.len());
+        for window in wanted.chunks(RELEASE_EVERY) {
+            let part: Vec<Read> = window
+                .par_iter()
+                .map(|&(s, local)| -> Result<Read> {
+                    let segment = &self.segments[s];
+                    let record = segment.distinct(local)?;
+                    let shingles = if record.near {
+                        Some(segment.shingles(&record)?)
+                    } else {
+                        None
+                    };
+                    let listed = (record.occurrence_count as usize).min(cap) as u64;
+                    let occurrences = (0..listed)
+                        .map(|k| {
+                            let (doc, paragraph, span) =
+                                segment.occurrence(record.occurrence_start + k)?;
+                            if doc as usize >= segment.doc_count() {
+                                return Err(segment
+                                    .corrupt("an occurrence names a document it does not hold"));
+                            }
+                            Ok((doc, paragraph, span))
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok((record, shingles, occurrences))
+                })
+                .collect::<Result<Vec<Read>>>()?;
+            read.extend(part);
+            for segment in &self.segments {
+                segment.release_pages();
+            }
+        }
         let mut part = IndexedPart::default();
         // (segment, document, paragraph, distinct number in `part`) of every occurrence taken.
         let mut taken: Vec<(usize, u32, u32, Span, u32)> = Vec::new();
         let mut copies_of: HashMap<u64, usize> = HashMap::new();
-        for (n, &(s, local)) in wanted.iter().enumerate() {
-            let segment = &self.segments[s];
-            if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
-                segment.release_pages();
-            }
-            let record = segment.distinct(local)?;
-            let shingles = if record.near {
-                Some(segment.shingles(&record)?)
-            } else {
-                None
-            };
+        for (&(s, _), (record, shingles, occurrences)) in wanted.iter().zip(read) {
             let distinct = part.paragraphs.len() as u32;
             part.paragraphs.push(IndexedParagraph {
                 exact: record.exact,
                 shingles,
                 group: self.resolve(record.group),
             });
+            // The cap counts a text's occurrences over every segment holding it.
             let listed = copies_of.entry(record.exact).or_default();
-            for k in 0..record.occurrence_count as u64 {
-                if max_copies.is_some_and(|max| *listed >= max) {
-                    part.copies_left_out += record.occurrence_count as u64 - k;
-                    break;
-                }
-                let (doc, paragraph, span) = segment.occurrence(record.occurrence_start + k)?;
-                if doc as usize >= segment.doc_count() {
-                    return Err(segment.corrupt("an occurrence names a document it does not hold"));
-                }
+            let room = cap.saturating_sub(*listed).min(occurrences.len());
+            part.copies_left_out += record.occurrence_count as u64 - room as u64;
+            *listed += room;
+            for &(doc, paragraph, span) in &occurrences[..room] {
                 taken.push((s, doc, paragraph, span, distinct));
-                *listed += 1;
             }
         }
         taken.sort_unstable_by_key(|&(s, doc, paragraph, _, _)| (s, doc, paragraph));

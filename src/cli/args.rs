@@ -413,8 +413,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
-    #[command(flatten)]
-    pub shard_index: ShardIndexArgs,
+    /// A shard index (from `paradup index build`): also measure the input's copies of indexed
+    /// paragraphs (see --max-indexed-ratio); the other limits measure the input's own repeats.
+    /// The detection flags must be the index's.
+    #[arg(long, value_name = "IDX")]
+    pub index: Option<PathBuf>,
 
     /// With --index: fail when more than this share of the input's paragraphs have a copy in the
     /// index. Unset (and no other limit given), any copy fails.

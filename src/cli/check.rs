@@ -617,7 +617,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         // A check without limits allows no duplication at all (but what a baseline excuses),
         // and no copy of the index.
         limits.max_duplicate_ratio = Some(0.0);
-        if args.shard_index.index.is_some() {
+        if args.index.is_some() {
             max_indexed_ratio = Some(0.0);
         }
     }
@@ -626,17 +626,19 @@ pub fn run(args: CheckArgs) -> Result<u8> {
 
     // With --add-on-pass, the index is locked from before the scan to the append, so that what
     // was checked is what the new shard is added to.
-    let lock = match (&args.shard_index.index, args.add_on_pass) {
+    let lock = match (&args.index, args.add_on_pass) {
         (Some(folder), true) => Some(paradup::shard_index::WriteLock::take(folder)?),
         _ => None,
     };
-    let index = match &args.shard_index.index {
+    let index = match &args.index {
         Some(folder) => Some(super::index::open_for(folder, &params)?),
         None => None,
     };
     let against = index.as_ref().map(|index| AgainstIndex {
         index,
-        max_copies: Some(args.shard_index.indexed_copies.max(1)),
+        // The verdicts count copies and point at one: one occurrence of each indexed text is
+        // enough.
+        max_copies: Some(1),
     });
     let (mut run, retained) = scan_inputs_indexed(
         &args.input,
