@@ -741,16 +741,101 @@ impl Scanner {
     }
 
     /// The input's fingerprints (every distinct paragraph's exact hash, every band key), to be
-    /// looked up in a shard index before the input is scanned with what it touches.
-    pub fn probe(self) -> Probe {
+    /// looked up in a shard index ([`Scanner::with_indexed_before`] then takes in what they touch).
+    pub fn probe(&self) -> Probe {
         let mut band_keys = Vec::with_capacity(self.band_keys.items() * self.band_keys.bands());
         for band in 0..self.band_keys.bands() {
             band_keys.extend(self.band_keys.column(band));
         }
         Probe {
-            exact: self.exact_index.into_keys().collect(),
+            exact: self.exact_index.keys().copied().collect(),
             band_keys,
         }
+    }
+
+    /// The scanner this one would be had `part` (a shard index's paragraphs, see
+    /// [`Scanner::add_indexed`]) been taken in before its input: the same documents, paragraphs
+    /// and fingerprints, each distinct paragraph numbered after the indexed ones in the order it
+    /// first occurred, a paragraph whose text is indexed sharing its number. The input is not
+    /// fingerprinted again. Its documents are numbered after the indexed ones.
+    pub fn with_indexed_before(self, part: IndexedPart) -> Result<Scanner, ParamError> {
+        if self.indexed.active {
+            return Err(ParamError(
+                "indexed paragraphs must come before the input, once".into(),
+            ));
+        }
+        let mut merged = Scanner::new(self.params.clone())?;
+        merged.add_indexed(part)?;
+        let mut exact_of = vec![0u64; self.uniques.len()];
+        for (&hash, &unique) in &self.exact_index {
+            exact_of[unique as usize] = hash;
+        }
+        // Distinct paragraphs in the order they were made (first occurrence), renumbered.
+        let mut renumbered = vec![NO_UNIQUE; self.uniques.len()];
+        // For each near-tier entry of the input, its new entry, or `NOT_NEAR` when its text is
+        // indexed (the indexed entry stands for it).
+        let mut near_kept = vec![NOT_NEAR; self.near_to_unique.len()];
+        let mut kept = 0usize;
+        for (unique, entry) in self.uniques.iter().enumerate() {
+            let hash = exact_of[unique];
+            if let Some(&known) = merged.exact_index.get(&hash) {
+                renumbered[unique] = known;
+                continue;
+            }
+            let id = merged.uniques.len() as u32;
+            merged.exact_index.insert(hash, id);
+            merged.uniques.push(UniqueParagraph { near: NOT_NEAR });
+            renumbered[unique] = id;
+            if entry.near != NOT_NEAR {
+                merged.uniques[id as usize].near = merged.near_to_unique.len() as u32;
+                merged.near_to_unique.push(id);
+                merged
+                    .shingles
+                    .extend_from_slice(self.shingles_of(entry.near));
+                merged.shingle_offsets.push(merged.shingles.len());
+                near_kept[entry.near as usize] = kept as u32;
+                kept += 1;
+            }
+        }
+        let bands = self.band_keys.bands();
+        let mut keys = vec![0u64; kept * bands];
+        for band in 0..bands {
+            for (near, key) in self.band_keys.column(band).enumerate() {
+                let at = near_kept[near];
+                if at != NOT_NEAR {
+                    keys[at as usize * bands + band] = key;
+                }
+            }
+        }
+        merged.band_keys.push_items(&keys);
+        let (first_doc, first_paragraph) = (
+            merged.documents.len() as u32,
+            merged.paragraphs.len() as u32,
+        );
+        merged
+            .documents
+            .extend(self.documents.into_iter().map(|mut entry| {
+                entry.first_paragraph += first_paragraph;
+                entry
+            }));
+        merged
+            .paragraphs
+            .extend(self.paragraphs.iter().map(|p| ParagraphEntry {
+                doc: p.doc + first_doc,
+                span: p.span,
+                unique: if p.unique == NO_UNIQUE {
+                    NO_UNIQUE
+                } else {
+                    renumbered[p.unique as usize]
+                },
+            }));
+        merged.bytes += self.bytes;
+        Ok(merged)
+    }
+
+    /// Documents taken in from a shard index, numbered before the input's.
+    pub fn indexed_document_count(&self) -> usize {
+        self.indexed.documents
     }
 
     /// Number of documents taken so far.

@@ -128,9 +128,9 @@ pub struct AgainstIndex<'a> {
     pub max_copies: Option<usize>,
 }
 
-/// Like [`scan_inputs_with`]; with an index, the inputs are read twice: once to look their
-/// fingerprints up in the index, then scanned with the indexed paragraphs they touch taken in
-/// ahead of them. With `retain`, also returns what the index stores of the inputs.
+/// Like [`scan_inputs_with`]; with an index, the inputs' fingerprints are looked up in it once
+/// they are read, and the indexed paragraphs they touch are taken in ahead of them. With `retain`,
+/// also returns what the index stores of the inputs.
 pub fn scan_inputs_indexed(
     input: &InputArgs,
     params: ScanParams,
@@ -140,11 +140,6 @@ pub fn scan_inputs_indexed(
     retain: bool,
 ) -> Result<(ScanRun, Option<Retained>)> {
     let started = Instant::now();
-    if index.is_some() && input.inputs.iter().any(|i| i == "-") {
-        bail!(
-            "standard input cannot be checked against an index (it is read twice); save it to              a file first"
-        );
-    }
     let read_options = input.read_options();
     let selection = input.selection()?;
     let (mut inputs, errors) = Inputs::resolve_excluding(&input.inputs, &selection, outputs);
@@ -155,23 +150,7 @@ pub fn scan_inputs_indexed(
     }
     tell_repeated_files(&inputs.drop_repeated_files());
     let mut log = ReadLog::new(input.strict, errors)?;
-    let mut scanner = Scanner::new(params.clone())?;
-    if let Some(against) = &index {
-        // First reading: the inputs' fingerprints, looked up in the index.
-        let mut probe_log = ReadLog::new(input.strict, Vec::new())?;
-        probe_log.silent = true;
-        feed(
-            &mut scanner,
-            &inputs,
-            &read_options,
-            &mut probe_log,
-            &mut Progress::hidden(),
-        )?;
-        let probe = std::mem::replace(&mut scanner, Scanner::new(params)?).probe();
-        let part = against.index.gather(&probe, against.max_copies)?;
-        drop(probe);
-        scanner.add_indexed(part)?;
-    }
+    let mut scanner = Scanner::new(params)?;
     let mut progress = Progress::for_stderr(quiet, inputs.total_bytes());
     feed(
         &mut scanner,
@@ -182,6 +161,17 @@ pub fn scan_inputs_indexed(
     )?;
     progress.finish();
     log.finish();
+    if let Some(against) = &index {
+        // The inputs' fingerprints, looked up in the index; what they touch is taken in ahead
+        // of the inputs, whose documents are then numbered after the indexed ones.
+        let part = against.index.gather(&scanner.probe(), against.max_copies)?;
+        scanner = scanner.with_indexed_before(part)?;
+        let shift = scanner.indexed_document_count() as u32;
+        log.file_offsets = std::mem::take(&mut log.file_offsets)
+            .into_iter()
+            .map(|(doc, offsets)| (doc + shift, offsets))
+            .collect();
+    }
     let (outcome, retained) = if retain {
         let (outcome, retained) = scanner.finish_retaining();
         (outcome, Some(retained))
