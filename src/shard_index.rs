@@ -669,7 +669,17 @@ impl ShardIndex {
     /// key is the input's, then every paragraph of those paragraphs' groups. Cost: one binary
     /// search a segment for each of the input's keys, and the pages of what is found.
     /// `max_copies` caps the occurrences listed for one distinct text (the rest are counted).
-    pub fn gather(&self, probe: &Probe, max_copies: Option<usize>) -> Result<IndexedPart> {
+    ///
+    /// Without `whole_groups`, only the paragraphs the input's keys find are taken, each with its
+    /// group: enough to join the input's paragraphs as a scan of everything would (paragraphs of
+    /// one group are joined, and every indexed paragraph that shares an LSH bucket with an input
+    /// paragraph is found), but a cluster then lists only those of its indexed copies.
+    pub fn gather(
+        &self,
+        probe: &Probe,
+        max_copies: Option<usize>,
+        whole_groups: bool,
+    ) -> Result<IndexedPart> {
         let sorted = |keys: &[u64]| {
             let mut keys = keys.to_vec();
             keys.sort_unstable();
@@ -691,7 +701,7 @@ impl ShardIndex {
         }
         let mut wanted: BTreeSet<(usize, u32)> = hits;
         let mut raw_groups: Vec<u64> = Vec::new();
-        for &group in &groups {
+        for &group in groups.iter().filter(|_| whole_groups) {
             raw_groups.push(group);
             raw_groups.extend(self.merged_from.get(&group).into_iter().flatten());
         }

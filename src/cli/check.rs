@@ -639,6 +639,9 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         // The verdicts count copies and point at one: one occurrence of each indexed text is
         // enough.
         max_copies: Some(1),
+        // The verdicts count the input's copies of the index: the indexed paragraphs its keys
+        // find, with their groups, join it as everything indexed would.
+        whole_groups: false,
     });
     let (mut run, retained) = scan_inputs_indexed(
         &args.input,

@@ -159,6 +159,7 @@ fn add(args: IndexAddArgs) -> Result<u8> {
     let against = AgainstIndex {
         index: &index,
         max_copies: Some(1),
+        whole_groups: false,
     };
     let (run, retained) =
         scan_inputs_indexed(&args.input, params, args.quiet, &[], Some(against), true)?;

@@ -126,6 +126,9 @@ pub fn scan_inputs_with(
 pub struct AgainstIndex<'a> {
     pub index: &'a ShardIndex,
     pub max_copies: Option<usize>,
+    /// Take in every indexed paragraph of the clusters the input touches (to list them), not only
+    /// those its keys find (enough for the counts).
+    pub whole_groups: bool,
 }
 
 /// Like [`scan_inputs_with`]; with an index, the inputs' fingerprints are looked up in it once
@@ -164,7 +167,10 @@ pub fn scan_inputs_indexed(
     if let Some(against) = &index {
         // The inputs' fingerprints, looked up in the index; what they touch is taken in ahead
         // of the inputs, whose documents are then numbered after the indexed ones.
-        let part = against.index.gather(&scanner.probe(), against.max_copies)?;
+        let part =
+            against
+                .index
+                .gather(&scanner.probe(), against.max_copies, against.whole_groups)?;
         scanner = scanner.with_indexed_before(part)?;
         let shift = scanner.indexed_document_count() as u32;
         log.file_offsets = std::mem::take(&mut log.file_offsets)
@@ -497,6 +503,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let against = index.as_ref().map(|index| AgainstIndex {
         index,
         max_copies: Some(args.shard_index.indexed_copies.max(1)),
+        whole_groups: true,
     });
     let (run, _) = scan_inputs_indexed(&args.input, params, args.quiet, &outputs, against, false)?;
     let report = run.report().with_member_lists(member_lists(
