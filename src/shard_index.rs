@@ -481,16 +481,16 @@ impl Segment {
         }
     }
 
-    /// The distinct paragraphs whose key in sorted table `table` is one of `keys` (sorted,
-    /// without repeats), as `(key position, paragraph)`. One pass through the table: each key is
+    /// Marks in `found` (a bit a distinct paragraph) the paragraphs whose key in sorted table
+    /// `table` is one of `keys` (sorted, without repeats). One pass through the table: each key is
     /// found by galloping from where the last one was, so the pages read advance with the keys,
-    /// and they are released every [`RELEASE_EVERY`] keys.
-    fn lookup_sorted(&self, table: usize, keys: &[u64]) -> Result<Vec<(usize, u32)>> {
+    /// and they are released every [`RELEASE_EVERY`] keys. A key shared by thousands of
+    /// paragraphs (a dense family's bucket) costs its entries, and no memory.
+    fn lookup_sorted(&self, table: usize, keys: &[u64], found: &mut [u64]) -> Result<()> {
         let bytes = self.section(table);
         let count = bytes.len() / TABLE_ENTRY;
         let key_at = |i: usize| u64_at(bytes, i * TABLE_ENTRY).unwrap_or(u64::MAX);
         let distinct = self.distinct_count();
-        let mut found = Vec::new();
         let mut position = 0usize;
         for (k, &key) in keys.iter().enumerate() {
             if k % RELEASE_EVERY == RELEASE_EVERY - 1 {
@@ -521,12 +521,12 @@ impl Segment {
                 if local as usize >= distinct {
                     return Err(self.corrupt("a table names a paragraph it does not hold"));
                 }
-                found.push((k, local));
+                found[local as usize / 64] |= 1 << (local % 64);
                 i += 1;
             }
         }
         self.release_pages();
-        Ok(found)
+        Ok(())
     }
 
     fn merges(&self) -> Vec<(u64, u64)> {
@@ -687,19 +687,36 @@ impl ShardIndex {
             keys
         };
         let (exact, band_keys) = (sorted(&probe.exact), sorted(&probe.band_keys));
-        let mut hits: BTreeSet<(usize, u32)> = BTreeSet::new();
-        for (s, segment) in self.segments.iter().enumerate() {
+        // A bit a distinct paragraph of each segment.
+        let mut marks: Vec<Vec<u64>> = self
+            .segments
+            .iter()
+            .map(|segment| vec![0u64; segment.distinct_count().div_ceil(64)])
+            .collect();
+        for (segment, found) in self.segments.iter().zip(marks.iter_mut()) {
             for (table, keys) in [(EXACT, &exact), (BANDS, &band_keys)] {
-                let found = segment.lookup_sorted(table, keys)?;
-                hits.extend(found.into_iter().map(|(_, local)| (s, local)));
+                segment.lookup_sorted(table, keys, found)?;
             }
         }
         drop((exact, band_keys));
+        let marked = |marks: &[Vec<u64>]| -> Vec<(usize, u32)> {
+            let mut list = Vec::new();
+            for (s, words) in marks.iter().enumerate() {
+                for (w, &word) in words.iter().enumerate() {
+                    let mut bits = word;
+                    while bits != 0 {
+                        list.push((s, (w * 64) as u32 + bits.trailing_zeros()));
+                        bits &= bits - 1;
+                    }
+                }
+            }
+            list
+        };
+        let hits = marked(&marks);
         let mut groups: BTreeSet<u64> = BTreeSet::new();
         for &(s, local) in &hits {
             groups.insert(self.resolve(self.segments[s].distinct(local)?.group));
         }
-        let mut wanted: BTreeSet<(usize, u32)> = hits;
         let mut raw_groups: Vec<u64> = Vec::new();
         for &group in groups.iter().filter(|_| whole_groups) {
             raw_groups.push(group);
@@ -707,13 +724,15 @@ impl ShardIndex {
         }
         raw_groups.sort_unstable();
         raw_groups.dedup();
-        for (s, segment) in self.segments.iter().enumerate() {
-            let found = segment.lookup_sorted(GROUPS, &raw_groups)?;
-            wanted.extend(found.into_iter().map(|(_, local)| (s, local)));
+        if !raw_groups.is_empty() {
+            for (segment, found) in self.segments.iter().zip(marks.iter_mut()) {
+                segment.lookup_sorted(GROUPS, &raw_groups, found)?;
+            }
         }
         // Each wanted paragraph's record, shingles and first occurrences, read in parallel, a
         // window of paragraphs at a time (its pages released after it).
-        let wanted: Vec<(usize, u32)> = wanted.into_iter().collect();
+        let wanted = if whole_groups { marked(&marks) } else { hits };
+        drop(marks);
         let cap = max_copies.unwrap_or(usize::MAX);
         type Read = (DistinctRecord, Option<Vec<u32>>, Vec<(u32, u32, Span)>);
         let mut read: Vec<Read> = Vec::with_capacity(wanted.len());
