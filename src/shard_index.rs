@@ -75,7 +75,7 @@ const TABLE_ENTRY: usize = 12;
 /// Bytes of a group merge: the group merged and the group it joins (u64 each).
 const MERGE_RECORD: usize = 16;
 /// Keys looked up (or paragraphs read) between two releases of the pages read.
-const RELEASE_EVERY: usize = 8192;
+const RELEASE_EVERY: usize = 2048;
 /// A missing line, row or source.
 const NONE_U64: u64 = u64::MAX;
 const NONE_U32: u32 = u32::MAX;
@@ -714,7 +714,10 @@ impl ShardIndex {
         };
         let hits = marked(&marks);
         let mut groups: BTreeSet<u64> = BTreeSet::new();
-        for &(s, local) in &hits {
+        for (n, &(s, local)) in hits.iter().enumerate() {
+            if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
+                self.segments[s].release_pages();
+            }
             groups.insert(self.resolve(self.segments[s].distinct(local)?.group));
         }
         let mut raw_groups: Vec<u64> = Vec::new();
