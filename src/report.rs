@@ -476,7 +476,14 @@ pub fn ranked_sources(sources: &[SourceTotals]) -> Vec<&SourceTotals> {
 /// Per-source totals, sorted by source name with the documents without a source last; empty when
 /// no document names a source.
 pub fn source_totals(outcome: &ScanOutcome) -> Vec<SourceTotals> {
-    if outcome.documents.iter().all(|d| d.source.is_none()) {
+    // Documents of a shard index taken into the scan are not the input's sources.
+    let input = |doc: &DocumentEntry| doc.shard.is_none();
+    if outcome
+        .documents
+        .iter()
+        .filter(|d| input(d))
+        .all(|d| d.source.is_none())
+    {
         return Vec::new();
     }
     let blank = |source: Option<&str>| SourceTotals {
@@ -491,7 +498,7 @@ pub fn source_totals(outcome: &ScanOutcome) -> Vec<SourceTotals> {
     };
     // Keyed so that named sources sort by name and the unnamed group comes last.
     let mut totals: BTreeMap<(bool, Option<&str>), SourceTotals> = BTreeMap::new();
-    for doc in &outcome.documents {
+    for doc in outcome.documents.iter().filter(|d| input(d)) {
         let source = doc.source.as_deref();
         let entry = totals
             .entry((source.is_none(), source))
@@ -502,7 +509,11 @@ pub fn source_totals(outcome: &ScanOutcome) -> Vec<SourceTotals> {
     }
     for cluster in &outcome.clusters {
         for member in &cluster.members[1..] {
-            let source = outcome.documents[member.doc as usize].source.as_deref();
+            let document = &outcome.documents[member.doc as usize];
+            if !input(document) {
+                continue;
+            }
+            let source = document.source.as_deref();
             if let Some(entry) = totals.get_mut(&(source.is_none(), source)) {
                 entry.duplicate_paragraphs += 1;
                 entry.duplicate_bytes += member.span.len() as u64;

@@ -963,36 +963,36 @@ impl SegmentBuilder {
     /// Writes the segment into `folder` under a temporary name, synced; returns the open
     /// temporary file, its length and checksum.
     fn write(mut self, folder: &Path) -> Result<(tempfile::NamedTempFile, u64, u64)> {
-        use rayon::slice::ParallelSliceMut;
         self.exact.par_sort_unstable();
         self.bands.par_sort_unstable();
         self.groups.par_sort_unstable();
         self.merges.sort_unstable();
         self.merges.dedup();
-        let table = |entries: &[(u64, u32)]| {
-            let mut bytes = Vec::with_capacity(entries.len() * TABLE_ENTRY);
-            for &(key, local) in entries {
-                bytes.extend_from_slice(&key.to_le_bytes());
-                bytes.extend_from_slice(&local.to_le_bytes());
-            }
-            bytes
-        };
         let mut merges = Vec::with_capacity(self.merges.len() * MERGE_RECORD);
         for &(from, to) in &self.merges {
             merges.extend_from_slice(&from.to_le_bytes());
             merges.extend_from_slice(&to.to_le_bytes());
         }
-        let sections: [Vec<u8>; SECTIONS] = [
-            std::mem::take(&mut self.docs),
-            std::mem::take(&mut self.strings),
-            std::mem::take(&mut self.distinct),
-            std::mem::take(&mut self.shingles),
-            std::mem::take(&mut self.occurrences),
-            table(&self.exact),
-            table(&self.bands),
-            table(&self.groups),
-            merges,
+        // The sorted tables are written entry by entry, never held as bytes as well.
+        enum Section<'a> {
+            Bytes(&'a [u8]),
+            Table(&'a [(u64, u32)]),
+        }
+        let sections: [Section; SECTIONS] = [
+            Section::Bytes(&self.docs),
+            Section::Bytes(&self.strings),
+            Section::Bytes(&self.distinct),
+            Section::Bytes(&self.shingles),
+            Section::Bytes(&self.occurrences),
+            Section::Table(&self.exact),
+            Section::Table(&self.bands),
+            Section::Table(&self.groups),
+            Section::Bytes(&merges),
         ];
+        let length = |section: &Section| match section {
+            Section::Bytes(bytes) => bytes.len() as u64,
+            Section::Table(entries) => (entries.len() * TABLE_ENTRY) as u64,
+        };
         let mut header = Vec::with_capacity(HEADER);
         header.extend_from_slice(SEGMENT_MAGIC);
         header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -1000,8 +1000,8 @@ impl SegmentBuilder {
         let mut offset = HEADER as u64;
         for section in &sections {
             header.extend_from_slice(&offset.to_le_bytes());
-            header.extend_from_slice(&(section.len() as u64).to_le_bytes());
-            offset += section.len() as u64;
+            header.extend_from_slice(&length(section).to_le_bytes());
+            offset += length(section);
         }
         let sum = xxh3_64(&header);
         header.extend_from_slice(&sum.to_le_bytes());
@@ -1010,14 +1010,28 @@ impl SegmentBuilder {
             .tempfile_in(folder)
             .map_err(|e| io_error("create a segment in", folder, e))?;
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        let mut out = std::io::BufWriter::new(file.as_file_mut());
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file.as_file_mut());
         let mut put = |bytes: &[u8]| -> std::io::Result<()> {
             hasher.update(bytes);
             out.write_all(bytes)
         };
         let mut written = put(&header);
         for section in &sections {
-            written = written.and_then(|()| put(section));
+            match section {
+                Section::Bytes(bytes) => written = written.and_then(|()| put(bytes)),
+                Section::Table(entries) => {
+                    // A block of entries at a time through the hasher and the writer.
+                    let mut block = Vec::with_capacity(4096 * TABLE_ENTRY);
+                    for chunk in entries.chunks(4096) {
+                        block.clear();
+                        for &(key, local) in chunk {
+                            block.extend_from_slice(&key.to_le_bytes());
+                            block.extend_from_slice(&local.to_le_bytes());
+                        }
+                        written = written.and_then(|()| put(&block));
+                    }
+                }
+            }
         }
         let written = written.and_then(|()| out.flush());
         drop(out);
@@ -1138,38 +1152,71 @@ pub fn prepare_add(
             builder.merges.extend(groups.map(|&other| (other, kept)));
         }
     }
-    // Occurrences by distinct paragraph, distinct paragraphs in order of first occurrence.
+    // Distinct paragraphs numbered in order of first occurrence, their occurrences laid out end
+    // to end in that order (a count, a prefix sum and a fill: no list a paragraph).
+    const UNNUMBERED: u32 = u32::MAX;
+    let mut local_of = vec![UNNUMBERED; retained.root.len()];
     let mut order: Vec<u32> = Vec::new();
-    let mut occurrences: HashMap<u32, Vec<(u32, u32, Span)>> = HashMap::new();
-    for &(doc, paragraph, span, unique) in &retained.paragraphs {
-        let list = occurrences.entry(unique).or_insert_with(|| {
+    let mut counts: Vec<u32> = Vec::new();
+    for &(_, _, _, unique) in &retained.paragraphs {
+        let local = &mut local_of[unique as usize];
+        if *local == UNNUMBERED {
+            *local = order.len() as u32;
             order.push(unique);
-            Vec::new()
-        });
-        list.push((doc - retained.indexed_documents as u32, paragraph, span));
+            counts.push(0);
+        }
+        counts[*local as usize] += 1;
     }
+    let mut starts: Vec<usize> = Vec::with_capacity(counts.len() + 1);
+    starts.push(0);
+    for &count in &counts {
+        starts.push(starts[starts.len() - 1] + count as usize);
+    }
+    drop(counts);
+    let mut filled = starts.clone();
+    let mut occurrences = vec![(0u32, 0u32, Span { start: 0, end: 0 }); retained.paragraphs.len()];
+    for &(doc, paragraph, span, unique) in &retained.paragraphs {
+        let local = local_of[unique as usize] as usize;
+        occurrences[filled[local]] = (doc - retained.indexed_documents as u32, paragraph, span);
+        filled[local] += 1;
+    }
+    drop((filled, local_of));
     let hasher = hasher_for(params);
-    let mut paragraphs = 0u64;
-    for &unique in &order {
-        let root = retained.root[unique as usize];
-        let group = match groups_of_root.get(&root).and_then(|g| g.first()) {
-            Some(&group) => group,
-            None => manifest.next_group + root as u64,
+    let bands = params.banding.bands;
+    // Band keys computed in parallel, a chunk of paragraphs at a time.
+    for chunk in order.chunks(1 << 16) {
+        let shingles_of = |unique: u32| {
+            retained.shingle_range[unique as usize]
+                .clone()
+                .map(|range| &retained.shingles[range])
         };
-        let shingles = retained.shingle_range[unique as usize]
-            .clone()
-            .map(|range| &retained.shingles[range]);
-        let keys = shingles.map_or(Vec::new(), |set| band_keys_of(&hasher, params, set));
-        let list = &occurrences[&unique];
-        paragraphs += list.len() as u64;
-        builder.push_distinct(
-            retained.exact[unique as usize],
-            group,
-            shingles,
-            &keys,
-            list,
-        );
+        let mut keys = vec![0u64; chunk.len() * bands];
+        keys.par_chunks_mut(bands.max(1))
+            .zip(chunk.par_iter())
+            .for_each(|(keys, &unique)| {
+                if let Some(set) = shingles_of(unique) {
+                    keys.copy_from_slice(&band_keys_of(&hasher, params, set));
+                }
+            });
+        for (&unique, keys) in chunk.iter().zip(keys.chunks(bands.max(1))) {
+            let root = retained.root[unique as usize];
+            let group = match groups_of_root.get(&root).and_then(|g| g.first()) {
+                Some(&group) => group,
+                None => manifest.next_group + root as u64,
+            };
+            let shingles = shingles_of(unique);
+            let local = builder.distinct_count as usize;
+            builder.push_distinct(
+                retained.exact[unique as usize],
+                group,
+                shingles,
+                if shingles.is_some() { keys } else { &[] },
+                &occurrences[starts[local]..starts[local + 1]],
+            );
+        }
     }
+    let paragraphs = occurrences.len() as u64;
+    drop(occurrences);
     manifest.next_group += retained.root.len() as u64;
     let distinct = builder.distinct_count as u64;
     let (file, bytes, checksum) = builder.write(folder)?;

@@ -806,3 +806,54 @@ fn indexed_copies_beyond_the_cap_are_counted_not_listed() {
         .collect();
     assert_eq!(members.len(), 2);
 }
+
+#[test]
+fn per_source_totals_count_the_input_not_the_index() {
+    let scratch = Scratch::new();
+    let text = "The harbour board met on Tuesday to approve the new ferry timetable for winter.";
+    let record = |id: &str, source: &str| {
+        format!(
+            "{}\n",
+            serde_json::json!({"id": id, "source": source, "text": text})
+        )
+    };
+    scratch.write(
+        "old.jsonl",
+        &(record("a", "old-site") + &record("b", "old-site")),
+    );
+    scratch.write("new.jsonl", &record("c", "new-site"));
+    ok(
+        &scratch,
+        &[
+            "index",
+            "build",
+            "idx",
+            "old.jsonl",
+            "--source-field",
+            "source",
+            "-q",
+        ],
+    );
+    ok(
+        &scratch,
+        &[
+            "scan",
+            "new.jsonl",
+            "--index",
+            "idx",
+            "--source-field",
+            "source",
+            "--json",
+            "r.json",
+            "-q",
+        ],
+    );
+    let report = json(&scratch, "r.json");
+    let sources = report["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 1, "{sources:?}");
+    assert_eq!(sources[0]["source"], "new-site");
+    assert_eq!(sources[0]["documents"], 1);
+    assert_eq!(sources[0]["duplicate_paragraphs"], 1);
+    assert_eq!(report["clusters"][0]["size"], 3);
+    assert_eq!(report["summary"]["documents"], 1);
+}
