@@ -399,7 +399,28 @@ impl Segment {
                 near: u32_at(bytes, at + 40)? != 0,
             })
         };
-        read().ok_or_else(|| self.corrupt("a paragraph number lies outside the segment"))
+        let record =
+            read().ok_or_else(|| self.corrupt("a paragraph number lies outside the segment"))?;
+        // Where its shingles and occurrences are must lie inside their sections, so that every
+        // later offset is in range.
+        let inside = |start: u64, count: u32, section: usize, size: usize| {
+            start
+                .checked_add(u64::from(count))
+                .is_some_and(|end| end <= (self.sections[section].1 / size) as u64)
+        };
+        if !inside(record.shingle_start, record.shingle_count, SHINGLES, 4)
+            || !inside(
+                record.occurrence_start,
+                record.occurrence_count,
+                OCCURRENCES,
+                OCCURRENCE_RECORD,
+            )
+        {
+            return Err(
+                self.corrupt("a paragraph's shingles or occurrences lie outside the segment")
+            );
+        }
+        Ok(record)
     }
 
     fn shingles(&self, record: &DistinctRecord) -> Result<Vec<u32>> {
@@ -446,12 +467,14 @@ impl Segment {
                 let slice = strings.get(from..from.checked_add(len)?)?;
                 Some(String::from_utf8_lossy(slice).into_owned())
             };
+            let path_start = start.checked_add(id_len)?;
+            let source_start = path_start.checked_add(path_len)?;
             let id = text(start, id_len)?;
-            let path = text(start + id_len, path_len)?;
+            let path = text(path_start, path_len)?;
             let source = if source_len == NONE_U32 {
                 None
             } else {
-                Some(text(start + id_len + path_len, source_len as usize)?)
+                Some(text(source_start, source_len as usize)?)
             };
             Some(DocRecord {
                 shard,

@@ -704,6 +704,24 @@ fn a_corrupt_segment_or_manifest_fails_cleanly() {
         .output()
         .unwrap();
     assert!(matches!(out.status.code(), Some(0) | Some(2)), "{out:?}");
+    // Paragraph records pointing outside their sections, the tables intact: the lookups find
+    // them and reading them fails cleanly.
+    let section = |i: usize| {
+        let at = 16 + i * 16;
+        let offset = u64::from_le_bytes(good[at..at + 8].try_into().unwrap()) as usize;
+        let len = u64::from_le_bytes(good[at + 8..at + 16].try_into().unwrap()) as usize;
+        offset..offset + len
+    };
+    let mut bad = good.clone();
+    for byte in &mut bad[section(2)] {
+        *byte = 0x7F;
+    }
+    std::fs::write(&segment, &bad).unwrap();
+    let stderr = fails(&scratch, &["check", "s1.txt", "--index", "idx"], 2);
+    assert!(
+        stderr.contains("corrupt segment") && stderr.contains("outside the segment"),
+        "{stderr}"
+    );
     std::fs::write(&segment, &good).unwrap();
 
     // Not JSON, not an index, another format version.
