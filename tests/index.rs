@@ -875,3 +875,61 @@ fn per_source_totals_count_the_input_not_the_index() {
     assert_eq!(report["clusters"][0]["size"], 3);
     assert_eq!(report["summary"]["documents"], 1);
 }
+
+#[test]
+fn an_add_with_unreadable_records_adds_nothing() {
+    let scratch = Scratch::new();
+    scratch.write(
+        "s1.txt",
+        "The harbour board met on Tuesday to approve the new ferry timetable.\n",
+    );
+    scratch.write(
+        "bad.jsonl",
+        "{\"id\": \"a\", \"text\": \"A council report on road repairs was published this week.\"}\n{not json\n",
+    );
+    ok(&scratch, &["index", "build", "idx", "s1.txt", "-q"]);
+    let manifest = scratch.read("idx/index.json");
+    let stderr = fails(&scratch, &["index", "add", "idx", "bad.jsonl", "-q"], 2);
+    assert!(
+        stderr.contains("nothing was added to the index"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad.jsonl:2"), "{stderr}");
+    assert_eq!(scratch.read("idx/index.json"), manifest);
+}
+
+#[test]
+fn a_baseline_excuses_the_inputs_own_repeats_with_an_index() {
+    let scratch = Scratch::new();
+    let old = "The harbour board met on Tuesday to approve the new ferry timetable for the winter.";
+    let own = "Subscribers can read every article of the archive without limits after signing in.";
+    scratch.write("s1.txt", &format!("{old}\n"));
+    scratch.write("new.txt", &format!("{own}\n\n{own}\n\n{old}\n"));
+    ok(&scratch, &["index", "build", "idx", "s1.txt", "-q"]);
+    ok(
+        &scratch,
+        &["scan", "new.txt", "--write-baseline", "base.json", "-q"],
+    );
+    // The baseline knows the own repeat; the copy of the index is still counted.
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args([
+            "check",
+            "new.txt",
+            "--index",
+            "idx",
+            "--baseline",
+            "base.json",
+            "--json",
+            "c.json",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("ok   duplicate ratio"), "{stdout}");
+    assert!(
+        stdout.contains("FAIL indexed ratio: 33.3% (1 of 3 paragraphs)"),
+        "{stdout}"
+    );
+}
