@@ -644,6 +644,19 @@ fn a_parameter_mismatch_names_the_parameter() {
     );
     let stderr = fails(&scratch, &["index", "build", "idx", "s1.txt"], 2);
     assert!(stderr.contains("already holds an index"), "{stderr}");
+    for flag in ["--html", "--members", "--write-baseline"] {
+        let stderr = fails(
+            &scratch,
+            &[
+                "scan", "s1.txt", "--index", "idx", "--ngram", "4", flag, "out",
+            ],
+            2,
+        );
+        assert!(
+            stderr.contains(&format!("{flag} cannot be used with --index")),
+            "{stderr}"
+        );
+    }
     let stderr = fails(
         &scratch,
         &["index", "build", "other", "s1.txt", "--containment", "0.9"],

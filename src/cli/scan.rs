@@ -490,6 +490,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         Some(folder) => {
             for (flag, given) in [
                 ("--html", args.html.is_some()),
+                ("--members", args.members.is_some()),
                 ("--write-baseline", args.write_baseline.is_some()),
             ] {
                 if given {
