@@ -868,10 +868,15 @@ pub struct WriteLock {
 }
 
 impl WriteLock {
-    /// Takes the lock of the index at `folder` (created if missing), or fails when another
-    /// writer holds it.
+    /// Takes the lock of the index at `folder` (which must exist), or fails when another writer
+    /// holds it.
     pub fn take(folder: &Path) -> Result<WriteLock> {
-        std::fs::create_dir_all(folder).map_err(|e| io_error("create", folder, e))?;
+        if !folder.is_dir() {
+            return fail(format!(
+                "{} is not a shard index (no such folder); make one with `paradup index build`",
+                folder.display()
+            ));
+        }
         let path = folder.join(LOCK);
         let file = File::options()
             .create(true)

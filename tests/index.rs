@@ -743,6 +743,16 @@ fn a_corrupt_segment_or_manifest_fails_cleanly() {
     assert!(stderr.contains("corrupt manifest"), "{stderr}");
     let stderr = fails(&scratch, &["check", "s1.txt", "--index", "nowhere"], 2);
     assert!(stderr.contains("is not a shard index"), "{stderr}");
+    let stderr = fails(
+        &scratch,
+        &["check", "s1.txt", "--index", "nowhere", "--add-on-pass"],
+        2,
+    );
+    assert!(stderr.contains("is not a shard index"), "{stderr}");
+    assert!(
+        !scratch.path("nowhere").exists(),
+        "a failed check makes no folder"
+    );
 }
 
 /// Bytes of a segment's header: magic, version, section count, 9 sections, checksum.

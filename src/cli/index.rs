@@ -133,6 +133,8 @@ fn build(args: IndexBuildArgs) -> Result<u8> {
             args.index.display()
         );
     }
+    std::fs::create_dir_all(&args.index)
+        .with_context(|| format!("cannot create {}", args.index.display()))?;
     let _lock = WriteLock::take(&args.index)?;
     let (run, retained) = scan_inputs_indexed(&args.input, params, args.quiet, &[], None, true)?;
     refuse_skipped(&run)?;
