@@ -6,7 +6,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use paradup::overlap::{
     IndexBuilder, OverlapParams, OverlapScratch, ReferenceDocument, ReferenceIndex, ReferenceText,
 };
-use paradup::synth::Generator;
+use paradup_synth::synth::Generator;
 use std::hint::black_box;
 
 /// Reference documents of about 2 KB each.

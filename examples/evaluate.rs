@@ -1,6 +1,6 @@
 //! Measures paradup's recall and precision on a generated corpus against brute-force truth: every
 //! pair of distinct paragraphs gets its true Jaccard, and the scan's clusters are checked against
-//! them (see `paradup::evaluate`). Scan parameters are the library defaults unless given.
+//! them (see `paradup_synth::evaluate`). Scan parameters are the library defaults unless given.
 //!
 //! ```sh
 //! cargo run --release --example evaluate -- --documents 3000 --seed 1
@@ -14,12 +14,12 @@
 
 use anyhow::{bail, Result};
 use clap::Parser;
-use paradup::evaluate::{evaluate, DEFAULT_BANDS, DEFAULT_PRECISION_FLOOR};
 use paradup::normalize::normalize;
 use paradup::shingle::{jaccard, shingle_set};
-use paradup::synth::families::{evaluation_families, family_documents, family_paragraphs};
-use paradup::synth::{Generator, PlantKind};
 use paradup::{Banding, Document, ScanParams, Scanner, SplitMode, Unit};
+use paradup_synth::evaluate::{evaluate, DEFAULT_BANDS, DEFAULT_PRECISION_FLOOR};
+use paradup_synth::synth::families::{evaluation_families, family_documents, family_paragraphs};
+use paradup_synth::synth::{Generator, PlantKind};
 use std::collections::HashMap;
 use std::time::Instant;
 

@@ -1,6 +1,6 @@
 //! Scans one dense family of near-duplicate paragraphs (or the evaluation's set of families) and
 //! reports the time and the number of verifications (candidate pairs checked by exact Jaccard);
-//! with `--truth`, also recall and precision against brute-force truth (see `paradup::evaluate`).
+//! with `--truth`, also recall and precision against brute-force truth (see `paradup_synth::evaluate`).
 //!
 //! ```sh
 //! cargo run --release --example families -- --variants 100000
@@ -9,11 +9,11 @@
 
 use anyhow::{bail, Result};
 use clap::Parser;
-use paradup::evaluate::{evaluate, DEFAULT_PRECISION_FLOOR};
-use paradup::synth::families::{
+use paradup::{ScanParams, Scanner};
+use paradup_synth::evaluate::{evaluate, DEFAULT_PRECISION_FLOOR};
+use paradup_synth::synth::families::{
     evaluation_families, family_documents, family_paragraphs, FamilyKind, FamilySpec,
 };
-use paradup::{ScanParams, Scanner};
 use std::time::Instant;
 
 /// Time and verifications of a scan of dense near-duplicate families.

@@ -1,5 +1,5 @@
 //! Writes a synthetic scraped-news corpus (JSON Lines) with planted duplicates, and optionally
-//! the truth file describing every plant; see `paradup::synth`.
+//! the truth file describing every plant; see `paradup_synth::synth`.
 //!
 //! ```sh
 //! cargo run --release --example generate -- --bytes 30000000 --out corpus.jsonl
@@ -8,7 +8,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use paradup::synth::Generator;
+use paradup_synth::synth::Generator;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};

@@ -11,10 +11,10 @@
 
 use crate::normalize::{normalize, NormalizeOptions};
 use crate::scan::ScanOutcome;
+use paradup_core::exact_hash;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::fmt;
-use xxhash_rust::xxh3::xxh3_64;
 
 /// The schema name written into every baseline.
 pub const SCHEMA: &str = "paradup.baseline/v1";
@@ -22,7 +22,7 @@ pub const SCHEMA: &str = "paradup.baseline/v1";
 /// The hash that identifies a paragraph's text: xxh3-64 of its normalized form, the same hash
 /// the scan's exact tier uses.
 pub fn paragraph_hash(text: &str, options: NormalizeOptions) -> u64 {
-    xxh3_64(normalize(text, options).as_bytes())
+    exact_hash(&normalize(text, options))
 }
 
 /// Normalization choices that change the hashes.

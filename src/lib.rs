@@ -26,31 +26,28 @@
 
 #![deny(missing_docs)]
 
+pub use paradup_core::{cluster, lsh, minhash, normalize, segment, shingle};
+
 pub mod baseline;
-pub mod cluster;
 pub mod dedup;
 pub mod display;
-pub mod evaluate;
 pub mod html;
 pub mod limits;
-pub mod lsh;
 pub mod members;
-pub mod minhash;
-pub mod normalize;
 pub mod overlap;
 pub mod parquet_out;
 pub mod read;
 pub mod report;
 pub mod scan;
-pub mod segment;
 pub mod shard_index;
-pub mod shingle;
 pub mod splice;
-pub mod synth;
 
 pub use lsh::Banding;
 pub use normalize::NormalizeOptions;
-pub use read::{FileOffsets, InputError, InputFormat, Inputs, ReadEvent, ReadOptions};
+pub use read::{
+    ColumnarDocuments, DocumentHead, FileOffsets, InputError, InputFormat, Inputs, ReadEvent,
+    ReadOptions,
+};
 pub use report::Report;
 pub use scan::{
     Cluster, ClusterKind, Document, DocumentEntry, Location, Member, ScanOutcome, ScanParams,

@@ -15,14 +15,17 @@
 //! text is thereby not its bytes (or that starts with a byte-order mark, which is not text) also
 //! gets a [`ReadEvent::FileOffsets`], so that reports can point into the file as stored.
 
+mod columnar;
 mod parquet;
 mod select;
 mod stream;
 mod wet;
 
+pub use columnar::{is_text_column, ColumnarDocuments, ColumnarTexts, DocumentHead};
 pub use select::{FileSelection, SelectionError};
 
-use crate::scan::{Document, DocumentEntry, Location};
+use crate::scan::DocumentEntry;
+use parquet::Delivery;
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
@@ -35,6 +38,49 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 pub use stream::Compression;
+
+/// Where a document came from: its file, and its line for line-based formats or its row for
+/// tables (Parquet).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// Path of the input file as given (`-` for standard input).
+    pub path: String,
+    /// 1-based line of the record, for formats with one record a line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// 0-based row of the record in a table file (Parquet), numbered as pyarrow and DuckDB do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+}
+
+impl Location {
+    /// The record's line or row: where in its file the record is, when the file holds several.
+    pub fn record(&self) -> Option<u64> {
+        self.line.or(self.row)
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.record() {
+            Some(record) => write!(f, "{}:{}", self.path, record),
+            None => f.write_str(&self.path),
+        }
+    }
+}
+
+/// One document as read from the input.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// The document's id (from the id field, or its location).
+    pub id: String,
+    /// The publisher or site it came from, when the input says.
+    pub source: Option<String>,
+    /// Where it was read.
+    pub location: Location,
+    /// Its text.
+    pub text: String,
+}
 
 /// The record format of an input file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,6 +198,10 @@ pub enum ReadEvent {
     /// byte-order mark left out, invalid UTF-8 replaced): this maps offsets in the text to
     /// offsets in the file. Comes after the [`ReadEvent::Repaired`] of the same document, if any.
     FileOffsets(FileOffsets),
+    /// Documents of one Arrow record batch, their texts left in its column: only from
+    /// [`Inputs::read_columnar`], for Parquet files. The skipped and repaired records among its
+    /// rows come before it.
+    Columnar(ColumnarDocuments),
 }
 
 /// How a text file's document text maps back to the file's bytes where the two differ: a UTF-8
@@ -360,7 +410,17 @@ impl Inputs {
         options: &ReadOptions,
         visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
-        self.read_files(options, &|_| Some(LineSet::All), visit)
+        self.read_files(options, Delivery::Documents, &|_| Some(LineSet::All), visit)
+    }
+
+    /// Reads every file in order as [`Inputs::read`] does, except that the documents of a Parquet
+    /// file come a record batch at a time as [`ReadEvent::Columnar`], their texts not copied.
+    pub fn read_columnar(
+        &self,
+        options: &ReadOptions,
+        visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        self.read_files(options, Delivery::Columnar, &|_| Some(LineSet::All), visit)
     }
 
     /// Reads the files for which `lines_of` (given the display name) says which lines it wants;
@@ -368,6 +428,7 @@ impl Inputs {
     fn read_files(
         &self,
         options: &ReadOptions,
+        delivery: Delivery,
         lines_of: &dyn Fn(&str) -> Option<LineSet>,
         visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
@@ -392,6 +453,7 @@ impl Inputs {
                         &file.display,
                         raw,
                         options,
+                        delivery,
                         Some(&wanted),
                         Some(&self.bytes_read),
                         visit,
@@ -476,6 +538,7 @@ impl Inputs {
         let mut ordinal = 0;
         let _ = self.read_files(
             options,
+            Delivery::Documents,
             &|file| lines_by_file.get(file).cloned(),
             &mut |event| {
                 if let ReadEvent::Document(doc) = event {
@@ -945,6 +1008,7 @@ fn read_parquet_stream(
         display,
         bytes::Bytes::from(bytes),
         options,
+        Delivery::Documents,
         wanted,
         None,
         visit,

@@ -14,17 +14,18 @@
 //! nor contained is marked as joined through a chain.
 
 use crate::cluster::{join_large_bucket_where, UnionFind};
-use crate::lsh::{band_keys_into, candidates_in, BandKeyTable, Banding, Candidates};
-use crate::minhash::MinHasher;
-use crate::normalize::{normalize_into, NormalizeOptions};
-use crate::segment::{segment_units, Span, SplitMode, Unit};
-use crate::shingle::{containment, jaccard, jaccard_at_least, shingle_set, token_count};
+use crate::lsh::{candidates_in, BandKeyTable, Banding, Candidates};
+use crate::normalize::NormalizeOptions;
+use crate::read::{ColumnarDocuments, ColumnarTexts, DocumentHead};
+pub use crate::read::{Document, Location};
+use crate::segment::{Span, SplitMode, Unit};
+use crate::shingle::{containment, jaccard, jaccard_at_least};
+use paradup_core::{FingerprintParams, Fingerprinter, NormalizedDocument, Scratch};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
-use xxhash_rust::xxh3::xxh3_64;
 
 /// Every parameter that decides what counts as a duplicate; all of them go into the report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -85,6 +86,21 @@ impl fmt::Display for ParamError {
 impl std::error::Error for ParamError {}
 
 impl ScanParams {
+    /// The parameters that change a paragraph's fingerprint.
+    pub fn fingerprint_params(&self) -> FingerprintParams {
+        FingerprintParams {
+            split: self.split,
+            unit: self.unit,
+            normalize: self.normalize,
+            ngram: self.ngram,
+            char_ngram: self.char_ngram,
+            min_words: self.min_words,
+            num_perm: self.num_perm,
+            banding: self.banding,
+            seed: self.seed,
+        }
+    }
+
     /// Checks that the parameters fit together.
     pub fn validate(&self) -> Result<(), ParamError> {
         let fail = |message: String| Err(ParamError(message));
@@ -122,49 +138,6 @@ impl ScanParams {
         }
         Ok(())
     }
-}
-
-/// Where a document came from: its file, and its line for line-based formats or its row for
-/// tables (Parquet).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Location {
-    /// Path of the input file as given (`-` for standard input).
-    pub path: String,
-    /// 1-based line of the record, for formats with one record a line.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u64>,
-    /// 0-based row of the record in a table file (Parquet), numbered as pyarrow and DuckDB do.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub row: Option<u64>,
-}
-
-impl Location {
-    /// The record's line or row: where in its file the record is, when the file holds several.
-    pub fn record(&self) -> Option<u64> {
-        self.line.or(self.row)
-    }
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.record() {
-            Some(record) => write!(f, "{}:{}", self.path, record),
-            None => f.write_str(&self.path),
-        }
-    }
-}
-
-/// One document as read from the input.
-#[derive(Clone, Debug)]
-pub struct Document {
-    /// The document's id (from the id field, or its location).
-    pub id: String,
-    /// The publisher or site it came from, when the input says.
-    pub source: Option<String>,
-    /// Where it was read.
-    pub location: Location,
-    /// Its text.
-    pub text: String,
 }
 
 /// What the scanner keeps of a document once its text is gone.
@@ -222,63 +195,42 @@ struct UniqueParagraph {
     near: u32,
 }
 
-/// A normalized paragraph of the batch in flight.
-struct Prepared {
-    span: Span,
-    exact: u64,
-    tokens: usize,
-    /// Where its normalized text lies in the document's `normalized` buffer.
-    normalized: std::ops::Range<usize>,
+/// Normalizes `doc`, whose text is dropped here. The entry's first paragraph is left for the
+/// caller, which knows what came before.
+fn prepare(doc: Document, fingerprinter: &Fingerprinter) -> (DocumentEntry, NormalizedDocument) {
+    let Document {
+        id,
+        source,
+        location,
+        text,
+    } = doc;
+    let head = DocumentHead {
+        id,
+        source,
+        location,
+    };
+    prepare_text(head, &text, fingerprinter)
 }
 
-/// The paragraphs of a document of the batch in flight, normalized.
-struct PreparedText {
-    paragraphs: Vec<Prepared>,
-    /// Every normalized paragraph, end to end: one allocation a document, not one a paragraph.
-    normalized: String,
-}
-
-/// Segments and normalizes `doc`, whose text is dropped here. The entry's first paragraph is
-/// left for the caller, which knows what came before.
-fn prepare(
-    doc: Document,
-    split: SplitMode,
-    unit: Unit,
-    options: NormalizeOptions,
-) -> (DocumentEntry, PreparedText) {
-    let mut normalized = String::with_capacity(doc.text.len());
-    let mut scratch = String::new();
-    let paragraphs: Vec<Prepared> = segment_units(&doc.text, split, unit)
-        .into_iter()
-        .map(|span| {
-            normalize_into(&doc.text[span.start..span.end], options, &mut scratch);
-            let start = normalized.len();
-            normalized.push_str(&scratch);
-            Prepared {
-                span,
-                exact: xxh3_64(scratch.as_bytes()),
-                tokens: token_count(&scratch),
-                normalized: start..normalized.len(),
-            }
-        })
-        .collect();
+/// Normalizes the text of the document `head`; the text is only borrowed.
+fn prepare_text(
+    head: DocumentHead,
+    text: &str,
+    fingerprinter: &Fingerprinter,
+) -> (DocumentEntry, NormalizedDocument) {
+    let normalized = fingerprinter.normalize_document(text);
+    let paragraphs = &normalized.paragraphs;
     let entry = DocumentEntry {
-        id: doc.id,
-        source: doc.source,
-        location: doc.location,
-        bytes: doc.text.len() as u64,
+        id: head.id,
+        source: head.source,
+        location: head.location,
+        bytes: text.len() as u64,
         first_paragraph: 0,
         paragraph_count: paragraphs.len() as u32,
-        word_paragraphs: paragraphs.iter().filter(|p| p.tokens > 0).count() as u32,
+        word_paragraphs: paragraphs.iter().filter(|p| p.words > 0).count() as u32,
         shard: None,
     };
-    (
-        entry,
-        PreparedText {
-            paragraphs,
-            normalized,
-        },
-    )
+    (entry, normalized)
 }
 
 /// How a cluster spreads over the corpus.
@@ -581,7 +533,7 @@ impl Hasher for PrehashedKey {
 /// Accumulates fingerprints batch by batch; see the module documentation.
 pub struct Scanner {
     params: ScanParams,
-    hasher: MinHasher,
+    fingerprinter: Fingerprinter,
     documents: Vec<DocumentEntry>,
     paragraphs: Vec<ParagraphEntry>,
     exact_index: HashMap<u64, u32, BuildHasherDefault<PrehashedKey>>,
@@ -629,19 +581,7 @@ impl Scanner {
         params.validate()?;
         let bands = params.banding.bands;
         Ok(Scanner {
-            // Only the functions that LSH's bands read (with `bands x rows` below `num_perm`, the
-            // rest of a signature would be computed for nothing), rounded up to whole vector
-            // groups of eight when `num_perm` allows: a function computed in a vector lane costs
-            // less than one left over for the scalar loop. The first functions are the same
-            // whatever their number.
-            hasher: MinHasher::new(
-                params
-                    .banding
-                    .hashes()
-                    .next_multiple_of(8)
-                    .min(params.num_perm),
-                params.seed,
-            ),
+            fingerprinter: Fingerprinter::new(params.fingerprint_params()),
             params,
             documents: Vec::new(),
             paragraphs: Vec::new(),
@@ -718,18 +658,14 @@ impl Scanner {
             self.documents.push(entry);
         }
         let mut keys = vec![0u64; near_sets.len() * banding.bands];
-        let hasher = &self.hasher;
+        let fingerprinter = &self.fingerprinter;
         keys.par_chunks_mut(banding.bands.max(1))
             .zip(near_sets.par_iter())
-            .for_each_init(
-                || vec![0u32; hasher.num_perm()],
-                |signature, (keys, &distinct)| {
-                    if let Some(set) = &part.paragraphs[distinct as usize].shingles {
-                        hasher.signature_into(set, signature);
-                        band_keys_into(signature, banding, keys);
-                    }
-                },
-            );
+            .for_each_init(Scratch::default, |scratch, (keys, &distinct)| {
+                if let Some(set) = &part.paragraphs[distinct as usize].shingles {
+                    fingerprinter.band_keys_of(set, scratch, keys);
+                }
+            });
         self.band_keys.push_items(&keys);
         self.indexed.active = true;
         self.indexed.near = self.near_to_unique.len();
@@ -845,14 +781,43 @@ impl Scanner {
 
     /// Fingerprints a batch of documents, which follow every earlier batch in input order.
     pub fn add_batch(&mut self, batch: Vec<Document>) {
-        let (split, unit) = (self.params.split, self.params.unit);
-        let options = self.params.normalize;
+        let fingerprinter = &self.fingerprinter;
         // Each text is dropped on the worker that normalized it.
-        let (entries, texts): (Vec<DocumentEntry>, Vec<PreparedText>) = batch
+        let (entries, texts): (Vec<DocumentEntry>, Vec<NormalizedDocument>) = batch
             .into_par_iter()
-            .map(|doc| prepare(doc, split, unit, options))
+            .map(|doc| prepare(doc, fingerprinter))
             .unzip();
+        self.add_prepared(entries, texts);
+    }
 
+    /// Adds documents whose texts are in Arrow columns, as [`Scanner::add_batch`] does: the texts
+    /// are read where they are, never copied. The batches are taken in order, as one batch.
+    pub fn add_columnar(&mut self, batches: Vec<ColumnarDocuments>) {
+        let fingerprinter = &self.fingerprinter;
+        let (heads, columns): (Vec<Vec<DocumentHead>>, Vec<ColumnarTexts>) = batches
+            .into_iter()
+            .map(ColumnarDocuments::into_heads)
+            .unzip();
+        let documents: Vec<(DocumentHead, &ColumnarTexts, usize)> = heads
+            .into_iter()
+            .zip(&columns)
+            .flat_map(|(heads, texts)| {
+                heads
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(index, head)| (head, texts, index))
+            })
+            .collect();
+        let (entries, texts): (Vec<DocumentEntry>, Vec<NormalizedDocument>) = documents
+            .into_par_iter()
+            .map(|(head, texts, index)| prepare_text(head, &texts.text(index), fingerprinter))
+            .unzip();
+        self.add_prepared(entries, texts);
+    }
+
+    /// Takes in the prepared documents of a batch: their paragraphs, distinct texts and, for new
+    /// distinct texts of the near tier, their shingles and band keys.
+    fn add_prepared(&mut self, entries: Vec<DocumentEntry>, texts: Vec<NormalizedDocument>) {
         // Sequential, in input order: which paragraphs are new distinct texts.
         let mut new_near: Vec<(u32, &str)> = Vec::new();
         for (mut entry, text) in entries.into_iter().zip(&texts) {
@@ -861,7 +826,7 @@ impl Scanner {
             self.bytes += entry.bytes;
             self.documents.push(entry);
             for paragraph in &text.paragraphs {
-                let unique = if paragraph.tokens == 0 {
+                let unique = if paragraph.words == 0 {
                     NO_UNIQUE
                 } else if let Some(&known) = self.exact_index.get(&paragraph.exact) {
                     known
@@ -869,7 +834,7 @@ impl Scanner {
                     let id = self.uniques.len() as u32;
                     self.exact_index.insert(paragraph.exact, id);
                     self.uniques.push(UniqueParagraph { near: NOT_NEAR });
-                    if paragraph.tokens >= self.params.min_words {
+                    if self.fingerprinter.is_near(paragraph.words) {
                         new_near.push((id, &text.normalized[paragraph.normalized.clone()]));
                     }
                     id
@@ -885,32 +850,24 @@ impl Scanner {
         // Parallel: shingles, signatures and band keys of the new distinct paragraphs only, the
         // keys written straight into their place in the batch's table, the shingle sets of a
         // chunk of paragraphs gathered in one vector.
-        let (ngram, char_ngram) = (self.params.ngram, self.params.char_ngram);
-        let hasher = &self.hasher;
-        let banding = self.params.banding;
-        let mut batch_keys = vec![0u64; new_near.len() * banding.bands];
+        let fingerprinter = &self.fingerprinter;
+        let bands = self.params.banding.bands;
+        let mut batch_keys = vec![0u64; new_near.len() * bands];
         let chunks: Vec<ChunkShingles> = new_near
             .par_chunks(FINGERPRINT_CHUNK)
-            .zip(batch_keys.par_chunks_mut(FINGERPRINT_CHUNK * banding.bands))
-            .map_init(
-                || (Vec::new(), Vec::new(), vec![0u32; hasher.num_perm()]),
-                |(scratch, set, signature), (items, keys)| {
-                    let mut chunk = ChunkShingles {
-                        shingles: Vec::new(),
-                        ends: Vec::with_capacity(items.len()),
-                    };
-                    for (&(_, normalized), keys) in
-                        items.iter().zip(keys.chunks_exact_mut(banding.bands))
-                    {
-                        shingle_set(normalized, ngram, char_ngram, scratch, set);
-                        hasher.signature_into(set, signature);
-                        band_keys_into(signature, banding, keys);
-                        chunk.shingles.extend_from_slice(set);
-                        chunk.ends.push(chunk.shingles.len());
-                    }
-                    chunk
-                },
-            )
+            .zip(batch_keys.par_chunks_mut(FINGERPRINT_CHUNK * bands))
+            .map_init(Scratch::default, |scratch, (items, keys)| {
+                let mut chunk = ChunkShingles {
+                    shingles: Vec::new(),
+                    ends: Vec::with_capacity(items.len()),
+                };
+                for (&(_, normalized), keys) in items.iter().zip(keys.chunks_exact_mut(bands)) {
+                    let set = fingerprinter.near_print_into(normalized, scratch, keys);
+                    chunk.shingles.extend_from_slice(set);
+                    chunk.ends.push(chunk.shingles.len());
+                }
+                chunk
+            })
             .collect();
         self.band_keys.push_items(&batch_keys);
         for (items, chunk) in new_near.chunks(FINGERPRINT_CHUNK).zip(chunks) {
@@ -1396,91 +1353,4 @@ fn containment_candidates(shingles: &[u32], offsets: &[usize]) -> Vec<(u32, u32)
     pairs.par_sort_unstable();
     pairs.dedup();
     pairs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::synth::Generator;
-
-    /// The indexed part an index would hand over for `documents`: every distinct paragraph, its
-    /// group its cluster.
-    fn indexed_part(documents: Vec<Document>) -> IndexedPart {
-        let mut scanner = Scanner::new(ScanParams::default()).unwrap();
-        scanner.add_batch(documents);
-        let (outcome, retained) = scanner.finish_retaining();
-        let mut distinct_of = vec![u32::MAX; retained.exact.len()];
-        let mut part = IndexedPart {
-            documents: outcome
-                .documents
-                .into_iter()
-                .map(|d| DocumentEntry {
-                    shard: Some("old".into()),
-                    ..d
-                })
-                .collect(),
-            ..IndexedPart::default()
-        };
-        for &(doc, paragraph, span, unique) in &retained.paragraphs {
-            if distinct_of[unique as usize] == u32::MAX {
-                distinct_of[unique as usize] = part.paragraphs.len() as u32;
-                part.paragraphs.push(IndexedParagraph {
-                    exact: retained.exact[unique as usize],
-                    shingles: retained.shingle_range[unique as usize]
-                        .clone()
-                        .map(|r| retained.shingles[r].to_vec()),
-                    group: u64::from(retained.root[unique as usize]),
-                });
-            }
-            part.occurrences.push(IndexedOccurrence {
-                doc,
-                paragraph,
-                span,
-                distinct: distinct_of[unique as usize],
-            });
-        }
-        part
-    }
-
-    #[test]
-    fn taking_the_index_in_after_the_input_is_the_same_as_before_it() {
-        let articles: Vec<Document> = Generator::new(3)
-            .take(300)
-            .enumerate()
-            .map(|(i, a)| a.document(i as u64 + 1))
-            .collect();
-        let (old, new) = articles.split_at(180);
-        let part = indexed_part(old.to_vec());
-        assert!(!part.paragraphs.is_empty());
-
-        let mut before = Scanner::new(ScanParams::default()).unwrap();
-        before.add_indexed(part.clone()).unwrap();
-        before.add_batch(new[..60].to_vec());
-        before.add_batch(new[60..].to_vec());
-        let before = before.finish();
-
-        let mut after = Scanner::new(ScanParams::default()).unwrap();
-        after.add_batch(new[..60].to_vec());
-        after.add_batch(new[60..].to_vec());
-        let after = after.with_indexed_before(part).unwrap().finish();
-
-        assert!(before.summary.indexed.as_ref().unwrap().indexed_paragraphs > 0);
-        assert_eq!(before.summary, after.summary);
-        assert_eq!(before.clusters, after.clusters);
-        let ids = |o: &ScanOutcome| -> Vec<(String, Option<std::sync::Arc<str>>, u32)> {
-            o.documents
-                .iter()
-                .map(|d| (d.id.clone(), d.shard.clone(), d.first_paragraph))
-                .collect()
-        };
-        assert_eq!(ids(&before), ids(&after));
-    }
-
-    #[test]
-    fn indexed_paragraphs_come_before_the_input_once() {
-        let mut scanner = Scanner::new(ScanParams::default()).unwrap();
-        scanner.add_indexed(IndexedPart::default()).unwrap();
-        assert!(scanner.add_indexed(IndexedPart::default()).is_err());
-        assert!(scanner.with_indexed_before(IndexedPart::default()).is_err());
-    }
 }

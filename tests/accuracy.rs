@@ -2,15 +2,15 @@
 //! that costs recall or precision fails here. The figures in the README come from the same
 //! measurement on a larger corpus (`cargo run --release --example evaluate`).
 
-use paradup::evaluate::{evaluate, Evaluation, DEFAULT_BANDS, DEFAULT_PRECISION_FLOOR};
 use paradup::normalize::normalize;
 use paradup::shingle::{jaccard, shingle_set};
-use paradup::synth::families::{
+use paradup::{Banding, Document, ScanOutcome, ScanParams, Scanner, Unit};
+use paradup_synth::evaluate::{evaluate, Evaluation, DEFAULT_BANDS, DEFAULT_PRECISION_FLOOR};
+use paradup_synth::synth::families::{
     evaluation_families, family_documents, family_paragraphs, FamilyKind, FamilyParagraph,
     FamilySpec,
 };
-use paradup::synth::{Article, Generator, PlantKind};
-use paradup::{Banding, Document, ScanOutcome, ScanParams, Scanner, Unit};
+use paradup_synth::synth::{Article, Generator, PlantKind};
 use std::collections::HashMap;
 
 /// A paragraph's cluster (if any) and its shingle set.

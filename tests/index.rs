@@ -5,8 +5,10 @@
 mod common;
 
 use common::{paradup, Scratch};
-use paradup::synth::families::{family_paragraphs, FamilyKind, FamilySpec};
-use paradup::synth::Generator;
+use paradup::scan::{IndexedOccurrence, IndexedParagraph, IndexedPart};
+use paradup::{Document, DocumentEntry, ScanOutcome, ScanParams, Scanner};
+use paradup_synth::synth::families::{family_paragraphs, FamilyKind, FamilySpec};
+use paradup_synth::synth::Generator;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -955,4 +957,87 @@ fn a_baseline_excuses_the_inputs_own_repeats_with_an_index() {
         stdout.contains("FAIL indexed ratio: 33.3% (1 of 3 paragraphs)"),
         "{stdout}"
     );
+}
+
+// The scanner itself: taking an index's paragraphs in after the input is taking them in before it.
+
+/// The indexed part an index would hand over for `documents`: every distinct paragraph, its
+/// group its cluster.
+fn indexed_part(documents: Vec<Document>) -> IndexedPart {
+    let mut scanner = Scanner::new(ScanParams::default()).unwrap();
+    scanner.add_batch(documents);
+    let (outcome, retained) = scanner.finish_retaining();
+    let mut distinct_of = vec![u32::MAX; retained.exact.len()];
+    let mut part = IndexedPart {
+        documents: outcome
+            .documents
+            .into_iter()
+            .map(|d| DocumentEntry {
+                shard: Some("old".into()),
+                ..d
+            })
+            .collect(),
+        ..IndexedPart::default()
+    };
+    for &(doc, paragraph, span, unique) in &retained.paragraphs {
+        if distinct_of[unique as usize] == u32::MAX {
+            distinct_of[unique as usize] = part.paragraphs.len() as u32;
+            part.paragraphs.push(IndexedParagraph {
+                exact: retained.exact[unique as usize],
+                shingles: retained.shingle_range[unique as usize]
+                    .clone()
+                    .map(|r| retained.shingles[r].to_vec()),
+                group: u64::from(retained.root[unique as usize]),
+            });
+        }
+        part.occurrences.push(IndexedOccurrence {
+            doc,
+            paragraph,
+            span,
+            distinct: distinct_of[unique as usize],
+        });
+    }
+    part
+}
+
+#[test]
+fn taking_the_index_in_after_the_input_is_the_same_as_before_it() {
+    let articles: Vec<Document> = Generator::new(3)
+        .take(300)
+        .enumerate()
+        .map(|(i, a)| a.document(i as u64 + 1))
+        .collect();
+    let (old, new) = articles.split_at(180);
+    let part = indexed_part(old.to_vec());
+    assert!(!part.paragraphs.is_empty());
+
+    let mut before = Scanner::new(ScanParams::default()).unwrap();
+    before.add_indexed(part.clone()).unwrap();
+    before.add_batch(new[..60].to_vec());
+    before.add_batch(new[60..].to_vec());
+    let before = before.finish();
+
+    let mut after = Scanner::new(ScanParams::default()).unwrap();
+    after.add_batch(new[..60].to_vec());
+    after.add_batch(new[60..].to_vec());
+    let after = after.with_indexed_before(part).unwrap().finish();
+
+    assert!(before.summary.indexed.as_ref().unwrap().indexed_paragraphs > 0);
+    assert_eq!(before.summary, after.summary);
+    assert_eq!(before.clusters, after.clusters);
+    let ids = |o: &ScanOutcome| -> Vec<(String, Option<std::sync::Arc<str>>, u32)> {
+        o.documents
+            .iter()
+            .map(|d| (d.id.clone(), d.shard.clone(), d.first_paragraph))
+            .collect()
+    };
+    assert_eq!(ids(&before), ids(&after));
+}
+
+#[test]
+fn indexed_paragraphs_come_before_the_input_once() {
+    let mut scanner = Scanner::new(ScanParams::default()).unwrap();
+    scanner.add_indexed(IndexedPart::default()).unwrap();
+    assert!(scanner.add_indexed(IndexedPart::default()).is_err());
+    assert!(scanner.with_indexed_before(IndexedPart::default()).is_err());
 }

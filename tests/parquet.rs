@@ -920,3 +920,91 @@ fn contamination_splits_of_a_parquet_test_set_keep_its_rows_whole() {
     assert_eq!(ids(&clean), expected);
     assert_eq!(clean.num_rows() + dirty.num_rows(), input.num_rows());
 }
+
+#[test]
+fn arrow_batches_scan_like_owned_documents_without_copying_texts() {
+    use paradup::{ColumnarDocuments, Document, DocumentHead, Location, ScanParams, Scanner};
+    let docs = corpus();
+    // Every other row of the column is null or left out, so rows and documents differ.
+    let mut texts = StringBuilder::new();
+    let mut heads = Vec::new();
+    let mut rows = Vec::new();
+    for (id, text) in &docs {
+        texts.append_null();
+        rows.push(heads.len() as u32 * 2 + 1);
+        texts.append_value(text);
+        heads.push(DocumentHead {
+            id: id.clone(),
+            source: None,
+            location: Location {
+                path: "t.parquet".into(),
+                line: None,
+                row: Some(heads.len() as u64 * 2 + 1),
+            },
+        });
+    }
+    let column: ArrayRef = Arc::new(texts.finish());
+    let (first, second) = (heads[..5].to_vec(), heads[5..].to_vec());
+    let columnar = vec![
+        ColumnarDocuments::new(first, column.clone(), rows[..5].to_vec()).unwrap(),
+        ColumnarDocuments::new(second, column.clone(), rows[5..].to_vec()).unwrap(),
+    ];
+    let owned: Vec<Document> = heads
+        .iter()
+        .zip(&docs)
+        .map(|(head, (_, text))| Document {
+            id: head.id.clone(),
+            source: None,
+            location: head.location.clone(),
+            text: text.clone(),
+        })
+        .collect();
+
+    let mut from_arrow = Scanner::new(ScanParams::default()).unwrap();
+    from_arrow.add_columnar(columnar);
+    let mut from_owned = Scanner::new(ScanParams::default()).unwrap();
+    from_owned.add_batch(owned);
+    let (arrow, owned) = (from_arrow.finish(), from_owned.finish());
+    assert_eq!(
+        arrow.clusters.len(),
+        2,
+        "the shared paragraph and its near copy"
+    );
+    assert_eq!(arrow.clusters, owned.clusters);
+    assert_eq!(arrow.summary, owned.summary);
+    let ids = |outcome: &paradup::ScanOutcome| -> Vec<String> {
+        outcome.documents.iter().map(|d| d.id.clone()).collect()
+    };
+    assert_eq!(ids(&arrow), ids(&owned));
+}
+
+#[test]
+fn a_folder_mixing_parquet_json_lines_and_text_keeps_the_order_of_its_files() {
+    let scratch = Scratch::new();
+    let docs = corpus();
+    let folder = scratch.path("mixed");
+    std::fs::create_dir(&folder).unwrap();
+    write_jsonl(&folder.join("a.jsonl"), &docs[..4]);
+    write_parquet(
+        &folder.join("b.parquet"),
+        &flat_batch(&docs[4..9]),
+        Compression::SNAPPY,
+        2,
+    );
+    std::fs::write(folder.join("c.txt"), &docs[9].1).unwrap();
+    write_jsonl(&folder.join("d.jsonl"), &docs[10..]);
+    let mut expected_docs = docs.clone();
+    expected_docs[9].0 = "mixed/c.txt".into();
+    write_jsonl(&scratch.path("all.jsonl"), &expected_docs);
+
+    let (code, mixed, stderr) = scan(&scratch, &["mixed"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (_, all, _) = scan(&scratch, &["all.jsonl"]);
+    // Members name their document by id and by its index in reading order.
+    assert_eq!(mixed["summary"]["documents"], 12);
+    assert_eq!(
+        clusters_without_locations(&mixed),
+        clusters_without_locations(&all)
+    );
+    assert!(mixed["clusters"].to_string().contains("mixed/c.txt"));
+}

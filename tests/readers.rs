@@ -626,6 +626,7 @@ fn read_all(inputs: &paradup::Inputs) -> (Vec<String>, Vec<paradup::InputError>)
             paradup::ReadEvent::Document(d) => ids.push(d.id),
             paradup::ReadEvent::Skipped(e) => skipped.push(e),
             paradup::ReadEvent::Repaired(_) | paradup::ReadEvent::FileOffsets(_) => {}
+            paradup::ReadEvent::Columnar(_) => panic!("documents come one by one unless asked"),
         }
         std::ops::ControlFlow::Continue(())
     });

@@ -46,6 +46,7 @@ fn read_file(bytes: &[u8], format: InputFormat) -> Vec<Event> {
                 repaired = true;
             }
             ReadEvent::FileOffsets(_) => {}
+            ReadEvent::Columnar(_) => panic!("documents come one by one unless asked"),
         }
         ControlFlow::Continue(())
     });

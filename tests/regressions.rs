@@ -199,7 +199,7 @@ fn dedup_keeps_invalid_utf8_bytes_of_text_files() {
 fn outputs_identical_for_one_and_two_threads_across_batches() {
     let scratch = Scratch::new();
     let mut corpus = Vec::new();
-    for article in paradup::synth::Generator::new(11).take(2300) {
+    for article in paradup_synth::synth::Generator::new(11).take(2300) {
         article.write_jsonl(&mut corpus);
     }
     let input = scratch.path("corpus.jsonl");

@@ -35,6 +35,7 @@ pub fn read_all_with(data: &[u8], options: &ReadOptions) {
             }
             // Comes between a repair and its document; it is about that document.
             ReadEvent::FileOffsets(_) => {}
+            ReadEvent::Columnar(_) => panic!("documents come one by one unless asked"),
         }
         ControlFlow::Continue(())
     });

@@ -49,20 +49,25 @@ fn read_batches(
 ) -> Result<()> {
     let mut pending = Vec::new();
     let mut pending_bytes = 0usize;
+    let mut add = |doc: paradup::Document, offsets: Option<FileOffsets>| {
+        pending_bytes += doc.text.len();
+        pending.push((doc, offsets));
+        if pending.len() >= BATCH_DOCUMENTS || pending_bytes >= BATCH_BYTES {
+            pending_bytes = 0;
+            batch(std::mem::take(&mut pending))
+        } else {
+            Ok(())
+        }
+    };
     let mut next_offsets: Option<FileOffsets> = None;
     let mut failure: Option<anyhow::Error> = None;
     let _ = inputs.read(options, &mut |event| {
         let outcome = match event {
-            ReadEvent::Document(doc) => {
-                pending_bytes += doc.text.len();
-                pending.push((doc, next_offsets.take()));
-                if pending.len() >= BATCH_DOCUMENTS || pending_bytes >= BATCH_BYTES {
-                    pending_bytes = 0;
-                    batch(std::mem::take(&mut pending))
-                } else {
-                    Ok(())
-                }
-            }
+            ReadEvent::Document(doc) => add(doc, next_offsets.take()),
+            ReadEvent::Columnar(documents) => documents
+                .into_documents()
+                .into_iter()
+                .try_for_each(|doc| add(doc, None)),
             ReadEvent::FileOffsets(offsets) => {
                 // For the document that comes next.
                 next_offsets = Some(offsets);

@@ -8,8 +8,8 @@ use paradup::report::MemberLists;
 use paradup::scan::Retained;
 use paradup::shard_index::ShardIndex;
 use paradup::{
-    Document, FileOffsets, InputError, Inputs, ReadEvent, ReadOptions, Report, ScanOutcome,
-    ScanParams, Scanner,
+    ColumnarDocuments, Document, FileOffsets, InputError, Inputs, ReadEvent, ReadOptions, Report,
+    ScanOutcome, ScanParams, Scanner,
 };
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -341,15 +341,18 @@ enum Delivery {
     /// Documents to fingerprint, and the file offsets of those (by position in the batch) whose
     /// text is not their file's bytes.
     Batch(Vec<Document>, Vec<(usize, FileOffsets)>),
+    /// Documents whose texts are in Arrow columns (from Parquet files), fingerprinted in place.
+    Columnar(Vec<ColumnarDocuments>),
     /// A record or file left out.
     Skipped(InputError),
     /// A record kept after its invalid UTF-8 was replaced.
     Repaired(InputError),
 }
 
-/// Batches in flight between the reading thread and the scanner: enough to keep both busy,
-/// few enough to bound memory to a handful of batches.
-const BATCHES_IN_FLIGHT: usize = 2;
+/// Batches waiting between the reading thread and the scanner. Reading runs several times faster
+/// than fingerprinting (JSON parsing and Parquet decoding alike), so one waiting batch keeps the
+/// scanner busy; more would only hold more texts in memory.
+const BATCHES_IN_FLIGHT: usize = 1;
 
 /// Reads every document of `inputs` into `scanner`, in batches; skipped and repaired records go
 /// to `log`. Under `--strict` the first of them stops the reading with an error.
@@ -372,8 +375,10 @@ pub fn feed(
         scope.spawn(move || {
             let mut batch: Vec<Document> = Vec::new();
             let mut batch_offsets: Vec<(usize, FileOffsets)> = Vec::new();
+            let mut columnar: Vec<ColumnarDocuments> = Vec::new();
+            let mut columnar_documents = 0usize;
             let mut batch_bytes = 0usize;
-            let _ = inputs.read(read_options, &mut |event| {
+            let _ = inputs.read_columnar(read_options, &mut |event| {
                 if stop.load(Ordering::Relaxed) {
                     return ControlFlow::Break(());
                 }
@@ -390,6 +395,29 @@ pub fn feed(
                             std::mem::take(&mut batch_offsets),
                         )
                     }
+                    ReadEvent::Columnar(documents) => {
+                        // The documents before these (of another file) go first.
+                        if !batch.is_empty() {
+                            batch_bytes = 0;
+                            let earlier = Delivery::Batch(
+                                std::mem::take(&mut batch),
+                                std::mem::take(&mut batch_offsets),
+                            );
+                            if sender.send(earlier).is_err() {
+                                return ControlFlow::Break(());
+                            }
+                        }
+                        // What the batch holds, not only its texts: the scanner's tables
+                        // and these batches share the memory.
+                        batch_bytes += documents.memory_size();
+                        columnar_documents += documents.len();
+                        columnar.push(documents);
+                        if columnar_documents < BATCH_DOCUMENTS && batch_bytes < BATCH_BYTES {
+                            return ControlFlow::Continue(());
+                        }
+                        (batch_bytes, columnar_documents) = (0, 0);
+                        Delivery::Columnar(std::mem::take(&mut columnar))
+                    }
                     ReadEvent::FileOffsets(offsets) => {
                         // For the document that comes next.
                         batch_offsets.push((batch.len(), offsets));
@@ -398,20 +426,37 @@ pub fn feed(
                     ReadEvent::Skipped(error) => Delivery::Skipped(error),
                     ReadEvent::Repaired(error) => Delivery::Repaired(error),
                 };
+                // A Parquet file's documents go before those of a file after it.
+                if !columnar.is_empty() && matches!(delivery, Delivery::Batch(..)) {
+                    let earlier = Delivery::Columnar(std::mem::take(&mut columnar));
+                    columnar_documents = 0;
+                    if sender.send(earlier).is_err() {
+                        return ControlFlow::Break(());
+                    }
+                }
                 match sender.send(delivery) {
                     Ok(()) => ControlFlow::Continue(()),
                     Err(_) => ControlFlow::Break(()),
                 }
             });
+            if !columnar.is_empty() {
+                let _ = sender.send(Delivery::Columnar(columnar));
+            }
             if !batch.is_empty() {
                 let _ = sender.send(Delivery::Batch(batch, batch_offsets));
             }
         });
         let mut documents = 0u64;
+        let mut text_since_trim = 0usize;
         for delivery in receiver.iter() {
+            if text_since_trim >= TRIM_EVERY_BYTES {
+                text_since_trim = 0;
+                release_freed_memory();
+            }
             match delivery {
                 Delivery::Batch(batch, offsets) => {
                     documents += batch.len() as u64;
+                    text_since_trim += batch.iter().map(|doc| doc.text.len()).sum::<usize>();
                     let first = scanner.document_count() as u32;
                     log.file_offsets.extend(
                         offsets
@@ -419,6 +464,12 @@ pub fn feed(
                             .map(|(index, offsets)| (first + index as u32, offsets)),
                     );
                     scanner.add_batch(batch);
+                    progress.update(documents, inputs.bytes_read());
+                }
+                Delivery::Columnar(batches) => {
+                    documents += batches.iter().map(|b| b.len() as u64).sum::<u64>();
+                    text_since_trim += batches.iter().map(|b| b.text_bytes()).sum::<usize>();
+                    scanner.add_columnar(batches);
                     progress.update(documents, inputs.bytes_read());
                 }
                 Delivery::Skipped(error) | Delivery::Repaired(error) if log.strict => {
@@ -437,7 +488,28 @@ pub fn feed(
         progress.finish();
         bail!("{error} (--strict: stopped at the first bad record)");
     }
+    release_freed_memory();
     Ok(())
+}
+
+/// Text fingerprinted between two returns of freed memory to the system.
+const TRIM_EVERY_BYTES: usize = 64 << 20;
+
+/// Hands the memory freed while reading back to the system.
+///
+/// Reading frees many blocks (a batch's texts, a Parquet file's decoded pages and Arrow columns,
+/// normalized paragraphs) while the scanner's long-lived tables grow beside them, so glibc's heaps
+/// fill with free holes that stay resident; the reading thread's heap most of all, as it decodes
+/// ahead of the scanner. `malloc_trim` returns the whole free pages of every heap, at the cost of
+/// one pass over the free lists. On a 1 GB Parquet corpus it lowers the peak by 50 to 70 MB
+/// (benches/RESULTS.md, "Parquet input").
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory the allocator holds; it takes the allocator's
+    // own locks and touches no live block.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Copies of all clusters above which the JSON report lists only canonical copies by default,

@@ -9,8 +9,9 @@
 //! page) is one skipped record naming the file and, where it is known, the row group; a null text
 //! is a skipped record naming its row.
 
+use super::columnar::{bytes_at, ColumnarDocuments, DocumentHead};
 use super::{decode_utf8, file_error, InputError, ReadEvent, ReadOptions};
-use crate::scan::{Document, Location};
+use super::{Document, Location};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
@@ -95,6 +96,14 @@ struct ColumnPath {
     names: Vec<String>,
 }
 
+/// How documents are handed over: one [`ReadEvent::Document`] each (texts copied out of the
+/// column), or one [`ReadEvent::Columnar`] a record batch (texts left in it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    Documents,
+    Columnar,
+}
+
 /// Reads the Parquet file `input` (shown as `display`), handing every document and every skipped
 /// row to `visit`. Raw bytes are added to `bytes_read` as rows are read, reaching the file's size
 /// at its end.
@@ -102,6 +111,7 @@ pub(crate) fn read_parquet<R: Reopen>(
     display: &str,
     input: R,
     options: &ReadOptions,
+    delivery: Delivery,
     wanted: RowFilter<'_>,
     bytes_read: Option<&AtomicU64>,
     visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
@@ -114,7 +124,7 @@ pub(crate) fn read_parquet<R: Reopen>(
         }
         counted += bytes;
     };
-    let result = read_rows(display, input, options, wanted, &mut count, visit);
+    let result = read_rows(display, input, options, delivery, wanted, &mut count, visit);
     let rest = file_bytes.saturating_sub(counted);
     if let Some(counter) = bytes_read {
         counter.fetch_add(rest, Ordering::Relaxed);
@@ -129,6 +139,7 @@ fn read_rows<R: Reopen>(
     display: &str,
     input: R,
     options: &ReadOptions,
+    delivery: Delivery,
     wanted: RowFilter<'_>,
     count: &mut dyn FnMut(u64),
     visit: &mut dyn FnMut(ReadEvent) -> ControlFlow<()>,
@@ -250,14 +261,27 @@ fn read_rows<R: Reopen>(
                     format!("text column '{}' is not in the data", text.given),
                 ));
             };
+            let mut heads = Vec::new();
+            let mut rows = Vec::new();
             for index in 0..batch.num_rows() {
                 let row = row + index as u64;
                 if !wanted.is_none_or(|wanted| wanted(row)) {
                     continue;
                 }
                 let null = text_nulls.iter().any(|array| array.is_null(index));
-                let value = if null { None } else { text_at(&texts, index) };
-                let Some((value, repaired)) = value else {
+                let repair = match delivery {
+                    _ if null => None,
+                    // Only a note is needed now: the text stays in the column.
+                    Delivery::Columnar => bytes_at(texts.as_ref(), index).map(|bytes| {
+                        let note = std::str::from_utf8(bytes)
+                            .is_err()
+                            .then(|| decode_utf8(bytes.to_vec()).1)
+                            .flatten();
+                        (String::new(), note)
+                    }),
+                    Delivery::Documents => text_at(&texts, index),
+                };
+                let Some((value, repaired)) = repair else {
                     let error = row_error(
                         display,
                         row,
@@ -280,18 +304,34 @@ fn read_rows<R: Reopen>(
                 let source = sources
                     .as_ref()
                     .and_then(|(sources, nulls)| label_at(sources, nulls, index));
-                if visit(ReadEvent::Document(Document {
+                let location = Location {
+                    path: display.to_owned(),
+                    line: None,
+                    row: Some(row),
+                };
+                if delivery == Delivery::Columnar {
+                    heads.push(DocumentHead {
+                        id,
+                        source,
+                        location,
+                    });
+                    rows.push(index as u32);
+                    continue;
+                }
+                let document = Document {
                     id,
                     source,
-                    location: Location {
-                        path: display.to_owned(),
-                        line: None,
-                        row: Some(row),
-                    },
+                    location,
                     text: value,
-                }))
-                .is_break()
-                {
+                };
+                if visit(ReadEvent::Document(document)).is_break() {
+                    return Ok(ControlFlow::Break(()));
+                }
+            }
+            if !heads.is_empty() {
+                let documents = ColumnarDocuments::new(heads, texts.clone(), rows)
+                    .ok_or_else(|| failed("a record batch does not match its rows".into()))?;
+                if visit(ReadEvent::Columnar(documents)).is_break() {
                     return Ok(ControlFlow::Break(()));
                 }
             }
@@ -390,17 +430,7 @@ impl ColumnPath {
 
 /// Types a text column may have.
 fn is_text(data_type: Option<&DataType>) -> bool {
-    matches!(
-        data_type,
-        Some(
-            DataType::Utf8
-                | DataType::LargeUtf8
-                | DataType::Utf8View
-                | DataType::Binary
-                | DataType::LargeBinary
-                | DataType::BinaryView
-        )
-    )
+    data_type.is_some_and(super::columnar::is_text_column)
 }
 
 /// Types an id or source column may have: text or integers.
@@ -430,22 +460,9 @@ fn describe(data_type: Option<&DataType>) -> String {
     }
 }
 
-/// The bytes of a text or binary column's value (the caller has checked it is not null).
-fn bytes_at(array: &ArrayRef, index: usize) -> Option<&[u8]> {
-    Some(match array.data_type() {
-        DataType::Utf8 => array.as_string::<i32>().value(index).as_bytes(),
-        DataType::LargeUtf8 => array.as_string::<i64>().value(index).as_bytes(),
-        DataType::Utf8View => array.as_string_view().value(index).as_bytes(),
-        DataType::Binary => array.as_binary::<i32>().value(index),
-        DataType::LargeBinary => array.as_binary::<i64>().value(index),
-        DataType::BinaryView => array.as_binary_view().value(index),
-        _ => return None,
-    })
-}
-
 /// The text of row `index`, and a note when invalid UTF-8 (in a binary column) was replaced.
 fn text_at(array: &ArrayRef, index: usize) -> Option<(String, Option<String>)> {
-    let bytes = bytes_at(array, index)?;
+    let bytes = bytes_at(array.as_ref(), index)?;
     Some(match std::str::from_utf8(bytes) {
         Ok(text) => (text.to_owned(), None),
         Err(_) => decode_utf8(bytes.to_vec()),
@@ -457,7 +474,7 @@ fn label_at(array: &ArrayRef, nulls: &[ArrayRef], index: usize) -> Option<String
     if nulls.iter().any(|a| a.is_null(index)) {
         return None;
     }
-    if let Some(bytes) = bytes_at(array, index) {
+    if let Some(bytes) = bytes_at(array.as_ref(), index) {
         return Some(String::from_utf8_lossy(bytes).into_owned());
     }
     Some(match array.data_type() {
@@ -515,6 +532,7 @@ mod tests {
                 ReadEvent::Document(doc) => docs.push(doc),
                 ReadEvent::Skipped(error) => skipped.push(error),
                 ReadEvent::Repaired(_) | ReadEvent::FileOffsets(_) => {}
+                ReadEvent::Columnar(_) => panic!("documents come one by one unless asked"),
             }
             ControlFlow::Continue(())
         });

@@ -10,7 +10,7 @@
 
 use super::stream::{failure, Compression};
 use super::{decode_utf8, line_error, ReadEvent};
-use crate::scan::{Document, Location};
+use super::{Document, Location};
 use std::io::{BufRead, Read};
 use std::ops::ControlFlow;
 
@@ -299,6 +299,7 @@ mod tests {
                 ReadEvent::Document(d) => docs.push(d),
                 ReadEvent::Skipped(e) | ReadEvent::Repaired(e) => errors.push(e),
                 ReadEvent::FileOffsets(_) => {}
+                ReadEvent::Columnar(_) => panic!("documents come one by one unless asked"),
             }
             ControlFlow::Continue(())
         });

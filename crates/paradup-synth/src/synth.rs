@@ -14,8 +14,8 @@
 
 pub mod families;
 
-use crate::scan::{Document, Location};
-use crate::segment::Span;
+use paradup::{Document, Location};
+use paradup_core::Span;
 use serde::Serialize;
 use std::collections::VecDeque;
 
@@ -1003,7 +1003,7 @@ impl Article {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::segment::{segment, SplitMode};
+    use paradup_core::segment::{segment, SplitMode};
 
     #[test]
     fn the_seed_fixes_the_corpus() {

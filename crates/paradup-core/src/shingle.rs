@@ -20,7 +20,7 @@ pub fn token_count(normalized: &str) -> usize {
 }
 
 /// True for a character of a script that does not separate words by spaces.
-pub(crate) fn is_unspaced_char(c: char) -> bool {
+pub fn is_unspaced_char(c: char) -> bool {
     matches!(c as u32,
         0x0E00..=0x0EFF      // Thai, Lao
         | 0x1000..=0x109F    // Myanmar

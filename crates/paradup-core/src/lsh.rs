@@ -23,7 +23,7 @@ impl Banding {
     /// `1 - (1 - s^rows)^bands`.
     ///
     /// ```
-    /// use paradup::Banding;
+    /// use paradup_core::Banding;
     /// let banding = Banding { bands: 16, rows: 8 };
     /// // 0.8^8 = 0.168, 1 - (1 - 0.168)^16 = 0.947
     /// assert!((banding.candidate_probability(0.8) - 0.947).abs() < 0.001);
@@ -74,7 +74,7 @@ impl Banding {
     /// finds 98 in 100.
     ///
     /// ```
-    /// use paradup::Banding;
+    /// use paradup_core::Banding;
     /// let chosen = Banding::choose(0.8, 128);
     /// assert_eq!(chosen, Banding { bands: 17, rows: 7 });
     /// // 0.8^7 = 0.2097, 1 - (1 - 0.2097)^17 = 0.9817
@@ -416,7 +416,7 @@ mod tests {
         // mix; the rest are distinct.
         let items = 20_000u32;
         let key_of = |item: u32| {
-            let group = if item.is_multiple_of(3) {
+            let group = if item % 3 == 0 {
                 item % 997
             } else {
                 1_000_000 + item

@@ -16,10 +16,9 @@
 //! that share no shingle have similarity 0). The work grows with the square of the number of
 //! paragraphs sharing each shingle: it suits corpora of a few thousand articles.
 
-use crate::normalize::normalize_into;
-use crate::scan::{Document, ScanOutcome};
-use crate::segment::segment_units;
-use crate::shingle::{shingle_set, token_count};
+use paradup::{Document, ScanOutcome};
+use paradup_core::shingle::{shingle_set, token_count};
+use paradup_core::Fingerprinter;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -129,21 +128,14 @@ pub fn evaluate(
 ) -> Evaluation {
     let params = &outcome.params;
     // Every unit with words: (document, index in document, normalized text).
+    let fingerprinter = Fingerprinter::new(params.fingerprint_params());
     let units: Vec<Vec<(u32, String)>> = documents
         .par_iter()
         .map(|doc| {
-            let mut normalized = String::new();
-            segment_units(&doc.text, params.split, params.unit)
-                .into_iter()
-                .enumerate()
-                .filter_map(|(index, span)| {
-                    normalize_into(
-                        &doc.text[span.start..span.end],
-                        params.normalize,
-                        &mut normalized,
-                    );
-                    (!normalized.is_empty()).then(|| (index as u32, normalized.clone()))
-                })
+            let normalized = fingerprinter.normalize_document(&doc.text);
+            (0..normalized.paragraphs.len())
+                .filter(|&index| normalized.paragraphs[index].words > 0)
+                .map(|index| (index as u32, normalized.text(index).to_owned()))
                 .collect()
         })
         .collect();

@@ -10,7 +10,7 @@
 //! out one paragraph a line, so `--split auto` cuts each line into one paragraph.
 
 use super::{words, Rng, ADJECTIVES, LAST_NAMES, NOUNS, PLACES, VERBS};
-use crate::scan::{Document, Location};
+use paradup::{Document, Location};
 
 /// How the variants of a family differ from its base paragraph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -257,7 +257,7 @@ pub fn family_documents(paragraphs: &[FamilyParagraph], per_document: usize) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::segment::{segment, SplitMode};
+    use paradup_core::segment::{segment, SplitMode};
 
     #[test]
     fn families_have_their_sizes_and_one_paragraph_a_line() {
