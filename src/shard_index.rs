@@ -7,13 +7,16 @@
 //! shingle set (the "sketch" that verification reads: the same u32 shingle hashes a scan compares,
 //! so verification against the index is exact Jaccard, as in a scan), its group (the cluster it
 //! belongs to among everything indexed), its occurrences (document, paragraph, byte span), and
-//! three sorted tables (exact hashes, LSH band keys, groups) looked up by binary search through a
+//! three sorted tables (exact hashes, LSH band keys, groups) searched in key order through a
 //! memory map. Looking up an input therefore reads the tables' pages it touches, not the index.
 //!
-//! Groups make chains through the index exact: a new paragraph that touches one indexed paragraph
-//! takes in its whole group, so two new paragraphs joined only through older ones are joined as in
-//! a scan of everything. When a new shard joins two groups, the segment written for it records the
-//! merge; [`ShardIndex::open`] resolves merges, and compaction rewrites groups resolved.
+//! Groups make chains through the index exact: the indexed paragraphs an input's keys find come
+//! with their groups, and paragraphs of one group are joined before any verification, so two new
+//! paragraphs joined only through older ones are joined as in a scan of everything (every indexed
+//! paragraph sharing an LSH bucket with an input paragraph is found; a report that lists every
+//! indexed copy takes in the groups' other paragraphs too). When a new shard joins two groups, the
+//! segment written for it records the merge; [`ShardIndex::open`] resolves merges, and compaction
+//! rewrites groups resolved.
 //!
 //! Updates are atomic: a segment is written to a temporary file, synced and renamed into the
 //! folder, then the manifest is replaced the same way; a crash before the manifest's rename leaves
