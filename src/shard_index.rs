@@ -915,11 +915,14 @@ pub fn empty_manifest(params: IndexParams) -> Manifest {
 
 /// The contents of a segment before it is written.
 #[derive(Default)]
-struct SegmentBuilder {
+struct SegmentBuilder<'a> {
     docs: Vec<u8>,
     strings: Vec<u8>,
     distinct: Vec<u8>,
     shingles: Vec<u8>,
+    /// When set, the shingles section is this slice, written as it is, and paragraphs name their
+    /// ranges in it ([`SegmentBuilder::push_distinct_at`]) instead of copying their sets.
+    shared_shingles: Option<&'a [u32]>,
     occurrences: Vec<u8>,
     exact: Vec<(u64, u32)>,
     bands: Vec<(u64, u32)>,
@@ -928,7 +931,7 @@ struct SegmentBuilder {
     distinct_count: u32,
 }
 
-impl SegmentBuilder {
+impl SegmentBuilder<'_> {
     fn push_doc(&mut self, shard: u32, doc: &DocumentEntry) {
         let start = self.strings.len() as u64;
         self.strings.extend_from_slice(doc.id.as_bytes());
@@ -961,13 +964,28 @@ impl SegmentBuilder {
         band_keys: &[u64],
         occurrences: &[(u32, u32, Span)],
     ) -> u32 {
-        let local = self.distinct_count;
-        self.distinct_count += 1;
         let shingle_start = (self.shingles.len() / 4) as u64;
-        let occurrence_start = (self.occurrences.len() / OCCURRENCE_RECORD) as u64;
         for &shingle in shingles.unwrap_or(&[]) {
             self.shingles.extend_from_slice(&shingle.to_le_bytes());
         }
+        let range = shingles.map(|set| (shingle_start, set.len()));
+        self.push_distinct_at(exact, group, range, band_keys, occurrences)
+    }
+
+    /// Adds a distinct paragraph whose shingles are `shingles` (start, count) in the shared
+    /// shingles (or, from [`SegmentBuilder::push_distinct`], in the section being built).
+    fn push_distinct_at(
+        &mut self,
+        exact: u64,
+        group: u64,
+        shingles: Option<(u64, usize)>,
+        band_keys: &[u64],
+        occurrences: &[(u32, u32, Span)],
+    ) -> u32 {
+        let local = self.distinct_count;
+        self.distinct_count += 1;
+        let shingle_start = shingles.map_or(0, |(start, _)| start);
+        let occurrence_start = (self.occurrences.len() / OCCURRENCE_RECORD) as u64;
         for &(doc, paragraph, span) in occurrences {
             self.occurrences.extend_from_slice(&doc.to_le_bytes());
             self.occurrences.extend_from_slice(&paragraph.to_le_bytes());
@@ -981,7 +999,7 @@ impl SegmentBuilder {
         r.extend_from_slice(&group.to_le_bytes());
         r.extend_from_slice(&shingle_start.to_le_bytes());
         r.extend_from_slice(&occurrence_start.to_le_bytes());
-        r.extend_from_slice(&(shingles.map_or(0, |s| s.len()) as u32).to_le_bytes());
+        r.extend_from_slice(&(shingles.map_or(0, |(_, count)| count) as u32).to_le_bytes());
         r.extend_from_slice(&(occurrences.len() as u32).to_le_bytes());
         r.extend_from_slice(&u32::from(shingles.is_some()).to_le_bytes());
         r.extend_from_slice(&0u32.to_le_bytes());
@@ -1008,12 +1026,16 @@ impl SegmentBuilder {
         enum Section<'a> {
             Bytes(&'a [u8]),
             Table(&'a [(u64, u32)]),
+            Shingles(&'a [u32]),
         }
         let sections: [Section; SECTIONS] = [
             Section::Bytes(&self.docs),
             Section::Bytes(&self.strings),
             Section::Bytes(&self.distinct),
-            Section::Bytes(&self.shingles),
+            match self.shared_shingles {
+                Some(shared) => Section::Shingles(shared),
+                None => Section::Bytes(&self.shingles),
+            },
             Section::Bytes(&self.occurrences),
             Section::Table(&self.exact),
             Section::Table(&self.bands),
@@ -1023,6 +1045,7 @@ impl SegmentBuilder {
         let length = |section: &Section| match section {
             Section::Bytes(bytes) => bytes.len() as u64,
             Section::Table(entries) => (entries.len() * TABLE_ENTRY) as u64,
+            Section::Shingles(shingles) => (shingles.len() * 4) as u64,
         };
         let mut header = Vec::with_capacity(HEADER);
         header.extend_from_slice(SEGMENT_MAGIC);
@@ -1050,6 +1073,16 @@ impl SegmentBuilder {
         for section in &sections {
             match section {
                 Section::Bytes(bytes) => written = written.and_then(|()| put(bytes)),
+                Section::Shingles(shingles) => {
+                    let mut block = Vec::with_capacity(4096 * 4);
+                    for chunk in shingles.chunks(4096) {
+                        block.clear();
+                        for &shingle in chunk {
+                            block.extend_from_slice(&shingle.to_le_bytes());
+                        }
+                        written = written.and_then(|()| put(&block));
+                    }
+                }
                 Section::Table(entries) => {
                     // A block of entries at a time through the hasher and the writer.
                     let mut block = Vec::with_capacity(4096 * TABLE_ENTRY);
@@ -1165,6 +1198,12 @@ pub fn prepare_add(
     let mut manifest = manifest.clone();
     let shard = manifest.shards.len() as u32;
     let mut builder = SegmentBuilder::default();
+    // Without indexed paragraphs taken in, the scan's shingle sets are exactly the new segment's:
+    // they are written as they lie, not copied first (a gigabyte's build holds them once).
+    let shared = retained.indexed_group.is_empty();
+    if shared {
+        builder.shared_shingles = Some(&retained.shingles);
+    }
     let input_docs = &outcome.documents[retained.indexed_documents..];
     for doc in input_docs {
         builder.push_doc(shard, doc);
@@ -1237,13 +1276,17 @@ pub fn prepare_add(
             };
             let shingles = shingles_of(unique);
             let local = builder.distinct_count as usize;
-            builder.push_distinct(
-                retained.exact[unique as usize],
-                group,
-                shingles,
-                if shingles.is_some() { keys } else { &[] },
-                &occurrences[starts[local]..starts[local + 1]],
-            );
+            let keys = if shingles.is_some() { keys } else { &[] };
+            let occurrences = &occurrences[starts[local]..starts[local + 1]];
+            let exact = retained.exact[unique as usize];
+            if shared {
+                let range = retained.shingle_range[unique as usize]
+                    .clone()
+                    .map(|range| (range.start as u64, range.len()));
+                builder.push_distinct_at(exact, group, range, keys, occurrences);
+            } else {
+                builder.push_distinct(exact, group, shingles, keys, occurrences);
+            }
         }
     }
     let paragraphs = occurrences.len() as u64;
