@@ -91,6 +91,21 @@ impl DedupPlan {
     pub fn paragraph_count(&self) -> usize {
         self.per_doc.iter().map(Vec::len).sum()
     }
+
+    /// For each document of `outcome` (the scan this plan was made from), whether it has a
+    /// paragraph with words and every such paragraph is removed: the documents
+    /// `--drop-duplicate-documents` leaves out, as [`EditedDocument::all_repeats`] says of each.
+    pub fn whole_repeats(&self, outcome: &ScanOutcome) -> Vec<bool> {
+        outcome
+            .documents
+            .iter()
+            .enumerate()
+            .map(|(doc, entry)| {
+                entry.word_paragraphs > 0
+                    && self.removals(doc as u32).len() == entry.word_paragraphs as usize
+            })
+            .collect()
+    }
 }
 
 /// A document's text no longer segments as it did during the scan.
@@ -353,6 +368,57 @@ mod tests {
         )
         .unwrap();
         assert!(!empty.all_repeats);
+    }
+
+    #[test]
+    fn whole_repeats_agree_with_the_edited_documents() {
+        use crate::{Document, Location, ScanParams, Scanner};
+        let body =
+            "The harbour board met on Tuesday to approve the new ferry timetable for winter.";
+        let other =
+            "Subscribers can read every article of the archive without limits after signing in.";
+        let texts = [
+            format!("{body}\n\n{other}\n"),
+            format!("{other}\n\n***\n\n{body}\n"),
+            format!("{body}\n\nA line of its own that nobody else has written anywhere at all.\n"),
+            "***\n".to_string(),
+        ];
+        let documents: Vec<Document> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| Document {
+                id: i.to_string(),
+                source: None,
+                location: Location {
+                    path: format!("{i}.txt"),
+                    line: None,
+                    row: None,
+                },
+                text: text.clone(),
+            })
+            .collect();
+        let mut scanner = Scanner::new(ScanParams::default()).unwrap();
+        scanner.add_batch(documents);
+        let outcome = scanner.finish();
+        let plan = DedupPlan::new(&outcome);
+        let edited: Vec<bool> = texts
+            .iter()
+            .enumerate()
+            .map(|(doc, text)| {
+                let p = &outcome.params;
+                edit_document(
+                    text,
+                    p.split,
+                    p.unit,
+                    p.normalize,
+                    plan.removals(doc as u32),
+                )
+                .unwrap()
+                .all_repeats
+            })
+            .collect();
+        assert_eq!(edited, [false, true, false, false]);
+        assert_eq!(plan.whole_repeats(&outcome), edited);
     }
 
     #[test]

@@ -141,6 +141,24 @@ pub fn write_members(
         buffer.clear();
         Ok::<(), io::Error>(())
     };
+    let rows = member_batches(report, sources, &mut |batch| {
+        writer.write(&batch).map_err(io::Error::other)?;
+        drain(&mut writer, out)
+    })?;
+    writer.finish().map_err(io::Error::other)?;
+    drain(&mut writer, out)?;
+    Ok(rows)
+}
+
+/// Hands every member of `report`'s clusters to `visit` as rows of record batches with the
+/// columns of [`schema`] (at most 65,536 rows a batch), in report order; returns the number of
+/// rows. `sources[doc_index]` is each document's source, if any.
+pub fn member_batches(
+    report: &Report<'_>,
+    sources: &[Option<&str>],
+    visit: &mut dyn FnMut(RecordBatch) -> io::Result<()>,
+) -> io::Result<u64> {
+    let schema = schema();
     let mut columns = Columns::new();
     let mut rows = 0u64;
     let mut location = String::new();
@@ -174,17 +192,12 @@ pub fn write_members(
             c.rows += 1;
             rows += 1;
             if c.rows == BATCH_ROWS {
-                let batch = c.finish(&schema).map_err(io::Error::other)?;
-                writer.write(&batch).map_err(io::Error::other)?;
-                drain(&mut writer, out)?;
+                visit(c.finish(&schema).map_err(io::Error::other)?)?;
             }
         }
     }
     if columns.rows > 0 {
-        let batch = columns.finish(&schema).map_err(io::Error::other)?;
-        writer.write(&batch).map_err(io::Error::other)?;
+        visit(columns.finish(&schema).map_err(io::Error::other)?)?;
     }
-    writer.finish().map_err(io::Error::other)?;
-    drain(&mut writer, out)?;
     Ok(rows)
 }

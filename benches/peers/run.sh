@@ -3,7 +3,8 @@
 # the same generated corpus, and appends medians and ratios to benches/RESULTS.md.
 #
 # usage: benches/peers/run.sh [SIZE_BYTES ...]      (default: 30000000)
-# env:   RUNS (default 5), PEERS (default "datasketch rensa gaoya"; empty to time paradup alone)
+# env:   RUNS (default 5), PEERS (default "datasketch rensa gaoya"; empty to time paradup alone),
+#        PYTHON_MODULE (default 1: also time paradup's Python module, built into the venv)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -13,9 +14,14 @@ peers=${PEERS-datasketch rensa gaoya}
 work="$root/target/peers"
 mkdir -p "$work"
 
-if [ -n "$peers" ] && [ ! -x "$work/venv/bin/python" ]; then
+python_module=${PYTHON_MODULE:-1}
+if { [ -n "$peers" ] || [ "$python_module" = 1 ]; } && [ ! -x "$work/venv/bin/python" ]; then
   python3 -m venv "$work/venv"
   "$work/venv/bin/pip" install --quiet datasketch==2.0.0 rensa==0.5.0 gaoya==0.2.2
+fi
+if [ "$python_module" = 1 ]; then
+  # Release profile, as the command below and as `pip install ./python` builds it for users.
+  "$work/venv/bin/pip" install --quiet ./python
 fi
 cargo build --release --quiet --bin paradup --example generate --example floor
 bin="$root/target/release"
@@ -49,6 +55,11 @@ for size in "${sizes[@]}"; do
   read -r s kib lo hi < <(measure "$bin/paradup" scan "$corpus" --split line --bands 16 --rows 8 --quiet --json "$work/report.json")
   echo "$size paradup $s $kib $lo $hi" >>"$results"
   python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['summary']; print(json.dumps({'tool':'paradup','paragraphs':s['paragraphs'],'distinct':s['distinct_paragraphs'],'candidates':s['candidate_pairs'],'verified':s['verified_pairs'],'duplicate_paragraphs':s['duplicate_paragraphs']}))" "$work/report.json" >"$work/counts-paradup-$size.json"
+  if [ "$python_module" = 1 ]; then
+    read -r s kib lo hi < <(measure "$work/venv/bin/python" benches/peers/paradup_py.py "$corpus")
+    echo "$size paradup-python $s $kib $lo $hi" >>"$results"
+    cp "$work/out.txt" "$work/counts-paradup-python-$size.json"
+  fi
   for peer in $peers; do
     read -r s kib lo hi < <(measure "$work/venv/bin/python" benches/peers/pipeline.py "$peer" "$corpus")
     echo "$size $peer $s $kib $lo $hi" >>"$results"
@@ -75,6 +86,8 @@ for size, tools in by_size.items():
     ours = tools["paradup"][0]
     for tool, (s, kib, lo, hi) in tools.items():
         ratio = "" if tool in ("paradup", "floor") else f"{s / ours:.1f}x"
+        if tool == "paradup-python":
+            ratio = f"Python / command = {s / ours:.2f}"
         if tool == "floor":
             ratio = f"scan / floor = {ours / s:.2f}"
         print(f"| {size} | {tool} | {s:.3f} | [{lo}-{hi}] | {kib / 1024:.0f} | {ratio} |")

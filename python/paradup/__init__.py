@@ -1,0 +1,247 @@
+"""paradup: find duplicated and near-duplicated paragraphs in text corpora.
+
+The same engine as the ``paradup`` command, in Python::
+
+    import paradup
+    report = paradup.scan("data/")
+    print(report.summary["duplicate_ratio"])
+
+``scan`` takes paths (files and folders, any format the command reads: text, JSON Lines, JSON,
+WET, Parquet, gzip or zstd), a list of strings or of dicts, or any Arrow table or stream (a
+pyarrow ``Table`` or ``RecordBatchReader``, a Polars ``DataFrame``, a DuckDB result, a Hugging
+Face ``datasets.Dataset``). Nothing is printed; the GIL is released while the engine works, and
+Ctrl-C stops a scan between batches.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from types import SimpleNamespace
+from typing import Any, Iterable, List, Optional, Sequence, Union
+
+from . import _paradup
+
+__all__ = ["scan", "Report", "InputError", "__version__"]
+__version__ = _paradup.__version__
+
+
+class InputError(ValueError):
+    """A bad input: ``path`` names the file (or ``<texts>``, ``<arrow>``), ``line`` its line or
+    0-based row when known."""
+
+    def __init__(self, message: str, path: str, line: Optional[int]):
+        super().__init__(message)
+        self.path = path
+        self.line = line
+
+
+class Report:
+    """A finished scan. ``summary``, ``params``, ``boilerplate`` and ``clusters`` are the JSON
+    report's parts (``paradup.report/v1``, as ``paradup scan --json`` writes it)."""
+
+    def __init__(self, native: Any):
+        self._native = native
+        self._json: Optional[dict] = None
+
+    def _parsed(self) -> dict:
+        if self._json is None:
+            self._json = json.loads(self._native.json())
+        return self._json
+
+    @property
+    def summary(self) -> dict:
+        """Totals: documents, paragraphs, duplicate paragraphs and bytes, ratios, clusters."""
+        return self._parsed()["summary"]
+
+    @property
+    def params(self) -> dict:
+        """The parameters the scan ran with."""
+        return self._parsed()["params"]
+
+    @property
+    def boilerplate(self) -> List[dict]:
+        """Cross-document clusters, most documents first."""
+        return self._parsed()["boilerplate"]
+
+    @property
+    def clusters(self) -> List[SimpleNamespace]:
+        """Every cluster: ``id``, ``kind``, ``size``, ``documents``, ``text`` and ``members``
+        (each with ``doc``, ``location``, ``paragraph``, ``start``, ``end``, ``similarity``)."""
+        return [
+            SimpleNamespace(
+                **{k: v for k, v in cluster.items() if k != "members"},
+                members=[SimpleNamespace(**m) for m in cluster.get("members", [])],
+            )
+            for cluster in self._parsed()["clusters"]
+        ]
+
+    def to_dict(self) -> dict:
+        """The whole JSON report as a dict."""
+        return self._parsed()
+
+    def to_json(self, path: Union[str, os.PathLike], members: str = "all") -> None:
+        """Writes the JSON report to ``path`` (atomically); ``members``: all, canonical, none."""
+        self._native.write_json(os.fspath(path), members)
+
+    def to_html(self, path: Union[str, os.PathLike], top: int = 50) -> None:
+        """Writes the HTML report to ``path`` (atomically)."""
+        self._native.html(os.fspath(path), top)
+
+    def members(self) -> Any:
+        """Every cluster member as an Arrow table, the columns of ``scan --members``: a
+        ``pyarrow.Table`` when pyarrow is installed, else an object with
+        ``__arrow_c_stream__``."""
+        table = self._native.members()
+        try:
+            import pyarrow
+        except ImportError:
+            return table
+        return pyarrow.table(table)
+
+    def duplicate_mask(self) -> List[bool]:
+        """One boolean a row handed in: true where every paragraph with words is a repeat (the
+        rows ``paradup dedup --drop-duplicate-documents`` leaves out). Keep the others with
+        ``[not d for d in report.duplicate_mask()]``."""
+        return self._native.duplicate_mask()
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"<paradup.Report documents={s['documents']} paragraphs={s['paragraphs']} "
+            f"duplicate_ratio={s['duplicate_ratio']}>"
+        )
+
+
+def _field(record: dict, path: str) -> Any:
+    if path in record:
+        return record[path]
+    value: Any = record
+    for name in path.split("."):
+        if not isinstance(value, dict) or name not in value:
+            return None
+        value = value[name]
+    return value
+
+
+def _label(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def _arrow_source(source: Any) -> Any:
+    """The Arrow stream behind ``source``, or None when it is not Arrow data."""
+    if hasattr(source, "__arrow_c_stream__"):
+        return source
+    # A Hugging Face datasets.Dataset holds a pyarrow table, and, after a select or a shuffle,
+    # a mapping of its rows into it: the rows are made real first, so that rows and mask agree.
+    if getattr(source, "_indices", None) is not None and hasattr(source, "flatten_indices"):
+        source = source.flatten_indices()
+    data = getattr(source, "data", None)
+    table = getattr(data, "table", None)
+    if table is not None and hasattr(table, "__arrow_c_stream__"):
+        return table
+    # A DuckDB relation, or a Polars frame of an older version.
+    for method in ("arrow", "to_arrow"):
+        if hasattr(source, method) and not isinstance(source, (str, bytes)):
+            converted = getattr(source, method)()
+            if hasattr(converted, "__arrow_c_stream__"):
+                return converted
+    return None
+
+
+def _paths(source: Any) -> Optional[List[str]]:
+    """The paths ``source`` names: a string or ``os.PathLike`` is one path; a list of them is a
+    list of paths when every item is an ``os.PathLike`` or names a file or folder that exists
+    (a list of strings that do not is a list of texts)."""
+    if isinstance(source, (str, os.PathLike)):
+        return [os.fspath(source)]
+    if not isinstance(source, (list, tuple)) or not source:
+        return None
+    if all(isinstance(p, os.PathLike) for p in source) or all(
+        isinstance(p, str) and os.path.exists(p) for p in source
+    ):
+        return [os.fspath(p) for p in source]
+    return None
+
+
+def _wrap(call: Any) -> Report:
+    try:
+        return Report(call())
+    except _paradup.RawInputError as error:
+        message, path, line = error.args
+        raise InputError(message, path, line) from None
+
+
+def scan(
+    source: Any,
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    source_field: Optional[str] = None,
+    threshold: float = 0.8,
+    ngram: int = 3,
+    num_perm: int = 128,
+    min_words: int = 10,
+    split: str = "auto",
+    unit: str = "paragraph",
+    containment: Optional[float] = None,
+    threads: int = 0,
+    strict: bool = False,
+    bands: Optional[int] = None,
+    rows: Optional[int] = None,
+) -> Report:
+    """Finds the repeated paragraphs of ``source``; the words and defaults are the command's.
+
+    ``source``: a path or a list of paths; a list (or iterable) of strings, or of dicts whose
+    ``text_field`` holds the text (dots reach into nested dicts); or Arrow data. ``threads=0``
+    uses one worker a core; ``bands`` and ``rows`` set LSH's banding (default: chosen for the
+    threshold, as on the command line). Raises ``InputError`` for unreadable input (with ``strict``, also
+    for the first skipped record), ``ValueError`` for bad parameters.
+    """
+    params = dict(
+        threshold=threshold,
+        ngram=ngram,
+        num_perm=num_perm,
+        min_words=min_words,
+        split=split,
+        unit=unit,
+        containment=containment,
+        threads=threads,
+        bands=bands,
+        rows=rows,
+    )
+    paths = _paths(source)
+    if paths is not None:
+        return _wrap(
+            lambda: _paradup.scan_paths(
+                paths, text_field, id_field, source_field, strict=strict, **params
+            )
+        )
+    arrow = _arrow_source(source)
+    if arrow is not None:
+        return _wrap(
+            lambda: _paradup.scan_arrow(arrow, text_field, id_field, source_field, **params)
+        )
+    if isinstance(source, (str, bytes)) or not isinstance(source, Iterable):
+        raise TypeError(f"cannot scan a {type(source).__name__}")
+    items: Sequence[Any] = source if isinstance(source, (list, tuple)) else list(source)
+    if items and all(isinstance(item, dict) for item in items):
+        texts = [_field(item, text_field) for item in items]
+        for row, text in enumerate(texts):
+            if text is not None and not isinstance(text, str):
+                raise InputError(f"'{text_field}' is not a string", "<texts>", row)
+        ids = [_label(_field(item, id_field)) for item in items]
+        sources = (
+            [_label(_field(item, source_field)) for item in items] if source_field else None
+        )
+        return _wrap(lambda: _paradup.scan_texts(texts, ids, sources, **params))
+    for row, item in enumerate(items):
+        if not isinstance(item, str):
+            raise InputError(
+                f"item is a {type(item).__name__}, not a string or a dict", "<texts>", row
+            )
+    return _wrap(lambda: _paradup.scan_texts(list(items), None, None, **params))

@@ -1,0 +1,44 @@
+import os
+from types import SimpleNamespace
+from typing import Any, Iterable, List, Optional, Union
+
+__version__: str
+
+class InputError(ValueError):
+    path: str
+    line: Optional[int]
+    def __init__(self, message: str, path: str, line: Optional[int]) -> None: ...
+
+class Report:
+    @property
+    def summary(self) -> dict: ...
+    @property
+    def params(self) -> dict: ...
+    @property
+    def boilerplate(self) -> List[dict]: ...
+    @property
+    def clusters(self) -> List[SimpleNamespace]: ...
+    def to_dict(self) -> dict: ...
+    def to_json(self, path: Union[str, os.PathLike], members: str = "all") -> None: ...
+    def to_html(self, path: Union[str, os.PathLike], top: int = 50) -> None: ...
+    def members(self) -> Any: ...
+    def duplicate_mask(self) -> List[bool]: ...
+
+def scan(
+    source: Any,
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    source_field: Optional[str] = None,
+    threshold: float = 0.8,
+    ngram: int = 3,
+    num_perm: int = 128,
+    min_words: int = 10,
+    split: str = "auto",
+    unit: str = "paragraph",
+    containment: Optional[float] = None,
+    threads: int = 0,
+    strict: bool = False,
+    bands: Optional[int] = None,
+    rows: Optional[int] = None,
+) -> Report: ...
