@@ -54,9 +54,9 @@ timed() {
 }
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "reference: $(stat -c %s "$work/ref.jsonl") bytes; test set: $(stat -c %s "$work/test.jsonl") bytes"
-echo "build + query:  $(timed "$bin" compare "$work/test.jsonl" --reference "$work/ref.jsonl" --save-index "$work/ref.idx" --json "$work/build.json" -q)"
-echo "load only:      $(timed "$bin" compare "$work/one.jsonl" --index "$work/ref.idx" -q)"
-echo "load + query:   $(timed "$bin" compare "$work/test.jsonl" --index "$work/ref.idx" --json "$work/query.json" -q)"
+echo "build + query:  $(timed "$bin" compare "$work/test.jsonl" --reference "$work/ref.jsonl" --save-reference-index "$work/ref.idx" --json "$work/build.json" -q)"
+echo "load only:      $(timed "$bin" compare "$work/one.jsonl" --reference-index "$work/ref.idx" -q)"
+echo "load + query:   $(timed "$bin" compare "$work/test.jsonl" --reference-index "$work/ref.idx" --json "$work/query.json" -q)"
 python3 - "$work" <<'EOF'
 import json, os, sys
 work = sys.argv[1]

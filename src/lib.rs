@@ -39,6 +39,7 @@ pub mod parquet_out;
 pub mod read;
 pub mod report;
 pub mod scan;
+pub mod shard_index;
 pub mod splice;
 
 pub use lsh::Banding;

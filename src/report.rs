@@ -148,6 +148,12 @@ pub struct ReportMember<'a> {
     pub contained: bool,
     /// Joined through other members only: below both thresholds against the canonical copy.
     pub via_chain: bool,
+    /// A copy in a shard index, not in the input (written only when true).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub indexed: bool,
+    /// The index shard holding it, for an indexed copy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<&'a str>,
 }
 
 /// Writes a value through its `Display`, without building a string first.
@@ -187,6 +193,8 @@ impl<'a> ReportMember<'a> {
             containment: round6(member.containment),
             contained: member.contained,
             via_chain: member.via_chain,
+            indexed: document.shard.is_some(),
+            shard: document.shard.as_deref(),
         }
     }
 }
@@ -465,15 +473,21 @@ pub fn ranked_sources(sources: &[SourceTotals]) -> Vec<&SourceTotals> {
     ranked
 }
 
-/// Where each cluster's canonical copy lies, `(document, start, end)`, in cluster order: what a
-/// report's cluster texts are read back from.
+/// Where each cluster's text is read back from, `(document, start, end)`, in cluster order: its
+/// canonical copy, or, in a scan against a shard index, its first copy in the inputs (an indexed
+/// copy's file may be gone).
 pub fn canonical_spans(outcome: &ScanOutcome) -> Vec<(u32, usize, usize)> {
+    let documents = &outcome.documents;
     outcome
         .clusters
         .iter()
         .map(|cluster| {
-            let canonical = cluster.canonical();
-            (canonical.doc, canonical.span.start, canonical.span.end)
+            let copy = cluster
+                .members
+                .iter()
+                .find(|m| documents[m.doc as usize].shard.is_none())
+                .unwrap_or(cluster.canonical());
+            (copy.doc, copy.span.start, copy.span.end)
         })
         .collect()
 }
@@ -481,7 +495,14 @@ pub fn canonical_spans(outcome: &ScanOutcome) -> Vec<(u32, usize, usize)> {
 /// Per-source totals, sorted by source name with the documents without a source last; empty when
 /// no document names a source.
 pub fn source_totals(outcome: &ScanOutcome) -> Vec<SourceTotals> {
-    if outcome.documents.iter().all(|d| d.source.is_none()) {
+    // Documents of a shard index taken into the scan are not the input's sources.
+    let input = |doc: &DocumentEntry| doc.shard.is_none();
+    if outcome
+        .documents
+        .iter()
+        .filter(|d| input(d))
+        .all(|d| d.source.is_none())
+    {
         return Vec::new();
     }
     let blank = |source: Option<&str>| SourceTotals {
@@ -496,7 +517,7 @@ pub fn source_totals(outcome: &ScanOutcome) -> Vec<SourceTotals> {
     };
     // Keyed so that named sources sort by name and the unnamed group comes last.
     let mut totals: BTreeMap<(bool, Option<&str>), SourceTotals> = BTreeMap::new();
-    for doc in &outcome.documents {
+    for doc in outcome.documents.iter().filter(|d| input(d)) {
         let source = doc.source.as_deref();
         let entry = totals
             .entry((source.is_none(), source))
@@ -507,7 +528,11 @@ pub fn source_totals(outcome: &ScanOutcome) -> Vec<SourceTotals> {
     }
     for cluster in &outcome.clusters {
         for member in &cluster.members[1..] {
-            let source = outcome.documents[member.doc as usize].source.as_deref();
+            let document = &outcome.documents[member.doc as usize];
+            if !input(document) {
+                continue;
+            }
+            let source = document.source.as_deref();
             if let Some(entry) = totals.get_mut(&(source.is_none(), source)) {
                 entry.duplicate_paragraphs += 1;
                 entry.duplicate_bytes += member.span.len() as u64;
@@ -627,6 +652,10 @@ impl<'a> Report<'a> {
                 totals: Summary {
                     duplicate_ratio: round6(s.duplicate_ratio),
                     duplicate_byte_ratio: round6(s.duplicate_byte_ratio),
+                    indexed: s.indexed.clone().map(|mut t| {
+                        t.indexed_ratio = round6(t.indexed_ratio);
+                        t
+                    }),
                     ..s.clone()
                 },
                 skipped_records: errors.len() as u64,

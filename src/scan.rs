@@ -13,7 +13,7 @@
 //! member is measured against its cluster's canonical copy, and one that is neither similar to it
 //! nor contained is marked as joined through a chain.
 
-use crate::cluster::{join_large_bucket, UnionFind};
+use crate::cluster::{join_large_bucket_where, UnionFind};
 use crate::lsh::{candidates_in, BandKeyTable, Banding, Candidates};
 use crate::normalize::NormalizeOptions;
 use crate::read::{ColumnarDocuments, ColumnarTexts, DocumentHead};
@@ -158,6 +158,10 @@ pub struct DocumentEntry {
     /// Paragraphs with at least one word after normalization (those [`Summary::paragraphs`]
     /// counts).
     pub word_paragraphs: u32,
+    /// For a document of a shard index taken into the scan ([`Scanner::add_indexed`]): the
+    /// shard's name. `None` for the input's own documents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<std::sync::Arc<str>>,
 }
 
 /// New distinct paragraphs fingerprinted by one task: their shingle sets share one vector.
@@ -224,6 +228,7 @@ fn prepare_text(
         first_paragraph: 0,
         paragraph_count: paragraphs.len() as u32,
         word_paragraphs: paragraphs.iter().filter(|p| p.words > 0).count() as u32,
+        shard: None,
     };
     (entry, normalized)
 }
@@ -320,6 +325,95 @@ pub struct Summary {
     pub candidate_pairs: u64,
     /// Candidate pairs at or above the threshold.
     pub verified_pairs: u64,
+    /// With a shard index: how much of the input has a copy in the index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indexed: Option<IndexedTotals>,
+}
+
+/// How much of the input has a copy in a shard index (see [`Scanner::add_indexed`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct IndexedTotals {
+    /// Input paragraphs whose cluster holds an indexed copy.
+    pub indexed_paragraphs: u64,
+    /// `indexed_paragraphs / paragraphs`.
+    pub indexed_ratio: f64,
+    /// Bytes of those paragraphs.
+    pub indexed_bytes: u64,
+    /// Reported clusters holding an indexed copy.
+    pub indexed_clusters: u64,
+    /// Distinct indexed paragraphs taken into the scan (the exact and LSH hits of the input's
+    /// paragraphs, and the rest of their clusters in the index).
+    pub indexed_distinct_paragraphs: u64,
+    /// Occurrences of indexed paragraphs left out of the clusters by the cap on copies listed.
+    pub indexed_copies_left_out: u64,
+}
+
+/// A distinct paragraph of a shard index, taken into a scan ahead of its input.
+#[derive(Clone, Debug)]
+pub struct IndexedParagraph {
+    /// xxh3-64 of its normalized text.
+    pub exact: u64,
+    /// Its shingle set (sorted), for a near-tier paragraph; `None` for a short one.
+    pub shingles: Option<Vec<u32>>,
+    /// Its cluster in the index: paragraphs of one group are joined before any verification.
+    pub group: u64,
+}
+
+/// One occurrence of an indexed paragraph.
+#[derive(Clone, Copy, Debug)]
+pub struct IndexedOccurrence {
+    /// Index into [`IndexedPart::documents`].
+    pub doc: u32,
+    /// Index of the paragraph within its document.
+    pub paragraph: u32,
+    /// Its byte span in the document's text.
+    pub span: Span,
+    /// Index into [`IndexedPart::paragraphs`].
+    pub distinct: u32,
+}
+
+/// The indexed paragraphs a scan takes in: documents (their `shard` set), distinct paragraphs and
+/// their occurrences in input order (by document, then paragraph).
+#[derive(Clone, Debug, Default)]
+pub struct IndexedPart {
+    /// The documents holding the occurrences, in index order.
+    pub documents: Vec<DocumentEntry>,
+    /// Distinct paragraphs.
+    pub paragraphs: Vec<IndexedParagraph>,
+    /// Occurrences, ordered by document, then paragraph.
+    pub occurrences: Vec<IndexedOccurrence>,
+    /// Occurrences not listed (beyond the cap on copies an indexed paragraph lists).
+    pub copies_left_out: u64,
+}
+
+/// What the index needs of the input's paragraphs once a scan is finished
+/// ([`Scanner::finish_retaining`]): each distinct paragraph's exact hash, shingles and cluster.
+#[derive(Clone, Debug, Default)]
+pub struct Retained {
+    /// xxh3-64 of each distinct paragraph, by distinct number.
+    pub exact: Vec<u64>,
+    /// Each distinct paragraph's cluster: the smallest distinct number of its set.
+    pub root: Vec<u32>,
+    /// The group of each distinct paragraph taken from the index, by distinct number.
+    pub indexed_group: HashMap<u32, u64>,
+    /// For each distinct paragraph, the range of its shingles in `shingles` (`None`: not in the
+    /// near tier).
+    pub shingle_range: Vec<Option<std::ops::Range<usize>>>,
+    /// Shingle sets end to end.
+    pub shingles: Vec<u32>,
+    /// The input's paragraphs with words: (document, paragraph within it, span, distinct number).
+    pub paragraphs: Vec<(u32, u32, Span, u32)>,
+    /// Documents of the index before the input's in the outcome's document list.
+    pub indexed_documents: usize,
+}
+
+/// The input's fingerprints, for looking them up in a shard index ([`Scanner::probe`]).
+#[derive(Clone, Debug, Default)]
+pub struct Probe {
+    /// xxh3-64 of every distinct paragraph.
+    pub exact: Vec<u64>,
+    /// Every band key of every near-tier paragraph.
+    pub band_keys: Vec<u64>,
 }
 
 /// What a scan found.
@@ -336,6 +430,67 @@ pub struct ScanOutcome {
 }
 
 impl ScanOutcome {
+    /// The input's own repeats, without a shard index's copies: each cluster's members from the
+    /// input (a cluster keeps its place when at least two remain), counted as a scan counts them.
+    /// Without indexed documents, a copy of the outcome.
+    pub fn input_only(&self) -> ScanOutcome {
+        let from_input = |m: &Member| self.documents[m.doc as usize].shard.is_none();
+        let mut clusters: Vec<Cluster> = Vec::new();
+        for cluster in &self.clusters {
+            let members: Vec<Member> = cluster
+                .members
+                .iter()
+                .filter(|m| from_input(m))
+                .cloned()
+                .collect();
+            if members.len() < 2 {
+                continue;
+            }
+            let mut docs: Vec<u32> = members.iter().map(|m| m.doc).collect();
+            docs.dedup();
+            clusters.push(Cluster {
+                id: clusters.len(),
+                kind: if docs.len() > 1 {
+                    ClusterKind::CrossDocument
+                } else {
+                    ClusterKind::WithinDocument
+                },
+                documents: docs.len(),
+                duplicate_bytes: members[1..].iter().map(|m| m.span.len() as u64).sum(),
+                members,
+            });
+        }
+        let duplicate_paragraphs: u64 = clusters.iter().map(|c| c.members.len() as u64 - 1).sum();
+        let duplicate_bytes: u64 = clusters.iter().map(|c| c.duplicate_bytes).sum();
+        let within = clusters
+            .iter()
+            .filter(|c| c.kind == ClusterKind::WithinDocument)
+            .count() as u64;
+        let s = &self.summary;
+        let ratio = |part: u64, whole: u64| {
+            if whole == 0 {
+                0.0
+            } else {
+                part as f64 / whole as f64
+            }
+        };
+        ScanOutcome {
+            params: self.params.clone(),
+            documents: self.documents.clone(),
+            summary: Summary {
+                duplicate_paragraphs,
+                duplicate_ratio: ratio(duplicate_paragraphs, s.paragraphs),
+                duplicate_bytes,
+                duplicate_byte_ratio: ratio(duplicate_bytes, s.bytes),
+                within_document_clusters: within,
+                cross_document_clusters: clusters.len() as u64 - within,
+                indexed: None,
+                ..s.clone()
+            },
+            clusters,
+        }
+    }
+
     /// Cross-document clusters ranked as boilerplate: most documents first, then most duplicate
     /// bytes, then input order.
     pub fn boilerplate_ranking(&self) -> Vec<&Cluster> {
@@ -395,6 +550,29 @@ pub struct Scanner {
     /// The distinct paragraph behind each near-tier entry.
     near_to_unique: Vec<u32>,
     bytes: u64,
+    /// What came from a shard index ahead of the input; empty without one.
+    indexed: IndexedState,
+}
+
+/// What a scanner keeps of the indexed paragraphs it took in ([`Scanner::add_indexed`]): they
+/// are the first documents, paragraphs and distinct paragraphs.
+#[derive(Default)]
+struct IndexedState {
+    /// A shard index was consulted (even when the input touches none of it).
+    active: bool,
+    /// Near-tier paragraphs among the indexed ones (the first near-tier entries).
+    near: usize,
+    documents: usize,
+    paragraphs: usize,
+    uniques: usize,
+    /// Paragraph number within its document of each indexed paragraph (indexed documents hold
+    /// only the occurrences taken in, so their numbers are not positions).
+    paragraph_numbers: Vec<u32>,
+    /// Pairs of distinct paragraphs of one index group: joined before verification.
+    joined: Vec<(u32, u32)>,
+    /// The group of each indexed distinct paragraph.
+    group_of: HashMap<u32, u64>,
+    copies_left_out: u64,
 }
 
 impl Scanner {
@@ -414,7 +592,186 @@ impl Scanner {
             band_keys: BandKeyTable::new(bands),
             near_to_unique: Vec::new(),
             bytes: 0,
+            indexed: IndexedState::default(),
         })
+    }
+
+    /// Takes in the paragraphs of a shard index that the input touches, ahead of the input: they
+    /// come first in input order, so a cluster holding one has an indexed canonical copy, and
+    /// reports of the scan leave out clusters without a member from the input. Band keys are
+    /// computed from the stored shingle sets, so verification is the same as a scan of the
+    /// indexed corpus. Must be called before the first [`Scanner::add_batch`]; later calls, or
+    /// calls after input, are refused.
+    pub fn add_indexed(&mut self, part: IndexedPart) -> Result<(), ParamError> {
+        if !self.documents.is_empty() || self.indexed.active {
+            return Err(ParamError(
+                "indexed paragraphs must come before the input, once".into(),
+            ));
+        }
+        let banding = self.params.banding;
+        // The near-tier paragraphs taken in, in order: their band keys are computed in parallel
+        // once all are known.
+        let mut near_sets: Vec<u32> = Vec::new();
+        let mut first_of_group: HashMap<u64, u32> = HashMap::new();
+        let mut occurrences = part.occurrences.iter().peekable();
+        for (doc_index, mut entry) in part.documents.into_iter().enumerate() {
+            entry.first_paragraph = self.paragraphs.len() as u32;
+            entry.paragraph_count = 0;
+            entry.word_paragraphs = 0;
+            let doc = self.documents.len() as u32;
+            while let Some(occurrence) = occurrences.next_if(|o| o.doc as usize == doc_index) {
+                let Some(distinct) = part.paragraphs.get(occurrence.distinct as usize) else {
+                    continue;
+                };
+                let unique = match self.exact_index.get(&distinct.exact) {
+                    Some(&known) => known,
+                    None => {
+                        let id = self.uniques.len() as u32;
+                        self.exact_index.insert(distinct.exact, id);
+                        self.uniques.push(UniqueParagraph { near: NOT_NEAR });
+                        if let Some(set) = &distinct.shingles {
+                            near_sets.push(occurrence.distinct);
+                            self.uniques[id as usize].near = self.near_to_unique.len() as u32;
+                            self.near_to_unique.push(id);
+                            self.shingles.extend_from_slice(set);
+                            self.shingle_offsets.push(self.shingles.len());
+                        }
+                        match first_of_group.get(&distinct.group) {
+                            Some(&first) => self.indexed.joined.push((first, id)),
+                            None => {
+                                first_of_group.insert(distinct.group, id);
+                            }
+                        }
+                        self.indexed.group_of.insert(id, distinct.group);
+                        id
+                    }
+                };
+                self.paragraphs.push(ParagraphEntry {
+                    doc,
+                    span: occurrence.span,
+                    unique,
+                });
+                self.indexed.paragraph_numbers.push(occurrence.paragraph);
+                entry.paragraph_count += 1;
+                entry.word_paragraphs += 1;
+            }
+            self.documents.push(entry);
+        }
+        let mut keys = vec![0u64; near_sets.len() * banding.bands];
+        let fingerprinter = &self.fingerprinter;
+        keys.par_chunks_mut(banding.bands.max(1))
+            .zip(near_sets.par_iter())
+            .for_each_init(Scratch::default, |scratch, (keys, &distinct)| {
+                if let Some(set) = &part.paragraphs[distinct as usize].shingles {
+                    fingerprinter.band_keys_of(set, scratch, keys);
+                }
+            });
+        self.band_keys.push_items(&keys);
+        self.indexed.active = true;
+        self.indexed.near = self.near_to_unique.len();
+        self.indexed.documents = self.documents.len();
+        self.indexed.paragraphs = self.paragraphs.len();
+        self.indexed.uniques = self.uniques.len();
+        self.indexed.copies_left_out = part.copies_left_out;
+        Ok(())
+    }
+
+    /// The input's fingerprints (every distinct paragraph's exact hash, every band key), to be
+    /// looked up in a shard index ([`Scanner::with_indexed_before`] then takes in what they touch).
+    pub fn probe(&self) -> Probe {
+        let mut band_keys = Vec::with_capacity(self.band_keys.items() * self.band_keys.bands());
+        for band in 0..self.band_keys.bands() {
+            band_keys.extend(self.band_keys.column(band));
+        }
+        Probe {
+            exact: self.exact_index.keys().copied().collect(),
+            band_keys,
+        }
+    }
+
+    /// The scanner this one would be had `part` (a shard index's paragraphs, see
+    /// [`Scanner::add_indexed`]) been taken in before its input: the same documents, paragraphs
+    /// and fingerprints, each distinct paragraph numbered after the indexed ones in the order it
+    /// first occurred, a paragraph whose text is indexed sharing its number. The input is not
+    /// fingerprinted again. Its documents are numbered after the indexed ones.
+    pub fn with_indexed_before(self, part: IndexedPart) -> Result<Scanner, ParamError> {
+        if self.indexed.active {
+            return Err(ParamError(
+                "indexed paragraphs must come before the input, once".into(),
+            ));
+        }
+        let mut merged = Scanner::new(self.params.clone())?;
+        merged.add_indexed(part)?;
+        let mut exact_of = vec![0u64; self.uniques.len()];
+        for (&hash, &unique) in &self.exact_index {
+            exact_of[unique as usize] = hash;
+        }
+        // Distinct paragraphs in the order they were made (first occurrence), renumbered.
+        let mut renumbered = vec![NO_UNIQUE; self.uniques.len()];
+        // For each near-tier entry of the input, its new entry, or `NOT_NEAR` when its text is
+        // indexed (the indexed entry stands for it).
+        let mut near_kept = vec![NOT_NEAR; self.near_to_unique.len()];
+        let mut kept = 0usize;
+        for (unique, entry) in self.uniques.iter().enumerate() {
+            let hash = exact_of[unique];
+            if let Some(&known) = merged.exact_index.get(&hash) {
+                renumbered[unique] = known;
+                continue;
+            }
+            let id = merged.uniques.len() as u32;
+            merged.exact_index.insert(hash, id);
+            merged.uniques.push(UniqueParagraph { near: NOT_NEAR });
+            renumbered[unique] = id;
+            if entry.near != NOT_NEAR {
+                merged.uniques[id as usize].near = merged.near_to_unique.len() as u32;
+                merged.near_to_unique.push(id);
+                merged
+                    .shingles
+                    .extend_from_slice(self.shingles_of(entry.near));
+                merged.shingle_offsets.push(merged.shingles.len());
+                near_kept[entry.near as usize] = kept as u32;
+                kept += 1;
+            }
+        }
+        let bands = self.band_keys.bands();
+        let mut keys = vec![0u64; kept * bands];
+        for band in 0..bands {
+            for (near, key) in self.band_keys.column(band).enumerate() {
+                let at = near_kept[near];
+                if at != NOT_NEAR {
+                    keys[at as usize * bands + band] = key;
+                }
+            }
+        }
+        merged.band_keys.push_items(&keys);
+        let (first_doc, first_paragraph) = (
+            merged.documents.len() as u32,
+            merged.paragraphs.len() as u32,
+        );
+        merged
+            .documents
+            .extend(self.documents.into_iter().map(|mut entry| {
+                entry.first_paragraph += first_paragraph;
+                entry
+            }));
+        merged
+            .paragraphs
+            .extend(self.paragraphs.iter().map(|p| ParagraphEntry {
+                doc: p.doc + first_doc,
+                span: p.span,
+                unique: if p.unique == NO_UNIQUE {
+                    NO_UNIQUE
+                } else {
+                    renumbered[p.unique as usize]
+                },
+            }));
+        merged.bytes += self.bytes;
+        Ok(merged)
+    }
+
+    /// Documents taken in from a shard index, numbered before the input's.
+    pub fn indexed_document_count(&self) -> usize {
+        self.indexed.documents
     }
 
     /// Number of documents taken so far.
@@ -530,19 +887,52 @@ impl Scanner {
     }
 
     /// Runs the near tier and lays out the clusters.
-    pub fn finish(mut self) -> ScanOutcome {
+    pub fn finish(self) -> ScanOutcome {
+        self.finish_inner(false).0
+    }
+
+    /// Runs the near tier and lays out the clusters, and keeps what a shard index stores of the
+    /// input's distinct paragraphs (see [`Retained`]).
+    pub fn finish_retaining(self) -> (ScanOutcome, Retained) {
+        let (outcome, retained) = self.finish_inner(true);
+        (outcome, retained.unwrap_or_default())
+    }
+
+    fn finish_inner(mut self, retain: bool) -> (ScanOutcome, Option<Retained>) {
+        // Each distinct paragraph's exact hash, when the index needs them.
+        let exact_of: Vec<u64> = if retain {
+            let mut exact = vec![0u64; self.uniques.len()];
+            for (&hash, &unique) in &self.exact_index {
+                exact[unique as usize] = hash;
+            }
+            exact
+        } else {
+            Vec::new()
+        };
         // The exact-tier index has done its work; its memory serves the stages below.
         drop(std::mem::take(&mut self.exact_index));
         let mut sets = UnionFind::new(self.uniques.len());
+        // Paragraphs of one index group are one cluster already.
+        for &(a, b) in &self.indexed.joined {
+            sets.union(a, b);
+        }
         let mut candidate_pairs_count = 0u64;
         let mut verified_pairs = 0u64;
         let threshold = self.params.threshold;
         // Every pair of a small bucket is verified, in parallel; the clusters are the connected
         // components of the verified pairs, so the order of the unions does not matter.
         let Candidates {
-            pairs: lsh_pairs,
+            pairs: mut lsh_pairs,
             large_buckets,
         } = candidates_in(&self.band_keys);
+        // Two indexed paragraphs are not verified again: the index's groups are what their
+        // verification found. (Indexed paragraphs come first, so a pair is indexed when its
+        // higher member is.)
+        let indexed_near = self.indexed.near as u32;
+        let worth = |a: u32, b: u32| a.max(b) >= indexed_near;
+        if indexed_near > 0 {
+            lsh_pairs.retain(|&(a, b)| worth(a, b));
+        }
         // The band keys of large buckets' members are kept to rank leaders; the rest go now.
         let agreement =
             BandAgreement::new(&self.band_keys, &large_buckets, self.near_to_unique.len());
@@ -575,12 +965,16 @@ impl Scanner {
         // order, each joined by leader clustering against the sets formed so far: bounded work a
         // member, and the same result whatever the thread count.
         for bucket in &large_buckets {
-            let work = join_large_bucket(
+            if bucket.last().is_some_and(|&last| last < indexed_near) {
+                continue;
+            }
+            let work = join_large_bucket_where(
                 bucket,
                 &mut sets,
                 |near| self.near_to_unique[near as usize],
                 verify,
                 |a, b| agreement.shared(a, b),
+                worth,
             );
             candidate_pairs_count += work.verifications;
             verified_pairs += work.accepted;
@@ -632,11 +1026,14 @@ impl Scanner {
         let mut cluster_of_root = vec![NO_CLUSTER; self.uniques.len()];
         let mut clusters: Vec<Cluster> = Vec::new();
         let mut counted_paragraphs = 0u64;
+        let indexed_paragraphs = self.indexed.paragraphs;
         for (global, (paragraph, &root)) in self.paragraphs.iter().zip(&roots).enumerate() {
             if root == NO_UNIQUE {
                 continue;
             }
-            counted_paragraphs += 1;
+            if global >= indexed_paragraphs {
+                counted_paragraphs += 1;
+            }
             if occurrences[root as usize] < 2 {
                 continue;
             }
@@ -655,8 +1052,10 @@ impl Scanner {
                     members: Vec::with_capacity(occurrences[root as usize] as usize),
                 });
             }
-            let index_in_doc =
-                global as u32 - self.documents[paragraph.doc as usize].first_paragraph;
+            let index_in_doc = match self.indexed.paragraph_numbers.get(global) {
+                Some(&number) => number,
+                None => global as u32 - self.documents[paragraph.doc as usize].first_paragraph,
+            };
             clusters[id].members.push(Member {
                 doc: paragraph.doc,
                 paragraph: index_in_doc,
@@ -670,9 +1069,19 @@ impl Scanner {
         }
 
         // Similarity of every member to its canonical copy, and the cluster's spread.
+        let indexed_documents = self.indexed.documents;
         let unique_of = |member: &Member| -> u32 {
             let doc = &self.documents[member.doc as usize];
-            self.paragraphs[(doc.first_paragraph + member.paragraph) as usize].unique
+            let first = doc.first_paragraph as usize;
+            let position = if (member.doc as usize) < indexed_documents {
+                // Indexed documents hold some of their paragraphs, numbered as in the document.
+                let numbers =
+                    &self.indexed.paragraph_numbers[first..first + doc.paragraph_count as usize];
+                first + numbers.partition_point(|&n| n < member.paragraph)
+            } else {
+                first + member.paragraph as usize
+            };
+            self.paragraphs[position].unique
         };
         clusters.par_iter_mut().for_each(|cluster| {
             let canonical_unique = unique_of(&cluster.members[0]);
@@ -709,8 +1118,60 @@ impl Scanner {
                 .sum();
         });
 
-        let duplicate_paragraphs: u64 = clusters.iter().map(|c| c.members.len() as u64 - 1).sum();
-        let duplicate_bytes: u64 = clusters.iter().map(|c| c.duplicate_bytes).sum();
+        let mut indexed_totals = None;
+        let (duplicate_paragraphs, duplicate_bytes, distinct_paragraphs) = if !self.indexed.active {
+            (
+                clusters.iter().map(|c| c.members.len() as u64 - 1).sum(),
+                clusters.iter().map(|c| c.duplicate_bytes).sum(),
+                self.uniques.len() as u64,
+            )
+        } else {
+            // Clusters of indexed paragraphs alone are not the input's business.
+            let from_input = |m: &Member| m.doc as usize >= indexed_documents;
+            clusters.retain(|c| c.members.iter().any(from_input));
+            for (id, cluster) in clusters.iter_mut().enumerate() {
+                cluster.id = id;
+            }
+            let mut totals = IndexedTotals {
+                indexed_distinct_paragraphs: self.indexed.uniques as u64,
+                indexed_copies_left_out: self.indexed.copies_left_out,
+                ..IndexedTotals::default()
+            };
+            let (mut paragraphs, mut bytes) = (0u64, 0u64);
+            for cluster in &clusters {
+                let input_members = cluster.members.iter().filter(|m| from_input(m));
+                let canonical_from_input = from_input(&cluster.members[0]);
+                let count = input_members.clone().count() as u64;
+                let span_bytes: u64 = input_members.map(|m| m.span.len() as u64).sum();
+                if canonical_from_input {
+                    paragraphs += count - 1;
+                    bytes += span_bytes - cluster.members[0].span.len() as u64;
+                } else {
+                    paragraphs += count;
+                    bytes += span_bytes;
+                    totals.indexed_clusters += 1;
+                }
+                if !canonical_from_input {
+                    totals.indexed_paragraphs += count;
+                    totals.indexed_bytes += span_bytes;
+                }
+            }
+            let mut seen = vec![false; self.uniques.len()];
+            let mut distinct = 0u64;
+            for paragraph in &self.paragraphs[indexed_paragraphs..] {
+                if paragraph.unique != NO_UNIQUE && !seen[paragraph.unique as usize] {
+                    seen[paragraph.unique as usize] = true;
+                    distinct += 1;
+                }
+            }
+            totals.indexed_ratio = if counted_paragraphs == 0 {
+                0.0
+            } else {
+                totals.indexed_paragraphs as f64 / counted_paragraphs as f64
+            };
+            indexed_totals = Some(totals);
+            (paragraphs, bytes, distinct)
+        };
         let within = clusters
             .iter()
             .filter(|c| c.kind == ClusterKind::WithinDocument)
@@ -723,7 +1184,7 @@ impl Scanner {
             }
         };
         let summary = Summary {
-            documents: self.documents.len() as u64,
+            documents: (self.documents.len() - indexed_documents) as u64,
             paragraphs: counted_paragraphs,
             duplicate_paragraphs,
             duplicate_ratio: ratio(duplicate_paragraphs, counted_paragraphs),
@@ -732,17 +1193,55 @@ impl Scanner {
             duplicate_byte_ratio: ratio(duplicate_bytes, self.bytes),
             within_document_clusters: within,
             cross_document_clusters: clusters.len() as u64 - within,
-            distinct_paragraphs: self.uniques.len() as u64,
+            distinct_paragraphs,
             near_tier_paragraphs: self.near_to_unique.len() as u64,
             candidate_pairs: candidate_pairs_count,
             verified_pairs,
+            indexed: indexed_totals,
         };
-        ScanOutcome {
-            params: self.params,
-            documents: self.documents,
-            clusters,
-            summary,
-        }
+        let retained = retain.then(|| {
+            let root = (0..self.uniques.len() as u32)
+                .map(|unique| sets.find(unique))
+                .collect();
+            let shingle_range = self
+                .uniques
+                .iter()
+                .map(|u| {
+                    (u.near != NOT_NEAR).then(|| {
+                        self.shingle_offsets[u.near as usize]
+                            ..self.shingle_offsets[u.near as usize + 1]
+                    })
+                })
+                .collect();
+            let paragraphs = self.paragraphs[indexed_paragraphs..]
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.unique != NO_UNIQUE)
+                .map(|(offset, p)| {
+                    let global = (indexed_paragraphs + offset) as u32;
+                    let first = self.documents[p.doc as usize].first_paragraph;
+                    (p.doc, global - first, p.span, p.unique)
+                })
+                .collect();
+            Retained {
+                exact: exact_of,
+                root,
+                indexed_group: std::mem::take(&mut self.indexed.group_of),
+                shingle_range,
+                shingles: std::mem::take(&mut self.shingles),
+                paragraphs,
+                indexed_documents,
+            }
+        });
+        (
+            ScanOutcome {
+                params: self.params,
+                documents: self.documents,
+                clusters,
+                summary,
+            },
+            retained,
+        )
     }
 }
 

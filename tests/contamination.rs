@@ -228,7 +228,7 @@ fn clean_and_dirty_splits_keep_the_records_as_they_were() {
 fn a_saved_index_gives_the_same_report() {
     let scratch = Scratch::new();
     corpus(&scratch);
-    let (_, direct) = compare_json(&scratch, &["--save-index", "train.idx"]);
+    let (_, direct) = compare_json(&scratch, &["--save-reference-index", "train.idx"]);
     let (code, _) = scratch.run(&[
         "compare",
         "test.jsonl",
@@ -236,7 +236,7 @@ fn a_saved_index_gives_the_same_report() {
         "question",
         "--id-field",
         "uid",
-        "--index",
+        "--reference-index",
         "train.idx",
         "--json",
         "from_index.json",
@@ -252,7 +252,7 @@ fn a_saved_index_gives_the_same_report() {
     let (code, _) = scratch.run(&[
         "compare",
         "test.jsonl",
-        "--index",
+        "--reference-index",
         "train.idx",
         "--min-ngram",
         "6",
@@ -263,7 +263,7 @@ fn a_saved_index_gives_the_same_report() {
     std::fs::write(scratch.path("cut.idx"), &bytes[..bytes.len() / 2]).unwrap();
     let out = common::paradup()
         .current_dir(scratch.dir.path())
-        .args(["compare", "test.jsonl", "--index", "cut.idx"])
+        .args(["compare", "test.jsonl", "--reference-index", "cut.idx"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -26,6 +26,104 @@ pub enum Command {
     /// Measure how much of each input item (a test set) stands in a reference corpus (training
     /// data), by word n-gram overlap: per-item shares, verdicts and matched spans.
     Compare(CompareArgs),
+    /// Build, grow, inspect and compact a shard index: the fingerprints of a corpus kept on disk,
+    /// so that `check --index` and `scan --index` find a new shard's copies of earlier shards
+    /// without reading them again.
+    #[command(subcommand)]
+    Index(IndexCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Fingerprint a corpus into a new index folder (its first shard).
+    Build(IndexBuildArgs),
+    /// Append a shard to an index (its parameters are the index's).
+    Add(IndexAddArgs),
+    /// Print an index's parameters, shards, documents, paragraphs and bytes.
+    Info(IndexInfoArgs),
+    /// Merge an index's segments into one.
+    Compact(IndexFolderArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
+pub struct IndexBuildArgs {
+    /// The index folder to create (it must not hold an index yet).
+    #[arg(value_name = "IDX")]
+    pub index: PathBuf,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub detect: DetectArgs,
+
+    /// Name of the shard (default: the inputs, as given).
+    #[arg(long, value_name = "NAME")]
+    pub shard: Option<String>,
+
+    /// Print nothing on success but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexAddArgs {
+    /// The index folder.
+    #[arg(value_name = "IDX")]
+    pub index: PathBuf,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Name of the shard (default: the inputs, as given).
+    #[arg(long, value_name = "NAME")]
+    pub shard: Option<String>,
+
+    /// Worker threads (0: one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+
+    /// Print nothing on success but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexInfoArgs {
+    /// The index folder.
+    #[arg(value_name = "IDX")]
+    pub index: PathBuf,
+
+    /// Print the manifest with the totals as JSON instead.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexFolderArgs {
+    /// The index folder.
+    #[arg(value_name = "IDX")]
+    pub index: PathBuf,
+
+    /// Print nothing on success but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Scanning the inputs against a shard index (`scan --index`, `check --index`).
+#[derive(Debug, Args)]
+pub struct ShardIndexArgs {
+    /// A shard index (from `paradup index build`): report the inputs' copies of indexed
+    /// paragraphs too, each indexed copy a member of its cluster (`"indexed": true`, its shard).
+    /// The detection flags must be the index's.
+    #[arg(long, value_name = "IDX")]
+    pub index: Option<PathBuf>,
+
+    /// Occurrences of one indexed paragraph listed in its cluster, at most (the rest are counted
+    /// in `summary.indexed.indexed_copies_left_out`).
+    #[arg(long, value_name = "N", default_value_t = 100, requires = "index")]
+    pub indexed_copies: usize,
 }
 
 /// Where documents come from.
@@ -279,6 +377,9 @@ pub struct ScanArgs {
     /// `check --baseline`.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub shard_index: ShardIndexArgs,
 }
 
 #[derive(Debug, Args)]
@@ -311,6 +412,25 @@ pub struct CheckArgs {
     /// Known clusters (written by `scan --write-baseline`) that take no part in the limits.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+
+    /// A shard index (from `paradup index build`): also measure the input's copies of indexed
+    /// paragraphs (see --max-indexed-ratio); the other limits measure the input's own repeats.
+    /// The detection flags must be the index's.
+    #[arg(long, value_name = "IDX")]
+    pub index: Option<PathBuf>,
+
+    /// With --index: fail when more than this share of the input's paragraphs have a copy in the
+    /// index. Unset (and no other limit given), any copy fails.
+    #[arg(long, value_name = "RATIO", requires = "index")]
+    pub max_indexed_ratio: Option<f64>,
+
+    /// With --index: when the check passes, append the input to the index as a new shard.
+    #[arg(long, requires = "index")]
+    pub add_on_pass: bool,
+
+    /// With --add-on-pass: the new shard's name (default: the inputs, as given).
+    #[arg(long, value_name = "NAME", requires = "add_on_pass")]
+    pub shard: Option<String>,
 
     /// Fail when any input document shares a stretch of words (see --overlap-ngram) with the
     /// reference (a test set, say).
@@ -460,13 +580,14 @@ pub struct OverlapArgs {
     #[arg(long, value_name = "K")]
     pub max_reference_docs: Option<usize>,
 
-    /// Also save the reference's n-gram index to this file, for --index.
-    #[arg(long, value_name = "IDX")]
-    pub save_index: Option<PathBuf>,
+    /// Also save the reference's n-gram index to this file, for --reference-index.
+    #[arg(long, value_name = "FILE")]
+    pub save_reference_index: Option<PathBuf>,
 
-    /// Use a saved n-gram index (from --save-index) as the reference instead of reading it.
-    #[arg(long, value_name = "IDX")]
-    pub index: Option<PathBuf>,
+    /// Use a saved n-gram index (from --save-reference-index) as the reference instead of
+    /// reading it.
+    #[arg(long, value_name = "FILE")]
+    pub reference_index: Option<PathBuf>,
 }
 
 impl OverlapArgs {
@@ -486,6 +607,6 @@ impl OverlapArgs {
 
     /// True when a reference is given, as files or as an index.
     pub fn has_reference(&self, reference: &ReferenceArgs) -> bool {
-        self.index.is_some() || !reference.paths.is_empty()
+        self.reference_index.is_some() || !reference.paths.is_empty()
     }
 }

@@ -8,7 +8,7 @@
 use super::args::CheckArgs;
 use super::contamination::{measure_inputs, require_references, MeasuredItem, Reference};
 use super::places::{read_places, Place};
-use super::scan::{configure_threads, scan_inputs, ReadLog, ScanRun};
+use super::scan::{configure_threads, scan_inputs_indexed, AgainstIndex, ReadLog, ScanRun};
 use super::summary::{
     human_bytes, percent, plural, preview, records_or_files, terminal_safe, unit_noun,
 };
@@ -56,6 +56,14 @@ enum Measure {
         documents: usize,
         excused: usize,
         max: usize,
+    },
+    /// Input paragraphs with a copy in the shard index, against `--max-indexed-ratio`.
+    Indexed {
+        limit: &'static str,
+        indexed: u64,
+        total: u64,
+        ratio: f64,
+        max: f64,
     },
     /// Records and files skipped, against `--max-skipped`.
     Skipped {
@@ -130,7 +138,12 @@ fn limit_verdicts(run: &ScanRun, checks: &[LimitCheck], top: usize) -> Vec<Verdi
             }
         }
     }
-    let places = read_places(&run.inputs, &run.read_options, 0, &requests);
+    let places = read_places(
+        &run.inputs,
+        &run.read_options,
+        run.first_input_document(),
+        &requests,
+    );
     let mut places = places.into_iter();
     let unit = unit_noun(&run.outcome.params.unit.to_string());
 
@@ -283,6 +296,99 @@ fn skipped_verdict(errors: &[InputError], max_skipped: u64, top: usize) -> Verdi
     }
 }
 
+/// The verdict on `--max-indexed-ratio`: the input's paragraphs whose cluster holds a copy from
+/// the shard index (read from the full outcome, indexed copies included), the clusters with the
+/// most such paragraphs first.
+fn indexed_verdict(run: &ScanRun, max: f64, top: usize) -> Verdict {
+    let outcome = &run.outcome;
+    let totals = outcome.summary.indexed.clone().unwrap_or_default();
+    let total = outcome.summary.paragraphs;
+    let exceeded = totals.indexed_ratio > max;
+    let from_input = |m: &paradup::Member| outcome.documents[m.doc as usize].shard.is_none();
+    // Clusters whose canonical copy is indexed: (input copies, cluster).
+    let mut offenders: Vec<(usize, &paradup::Cluster)> = outcome
+        .clusters
+        .iter()
+        .filter(|c| !from_input(c.canonical()))
+        .map(|c| (c.members.iter().filter(|m| from_input(m)).count(), c))
+        .collect();
+    offenders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+    let listed = if exceeded {
+        offenders.len().min(top)
+    } else {
+        0
+    };
+    let requests: Vec<(u32, Span)> = offenders[..listed]
+        .iter()
+        .filter_map(|(_, c)| c.members.iter().find(|m| from_input(m)))
+        .map(|m| (m.doc, m.span))
+        .collect();
+    let places = read_places(
+        &run.inputs,
+        &run.read_options,
+        run.first_input_document(),
+        &requests,
+    );
+    let pointers = offenders[..listed]
+        .iter()
+        .zip(places)
+        .map(|((copies, cluster), place)| {
+            let canonical = cluster.canonical();
+            let doc = &outcome.documents[canonical.doc as usize];
+            Pointer {
+                message: format!(
+                    "{} with a copy in the index (cluster #{}): \"{}\" is in shard \"{}\", \
+                     document {} at {}",
+                    plural(*copies as u64, "paragraph"),
+                    cluster.id,
+                    preview(place.as_ref().map_or("", |p| &p.text), 60),
+                    doc.shard.as_deref().unwrap_or("?"),
+                    doc.id,
+                    doc.location
+                ),
+                location: place.map(|p| p.location),
+            }
+        })
+        .collect();
+    Verdict {
+        exceeded,
+        headline: format!(
+            "indexed ratio: {} ({} of {}) have a copy in the index, {} --max-indexed-ratio {}",
+            percent(totals.indexed_ratio),
+            totals.indexed_paragraphs,
+            plural(total, "paragraph"),
+            if exceeded { "exceeding" } else { "within" },
+            percent(max)
+        ),
+        measure: Measure::Indexed {
+            limit: "indexed_ratio",
+            indexed: totals.indexed_paragraphs,
+            total,
+            ratio: round6(totals.indexed_ratio),
+            max,
+        },
+        pointers,
+        more: if exceeded {
+            offenders.len() - listed
+        } else {
+            0
+        },
+    }
+}
+
+/// What `check --index` found in the index, and what it added.
+#[derive(Serialize)]
+struct CheckIndexed {
+    /// Input paragraphs whose cluster holds an indexed copy.
+    indexed_paragraphs: u64,
+    /// Their share of the input's paragraphs.
+    indexed_ratio: f64,
+    /// Bytes of those paragraphs.
+    indexed_bytes: u64,
+    /// The shard appended by `--add-on-pass`, when it was.
+    added_shard: Option<String>,
+}
+
 /// The scan's totals, and what was skipped.
 #[derive(Serialize)]
 struct CheckSummary {
@@ -295,6 +401,9 @@ struct CheckSummary {
     duplicate_byte_ratio: f64,
     skipped_records: u64,
     max_skipped: u64,
+    /// With `--index`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    indexed: Option<CheckIndexed>,
 }
 
 /// What `check --json` writes.
@@ -479,9 +588,14 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         max_within_document: args.max_within_document,
         max_cluster_documents: args.max_cluster_documents,
     };
-    if let Some(ratio) = limits.max_duplicate_ratio {
-        if !(0.0..=1.0).contains(&ratio) {
-            anyhow::bail!("--max-duplicate-ratio must be between 0 and 1, got {ratio}");
+    for (flag, value) in [
+        ("--max-duplicate-ratio", limits.max_duplicate_ratio),
+        ("--max-indexed-ratio", args.max_indexed_ratio),
+    ] {
+        if let Some(ratio) = value {
+            if !(0.0..=1.0).contains(&ratio) {
+                anyhow::bail!("{flag} must be between 0 and 1, got {ratio}");
+            }
         }
     }
     // An unwritable --json is found before the scan; `-` takes standard output from the verdicts.
@@ -496,15 +610,53 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     }
     let no_limit = limits.max_duplicate_ratio.is_none()
         && limits.max_within_document.is_none()
-        && limits.max_cluster_documents.is_none();
+        && limits.max_cluster_documents.is_none()
+        && args.max_indexed_ratio.is_none();
+    let mut max_indexed_ratio = args.max_indexed_ratio;
     if no_limit && !with_reference {
-        // A check without limits allows no duplication at all (but what a baseline excuses).
+        // A check without limits allows no duplication at all (but what a baseline excuses),
+        // and no copy of the index.
         limits.max_duplicate_ratio = Some(0.0);
+        if args.index.is_some() {
+            max_indexed_ratio = Some(0.0);
+        }
     }
     // Read the baseline before the scan: a bad baseline should not cost a scan.
     let known_baseline = args.baseline.as_deref().map(baseline::load).transpose()?;
 
-    let run = scan_inputs(&args.input, params.clone())?;
+    // With --add-on-pass, the index is locked from before the scan to the append, so that what
+    // was checked is what the new shard is added to.
+    let lock = match (&args.index, args.add_on_pass) {
+        (Some(folder), true) => Some(paradup::shard_index::WriteLock::take(folder)?),
+        _ => None,
+    };
+    let index = match &args.index {
+        Some(folder) => Some(super::index::open_for(folder, &params)?),
+        None => None,
+    };
+    let against = index.as_ref().map(|index| AgainstIndex {
+        index,
+        // The verdicts count copies and point at one: one occurrence of each indexed text is
+        // enough.
+        max_copies: Some(1),
+        // The verdicts count the input's copies of the index: the indexed paragraphs its keys
+        // find, with their groups, join it as everything indexed would.
+        whole_groups: false,
+    });
+    let (mut run, retained) = scan_inputs_indexed(
+        &args.input,
+        params.clone(),
+        true,
+        &[],
+        against,
+        args.add_on_pass,
+    )?;
+    let indexed_totals = run.outcome.summary.indexed.clone();
+    let indexed_verdict = max_indexed_ratio.map(|max| indexed_verdict(&run, max, args.top));
+    if index.is_some() {
+        // The limits measure the input's own repeats; copies of the index have their verdict.
+        run.outcome = run.outcome.input_only();
+    }
     let unit = unit_noun(&run.outcome.params.unit.to_string());
     let known = match &known_baseline {
         Some(b) => baseline::known_clusters(&run, b),
@@ -512,6 +664,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     };
     let evaluation = evaluate(&run.outcome, &limits, &known);
     let mut verdicts = limit_verdicts(&run, &evaluation.checks, args.top);
+    verdicts.extend(indexed_verdict);
     let mut errors = run.errors.clone();
     if with_reference {
         verdicts.push(reference_verdict(
@@ -536,6 +689,13 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         exit::OK
     };
     verdicts.extend(skipped);
+    let mut added_shard = None;
+    if let (Some(index), Some(retained), true) = (&index, &retained, code == exit::OK) {
+        let name = super::index::shard_name(args.shard.as_deref(), &args.input.inputs);
+        super::index::append(index.folder(), index.manifest(), &run, retained, &name)?;
+        added_shard = Some(name);
+    }
+    drop(lock);
 
     let s = &run.outcome.summary;
     let mut out = String::new();
@@ -599,6 +759,12 @@ pub fn run(args: CheckArgs) -> Result<u8> {
                 duplicate_byte_ratio: round6(s.duplicate_byte_ratio),
                 skipped_records: errors.len() as u64,
                 max_skipped: args.max_skipped,
+                indexed: indexed_totals.as_ref().map(|t| CheckIndexed {
+                    indexed_paragraphs: t.indexed_paragraphs,
+                    indexed_ratio: round6(t.indexed_ratio),
+                    indexed_bytes: t.indexed_bytes,
+                    added_shard: added_shard.clone(),
+                }),
             },
             excused: known_baseline.as_ref().map(|_| evaluation.excused),
             verdicts: &verdicts,

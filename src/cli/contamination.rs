@@ -96,14 +96,14 @@ fn read_batches(
 /// Refuses a run without a reference, or with a reference path that does not exist: a check
 /// against nothing would pass whatever the inputs hold.
 pub fn require_references(reference: &ReferenceArgs, overlap: &OverlapArgs) -> Result<()> {
-    if overlap.index.is_some() {
+    if overlap.reference_index.is_some() {
         if !reference.paths.is_empty() {
-            bail!("give the reference either as files (--reference) or as a saved index (--index), not both");
+            bail!("give the reference either as files (--reference) or as a saved index (--reference-index), not both");
         }
         return Ok(());
     }
     if reference.paths.is_empty() {
-        bail!("no --reference given: name the reference corpus to compare with (or --index IDX)");
+        bail!("no --reference given: name the reference corpus to compare with (or --reference-index FILE)");
     }
     for path in reference.paths.iter().filter(|p| p.as_str() != "-") {
         if let Err(e) = std::fs::metadata(path) {
@@ -114,8 +114,8 @@ pub fn require_references(reference: &ReferenceArgs, overlap: &OverlapArgs) -> R
 }
 
 impl Reference {
-    /// Indexes the reference files, or loads the saved index that `--index` names; with
-    /// `--save-index` the index is also written there.
+    /// Indexes the reference files, or loads the saved index that `--reference-index` names;
+    /// with `--save-reference-index` the index is also written there.
     pub fn open(
         input: &InputArgs,
         reference: &ReferenceArgs,
@@ -126,7 +126,7 @@ impl Reference {
         let params = overlap.params(fold_digits)?;
         let selection = input.selection()?;
         let read_options = reference.read_options(&input.read_options());
-        if let Some(path) = &overlap.index {
+        if let Some(path) = &overlap.reference_index {
             require_references(reference, overlap)?;
             let file = std::fs::File::open(path)
                 .with_context(|| format!("cannot open index {}", path.display()))?;
@@ -210,7 +210,7 @@ impl Reference {
         index
             .metadata
             .insert(READ_ID_FIELD.into(), read_options.id_field.clone());
-        if let Some(path) = &overlap.save_index {
+        if let Some(path) = &overlap.save_reference_index {
             super::output::write_atomic_with(path, |out| {
                 index.save(out).map_err(std::io::Error::other)
             })?;
@@ -245,6 +245,7 @@ impl Reference {
                 first_paragraph: 0,
                 paragraph_count: 0,
                 word_paragraphs: 0,
+                shard: None,
             })
             .collect();
         let records: Vec<(u32, usize, usize)> = requests

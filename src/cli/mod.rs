@@ -9,6 +9,7 @@ mod contamination;
 mod dedup;
 mod exit;
 mod html;
+mod index;
 mod output;
 mod places;
 mod progress;
@@ -37,6 +38,7 @@ pub fn run() -> ExitCode {
         args::Command::Check(check_args) => check::run(check_args),
         args::Command::Dedup(dedup_args) => dedup::run(dedup_args),
         args::Command::Compare(compare_args) => compare::run(compare_args),
+        args::Command::Index(command) => index::run(command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

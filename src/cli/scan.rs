@@ -5,6 +5,8 @@ use super::progress::Progress;
 use super::{baseline, exit, output, summary};
 use anyhow::{bail, Context, Result};
 use paradup::report::MemberLists;
+use paradup::scan::Retained;
+use paradup::shard_index::ShardIndex;
 use paradup::{
     ColumnarDocuments, Document, FileOffsets, InputError, Inputs, ReadEvent, ReadOptions, Report,
     ScanOutcome, ScanParams, Scanner,
@@ -36,6 +38,15 @@ pub struct ScanRun {
 }
 
 impl ScanRun {
+    /// Index of the first document read from the inputs: documents of a shard index come first.
+    pub fn first_input_document(&self) -> u32 {
+        self.outcome
+            .documents
+            .iter()
+            .take_while(|d| d.shard.is_some())
+            .count() as u32
+    }
+
     /// Text of every cluster's canonical copy, read again from the inputs. A text that cannot be
     /// read back (an input changed or vanished during the run) is left empty, and said so.
     pub fn canonical_texts(&self) -> Vec<String> {
@@ -83,12 +94,6 @@ pub fn configure_threads(threads: usize) -> Result<()> {
 /// in the JSON report.
 const MAX_MESSAGES: usize = 100;
 
-/// Reads every input and runs the scan, without a progress bar (for subcommands that print
-/// nothing while they read).
-pub fn scan_inputs(input: &InputArgs, params: ScanParams) -> Result<ScanRun> {
-    scan_inputs_with(input, params, true, &[])
-}
-
 /// Reads every input and runs the scan, showing a progress bar on standard error unless `quiet`
 /// (or standard error is not a terminal). Skipped records and repairs are printed on standard
 /// error as they are found; with `--strict`, the first of them ends the run with an error.
@@ -99,6 +104,29 @@ pub fn scan_inputs_with(
     quiet: bool,
     outputs: &[PathBuf],
 ) -> Result<ScanRun> {
+    Ok(scan_inputs_indexed(input, params, quiet, outputs, None, false)?.0)
+}
+
+/// A shard index to scan the inputs against, and the most occurrences an indexed text lists.
+pub struct AgainstIndex<'a> {
+    pub index: &'a ShardIndex,
+    pub max_copies: Option<usize>,
+    /// Take in every indexed paragraph of the clusters the input touches (to list them), not only
+    /// those its keys find (enough for the counts).
+    pub whole_groups: bool,
+}
+
+/// Like [`scan_inputs_with`]; with an index, the inputs' fingerprints are looked up in it once
+/// they are read, and the indexed paragraphs they touch are taken in ahead of them. With `retain`,
+/// also returns what the index stores of the inputs.
+pub fn scan_inputs_indexed(
+    input: &InputArgs,
+    params: ScanParams,
+    quiet: bool,
+    outputs: &[PathBuf],
+    index: Option<AgainstIndex<'_>>,
+    retain: bool,
+) -> Result<(ScanRun, Option<Retained>)> {
     let started = Instant::now();
     let read_options = input.read_options();
     let selection = input.selection()?;
@@ -121,17 +149,44 @@ pub fn scan_inputs_with(
     )?;
     progress.finish();
     log.finish();
-    let outcome = scanner.finish();
-    tell_repeated_ids(&outcome.documents);
-    Ok(ScanRun {
-        outcome,
-        inputs,
-        read_options,
-        errors: log.errors,
-        warnings: log.warnings,
-        file_offsets: log.file_offsets,
-        started,
-    })
+    if let Some(against) = &index {
+        // The inputs' fingerprints, looked up in the index; what they touch is taken in ahead
+        // of the inputs, whose documents are then numbered after the indexed ones.
+        let part =
+            against
+                .index
+                .gather(&scanner.probe(), against.max_copies, against.whole_groups)?;
+        scanner = scanner.with_indexed_before(part)?;
+        let shift = scanner.indexed_document_count() as u32;
+        log.file_offsets = std::mem::take(&mut log.file_offsets)
+            .into_iter()
+            .map(|(doc, offsets)| (doc + shift, offsets))
+            .collect();
+    }
+    let (outcome, retained) = if retain {
+        let (outcome, retained) = scanner.finish_retaining();
+        (outcome, Some(retained))
+    } else {
+        (scanner.finish(), None)
+    };
+    let own = outcome
+        .documents
+        .iter()
+        .take_while(|d| d.shard.is_some())
+        .count();
+    tell_repeated_ids(&outcome.documents[own..]);
+    Ok((
+        ScanRun {
+            outcome,
+            inputs,
+            read_options,
+            errors: log.errors,
+            warnings: log.warnings,
+            file_offsets: log.file_offsets,
+            started,
+        },
+        retained,
+    ))
 }
 
 /// Says, once, that files given more than once (`(kept, left out)` names) are read once.
@@ -488,7 +543,27 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let params = args.detect.scan_params()?;
     configure_threads(args.detect.threads)?;
     let (outputs, stdout_taken) = check_outputs(&args)?;
-    let run = scan_inputs_with(&args.input, params, args.quiet, &outputs)?;
+    let index = match &args.shard_index.index {
+        Some(folder) => {
+            for (flag, given) in [
+                ("--html", args.html.is_some()),
+                ("--members", args.members.is_some()),
+                ("--write-baseline", args.write_baseline.is_some()),
+            ] {
+                if given {
+                    bail!("{flag} cannot be used with --index");
+                }
+            }
+            Some(super::index::open_for(folder, &params)?)
+        }
+        None => None,
+    };
+    let against = index.as_ref().map(|index| AgainstIndex {
+        index,
+        max_copies: Some(args.shard_index.indexed_copies.max(1)),
+        whole_groups: true,
+    });
+    let (run, _) = scan_inputs_indexed(&args.input, params, args.quiet, &outputs, against, false)?;
     let report = run.report().with_member_lists(member_lists(
         args.json_members,
         args.members.is_some(),

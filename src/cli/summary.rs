@@ -66,6 +66,15 @@ pub fn render(report: &Report, top: usize) -> String {
         "clusters:     {} cross-document, {} within-document",
         s.totals.cross_document_clusters, s.totals.within_document_clusters
     );
+    if let Some(indexed) = &s.totals.indexed {
+        let _ = writeln!(
+            out,
+            "in the index: {} ({}) have a copy in the shard index, in {}",
+            plural(indexed.indexed_paragraphs, unit),
+            percent(indexed.indexed_ratio),
+            plural(indexed.indexed_clusters, "cluster")
+        );
+    }
     if !report.boilerplate.is_empty() {
         let _ = writeln!(out, "\nShared across documents (most documents first):");
         for ranked in report.boilerplate.iter().take(top) {

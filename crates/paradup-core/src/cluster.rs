@@ -4,6 +4,8 @@
 //! occurrence in input order) is the root whatever order the pairs arrive in: the clusters depend
 //! only on the set of verified pairs, never on how the work was split between threads.
 
+use std::collections::HashMap;
+
 /// Disjoint sets over `0..len`, each represented by its smallest member.
 #[derive(Clone, Debug)]
 pub struct UnionFind {
@@ -82,12 +84,65 @@ pub fn join_large_bucket(
     verify: impl Fn(u32, u32) -> bool,
     agreement: impl Fn(u32, u32) -> u32,
 ) -> BucketWork {
+    join_large_bucket_where(members, sets, set_of, verify, agreement, |_, _| true)
+}
+
+/// [`join_large_bucket`], verifying only the pairs `(earlier, member)` that `worth` accepts (a
+/// scan against a shard index does not verify two indexed paragraphs again: the index's groups
+/// are what their verification found).
+pub fn join_large_bucket_where(
+    members: &[u32],
+    sets: &mut UnionFind,
+    set_of: impl Fn(u32) -> u32,
+    verify: impl Fn(u32, u32) -> bool,
+    agreement: impl Fn(u32, u32) -> u32,
+    worth: impl Fn(u32, u32) -> bool,
+) -> BucketWork {
+    join_and_lead(members, sets, set_of, verify, agreement, worth).0
+}
+
+/// [`join_large_bucket_where`], also returning the positions of the bucket's leaders.
+fn join_and_lead(
+    members: &[u32],
+    sets: &mut UnionFind,
+    set_of: impl Fn(u32) -> u32,
+    verify: impl Fn(u32, u32) -> bool,
+    agreement: impl Fn(u32, u32) -> u32,
+    worth: impl Fn(u32, u32) -> bool,
+) -> (BucketWork, Vec<usize>) {
     let mut work = BucketWork::default();
     // Positions in `members` of the leaders so far.
     let mut leaders: Vec<usize> = Vec::new();
     // (agreement, age, earlier member) of the earlier members worth verifying.
     let mut ranked: Vec<(u32, usize, u32)> = Vec::new();
-    for (position, &member) in members.iter().enumerate() {
+    // A first run of members with nothing worth verifying against the members before them
+    // (indexed paragraphs, which come first): no union happens while it lasts, so each member's
+    // set is fixed, and whether it is a leader (no member it looks at is in its set) is found
+    // from the last member and the leaders of each set, without looking at every one.
+    let mut start = 0;
+    let mut last_of_set: HashMap<u32, usize> = HashMap::new();
+    let mut leaders_of_set: HashMap<u32, Vec<usize>> = HashMap::new();
+    while start < members.len() && !worth(members[start], members[start]) {
+        let own = sets.find(set_of(members[start]));
+        let window = start.saturating_sub(BUCKET_VISITS);
+        let mut covered = last_of_set.get(&own).is_some_and(|&at| at >= window);
+        if !covered {
+            // The leaders looked at: the BUCKET_VISITS most recent before the window.
+            let before_window = leaders.partition_point(|&at| at < window);
+            let first_visited = before_window.saturating_sub(BUCKET_VISITS);
+            if let Some(own_leaders) = leaders_of_set.get(&own) {
+                let k = own_leaders.partition_point(|&l| l < before_window);
+                covered = k > 0 && own_leaders[k - 1] >= first_visited;
+            }
+        }
+        if !covered {
+            leaders_of_set.entry(own).or_default().push(leaders.len());
+            leaders.push(start);
+        }
+        last_of_set.insert(own, start);
+        start += 1;
+    }
+    for (position, &member) in members.iter().enumerate().skip(start) {
         let item = set_of(member);
         let own = sets.find(item);
         let mut covered = false;
@@ -102,7 +157,7 @@ pub fn join_large_bucket(
             let earlier = members[at];
             if sets.find(set_of(earlier)) == own {
                 covered = true;
-            } else {
+            } else if worth(earlier, member) {
                 ranked.push((agreement(earlier, member), position - at, earlier));
             }
         }
@@ -123,7 +178,7 @@ pub fn join_large_bucket(
             leaders.push(position);
         }
     }
-    work
+    (work, leaders)
 }
 
 #[cfg(test)]
@@ -191,6 +246,48 @@ mod tests {
     }
 
     proptest! {
+        // Each case runs two buckets of up to 1,200 members.
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn a_first_run_of_members_not_worth_verifying_is_joined_as_the_full_loop_joins_it(
+            groups in proptest::collection::vec(0u32..400, 600..1200),
+            indexed in 0usize..1200,
+            similar in 1u32..4,
+        ) {
+            // Members before `indexed` are pre-joined by group and never verified with each
+            // other; the fast path must find the same leaders as looking at every member.
+            let members: Vec<u32> = (0..groups.len() as u32).collect();
+            let indexed = indexed.min(members.len()) as u32;
+            let setup = || {
+                let mut sets = UnionFind::new(members.len());
+                for a in 0..indexed {
+                    for b in 0..a {
+                        if groups[a as usize] == groups[b as usize] {
+                            sets.union(b, a);
+                            break;
+                        }
+                    }
+                }
+                sets
+            };
+            let verify = |a: u32, b: u32| groups[a as usize] % similar == groups[b as usize] % similar;
+            let agreement = |a: u32, b: u32| (a ^ b) % 5;
+            let mut fast = setup();
+            let fast_work = join_and_lead(&members, &mut fast, |m| m, verify, agreement,
+                |a, b| a.max(b) >= indexed);
+            let mut slow = setup();
+            // Worth the same pairs, but no member is excluded from itself: no fast path.
+            let slow_work = join_and_lead(&members, &mut slow, |m| m, verify, agreement,
+                |a, b| a == b || a.max(b) >= indexed);
+            prop_assert_eq!(fast_work, slow_work);
+            for m in 0..members.len() as u32 {
+                prop_assert_eq!(fast.find(m), slow.find(m));
+            }
+        }
+    }
+
+    proptest! {
+
         #[test]
         fn order_of_unions_does_not_matter(pairs in proptest::collection::vec((0u32..40, 0u32..40), 0..60)) {
             let mut forward = UnionFind::new(40);

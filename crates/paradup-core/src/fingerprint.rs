@@ -240,6 +240,16 @@ impl Fingerprinter {
         jaccard(&self.paragraph_shingles(a), &self.paragraph_shingles(b))
     }
 
+    /// The band keys of a paragraph whose shingle set is `shingles` (as
+    /// [`Fingerprinter::near_print_into`] made it), written to `band_keys` (one a band): how a
+    /// stored shingle set (a shard index keeps them, not the keys) is bucketed again.
+    pub fn band_keys_of(&self, shingles: &[u32], scratch: &mut Scratch, band_keys: &mut [u64]) {
+        let signature = &mut scratch.signature;
+        signature.resize(self.hasher.num_perm(), 0);
+        self.hasher.signature_into(shingles, signature);
+        band_keys_into(signature, self.params.banding, band_keys);
+    }
+
     /// Every paragraph's fingerprint, in order.
     pub fn fingerprint(&self, text: &str) -> Vec<ParagraphPrint> {
         let document = self.normalize_document(text);
