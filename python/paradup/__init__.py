@@ -22,7 +22,7 @@ from typing import Any, Iterable, List, Optional, Sequence, Union
 
 from . import _paradup
 
-__all__ = ["scan", "Report", "Fingerprinter", "InputError", "__version__"]
+__all__ = ["scan", "dedup", "Report", "Fingerprinter", "InputError", "__version__"]
 __version__ = _paradup.__version__
 
 
@@ -299,3 +299,50 @@ def scan(
                 f"item is a {type(item).__name__}, not a string or a dict", "<texts>", row
             )
     return _wrap(lambda: _paradup.scan_texts(list(items), None, None, params))
+
+
+def dedup(
+    source: Any,
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    annotate: bool = False,
+    drop_duplicate_documents: bool = False,
+    **scan_options: Any,
+) -> Any:
+    """``source`` without its repeated paragraphs, as ``paradup dedup`` writes it: each repeat's
+    paragraph (and the blank lines that went with it) is cut from the text, the first copy kept.
+
+    For Arrow data, returns a ``pyarrow.Table`` with every column kept and ``text_field`` (a
+    top-level column) cleaned; with ``annotate``, a ``paradup_removed`` column lists the byte
+    ranges cut from each row instead (the text is left as it was); with
+    ``drop_duplicate_documents``, rows whose every paragraph is a repeat are left out. For a list
+    of strings, returns the list of cleaned strings (rows left out the same way). Files are the
+    command's: ``paradup dedup INPUT -o OUTPUT``. ``scan_options`` are ``scan``'s.
+    """
+    if _paths(source) is not None and not isinstance(source, (list, tuple)):
+        raise ValueError("dedup of files is the command's: paradup dedup INPUT -o OUTPUT")
+    report = scan(source, text_field=text_field, id_field=id_field, **scan_options)
+    texts, removed, whole = report._native.dedup_rows()
+    keep = [not (drop_duplicate_documents and w) for w in whole]
+    arrow = _arrow_source(source)
+    if arrow is None:
+        return [t for t, k in zip(texts, keep) if k]
+    import pyarrow
+
+    table = pyarrow.table(arrow)
+    if annotate:
+        ranges = pyarrow.array(
+            [[{"start": a, "end": b} for a, b in r] for r in removed],
+            type=pyarrow.list_(pyarrow.struct([("start", pyarrow.uint64()), ("end", pyarrow.uint64())])),
+        )
+        table = table.append_column("paradup_removed", ranges)
+    else:
+        index = table.schema.get_field_index(text_field)
+        if index < 0:
+            raise ValueError(f"dedup cleans a top-level text column; '{text_field}' is not one")
+        column_type = table.schema.field(index).type
+        table = table.set_column(
+            index, table.schema.field(index), pyarrow.array(texts, type=column_type)
+        )
+    return table.filter(pyarrow.array(keep)) if drop_duplicate_documents else table

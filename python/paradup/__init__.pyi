@@ -60,3 +60,13 @@ def scan(
     bands: Optional[int] = None,
     rows: Optional[int] = None,
 ) -> Report: ...
+
+def dedup(
+    source: Any,
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    annotate: bool = False,
+    drop_duplicate_documents: bool = False,
+    **scan_options: Any,
+) -> Any: ...

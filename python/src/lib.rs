@@ -10,7 +10,7 @@ use arrow_array::builder::{StringBuilder, UInt16Builder, UInt32Builder, UInt64Bu
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
 use arrow_schema::{DataType, Field, Schema};
-use paradup::dedup::DedupPlan;
+use paradup::dedup::{edit_document, DedupPlan};
 use paradup::html::{self, HtmlOptions, MemberTexts};
 use paradup::read::ColumnarTexts;
 use paradup::report::MemberLists;
@@ -234,6 +234,53 @@ impl ScanReport {
             }
         }
         mask
+    }
+
+    /// The texts handed in without their repeats, one a row (`None` for a row with no text),
+    /// the byte ranges cut out of each, and whether each row is entirely a repeat: what `paradup
+    /// dedup` writes, for texts given from Python or as Arrow (files: use the command).
+    #[allow(clippy::type_complexity)]
+    fn dedup_rows(
+        &self,
+        py: Python<'_>,
+    ) -> PyResult<(Vec<Option<String>>, Vec<Vec<(u64, u64)>>, Vec<bool>)> {
+        let Held::Columns(columns) = &self.held else {
+            return Err(PyValueError::new_err(
+                "dedup of files is the command's: paradup dedup INPUT -o OUTPUT",
+            ));
+        };
+        py.detach(|| {
+            let plan = DedupPlan::new(&self.outcome);
+            let params = &self.outcome.params;
+            let rows = self.row_count as usize;
+            let (mut texts, mut removed, mut whole) =
+                (vec![None; rows], vec![Vec::new(); rows], vec![false; rows]);
+            for (doc, &row) in self.rows.iter().enumerate() {
+                let batch = columns.partition_point(|(first, _)| *first as usize <= doc);
+                let Some((first, column)) = batch.checked_sub(1).and_then(|b| columns.get(b))
+                else {
+                    continue;
+                };
+                let text = column.text(doc - *first as usize);
+                let edited = edit_document(
+                    &text,
+                    params.split,
+                    params.unit,
+                    params.normalize,
+                    plan.removals(doc as u32),
+                )
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                let row = row as usize;
+                removed[row] = edited
+                    .removed
+                    .iter()
+                    .map(|range| (range.start as u64, range.end as u64))
+                    .collect();
+                whole[row] = edited.all_repeats;
+                texts[row] = Some(edited.text);
+            }
+            Ok((texts, removed, whole))
+        })
     }
 
     /// Writes the HTML report to `path` (atomically), showing the `top` largest clusters.

@@ -271,3 +271,31 @@ def test_band_keys_and_similarity_rebuild_the_scans_clusters():
     assert rebuilt == scanned
     with pytest.raises(ValueError):
         fingerprinter.similarity(["a"], [])
+
+
+def test_dedup_of_a_table_is_the_commands_dedup(tmp_path):
+    docs = corpus(seed=21)
+    for i in range(0, 30, 3):
+        docs.append({"id": f"copy-{i}", "text": docs[i]["text"]})
+    write_jsonl(tmp_path / "c.jsonl", docs)
+    for flags, drop in (([], False), (["--drop-duplicate-documents"], True)):
+        out = tmp_path / f"out{len(flags)}.jsonl"
+        run_cli("dedup", tmp_path / "c.jsonl", "-o", out, "--quiet", *flags)
+        expected = [json.loads(line) for line in out.read_text().splitlines()]
+        table = pa.table({"id": [d["id"] for d in docs], "text": [d["text"] for d in docs],
+                          "n": list(range(len(docs)))})
+        cleaned = paradup.dedup(table, drop_duplicate_documents=drop)
+        assert cleaned.column_names == ["id", "text", "n"]
+        assert cleaned.select(["id", "text"]).to_pylist() == [
+            {"id": e["id"], "text": e["text"]} for e in expected
+        ]
+        as_list = paradup.dedup([d["text"] for d in docs], drop_duplicate_documents=drop)
+        assert as_list == [e["text"] for e in expected]
+    shorter = sum(len(d["text"]) for d in docs) - sum(len(t) for t in as_list)
+    assert shorter > 1000
+    annotated = paradup.dedup(table, annotate=True)
+    assert annotated.column("text").to_pylist() == [d["text"] for d in docs]
+    ranges = annotated.column("paradup_removed").to_pylist()
+    assert sum(len(r) for r in ranges) > 50
+    with pytest.raises(ValueError, match="command"):
+        paradup.dedup(tmp_path / "c.jsonl")
