@@ -43,26 +43,35 @@ class Report:
     def __init__(self, native: Any):
         self._native = native
         self._json: Optional[dict] = None
+        self._head: Optional[dict] = None
 
     def _parsed(self) -> dict:
         if self._json is None:
             self._json = json.loads(self._native.json())
         return self._json
 
+    def _parsed_head(self) -> dict:
+        """The report without its member lists: enough for the totals, and much smaller."""
+        if self._json is not None:
+            return self._json
+        if self._head is None:
+            self._head = json.loads(self._native.json("none"))
+        return self._head
+
     @property
     def summary(self) -> dict:
         """Totals: documents, paragraphs, duplicate paragraphs and bytes, ratios, clusters."""
-        return self._parsed()["summary"]
+        return self._parsed_head()["summary"]
 
     @property
     def params(self) -> dict:
         """The parameters the scan ran with."""
-        return self._parsed()["params"]
+        return self._parsed_head()["params"]
 
     @property
     def boilerplate(self) -> List[dict]:
         """Cross-document clusters, most documents first."""
-        return self._parsed()["boilerplate"]
+        return self._parsed_head()["boilerplate"]
 
     @property
     def clusters(self) -> List[SimpleNamespace]:
