@@ -122,6 +122,33 @@ class Report:
         )
 
 
+def _engine_params(
+    threshold: float,
+    ngram: int,
+    num_perm: int,
+    min_words: int,
+    split: str,
+    unit: str,
+    containment: Optional[float],
+    threads: int,
+    bands: Optional[int],
+    rows: Optional[int],
+) -> dict:
+    """The parameters as the extension module takes them (checked there)."""
+    return dict(
+        threshold=threshold,
+        ngram=ngram,
+        num_perm=num_perm,
+        min_words=min_words,
+        split=split,
+        unit=unit,
+        containment=containment,
+        threads=threads,
+        bands=bands,
+        rows=rows,
+    )
+
+
 class Fingerprinter:
     """The building blocks of a scan spread over many machines (a Spark job): band keys to join
     candidate pairs on, and the exact similarity that verifies a pair, computed exactly as
@@ -140,18 +167,7 @@ class Fingerprinter:
         rows: Optional[int] = None,
     ):
         self._native = _paradup.Fingerprinter(
-            dict(
-                threshold=threshold,
-                ngram=ngram,
-                num_perm=num_perm,
-                min_words=min_words,
-                split=split,
-                unit=unit,
-                containment=None,
-                threads=0,
-                bands=bands,
-                rows=rows,
-            )
+            _engine_params(threshold, ngram, num_perm, min_words, split, unit, None, 0, bands, rows)
         )
 
     def band_keys(self, data: Any, text_field: str = "text") -> Any:
@@ -267,17 +283,8 @@ def scan(
     threshold, as on the command line). Raises ``InputError`` for unreadable input (with ``strict``, also
     for the first skipped record), ``ValueError`` for bad parameters.
     """
-    params = dict(
-        threshold=threshold,
-        ngram=ngram,
-        num_perm=num_perm,
-        min_words=min_words,
-        split=split,
-        unit=unit,
-        containment=containment,
-        threads=threads,
-        bands=bands,
-        rows=rows,
+    params = _engine_params(
+        threshold, ngram, num_perm, min_words, split, unit, containment, threads, bands, rows
     )
     paths = _paths(source)
     if paths is not None:

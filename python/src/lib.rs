@@ -22,6 +22,7 @@ use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3_arrow::{PyRecordBatchReader, PyTable};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -127,14 +128,20 @@ impl Held {
             Held::Columns(columns) => requests
                 .iter()
                 .map(|&(doc, start, end)| {
-                    let batch = columns.partition_point(|(first, _)| *first <= doc);
-                    let (first, texts) = columns.get(batch.checked_sub(1)?)?;
-                    let text = texts.text((doc - first) as usize);
-                    text.get(start..end).map(str::to_owned)
+                    column_text(columns, doc)?
+                        .get(start..end)
+                        .map(str::to_owned)
                 })
                 .collect(),
         }
     }
+}
+
+/// The whole text of document `doc` among batches kept as `(first document, texts)`.
+fn column_text(columns: &[(u32, ColumnarTexts)], doc: u32) -> Option<Cow<'_, str>> {
+    let batch = columns.partition_point(|(first, _)| *first <= doc);
+    let (first, texts) = columns.get(batch.checked_sub(1)?)?;
+    Some(texts.text((doc - first) as usize))
 }
 
 /// A finished scan.
@@ -256,12 +263,9 @@ impl ScanReport {
             let (mut texts, mut removed, mut whole) =
                 (vec![None; rows], vec![Vec::new(); rows], vec![false; rows]);
             for (doc, &row) in self.rows.iter().enumerate() {
-                let batch = columns.partition_point(|(first, _)| *first as usize <= doc);
-                let Some((first, column)) = batch.checked_sub(1).and_then(|b| columns.get(b))
-                else {
-                    continue;
-                };
-                let text = column.text(doc - *first as usize);
+                let text = column_text(columns, doc as u32).ok_or_else(|| {
+                    PyValueError::new_err(format!("the text of document {doc} was not kept"))
+                })?;
                 let edited = edit_document(
                     &text,
                     params.split,
@@ -363,8 +367,7 @@ impl Run {
         let documents = ColumnarDocuments::new(heads, texts, rows)
             .ok_or_else(|| PyValueError::new_err("a batch does not match its text column"))?;
         let first = self.scanner.document_count() as u32;
-        let (_, kept) = documents.clone().into_heads();
-        self.columns.push((first, kept));
+        self.columns.push((first, documents.texts()));
         self.scanner.add_columnar(vec![documents]);
         Ok(())
     }

@@ -29,9 +29,7 @@ pub struct DocumentHead {
 #[derive(Clone, Debug)]
 pub struct ColumnarDocuments {
     heads: Vec<DocumentHead>,
-    texts: ArrayRef,
-    /// For each head, its row in `texts` (rows with a null text, or not wanted, have no head).
-    rows: Vec<u32>,
+    texts: ColumnarTexts,
 }
 
 /// A column type whose values can be a document's text.
@@ -71,7 +69,10 @@ impl ColumnarDocuments {
             && rows
                 .iter()
                 .all(|&row| (row as usize) < texts.len() && !texts.is_null(row as usize));
-        fits.then_some(ColumnarDocuments { heads, texts, rows })
+        fits.then_some(ColumnarDocuments {
+            heads,
+            texts: ColumnarTexts { texts, rows },
+        })
     }
 
     /// Number of documents.
@@ -91,35 +92,32 @@ impl ColumnarDocuments {
 
     /// Bytes of text of all the documents.
     pub fn text_bytes(&self) -> usize {
-        (0..self.len()).map(|index| self.raw(index).len()).sum()
+        (0..self.len())
+            .map(|index| self.texts.raw(index).len())
+            .sum()
     }
 
     /// Bytes of memory the batch holds: its text column's buffers (which may be larger than the
     /// texts: they hold every row of the record batch, and room to grow), not its heads.
     pub fn memory_size(&self) -> usize {
-        self.texts.get_buffer_memory_size()
-    }
-
-    fn raw(&self, index: usize) -> &[u8] {
-        bytes_at(self.texts.as_ref(), self.rows[index] as usize).unwrap_or_default()
+        self.texts.texts.get_buffer_memory_size()
     }
 
     /// The text of document `index`: borrowed from the column, unless the column is binary and
     /// the value is not valid UTF-8, when each invalid sequence is replaced by U+FFFD (the reader
     /// has announced that repair).
     pub fn text(&self, index: usize) -> Cow<'_, str> {
-        String::from_utf8_lossy(self.raw(index))
+        self.texts.text(index)
+    }
+
+    /// The texts, sharing the column: no text is copied.
+    pub fn texts(&self) -> ColumnarTexts {
+        self.texts.clone()
     }
 
     /// Splits the batch into its heads and a view of the texts.
     pub fn into_heads(self) -> (Vec<DocumentHead>, ColumnarTexts) {
-        (
-            self.heads,
-            ColumnarTexts {
-                texts: self.texts,
-                rows: self.rows,
-            },
-        )
+        (self.heads, self.texts)
     }
 
     /// The documents as owned [`Document`]s, each text copied out of the column.
@@ -138,18 +136,22 @@ impl ColumnarDocuments {
     }
 }
 
-/// The texts of a [`ColumnarDocuments`] once its heads are taken.
+/// The texts of a [`ColumnarDocuments`]: its text column and the row of each document.
 #[derive(Clone, Debug)]
 pub struct ColumnarTexts {
     texts: ArrayRef,
+    /// For each document, its row in `texts` (rows with a null text, or not wanted, have none).
     rows: Vec<u32>,
 }
 
 impl ColumnarTexts {
     /// The text of document `index`, as [`ColumnarDocuments::text`].
     pub fn text(&self, index: usize) -> Cow<'_, str> {
-        let bytes = bytes_at(self.texts.as_ref(), self.rows[index] as usize).unwrap_or_default();
-        String::from_utf8_lossy(bytes)
+        String::from_utf8_lossy(self.raw(index))
+    }
+
+    fn raw(&self, index: usize) -> &[u8] {
+        bytes_at(self.texts.as_ref(), self.rows[index] as usize).unwrap_or_default()
     }
 }
 
