@@ -29,6 +29,7 @@
 pub use paradup_core::{cluster, lsh, minhash, normalize, segment, shingle};
 
 pub mod baseline;
+pub mod contamination;
 pub mod dedup;
 pub mod display;
 pub mod html;

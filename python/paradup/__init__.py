@@ -22,7 +22,16 @@ from typing import Any, Iterable, List, Optional, Sequence, Union
 
 from . import _paradup
 
-__all__ = ["scan", "dedup", "Report", "Fingerprinter", "InputError", "__version__"]
+__all__ = [
+    "scan",
+    "dedup",
+    "compare",
+    "Report",
+    "CompareReport",
+    "Fingerprinter",
+    "InputError",
+    "__version__",
+]
 __version__ = _paradup.__version__
 
 
@@ -362,3 +371,151 @@ def dedup(
             index, table.schema.field(index), pyarrow.array(texts, type=column_type)
         )
     return table.filter(pyarrow.array(keep)) if drop_duplicate_documents else table
+
+
+class CompareReport:
+    """A finished comparison: the JSON report of ``paradup compare --json``
+    (``paradup.compare/v2``) as ``summary``, ``params``, ``reference``, ``items`` and ``errors``,
+    and each input row's verdict."""
+
+    def __init__(self, native: Any):
+        self._native = native
+        self._json: Optional[dict] = None
+
+    def to_dict(self) -> dict:
+        """The whole JSON report as a dict."""
+        if self._json is None:
+            self._json = json.loads(self._native.json())
+        return self._json
+
+    @property
+    def summary(self) -> dict:
+        """Totals: items, words, matched words, and how many items are clean, partial, dirty."""
+        return self.to_dict()["summary"]
+
+    @property
+    def params(self) -> dict:
+        """The parameters the comparison ran with."""
+        return self.to_dict()["params"]
+
+    @property
+    def reference(self) -> dict:
+        """The reference's size: documents, words, n-grams, index bytes."""
+        return self.to_dict()["reference"]
+
+    @property
+    def items(self) -> List[dict]:
+        """Every measured input document, in input order: its share of matched words, verdict
+        and matched spans with their place in the reference."""
+        return self.to_dict()["items"]
+
+    @property
+    def errors(self) -> List[dict]:
+        """Records left out, on either side."""
+        return self.to_dict()["errors"]
+
+    def verdicts(self) -> List[Optional[str]]:
+        """``"clean"``, ``"partial"`` or ``"dirty"`` for every row handed in (every document read,
+        for paths); ``None`` for a row that was not measured (a null text)."""
+        return self._native.verdicts()
+
+    def dirty_mask(self) -> List[bool]:
+        """One boolean a row handed in: true where the row is dirty (drop those to decontaminate)."""
+        return [v == "dirty" for v in self.verdicts()]
+
+    def to_json(self, path: Union[str, os.PathLike]) -> None:
+        """Writes the JSON report to ``path`` (atomically), as ``paradup compare --json`` does."""
+        self._native.write_json(os.fspath(path))
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"<paradup.CompareReport items={s['items']} dirty={s['dirty']} "
+            f"partial={s['partial']} clean={s['clean']}>"
+        )
+
+
+def _side(source: Any, text_field: str, id_field: str) -> tuple:
+    """How ``source`` crosses to the engine: ``(kind, data, ids)``."""
+    paths = _paths(source)
+    if paths is not None:
+        return ("paths", paths, None)
+    arrow = _arrow_source(source)
+    if arrow is not None:
+        return ("arrow", arrow, None)
+    if isinstance(source, (str, bytes)) or not isinstance(source, Iterable):
+        raise TypeError(f"cannot compare a {type(source).__name__}")
+    items: Sequence[Any] = source if isinstance(source, (list, tuple)) else list(source)
+    if items and all(isinstance(item, dict) for item in items):
+        texts = [_field(item, text_field) for item in items]
+        for row, text in enumerate(texts):
+            if text is not None and not isinstance(text, str):
+                raise InputError(f"'{text_field}' is not a string", "<texts>", row)
+        return ("texts", texts, [_label(_field(item, id_field)) for item in items])
+    for row, item in enumerate(items):
+        if not isinstance(item, str):
+            raise InputError(
+                f"item is a {type(item).__name__}, not a string or a dict", "<texts>", row
+            )
+    return ("texts", list(items), None)
+
+
+def compare(
+    inputs: Any,
+    reference: Any,
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    reference_text_field: Optional[str] = None,
+    reference_id_field: Optional[str] = None,
+    ngram: int = 13,
+    min_ngram: int = 8,
+    max_gap: int = 3,
+    clean_share: float = 0.2,
+    dirty_share: float = 0.8,
+    fold_digits: bool = False,
+    max_reference_documents: Optional[int] = None,
+    threads: int = 0,
+) -> CompareReport:
+    """How much of every input document (a test set's records, say) also stands in
+    ``reference`` (the training data), by word n-gram overlap, as ``paradup compare INPUT
+    --reference REF`` measures it; the words and defaults are the command's.
+
+    ``inputs`` and ``reference`` each take what ``scan`` takes: paths, a list of strings or of
+    dicts, or Arrow data. The reference's fields default to the inputs'. Raises ``InputError``
+    for unreadable input, ``ValueError`` for bad parameters or an empty reference.
+    """
+    args = dict(
+        ngram=ngram,
+        min_ngram=min_ngram,
+        max_gap=max_gap,
+        clean_share=clean_share,
+        dirty_share=dirty_share,
+        fold_digits=fold_digits,
+        max_reference_documents=max_reference_documents,
+        threads=threads,
+    )
+    reference_text_field = reference_text_field or text_field
+    reference_id_field = reference_id_field or id_field
+    input_kind, input_data, input_ids = _side(inputs, text_field, id_field)
+    reference_kind, reference_data, reference_ids = _side(
+        reference, reference_text_field, reference_id_field
+    )
+    try:
+        native = _paradup.compare(
+            input_kind,
+            input_data,
+            input_ids,
+            reference_kind,
+            reference_data,
+            reference_ids,
+            text_field,
+            id_field,
+            reference_text_field,
+            reference_id_field,
+            args,
+        )
+    except _paradup.RawInputError as error:
+        message, path, line = error.args
+        raise InputError(message, path, line) from None
+    return CompareReport(native)

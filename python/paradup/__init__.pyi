@@ -1,6 +1,6 @@
 import os
 from types import SimpleNamespace
-from typing import Any, Iterable, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
 
 __version__: str
 
@@ -70,3 +70,37 @@ def dedup(
     drop_duplicate_documents: bool = False,
     **scan_options: Any,
 ) -> Any: ...
+
+class CompareReport:
+    def to_dict(self) -> Dict[str, Any]: ...
+    @property
+    def summary(self) -> Dict[str, Any]: ...
+    @property
+    def params(self) -> Dict[str, Any]: ...
+    @property
+    def reference(self) -> Dict[str, Any]: ...
+    @property
+    def items(self) -> List[Dict[str, Any]]: ...
+    @property
+    def errors(self) -> List[Dict[str, Any]]: ...
+    def verdicts(self) -> List[Optional[str]]: ...
+    def dirty_mask(self) -> List[bool]: ...
+    def to_json(self, path: Union[str, os.PathLike]) -> None: ...
+
+def compare(
+    inputs: Any,
+    reference: Any,
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    reference_text_field: Optional[str] = None,
+    reference_id_field: Optional[str] = None,
+    ngram: int = 13,
+    min_ngram: int = 8,
+    max_gap: int = 3,
+    clean_share: float = 0.2,
+    dirty_share: float = 0.8,
+    fold_digits: bool = False,
+    max_reference_documents: Optional[int] = None,
+    threads: int = 0,
+) -> CompareReport: ...

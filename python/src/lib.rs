@@ -30,6 +30,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 
+mod compare;
+
 pyo3::create_exception!(
     _paradup,
     RawInputError,
@@ -173,7 +175,7 @@ impl ScanReport {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, renamed into place.
-fn write_atomically(path: &str, bytes: &[u8]) -> PyResult<()> {
+pub(crate) fn write_atomically(path: &str, bytes: &[u8]) -> PyResult<()> {
     let target = Path::new(path);
     let folder = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -319,7 +321,7 @@ impl ScanReport {
 }
 
 /// Runs `work` on `threads` worker threads (0: the global pool, one a core).
-fn on_threads<T: Send>(threads: usize, work: impl FnOnce() -> T + Send) -> PyResult<T> {
+pub(crate) fn on_threads<T: Send>(threads: usize, work: impl FnOnce() -> T + Send) -> PyResult<T> {
     if threads == 0 {
         return Ok(work());
     }
@@ -331,7 +333,7 @@ fn on_threads<T: Send>(threads: usize, work: impl FnOnce() -> T + Send) -> PyRes
 }
 
 /// True when Python has a pending signal (Ctrl-C): checked between batches.
-fn interrupted() -> bool {
+pub(crate) fn interrupted() -> bool {
     Python::attach(|py| py.check_signals().is_err())
 }
 
@@ -403,7 +405,7 @@ impl Run {
     }
 }
 
-fn raw_input_error(error: &InputError) -> PyErr {
+pub(crate) fn raw_input_error(error: &InputError) -> PyErr {
     RawInputError::new_err((
         error.to_string(),
         error.path.clone(),
@@ -560,7 +562,7 @@ fn scan_texts(
 }
 
 /// The column at `path` (dots reach into struct columns) of `batch`.
-fn column_at(batch: &RecordBatch, path: &str) -> Option<ArrayRef> {
+pub(crate) fn column_at(batch: &RecordBatch, path: &str) -> Option<ArrayRef> {
     if let Some(column) = batch.column_by_name(path) {
         return Some(column.clone());
     }
@@ -574,7 +576,7 @@ fn column_at(batch: &RecordBatch, path: &str) -> Option<ArrayRef> {
 }
 
 /// A label (id or source) of row `row` as text; `None` when null or not text or an integer.
-fn label_at(column: &ArrayRef, row: usize) -> Option<String> {
+pub(crate) fn label_at(column: &ArrayRef, row: usize) -> Option<String> {
     if column.is_null(row) {
         return None;
     }
@@ -851,6 +853,8 @@ fn _paradup(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(scan_texts, module)?)?;
     module.add_function(wrap_pyfunction!(scan_arrow, module)?)?;
     module.add_class::<ScanReport>()?;
+    module.add_function(wrap_pyfunction!(compare::compare, module)?)?;
+    module.add_class::<compare::ComparedReport>()?;
     module.add_class::<PyFingerprinter>()?;
     module.add("RawInputError", module.py().get_type::<RawInputError>())?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -4,8 +4,8 @@
 
 use super::args::CompareArgs;
 use super::contamination::{
-    item_line, matched_items_ranked, measure_inputs, verdicts_by_location, CompareReport,
-    MeasuredItem, Reference,
+    compare_report, item_line, matched_items_ranked, measure_inputs, verdicts_by_location,
+    CompareReport, MeasuredItem, Reference,
 };
 use super::dedup::{
     for_each_line, output_compression, output_paths, refuse_overlap, single_file_output, Encoded,
@@ -240,7 +240,7 @@ pub fn run(args: CompareArgs) -> Result<u8> {
     log.resolved(input_errors)?;
     let (items, counts) = measure_inputs(&inputs, &read_options, &reference, &mut log, false)?;
     log.finish();
-    let report = CompareReport::new(&reference, &items, counts, log.errors.clone(), started);
+    let report = compare_report(&reference, &items, counts, log.errors.clone(), started);
     let files: Vec<InputFileRef<'_>> = inputs.files().collect();
     if args.write_clean.is_some() || args.write_dirty.is_some() {
         for file in &files {

@@ -9,15 +9,15 @@ use super::scan::tell_repeated_files;
 use super::scan::ReadLog;
 use super::summary::{preview, records_or_files, terminal_safe};
 use anyhow::{bail, Context, Result};
+use paradup::contamination::{measure_document, reference_span_texts};
+pub use paradup::contamination::{CompareReport, Counts, MeasuredItem, ReportItem};
 use paradup::overlap::{
-    IndexBuilder, ItemOverlap, OverlapScratch, ReferenceDocument, ReferenceIndex, ReferenceText,
-    Verdict,
+    IndexBuilder, OverlapScratch, ReferenceDocument, ReferenceIndex, ReferenceText, Verdict,
 };
-use paradup::{DocumentEntry, FileOffsets, Inputs, Location, ReadEvent, ReadOptions};
+use paradup::{FileOffsets, Inputs, ReadEvent, ReadOptions};
 use rayon::prelude::*;
-use serde::Serialize;
 use std::collections::HashMap;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
@@ -225,74 +225,13 @@ impl Reference {
     /// The reference text of each `(document, start, end)`, where the reference can be read
     /// again; `None` where it cannot.
     pub fn texts(&self, requests: &[(u32, usize, usize)]) -> Vec<Option<String>> {
-        let Some(inputs) = &self.inputs else {
-            return vec![None; requests.len()];
-        };
-        let documents = self.index.documents();
-        // Records: cut from their text field. Text files: their spans are offsets into the file
-        // as stored, cut from its bytes.
-        let entries: Vec<DocumentEntry> = documents
-            .iter()
-            .map(|d| DocumentEntry {
-                id: d.id.clone(),
-                source: None,
-                location: Location {
-                    path: d.path.clone(),
-                    line: d.line,
-                    row: None,
-                },
-                bytes: 0,
-                first_paragraph: 0,
-                paragraph_count: 0,
-                word_paragraphs: 0,
-                shard: None,
-            })
-            .collect();
-        let records: Vec<(u32, usize, usize)> = requests
-            .iter()
-            .map(|&(doc, start, end)| match documents[doc as usize].line {
-                Some(_) => (doc, start, end),
-                // Not looked up as a record.
-                None => (u32::MAX, 0, 0),
-            })
-            .collect();
-        let mut texts = inputs.fetch_spans(&self.read_options, &entries, &records);
-        let paths: HashMap<&str, &std::path::Path> =
-            inputs.files().map(|f| (f.display, f.path)).collect();
-        let mut file_bytes: HashMap<&str, Option<Vec<u8>>> = HashMap::new();
-        for (text, &(doc, start, end)) in texts.iter_mut().zip(requests) {
-            let document = &documents[doc as usize];
-            if document.line.is_some() {
-                continue;
+        match &self.inputs {
+            Some(inputs) => {
+                reference_span_texts(inputs, &self.read_options, self.index.documents(), requests)
             }
-            let bytes = file_bytes.entry(document.path.as_str()).or_insert_with(|| {
-                let path = paths.get(document.path.as_str())?;
-                let mut bytes = Vec::new();
-                Inputs::open_content(path)
-                    .and_then(|mut r| r.read_to_end(&mut bytes))
-                    .ok()?;
-                Some(bytes)
-            });
-            *text = bytes
-                .as_ref()
-                .and_then(|b| b.get(start..end))
-                .map(|b| String::from_utf8_lossy(b).into_owned());
+            None => vec![None; requests.len()],
         }
-        texts
     }
-}
-
-/// One input document measured against the reference.
-pub struct MeasuredItem {
-    /// Position among the inputs' documents.
-    pub doc_index: u32,
-    pub id: String,
-    pub location: Location,
-    pub overlap: ItemOverlap,
-    /// The text of each matched span, in the input.
-    pub span_texts: Vec<String>,
-    /// The line of the document's file each matched span starts on (1-based).
-    pub span_lines: Vec<u64>,
 }
 
 /// Measures every input document against the reference, in input order. With `matched_only`,
@@ -317,39 +256,15 @@ pub fn measure_inputs(
             .map_init(
                 OverlapScratch::default,
                 |scratch, (i, (doc, file_offsets))| {
-                    let mut overlap = reference.index.measure(&doc.text, scratch);
-                    let span_texts = overlap
-                        .spans
-                        .iter()
-                        .map(|s| doc.text[s.start..s.end].to_string())
-                        .collect();
-                    let first_line = doc.location.record().unwrap_or(1);
-                    let span_lines = overlap
-                        .spans
-                        .iter()
-                        .map(|s| {
-                            // A record's text is on its one line; a file's spans on their own lines.
-                            match doc.location.record() {
-                                Some(_) => first_line,
-                                None => first_line + bytecount_newlines(&doc.text[..s.start]),
-                            }
-                        })
-                        .collect();
-                    // Spans of a text file whose text is not its bytes point into the file.
-                    if let Some(offsets) = &file_offsets {
-                        for span in &mut overlap.spans {
-                            span.start = offsets.to_file(span.start);
-                            span.end = offsets.to_file(span.end);
-                        }
-                    }
-                    MeasuredItem {
-                        doc_index: first + i as u32,
-                        id: doc.id,
-                        location: doc.location,
-                        overlap,
-                        span_texts,
-                        span_lines,
-                    }
+                    measure_document(
+                        &reference.index,
+                        first + i as u32,
+                        doc.id,
+                        doc.location,
+                        &doc.text,
+                        file_offsets.as_ref(),
+                        scratch,
+                    )
                 },
             )
             .collect();
@@ -364,205 +279,24 @@ pub fn measure_inputs(
     Ok((items, counts))
 }
 
-fn bytecount_newlines(text: &str) -> u64 {
-    text.bytes().filter(|&b| b == b'\n').count() as u64
-}
-
-/// Totals over every measured item.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Counts {
-    pub items: u64,
-    pub words: u64,
-    pub matched_words: u64,
-    pub items_with_match: u64,
-    pub clean: u64,
-    pub partial: u64,
-    pub dirty: u64,
-    /// Records and files left out, on either side; each is in the report's `errors`.
-    pub skipped_records: u64,
-}
-
-impl Counts {
-    fn add(&mut self, overlap: &ItemOverlap) {
-        self.items += 1;
-        self.words += overlap.words as u64;
-        self.matched_words += overlap.matched_words as u64;
-        self.items_with_match += u64::from(!overlap.spans.is_empty());
-        match overlap.verdict {
-            Verdict::Clean => self.clean += 1,
-            Verdict::Partial => self.partial += 1,
-            Verdict::Dirty => self.dirty += 1,
-        }
-    }
-}
-
-/// The schema name of the comparison report.
-pub const SCHEMA: &str = "paradup.compare/v2";
-
-/// A matched span's place in the reference, as the report gives it.
-#[derive(Serialize)]
-pub struct ReportReferenceSpan {
-    pub doc: String,
-    pub location: String,
-    pub start: usize,
-    pub end: usize,
-    /// `null` where the reference could not be read again (a saved index whose files are gone).
-    pub text: Option<String>,
-}
-
-/// A matched span, as the report gives it.
-#[derive(Serialize)]
-pub struct ReportSpan {
-    pub start: usize,
-    pub end: usize,
-    pub words: usize,
-    pub text: String,
-    pub reference: ReportReferenceSpan,
-}
-
-/// An item, as the report gives it.
-#[derive(Serialize)]
-pub struct ReportItem {
-    pub doc: String,
-    pub doc_index: u32,
-    pub location: String,
-    pub words: usize,
-    pub ngram: usize,
-    pub matched_words: usize,
-    pub share: f64,
-    pub longest_match: usize,
-    pub verdict: Verdict,
-    pub reference_documents: Vec<String>,
-    pub spans: Vec<ReportSpan>,
-}
-
-/// The parameters, as the report gives them.
-#[derive(Serialize)]
-pub struct ReportParams {
-    pub ngram: usize,
-    pub min_ngram: usize,
-    pub max_gap: usize,
-    pub clean_share: f64,
-    pub dirty_share: f64,
-    pub fold_digits: bool,
-    pub max_reference_documents: Option<usize>,
-}
-
-/// The reference's size, as the report gives it.
-#[derive(Serialize)]
-pub struct ReportReference {
-    pub documents: u64,
-    pub words: u64,
-    pub ngrams: u64,
-    pub index_bytes: u64,
-}
-
-/// The comparison report, schema `paradup.compare/v2`.
-#[derive(Serialize)]
-pub struct CompareReport {
-    pub schema: &'static str,
-    pub tool: paradup::report::Tool,
-    pub params: ReportParams,
-    pub reference: ReportReference,
-    pub summary: Counts,
-    pub items: Vec<ReportItem>,
-    pub errors: Vec<paradup::InputError>,
-    pub timing: paradup::report::Timing,
-}
-
-impl CompareReport {
-    /// Builds the report of `items`, fetching the reference text of every matched span.
-    pub fn new(
-        reference: &Reference,
-        items: &[MeasuredItem],
-        counts: Counts,
-        errors: Vec<paradup::InputError>,
-        started: Instant,
-    ) -> CompareReport {
-        let index = &reference.index;
-        let requests: Vec<(u32, usize, usize)> = items
-            .iter()
-            .flat_map(|item| &item.overlap.spans)
-            .map(|s| (s.reference_doc, s.reference_start, s.reference_end))
-            .collect();
-        let mut reference_texts = reference.texts(&requests).into_iter();
-        let documents = index.documents();
-        let report_items = items
-            .iter()
-            .map(|item| {
-                let o = &item.overlap;
-                ReportItem {
-                    doc: item.id.clone(),
-                    doc_index: item.doc_index,
-                    location: item.location.to_string(),
-                    words: o.words,
-                    ngram: o.ngram,
-                    matched_words: o.matched_words,
-                    share: paradup::display::round6(o.share),
-                    longest_match: o.longest_match,
-                    verdict: o.verdict,
-                    reference_documents: o
-                        .reference_docs
-                        .iter()
-                        .map(|&d| documents[d as usize].id.clone())
-                        .collect(),
-                    spans: o
-                        .spans
-                        .iter()
-                        .zip(&item.span_texts)
-                        .map(|(s, text)| {
-                            let doc = &documents[s.reference_doc as usize];
-                            ReportSpan {
-                                start: s.start,
-                                end: s.end,
-                                words: s.words,
-                                text: text.clone(),
-                                reference: ReportReferenceSpan {
-                                    doc: doc.id.clone(),
-                                    location: doc.to_string(),
-                                    start: s.reference_start,
-                                    end: s.reference_end,
-                                    text: reference_texts.next().flatten(),
-                                },
-                            }
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
-        let params = index.params();
-        CompareReport {
-            schema: SCHEMA,
-            tool: paradup::report::Tool {
-                name: "paradup",
-                version: env!("CARGO_PKG_VERSION"),
-            },
-            params: ReportParams {
-                ngram: params.ngram,
-                min_ngram: params.min_ngram,
-                max_gap: params.max_gap,
-                clean_share: params.clean_share,
-                dirty_share: params.dirty_share,
-                fold_digits: params.normalize.fold_digits,
-                max_reference_documents: index.max_documents(),
-            },
-            reference: ReportReference {
-                documents: documents.len() as u64,
-                words: index.word_count() as u64,
-                ngrams: index.ngram_count() as u64,
-                index_bytes: index.heap_bytes() as u64,
-            },
-            summary: Counts {
-                skipped_records: errors.len() as u64,
-                ..counts
-            },
-            items: report_items,
-            errors,
-            timing: paradup::report::Timing {
-                seconds: started.elapsed().as_secs_f64(),
-            },
-        }
-    }
+/// The report of `items` measured against `reference`, with the reference text of every matched
+/// span read again where it can be.
+pub fn compare_report(
+    reference: &Reference,
+    items: &[MeasuredItem],
+    counts: Counts,
+    errors: Vec<paradup::InputError>,
+    started: Instant,
+) -> CompareReport {
+    let texts = reference.texts(&CompareReport::span_requests(items));
+    CompareReport::new(
+        &reference.index,
+        items,
+        counts,
+        errors,
+        started.elapsed().as_secs_f64(),
+        texts,
+    )
 }
 
 /// One line for an item with matches: `LOCATION  VERDICT  SHARE  longest N  <- REFERENCE  "text"`.
