@@ -258,6 +258,44 @@ def _paths(source: Any) -> Optional[List[str]]:
     return None
 
 
+_PHASES = {
+    "read": "reading",
+    "cluster": "clustering",
+    "report": "building the report",
+    "index": "indexing the reference",
+    "measure": "measuring",
+    "done": "done",
+}
+
+
+def _progress_callback(progress: Any) -> Any:
+    """What the engine calls as ``callback(phase, documents, bytes)`` between batches: the
+    caller's own function, a line on ``sys.stderr`` kept up to date for ``True``, nothing for
+    ``False``/``None``."""
+    if progress is None or progress is False:
+        return None
+    if callable(progress):
+        return progress
+    if progress is not True:
+        raise TypeError("progress is True, False, or a function(phase, documents, bytes)")
+    import sys
+    import time
+
+    started = time.monotonic()
+
+    def show(phase: str, documents: int, text_bytes: int) -> None:
+        seconds = time.monotonic() - started
+        line = (
+            f"paradup: {_PHASES.get(phase, phase)}  {documents:,} documents  "
+            f"{text_bytes / 1e6:,.1f} MB  {seconds:.1f} s"
+        )
+        end = "\n" if phase == "done" else ""
+        sys.stderr.write("\r" + line.ljust(78) + end)
+        sys.stderr.flush()
+
+    return show
+
+
 def _wrap(call: Any) -> Report:
     try:
         return Report(call())
@@ -283,6 +321,7 @@ def scan(
     strict: bool = False,
     bands: Optional[int] = None,
     rows: Optional[int] = None,
+    progress: Any = False,
 ) -> Report:
     """Finds the repeated paragraphs of ``source``; the words and defaults are the command's.
 
@@ -290,20 +329,26 @@ def scan(
     ``text_field`` holds the text (dots reach into nested dicts); or Arrow data. ``threads=0``
     uses one worker a core; ``bands`` and ``rows`` set LSH's banding (default: chosen for the
     threshold, as on the command line). Raises ``InputError`` for unreadable input (with ``strict``, also
-    for the first skipped record), ``ValueError`` for bad parameters.
+    for the first skipped record), ``ValueError`` for bad parameters, ``KeyboardInterrupt`` at
+    Ctrl-C. ``progress=True`` keeps a line on ``sys.stderr`` up to date (phase, documents,
+    megabytes of text); a function is called as ``progress(phase, documents, bytes)`` instead,
+    phases ``read``, ``cluster``, ``report`` and ``done``. Nothing is printed otherwise.
     """
+    callback = _progress_callback(progress)
     params = _engine_params(
         threshold, ngram, num_perm, min_words, split, unit, containment, threads, bands, rows
     )
     paths = _paths(source)
     if paths is not None:
         return _wrap(
-            lambda: _paradup.scan_paths(paths, text_field, id_field, source_field, strict, params)
+            lambda: _paradup.scan_paths(
+                paths, text_field, id_field, source_field, strict, params, callback
+            )
         )
     arrow = _arrow_source(source)
     if arrow is not None:
         return _wrap(
-            lambda: _paradup.scan_arrow(arrow, text_field, id_field, source_field, params)
+            lambda: _paradup.scan_arrow(arrow, text_field, id_field, source_field, params, callback)
         )
     if isinstance(source, (str, bytes)) or not isinstance(source, Iterable):
         raise TypeError(f"cannot scan a {type(source).__name__}")
@@ -317,13 +362,13 @@ def scan(
         sources = (
             [_label(_field(item, source_field)) for item in items] if source_field else None
         )
-        return _wrap(lambda: _paradup.scan_texts(texts, ids, sources, params))
+        return _wrap(lambda: _paradup.scan_texts(texts, ids, sources, params, callback))
     for row, item in enumerate(items):
         if not isinstance(item, str):
             raise InputError(
                 f"item is a {type(item).__name__}, not a string or a dict", "<texts>", row
             )
-    return _wrap(lambda: _paradup.scan_texts(list(items), None, None, params))
+    return _wrap(lambda: _paradup.scan_texts(list(items), None, None, params, callback))
 
 
 def dedup(
@@ -476,6 +521,7 @@ def compare(
     fold_digits: bool = False,
     max_reference_documents: Optional[int] = None,
     threads: int = 0,
+    progress: Any = False,
 ) -> CompareReport:
     """How much of every input document (a test set's records, say) also stands in
     ``reference`` (the training data), by word n-gram overlap, as ``paradup compare INPUT
@@ -483,8 +529,11 @@ def compare(
 
     ``inputs`` and ``reference`` each take what ``scan`` takes: paths, a list of strings or of
     dicts, or Arrow data. The reference's fields default to the inputs'. Raises ``InputError``
-    for unreadable input, ``ValueError`` for bad parameters or an empty reference.
+    for unreadable input, ``ValueError`` for bad parameters or an empty reference,
+    ``KeyboardInterrupt`` at Ctrl-C. ``progress`` as for ``scan`` (phases ``index``, ``measure``,
+    ``done``).
     """
+    callback = _progress_callback(progress)
     args = dict(
         ngram=ngram,
         min_ngram=min_ngram,
@@ -514,6 +563,7 @@ def compare(
             reference_text_field,
             reference_id_field,
             args,
+            callback,
         )
     except _paradup.RawInputError as error:
         message, path, line = error.args

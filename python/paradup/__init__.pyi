@@ -1,6 +1,8 @@
 import os
 from types import SimpleNamespace
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
+
+Progress = Union[bool, Callable[[str, int, int], None]]
 
 __version__: str
 
@@ -59,6 +61,7 @@ def scan(
     strict: bool = False,
     bands: Optional[int] = None,
     rows: Optional[int] = None,
+    progress: Progress = False,
 ) -> Report: ...
 
 def dedup(
@@ -103,4 +106,5 @@ def compare(
     fold_digits: bool = False,
     max_reference_documents: Optional[int] = None,
     threads: int = 0,
+    progress: Progress = False,
 ) -> CompareReport: ...

@@ -3,7 +3,8 @@
 //! against it, and the report is the command's `paradup.compare/v2`, built by the same library
 //! code ([`paradup::contamination`]).
 
-use crate::{column_at, interrupted, label_at, on_threads, raw_input_error, RawInputError};
+use crate::watch::{Threads, Watch};
+use crate::{column_at, label_at, raw_input_error, RawInputError};
 use arrow_array::{Array, ArrayRef};
 use paradup::contamination::{
     measure_document, reference_span_texts, CompareReport, Counts, MeasuredItem,
@@ -16,7 +17,7 @@ use paradup::{
     ColumnarDocuments, DocumentHead, FileOffsets, InputError, Inputs, Location, ReadEvent,
     ReadOptions,
 };
-use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3_arrow::PyRecordBatchReader;
 use rayon::prelude::*;
@@ -155,23 +156,30 @@ struct SideRead {
     rows: Vec<u64>,
     /// Rows handed in (documents read, for paths).
     row_count: u64,
+    /// Bytes of text read.
+    bytes: u64,
     errors: Vec<InputError>,
 }
 
 /// Reads `side` in batches of documents, in order, handing each batch to `batch`; stops at
-/// Ctrl-C. With `keep_texts`, the texts of an in-memory side are kept in the result.
+/// Ctrl-C, and reports its progress as `phase`. With `keep_texts`, the texts of an in-memory side
+/// are kept in the result.
 fn read_side(
     side: Side,
     keep_texts: bool,
+    phase: &'static str,
+    watch: &mut Watch,
     batch: &mut dyn FnMut(Vec<SideDocument>) -> PyResult<()>,
 ) -> PyResult<(SideRead, SideFiles)> {
     let mut read = SideRead::default();
     let mut pending: Vec<SideDocument> = Vec::new();
+    let mut documents = 0u64;
+    let mut bytes = 0u64;
     let mut flush = |pending: &mut Vec<SideDocument>, force: bool| -> PyResult<()> {
         if pending.len() >= BATCH_DOCUMENTS || (force && !pending.is_empty()) {
-            if interrupted() {
-                return Err(PyKeyboardInterrupt::new_err("compare interrupted"));
-            }
+            documents += pending.len() as u64;
+            bytes += pending.iter().map(|d| d.text.len() as u64).sum::<u64>();
+            watch.tick(phase, documents, bytes)?;
             batch(std::mem::take(pending))?;
         }
         Ok(())
@@ -214,6 +222,7 @@ fn read_side(
                 return Err(error);
             }
             flush(&mut pending, true)?;
+            read.bytes = bytes;
             return Ok((read, Some((inputs, options))));
         }
         Side::Texts { texts, ids } => {
@@ -323,6 +332,7 @@ fn read_side(
         }
     }
     flush(&mut pending, true)?;
+    read.bytes = bytes;
     Ok((read, None))
 }
 
@@ -362,7 +372,7 @@ impl ComparedReport {
 
 /// Indexes `reference`, measures every document of `inputs` against it, and builds the report.
 #[pyfunction]
-#[pyo3(signature = (inputs_kind, inputs, inputs_ids, reference_kind, reference, reference_ids, text_field, id_field, reference_text_field, reference_id_field, args))]
+#[pyo3(signature = (inputs_kind, inputs, inputs_ids, reference_kind, reference, reference_ids, text_field, id_field, reference_text_field, reference_id_field, args, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn compare(
     py: Python<'_>,
@@ -377,8 +387,11 @@ pub fn compare(
     reference_text_field: &str,
     reference_id_field: &str,
     args: CompareArgs,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<ComparedReport> {
     let params = args.params()?;
+    let threads = Threads::new(args.threads)?;
+    let mut watch = Watch::new(progress);
     let started = Instant::now();
     let input_side = Side::extract(inputs_kind, inputs, inputs_ids, text_field, id_field)?;
     let reference_side = Side::extract(
@@ -388,17 +401,16 @@ pub fn compare(
         reference_text_field,
         reference_id_field,
     )?;
-    let threads = args.threads;
     let max_documents = args.max_reference_documents;
     py.detach(|| {
-        on_threads(threads, || -> PyResult<ComparedReport> {
-            let (index, reference_read, reference_files) =
-                index_reference(reference_side, params, max_documents)?;
-            let mut items: Vec<MeasuredItem> = Vec::new();
-            let mut counts = Counts::default();
-            let (input_read, _) = read_side(input_side, false, &mut |batch| {
-                let first = items.len() as u32;
-                let measured: Vec<MeasuredItem> = batch
+        let (index, reference_read, reference_files) =
+            index_reference(reference_side, params, max_documents, &threads, &mut watch)?;
+        let mut items: Vec<MeasuredItem> = Vec::new();
+        let mut counts = Counts::default();
+        let (input_read, _) = read_side(input_side, false, "measure", &mut watch, &mut |batch| {
+            let first = items.len() as u32;
+            let measured: Vec<MeasuredItem> = threads.run(|| {
+                batch
                     .into_par_iter()
                     .enumerate()
                     .map_init(OverlapScratch::default, |scratch, (i, doc)| {
@@ -412,57 +424,58 @@ pub fn compare(
                             scratch,
                         )
                     })
-                    .collect();
-                for item in &measured {
-                    counts.add(&item.overlap);
-                }
-                items.extend(measured);
-                Ok(())
-            })?;
-            let requests = CompareReport::span_requests(&items);
-            let reference_texts = match &reference_files {
-                Some((files, options)) => {
-                    reference_span_texts(files, options, index.documents(), &requests)
-                }
-                None => requests
-                    .iter()
-                    .map(|&(doc, start, end)| {
-                        reference_read
-                            .texts
-                            .get(doc as usize)
-                            .and_then(|text| text.get(start..end))
-                            .map(str::to_owned)
-                    })
-                    .collect(),
-            };
-            let mut errors = reference_read.errors;
-            errors.extend(input_read.errors);
-            let item_rows = items
+                    .collect()
+            });
+            for item in &measured {
+                counts.add(&item.overlap);
+            }
+            items.extend(measured);
+            Ok(())
+        })?;
+        let requests = CompareReport::span_requests(&items);
+        let reference_texts = match &reference_files {
+            Some((files, options)) => {
+                reference_span_texts(files, options, index.documents(), &requests)
+            }
+            None => requests
                 .iter()
-                .map(|item| input_read.rows[item.doc_index as usize])
-                .collect();
-            let item_verdicts = items
-                .iter()
-                .map(|item| item.overlap.verdict.name())
-                .collect();
-            let report = CompareReport::new(
-                &index,
-                &items,
-                counts,
-                errors,
-                started.elapsed().as_secs_f64(),
-                reference_texts,
-            );
-            let mut json = serde_json::to_string_pretty(&report)
-                .map_err(|e| PyValueError::new_err(e.to_string()))?;
-            json.push('\n');
-            Ok(ComparedReport {
-                json,
-                item_rows,
-                item_verdicts,
-                row_count: input_read.row_count,
-            })
-        })?
+                .map(|&(doc, start, end)| {
+                    reference_read
+                        .texts
+                        .get(doc as usize)
+                        .and_then(|text| text.get(start..end))
+                        .map(str::to_owned)
+                })
+                .collect(),
+        };
+        let mut errors = reference_read.errors;
+        errors.extend(input_read.errors);
+        let item_rows = items
+            .iter()
+            .map(|item| input_read.rows[item.doc_index as usize])
+            .collect();
+        let item_verdicts = items
+            .iter()
+            .map(|item| item.overlap.verdict.name())
+            .collect();
+        let report = CompareReport::new(
+            &index,
+            &items,
+            counts,
+            errors,
+            started.elapsed().as_secs_f64(),
+            reference_texts,
+        );
+        let mut json = serde_json::to_string_pretty(&report)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        json.push('\n');
+        watch.tick("done", input_read.row_count, input_read.bytes)?;
+        Ok(ComparedReport {
+            json,
+            item_rows,
+            item_verdicts,
+            row_count: input_read.row_count,
+        })
     })
 }
 
@@ -472,10 +485,12 @@ fn index_reference(
     side: Side,
     params: OverlapParams,
     max_documents: Option<usize>,
+    threads: &Threads,
+    watch: &mut Watch,
 ) -> PyResult<(ReferenceIndex, SideRead, SideFiles)> {
     let mut builder =
         IndexBuilder::new(params).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let (read, files) = read_side(side, true, &mut |batch| {
+    let (read, files) = read_side(side, true, "index", watch, &mut |batch| {
         let texts = batch
             .into_iter()
             .map(|doc| ReferenceText {
@@ -488,8 +503,8 @@ fn index_reference(
                 file_offsets: doc.file_offsets,
             })
             .collect();
-        builder
-            .add_batch(texts)
+        threads
+            .run(|| builder.add_batch(texts))
             .map_err(|e| PyValueError::new_err(e.to_string()))
     })?;
     if builder.document_count() == 0 {
@@ -502,5 +517,6 @@ fn index_reference(
             }
         )));
     }
-    Ok((builder.finish(max_documents), read, files))
+    let index = threads.run(|| builder.finish(max_documents));
+    Ok((index, read, files))
 }

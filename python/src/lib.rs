@@ -18,7 +18,7 @@ use paradup::{
     Banding, ColumnarDocuments, DocumentEntry, DocumentHead, InputError, Inputs, Location,
     ReadEvent, ReadOptions, Report, ScanOutcome, ScanParams, Scanner, SplitMode, Unit,
 };
-use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3_arrow::{PyRecordBatchReader, PyTable};
 use rayon::prelude::*;
@@ -31,6 +31,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 mod compare;
+mod watch;
+
+use watch::{Threads, Watch};
 
 pyo3::create_exception!(
     _paradup,
@@ -320,23 +323,6 @@ impl ScanReport {
     }
 }
 
-/// Runs `work` on `threads` worker threads (0: the global pool, one a core).
-pub(crate) fn on_threads<T: Send>(threads: usize, work: impl FnOnce() -> T + Send) -> PyResult<T> {
-    if threads == 0 {
-        return Ok(work());
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| PyValueError::new_err(format!("threads={threads}: {e}")))?;
-    Ok(pool.install(work))
-}
-
-/// True when Python has a pending signal (Ctrl-C): checked between batches.
-pub(crate) fn interrupted() -> bool {
-    Python::attach(|py| py.check_signals().is_err())
-}
-
 /// A scan over documents handed in batches, with what the report needs afterwards.
 struct Run {
     scanner: Scanner,
@@ -362,7 +348,13 @@ impl Run {
     }
 
     /// Adds the documents of one batch whose texts are `texts` (a text column), in `rows` of it.
-    fn add(&mut self, heads: Vec<DocumentHead>, texts: ArrayRef, rows: Vec<u32>) -> PyResult<()> {
+    fn add(
+        &mut self,
+        heads: Vec<DocumentHead>,
+        texts: ArrayRef,
+        rows: Vec<u32>,
+        threads: &Threads,
+    ) -> PyResult<u64> {
         let base = self.row_count;
         self.rows.extend(rows.iter().map(|&row| base + row as u64));
         self.row_count += texts.len() as u64;
@@ -370,11 +362,21 @@ impl Run {
             .ok_or_else(|| PyValueError::new_err("a batch does not match its text column"))?;
         let first = self.scanner.document_count() as u32;
         self.columns.push((first, documents.texts()));
-        self.scanner.add_columnar(vec![documents]);
-        Ok(())
+        let bytes = documents.text_bytes() as u64;
+        let scanner = &mut self.scanner;
+        threads.run(|| scanner.add_columnar(vec![documents]));
+        Ok(bytes)
     }
 
-    fn finish(self, held: Option<Held>) -> ScanReport {
+    /// Clusters what was added and builds the report; `bytes` of text were read.
+    fn finish(
+        self,
+        held: Option<Held>,
+        threads: &Threads,
+        watch: &mut Watch,
+        bytes: u64,
+    ) -> PyResult<ScanReport> {
+        watch.tick("cluster", self.row_count, bytes)?;
         let Run {
             scanner,
             columns,
@@ -384,7 +386,8 @@ impl Run {
             warnings,
             started,
         } = self;
-        let outcome = scanner.finish();
+        let outcome = threads.run(|| scanner.finish());
+        watch.tick("report", row_count, bytes)?;
         let held = held.unwrap_or(Held::Columns(columns));
         let requests = paradup::report::canonical_spans(&outcome);
         let canonical_texts = held
@@ -392,7 +395,8 @@ impl Run {
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect();
-        ScanReport {
+        watch.tick("done", row_count, bytes)?;
+        Ok(ScanReport {
             outcome,
             canonical_texts,
             errors,
@@ -401,7 +405,7 @@ impl Run {
             held,
             rows,
             row_count,
-        }
+        })
     }
 }
 
@@ -415,6 +419,8 @@ pub(crate) fn raw_input_error(error: &InputError) -> PyErr {
 
 /// Scans files and folders, as `paradup scan PATH...` does.
 #[pyfunction]
+#[pyo3(signature = (paths, text_field, id_field, source_field, strict, args, progress=None))]
+#[allow(clippy::too_many_arguments)]
 fn scan_paths(
     py: Python<'_>,
     paths: Vec<String>,
@@ -423,9 +429,11 @@ fn scan_paths(
     source_field: Option<String>,
     strict: bool,
     args: ScanArgs,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<ScanReport> {
     let params = args.params()?;
-    let threads = args.threads;
+    let threads = Threads::new(args.threads)?;
+    let mut watch = Watch::new(progress);
     let (inputs, mut errors) = Inputs::resolve(&paths);
     if inputs.file_count() == 0 {
         if let Some(error) = errors.first() {
@@ -441,70 +449,85 @@ fn scan_paths(
     };
     let mut run = Run::new(params)?;
     run.errors.append(&mut errors);
-    let outcome: Result<Run, PyErr> = py.detach(|| {
-        on_threads(threads, || {
-            let mut batch = Vec::new();
-            let mut failure: Option<PyErr> = None;
-            let mut seen = 0usize;
-            let _ = inputs.read_columnar(&options, &mut |event| {
-                seen += 1;
-                if seen % BATCH_DOCUMENTS == 0 && interrupted() {
-                    failure = Some(PyKeyboardInterrupt::new_err("scan interrupted"));
+    py.detach(|| {
+        let mut batch = Vec::new();
+        let mut failure: Option<PyErr> = None;
+        let mut seen = 0usize;
+        let mut bytes = 0u64;
+        let _ = inputs.read_columnar(&options, &mut |event| {
+            seen += 1;
+            if seen % BATCH_DOCUMENTS == 0 {
+                if let Err(error) = watch.tick("read", run.row_count, bytes) {
+                    failure = Some(error);
                     return ControlFlow::Break(());
                 }
-                match event {
-                    ReadEvent::Document(doc) => {
+            }
+            match event {
+                ReadEvent::Document(doc) => {
+                    run.rows.push(run.row_count);
+                    run.row_count += 1;
+                    bytes += doc.text.len() as u64;
+                    batch.push(doc);
+                    if batch.len() >= BATCH_DOCUMENTS {
+                        let full = std::mem::take(&mut batch);
+                        threads.run(|| run.scanner.add_batch(full));
+                    }
+                }
+                ReadEvent::Columnar(documents) => {
+                    if !batch.is_empty() {
+                        let full = std::mem::take(&mut batch);
+                        threads.run(|| run.scanner.add_batch(full));
+                    }
+                    for _ in 0..documents.len() {
                         run.rows.push(run.row_count);
                         run.row_count += 1;
-                        batch.push(doc);
-                        if batch.len() >= BATCH_DOCUMENTS {
-                            run.scanner.add_batch(std::mem::take(&mut batch));
-                        }
                     }
-                    ReadEvent::Columnar(documents) => {
-                        if !batch.is_empty() {
-                            run.scanner.add_batch(std::mem::take(&mut batch));
-                        }
-                        for _ in 0..documents.len() {
-                            run.rows.push(run.row_count);
-                            run.row_count += 1;
-                        }
-                        run.scanner.add_columnar(vec![documents]);
-                    }
-                    ReadEvent::Skipped(error) | ReadEvent::Repaired(error) if strict => {
-                        failure = Some(raw_input_error(&error));
+                    bytes += documents.text_bytes() as u64;
+                    threads.run(|| run.scanner.add_columnar(vec![documents]));
+                    if let Err(error) = watch.tick("read", run.row_count, bytes) {
+                        failure = Some(error);
                         return ControlFlow::Break(());
                     }
-                    ReadEvent::Skipped(error) => run.errors.push(error),
-                    ReadEvent::Repaired(error) => run.warnings.push(error),
-                    ReadEvent::FileOffsets(_) => {}
                 }
-                ControlFlow::Continue(())
-            });
-            if !batch.is_empty() {
-                run.scanner.add_batch(batch);
+                ReadEvent::Skipped(error) | ReadEvent::Repaired(error) if strict => {
+                    failure = Some(raw_input_error(&error));
+                    return ControlFlow::Break(());
+                }
+                ReadEvent::Skipped(error) => run.errors.push(error),
+                ReadEvent::Repaired(error) => run.warnings.push(error),
+                ReadEvent::FileOffsets(_) => {}
             }
-            match failure {
-                Some(error) => Err(error),
-                None => Ok(run),
-            }
-        })?
-    });
-    let run = outcome?;
-    Ok(py.detach(|| run.finish(Some(Held::Files { inputs, options }))))
+            ControlFlow::Continue(())
+        });
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        if !batch.is_empty() {
+            threads.run(|| run.scanner.add_batch(batch));
+        }
+        run.finish(
+            Some(Held::Files { inputs, options }),
+            &threads,
+            &mut watch,
+            bytes,
+        )
+    })
 }
 
 /// Scans texts given as Python strings (with optional ids and sources, one a text).
 #[pyfunction]
+#[pyo3(signature = (texts, ids, sources, args, progress=None))]
 fn scan_texts(
     py: Python<'_>,
     texts: Vec<Option<String>>,
     ids: Option<Vec<Option<String>>>,
     sources: Option<Vec<Option<String>>>,
     args: ScanArgs,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<ScanReport> {
     let params = args.params()?;
-    let threads = args.threads;
+    let threads = Threads::new(args.threads)?;
+    let mut watch = Watch::new(progress);
     for (name, list) in [("ids", &ids), ("sources", &sources)] {
         if let Some(list) = list {
             if list.len() != texts.len() {
@@ -517,12 +540,11 @@ fn scan_texts(
         }
     }
     let mut run = Run::new(params)?;
-    let run = py.detach(|| {
-        on_threads(threads, || -> PyResult<Run> {
+    py.detach(|| {
+        let mut bytes = 0u64;
+        {
             for (chunk_index, chunk) in texts.chunks(BATCH_DOCUMENTS).enumerate() {
-                if interrupted() {
-                    return Err(PyKeyboardInterrupt::new_err("scan interrupted"));
-                }
+                watch.tick("read", run.row_count, bytes)?;
                 let first = chunk_index * BATCH_DOCUMENTS;
                 let mut column = StringBuilder::new();
                 let mut heads = Vec::new();
@@ -553,12 +575,11 @@ fn scan_texts(
                     });
                     rows.push(offset as u32);
                 }
-                run.add(heads, Arc::new(column.finish()), rows)?;
+                bytes += run.add(heads, Arc::new(column.finish()), rows, &threads)?;
             }
-            Ok(run)
-        })?
-    })?;
-    Ok(py.detach(|| run.finish(None)))
+        }
+        run.finish(None, &threads, &mut watch, bytes)
+    })
 }
 
 /// The column at `path` (dots reach into struct columns) of `batch`.
@@ -604,6 +625,7 @@ pub(crate) fn label_at(column: &ArrayRef, row: usize) -> Option<String> {
 /// Scans an Arrow stream (a pyarrow table or reader, a Polars frame, a DuckDB result: anything
 /// with `__arrow_c_stream__`), its texts read where they lie.
 #[pyfunction]
+#[pyo3(signature = (stream, text_field, id_field, source_field, args, progress=None))]
 fn scan_arrow(
     py: Python<'_>,
     stream: PyRecordBatchReader,
@@ -611,17 +633,18 @@ fn scan_arrow(
     id_field: String,
     source_field: Option<String>,
     args: ScanArgs,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<ScanReport> {
     let params = args.params()?;
-    let threads = args.threads;
+    let threads = Threads::new(args.threads)?;
+    let mut watch = Watch::new(progress);
     let reader = stream.into_reader()?;
     let mut run = Run::new(params)?;
-    let run = py.detach(|| {
-        on_threads(threads, || -> PyResult<Run> {
+    py.detach(|| {
+        let mut bytes = 0u64;
+        {
             for batch in reader {
-                if interrupted() {
-                    return Err(PyKeyboardInterrupt::new_err("scan interrupted"));
-                }
+                watch.tick("read", run.row_count, bytes)?;
                 let batch = batch.map_err(|e| PyValueError::new_err(e.to_string()))?;
                 let first = run.row_count;
                 let texts = column_at(&batch, &text_field).ok_or_else(|| {
@@ -670,12 +693,11 @@ fn scan_arrow(
                     });
                     rows.push(row as u32);
                 }
-                run.add(heads, texts, rows)?;
+                bytes += run.add(heads, texts, rows, &threads)?;
             }
-            Ok(run)
-        })?
-    })?;
-    Ok(py.detach(|| run.finish(None)))
+        }
+        run.finish(None, &threads, &mut watch, bytes)
+    })
 }
 
 /// The fingerprint of paragraphs, for engines that spread a scan over many machines (Spark): band
