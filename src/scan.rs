@@ -898,57 +898,99 @@ impl Scanner {
         (outcome, retained.unwrap_or_default())
     }
 
+    /// The stages of a finished scan, in order; each says what it adds and what it lets go:
+    /// [`Scanner::join_index_groups`], [`Scanner::verify_small_buckets`],
+    /// [`Scanner::join_large_buckets`], [`Scanner::join_containing`],
+    /// [`Scanner::lay_out_clusters`], [`Scanner::measure_members`], [`Scanner::summarize`], and
+    /// for a shard index [`Scanner::retained`].
     fn finish_inner(mut self, retain: bool) -> (ScanOutcome, Option<Retained>) {
         // Each distinct paragraph's exact hash, when the index needs them.
-        let exact_of: Vec<u64> = if retain {
-            let mut exact = vec![0u64; self.uniques.len()];
-            for (&hash, &unique) in &self.exact_index {
-                exact[unique as usize] = hash;
-            }
-            exact
+        let exact_of = if retain {
+            self.exact_hash_of_uniques()
         } else {
             Vec::new()
         };
         // The exact-tier index has done its work; its memory serves the stages below.
         drop(std::mem::take(&mut self.exact_index));
         let mut sets = UnionFind::new(self.uniques.len());
-        // Paragraphs of one index group are one cluster already.
+        let mut pairs = PairCounts::default();
+        self.join_index_groups(&mut sets);
+        let (large_buckets, agreement) = self.verify_small_buckets(&mut sets, &mut pairs);
+        self.join_large_buckets(&large_buckets, &agreement, &mut sets, &mut pairs);
+        drop((large_buckets, agreement));
+        self.join_containing(&mut sets, &mut pairs);
+        let (mut clusters, counted_paragraphs) = self.lay_out_clusters(&mut sets);
+        self.measure_members(&mut clusters);
+        let summary = self.summarize(&mut clusters, counted_paragraphs, pairs);
+        let retained = retain.then(|| self.retained(&mut sets, exact_of));
+        (
+            ScanOutcome {
+                params: self.params,
+                documents: self.documents,
+                clusters,
+                summary,
+            },
+            retained,
+        )
+    }
+
+    /// The exact hash of each distinct paragraph, by its number.
+    fn exact_hash_of_uniques(&self) -> Vec<u64> {
+        let mut exact = vec![0u64; self.uniques.len()];
+        for (&hash, &unique) in &self.exact_index {
+            exact[unique as usize] = hash;
+        }
+        exact
+    }
+
+    /// Stage 1: paragraphs of one index group are one cluster already.
+    fn join_index_groups(&self, sets: &mut UnionFind) {
         for &(a, b) in &self.indexed.joined {
             sets.union(a, b);
         }
-        let mut candidate_pairs_count = 0u64;
-        let mut verified_pairs = 0u64;
-        let threshold = self.params.threshold;
-        // Every pair of a small bucket is verified, in parallel; the clusters are the connected
-        // components of the verified pairs, so the order of the unions does not matter.
+    }
+
+    /// Whether the near-tier paragraphs `a` and `b` are near copies: exact Jaccard similarity at
+    /// the threshold, or under `--containment`, one contained in the other.
+    fn verifies(&self, a: u32, b: u32) -> bool {
+        let (sa, sb) = (self.shingles_of(a), self.shingles_of(b));
+        jaccard_at_least(sa, sb, self.params.threshold)
+            || self
+                .params
+                .containment
+                .is_some_and(|c| containment(sa, sb) >= c)
+    }
+
+    /// Whether a pair of near-tier paragraphs is worth verifying: two indexed paragraphs are not
+    /// verified again, since the index's groups are what their verification found (indexed
+    /// paragraphs come first, so a pair is indexed when its higher member is).
+    fn worth_verifying(&self, a: u32, b: u32) -> bool {
+        a.max(b) as usize >= self.indexed.near
+    }
+
+    /// Stage 2: LSH buckets from the band keys; every pair of a small bucket is verified, in
+    /// parallel, and joined (the clusters are the connected components of the verified pairs, so
+    /// the order of the unions does not matter). Returns the large buckets, with the band keys of
+    /// their members kept to rank leaders; the band key table is let go.
+    fn verify_small_buckets(
+        &mut self,
+        sets: &mut UnionFind,
+        pairs: &mut PairCounts,
+    ) -> (Vec<Vec<u32>>, BandAgreement) {
         let Candidates {
             pairs: mut lsh_pairs,
             large_buckets,
         } = candidates_in(&self.band_keys);
-        // Two indexed paragraphs are not verified again: the index's groups are what their
-        // verification found. (Indexed paragraphs come first, so a pair is indexed when its
-        // higher member is.)
-        let indexed_near = self.indexed.near as u32;
-        let worth = |a: u32, b: u32| a.max(b) >= indexed_near;
-        if indexed_near > 0 {
-            lsh_pairs.retain(|&(a, b)| worth(a, b));
+        if self.indexed.near > 0 {
+            lsh_pairs.retain(|&(a, b)| self.worth_verifying(a, b));
         }
-        // The band keys of large buckets' members are kept to rank leaders; the rest go now.
         let agreement =
             BandAgreement::new(&self.band_keys, &large_buckets, self.near_to_unique.len());
         drop(std::mem::take(&mut self.band_keys));
-        candidate_pairs_count += lsh_pairs.len() as u64;
-        let verify = |a: u32, b: u32| {
-            let (sa, sb) = (self.shingles_of(a), self.shingles_of(b));
-            jaccard_at_least(sa, sb, threshold)
-                || self
-                    .params
-                    .containment
-                    .is_some_and(|c| containment(sa, sb) >= c)
-        };
+        pairs.candidates += lsh_pairs.len() as u64;
         let verified: Vec<(u32, u32)> = lsh_pairs
             .par_iter()
-            .filter(|&&(a, b)| verify(a, b))
+            .filter(|&&(a, b)| self.verifies(a, b))
             .map(|&(a, b)| {
                 (
                     self.near_to_unique[a as usize],
@@ -956,60 +998,78 @@ impl Scanner {
                 )
             })
             .collect();
-        verified_pairs += verified.len() as u64;
+        pairs.verified += verified.len() as u64;
         for (a, b) in verified {
             sets.union(a, b);
         }
-        drop(lsh_pairs);
-        // Large buckets (dense families of variants) one after another, in band order then key
-        // order, each joined by leader clustering against the sets formed so far: bounded work a
-        // member, and the same result whatever the thread count.
-        for bucket in &large_buckets {
+        (large_buckets, agreement)
+    }
+
+    /// Stage 3: large buckets (dense families of variants) one after another, in band order then
+    /// key order, each joined by leader clustering against the sets formed so far: bounded work a
+    /// member, and the same result whatever the thread count.
+    fn join_large_buckets(
+        &self,
+        large_buckets: &[Vec<u32>],
+        agreement: &BandAgreement,
+        sets: &mut UnionFind,
+        pairs: &mut PairCounts,
+    ) {
+        let indexed_near = self.indexed.near as u32;
+        for bucket in large_buckets {
             if bucket.last().is_some_and(|&last| last < indexed_near) {
                 continue;
             }
             let work = join_large_bucket_where(
                 bucket,
-                &mut sets,
+                sets,
                 |near| self.near_to_unique[near as usize],
-                verify,
+                |a, b| self.verifies(a, b),
                 |a, b| agreement.shared(a, b),
-                worth,
+                |a, b| self.worth_verifying(a, b),
             );
-            candidate_pairs_count += work.verifications;
-            verified_pairs += work.accepted;
+            pairs.candidates += work.verifications;
+            pairs.verified += work.accepted;
         }
-        drop(large_buckets);
+    }
 
-        if let Some(min_containment) = self.params.containment {
-            let pairs: Vec<(u32, u32)> =
-                containment_candidates(&self.shingles, &self.shingle_offsets)
-                    .into_iter()
-                    .map(|(a, b)| {
-                        (
-                            self.near_to_unique[a as usize],
-                            self.near_to_unique[b as usize],
-                        )
-                    })
-                    .filter(|&(a, b)| sets.find(a) != sets.find(b))
-                    .collect();
-            candidate_pairs_count += pairs.len() as u64;
-            let verified: Vec<bool> = pairs
-                .par_iter()
-                .map(|&(a, b)| {
-                    let (na, nb) = (self.uniques[a as usize].near, self.uniques[b as usize].near);
-                    containment(self.shingles_of(na), self.shingles_of(nb)) >= min_containment
+    /// Stage 4, under `--containment` only: paragraphs contained in another, which LSH on
+    /// similarity does not pair, found by their rarest shingles and joined.
+    fn join_containing(&self, sets: &mut UnionFind, pairs: &mut PairCounts) {
+        let Some(min_containment) = self.params.containment else {
+            return;
+        };
+        let candidates: Vec<(u32, u32)> =
+            containment_candidates(&self.shingles, &self.shingle_offsets)
+                .into_iter()
+                .map(|(a, b)| {
+                    (
+                        self.near_to_unique[a as usize],
+                        self.near_to_unique[b as usize],
+                    )
                 })
+                .filter(|&(a, b)| sets.find(a) != sets.find(b))
                 .collect();
-            for (&(a, b), ok) in pairs.iter().zip(verified) {
-                if ok {
-                    verified_pairs += 1;
-                    sets.union(a, b);
-                }
+        pairs.candidates += candidates.len() as u64;
+        let verified: Vec<bool> = candidates
+            .par_iter()
+            .map(|&(a, b)| {
+                let (na, nb) = (self.uniques[a as usize].near, self.uniques[b as usize].near);
+                containment(self.shingles_of(na), self.shingles_of(nb)) >= min_containment
+            })
+            .collect();
+        for (&(a, b), ok) in candidates.iter().zip(verified) {
+            if ok {
+                pairs.verified += 1;
+                sets.union(a, b);
             }
         }
+    }
 
-        // Occurrences per set; sets with two or more become clusters, numbered by first occurrence.
+    /// Stage 5: the clusters, sets with two or more occurrences, numbered by first occurrence,
+    /// their members in input order. Returns them with the number of paragraphs with words in the
+    /// input (indexed ones aside).
+    fn lay_out_clusters(&self, sets: &mut UnionFind) -> (Vec<Cluster>, u64) {
         let mut roots: Vec<u32> = Vec::with_capacity(self.paragraphs.len());
         let mut occurrences = vec![0u32; self.uniques.len()];
         for paragraph in &self.paragraphs {
@@ -1067,24 +1127,31 @@ impl Scanner {
                 via_chain: false,
             });
         }
+        (clusters, counted_paragraphs)
+    }
 
-        // Similarity of every member to its canonical copy, and the cluster's spread.
-        let indexed_documents = self.indexed.documents;
-        let unique_of = |member: &Member| -> u32 {
-            let doc = &self.documents[member.doc as usize];
-            let first = doc.first_paragraph as usize;
-            let position = if (member.doc as usize) < indexed_documents {
-                // Indexed documents hold some of their paragraphs, numbered as in the document.
-                let numbers =
-                    &self.indexed.paragraph_numbers[first..first + doc.paragraph_count as usize];
-                first + numbers.partition_point(|&n| n < member.paragraph)
-            } else {
-                first + member.paragraph as usize
-            };
-            self.paragraphs[position].unique
+    /// The distinct paragraph a member is an occurrence of.
+    fn unique_of(&self, member: &Member) -> u32 {
+        let doc = &self.documents[member.doc as usize];
+        let first = doc.first_paragraph as usize;
+        let position = if (member.doc as usize) < self.indexed.documents {
+            // Indexed documents hold some of their paragraphs, numbered as in the document.
+            let numbers =
+                &self.indexed.paragraph_numbers[first..first + doc.paragraph_count as usize];
+            first + numbers.partition_point(|&n| n < member.paragraph)
+        } else {
+            first + member.paragraph as usize
         };
+        self.paragraphs[position].unique
+    }
+
+    /// Stage 6: each cluster's kind and documents, the similarity and containment of every
+    /// member to its canonical copy (the first), how it joined (a chain, a containment), and the
+    /// bytes its repeats take.
+    fn measure_members(&self, clusters: &mut [Cluster]) {
+        let threshold = self.params.threshold;
         clusters.par_iter_mut().for_each(|cluster| {
-            let canonical_unique = unique_of(&cluster.members[0]);
+            let canonical_unique = self.unique_of(&cluster.members[0]);
             // Members are in input order, so equal documents are adjacent.
             let mut docs: Vec<u32> = cluster.members.iter().map(|m| m.doc).collect();
             docs.dedup();
@@ -1095,7 +1162,7 @@ impl Scanner {
                 ClusterKind::WithinDocument
             };
             for member in cluster.members.iter_mut() {
-                let unique = unique_of(member);
+                let unique = self.unique_of(member);
                 if unique != canonical_unique {
                     let a = self.uniques[unique as usize].near;
                     let b = self.uniques[canonical_unique as usize].near;
@@ -1117,7 +1184,17 @@ impl Scanner {
                 .map(|m| m.span.len() as u64)
                 .sum();
         });
+    }
 
+    /// Stage 7: the totals. Checked against a shard index, the clusters of indexed paragraphs
+    /// alone are left out (they are not the input's business) and the rest renumbered.
+    fn summarize(
+        &self,
+        clusters: &mut Vec<Cluster>,
+        counted_paragraphs: u64,
+        pairs: PairCounts,
+    ) -> Summary {
+        let indexed_documents = self.indexed.documents;
         let mut indexed_totals = None;
         let (duplicate_paragraphs, duplicate_bytes, distinct_paragraphs) = if !self.indexed.active {
             (
@@ -1126,7 +1203,6 @@ impl Scanner {
                 self.uniques.len() as u64,
             )
         } else {
-            // Clusters of indexed paragraphs alone are not the input's business.
             let from_input = |m: &Member| m.doc as usize >= indexed_documents;
             clusters.retain(|c| c.members.iter().any(from_input));
             for (id, cluster) in clusters.iter_mut().enumerate() {
@@ -1138,7 +1214,7 @@ impl Scanner {
                 ..IndexedTotals::default()
             };
             let (mut paragraphs, mut bytes) = (0u64, 0u64);
-            for cluster in &clusters {
+            for cluster in clusters.iter() {
                 let input_members = cluster.members.iter().filter(|m| from_input(m));
                 let canonical_from_input = from_input(&cluster.members[0]);
                 let count = input_members.clone().count() as u64;
@@ -1158,7 +1234,7 @@ impl Scanner {
             }
             let mut seen = vec![false; self.uniques.len()];
             let mut distinct = 0u64;
-            for paragraph in &self.paragraphs[indexed_paragraphs..] {
+            for paragraph in &self.paragraphs[self.indexed.paragraphs..] {
                 if paragraph.unique != NO_UNIQUE && !seen[paragraph.unique as usize] {
                     seen[paragraph.unique as usize] = true;
                     distinct += 1;
@@ -1183,7 +1259,7 @@ impl Scanner {
                 part as f64 / whole as f64
             }
         };
-        let summary = Summary {
+        Summary {
             documents: (self.documents.len() - indexed_documents) as u64,
             paragraphs: counted_paragraphs,
             duplicate_paragraphs,
@@ -1195,54 +1271,55 @@ impl Scanner {
             cross_document_clusters: clusters.len() as u64 - within,
             distinct_paragraphs,
             near_tier_paragraphs: self.near_to_unique.len() as u64,
-            candidate_pairs: candidate_pairs_count,
-            verified_pairs,
+            candidate_pairs: pairs.candidates,
+            verified_pairs: pairs.verified,
             indexed: indexed_totals,
-        };
-        let retained = retain.then(|| {
-            let root = (0..self.uniques.len() as u32)
-                .map(|unique| sets.find(unique))
-                .collect();
-            let shingle_range = self
-                .uniques
-                .iter()
-                .map(|u| {
-                    (u.near != NOT_NEAR).then(|| {
-                        self.shingle_offsets[u.near as usize]
-                            ..self.shingle_offsets[u.near as usize + 1]
-                    })
-                })
-                .collect();
-            let paragraphs = self.paragraphs[indexed_paragraphs..]
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.unique != NO_UNIQUE)
-                .map(|(offset, p)| {
-                    let global = (indexed_paragraphs + offset) as u32;
-                    let first = self.documents[p.doc as usize].first_paragraph;
-                    (p.doc, global - first, p.span, p.unique)
-                })
-                .collect();
-            Retained {
-                exact: exact_of,
-                root,
-                indexed_group: std::mem::take(&mut self.indexed.group_of),
-                shingle_range,
-                shingles: std::mem::take(&mut self.shingles),
-                paragraphs,
-                indexed_documents,
-            }
-        });
-        (
-            ScanOutcome {
-                params: self.params,
-                documents: self.documents,
-                clusters,
-                summary,
-            },
-            retained,
-        )
+        }
     }
+
+    /// For a shard index: what it stores of the input's distinct paragraphs (their exact hashes,
+    /// sets, shingles and occurrences), the shingle table handed over.
+    fn retained(&mut self, sets: &mut UnionFind, exact_of: Vec<u64>) -> Retained {
+        let indexed_paragraphs = self.indexed.paragraphs;
+        let root = (0..self.uniques.len() as u32)
+            .map(|unique| sets.find(unique))
+            .collect();
+        let shingle_range = self
+            .uniques
+            .iter()
+            .map(|u| {
+                (u.near != NOT_NEAR).then(|| {
+                    self.shingle_offsets[u.near as usize]..self.shingle_offsets[u.near as usize + 1]
+                })
+            })
+            .collect();
+        let paragraphs = self.paragraphs[indexed_paragraphs..]
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.unique != NO_UNIQUE)
+            .map(|(offset, p)| {
+                let global = (indexed_paragraphs + offset) as u32;
+                let first = self.documents[p.doc as usize].first_paragraph;
+                (p.doc, global - first, p.span, p.unique)
+            })
+            .collect();
+        Retained {
+            exact: exact_of,
+            root,
+            indexed_group: std::mem::take(&mut self.indexed.group_of),
+            shingle_range,
+            shingles: std::mem::take(&mut self.shingles),
+            paragraphs,
+            indexed_documents: self.indexed.documents,
+        }
+    }
+}
+
+/// Candidate pairs verified, and those that passed, over every stage.
+#[derive(Default)]
+struct PairCounts {
+    candidates: u64,
+    verified: u64,
 }
 
 /// The band keys of the paragraphs in large buckets, kept to rank a bucket's leaders by how many
