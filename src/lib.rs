@@ -46,8 +46,8 @@ pub mod splice;
 pub use lsh::Banding;
 pub use normalize::NormalizeOptions;
 pub use read::{
-    ColumnarDocuments, DocumentHead, FileOffsets, InputError, InputFormat, Inputs, ReadEvent,
-    ReadOptions,
+    ColumnarDocuments, DocumentHead, FileOffsets, InputError, InputErrorKind, InputFormat, Inputs,
+    ReadEvent, ReadOptions,
 };
 pub use report::Report;
 pub use scan::{

@@ -48,6 +48,37 @@ pub struct AddedColumn {
 pub type EditRow<'a> =
     dyn FnMut(u64, Option<&str>) -> Result<(RowEdit, Option<String>), String> + 'a;
 
+/// Why a Parquet file could not be rewritten.
+#[derive(Debug)]
+pub enum RewriteError {
+    /// The input cannot be decoded: its footer, a row group, a page.
+    Read(String),
+    /// The text column is missing, or not text.
+    TextColumn(String),
+    /// The column to annotate into is there already.
+    ColumnTaken(String),
+    /// The edit of a row failed (its message names the row).
+    Edit(String),
+    /// The new file cannot be encoded or written.
+    Write(String),
+}
+
+impl std::fmt::Display for RewriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RewriteError::Read(message)
+            | RewriteError::TextColumn(message)
+            | RewriteError::Edit(message)
+            | RewriteError::Write(message) => f.write_str(message),
+            RewriteError::ColumnTaken(name) => {
+                write!(f, "the file already has a column '{name}' to annotate into")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RewriteError {}
+
 /// What a rewrite wrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Rewritten {
@@ -67,23 +98,24 @@ pub fn rewrite<W: Write + Send>(
     text_field: &str,
     added: Option<&AddedColumn>,
     edit: &mut EditRow<'_>,
-) -> Result<(W, Rewritten), String> {
-    let reader = input.try_clone().map_err(|e| e.to_string())?;
+) -> Result<(W, Rewritten), RewriteError> {
+    let read_error = |e: String| RewriteError::Read(e);
+    let write_error = |e: String| RewriteError::Write(e);
+    let reader = input
+        .try_clone()
+        .map_err(|e| RewriteError::Read(e.to_string()))?;
     let metadata = guarded(|| {
         ArrowReaderMetadata::load(&reader, Default::default()).map_err(|e| e.to_string())
     })
-    .map_err(|e| format!("not a readable Parquet file: {e}"))?;
+    .map_err(|e| RewriteError::Read(format!("not a readable Parquet file: {e}")))?;
     let schema = metadata.schema().clone();
-    let names =
-        text_path(&schema, text_field).ok_or_else(|| format!("no text column '{text_field}'"))?;
+    let no_text_column = || RewriteError::TextColumn(format!("no text column '{text_field}'"));
+    let names = text_path(&schema, text_field).ok_or_else(no_text_column)?;
     let out_schema = match added {
         None => schema.clone(),
         Some(column) => {
             if schema.field_with_name(&column.name).is_ok() {
-                return Err(format!(
-                    "the file already has a column '{}' to annotate into",
-                    column.name
-                ));
+                return Err(RewriteError::ColumnTaken(column.name.clone()));
             }
             let mut fields: Vec<Arc<Field>> = schema.fields().iter().cloned().collect();
             fields.push(Arc::new(Field::new(&column.name, DataType::Utf8, true)));
@@ -106,31 +138,30 @@ pub fn rewrite<W: Write + Send>(
         }
     }
     let mut writer = ArrowWriter::try_new(out, out_schema.clone(), Some(props.build()))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| write_error(e.to_string()))?;
     let mut done = Rewritten::default();
     let mut row = 0u64;
     for group in 0..parquet_meta.num_row_groups() {
-        let reader = input.try_clone().map_err(|e| e.to_string())?;
+        let reader = input.try_clone().map_err(|e| read_error(e.to_string()))?;
         let batches = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, metadata.clone())
             .with_row_groups(vec![group])
             .with_batch_size(BATCH_ROWS)
             .build()
-            .map_err(|e| format!("row group {group}: {e}"))?;
+            .map_err(|e| read_error(format!("row group {group}: {e}")))?;
         let mut batches = batches;
         // Columns the scan did not read are decoded here first: a corrupt page is an error.
         while let Some(batch) = guarded(|| Ok(batches.next().map(|b| b.map_err(|e| e.to_string()))))
             .and_then(|next| next.transpose())
-            .map_err(|e| format!("row group {group}: {e}"))?
+            .map_err(|e| read_error(format!("row group {group}: {e}")))?
         {
-            let texts = column_at(&batch, &names)
-                .ok_or_else(|| format!("no text column '{text_field}'"))?;
+            let texts = column_at(&batch, &names).ok_or_else(no_text_column)?;
             let mut keep = Vec::with_capacity(batch.num_rows());
             let mut new_texts: Vec<Option<String>> = Vec::with_capacity(batch.num_rows());
             let mut added_values: Vec<Option<String>> = Vec::with_capacity(batch.num_rows());
             let mut changed = false;
             for index in 0..batch.num_rows() {
                 let text = text_at(&texts, index);
-                let (what, value) = edit(row, text.as_deref())?;
+                let (what, value) = edit(row, text.as_deref()).map_err(RewriteError::Edit)?;
                 row += 1;
                 added_values.push(value);
                 match what {
@@ -152,11 +183,13 @@ pub fn rewrite<W: Write + Send>(
             }
             let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
             if changed {
-                let replacement = text_array(texts.data_type(), &new_texts, &texts)?;
+                let replacement = text_array(texts.data_type(), &new_texts, &texts)
+                    .map_err(RewriteError::TextColumn)?;
                 let top = schema
                     .index_of(&names[0])
-                    .map_err(|e| format!("text column: {e}"))?;
-                columns[top] = replace_in(&columns[top], &names[1..], replacement)?;
+                    .map_err(|e| RewriteError::TextColumn(format!("text column: {e}")))?;
+                columns[top] = replace_in(&columns[top], &names[1..], replacement)
+                    .map_err(RewriteError::TextColumn)?;
             }
             if added.is_some() {
                 let mut builder = StringBuilder::new();
@@ -166,18 +199,22 @@ pub fn rewrite<W: Write + Send>(
                 columns.push(Arc::new(builder.finish()));
             }
             let mut batch = RecordBatch::try_new(out_schema.clone(), columns)
-                .map_err(|e| format!("row group {group}: {e}"))?;
+                .map_err(|e| write_error(format!("row group {group}: {e}")))?;
             if keep.iter().any(|k| !k) {
                 batch =
                     arrow_select::filter::filter_record_batch(&batch, &BooleanArray::from(keep))
-                        .map_err(|e| e.to_string())?;
+                        .map_err(|e| write_error(e.to_string()))?;
             }
             done.rows += batch.num_rows() as u64;
-            writer.write(&batch).map_err(|e| e.to_string())?;
+            writer
+                .write(&batch)
+                .map_err(|e| write_error(e.to_string()))?;
         }
-        writer.flush().map_err(|e| e.to_string())?;
+        writer.flush().map_err(|e| write_error(e.to_string()))?;
     }
-    let out = writer.into_inner().map_err(|e| e.to_string())?;
+    let out = writer
+        .into_inner()
+        .map_err(|e| write_error(e.to_string()))?;
     Ok((out, done))
 }
 

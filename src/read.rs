@@ -169,8 +169,42 @@ pub struct InputError {
     /// 0-based row, in table files (Parquet).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row: Option<u64>,
+    /// What kind of problem it is, for programs to act on.
+    pub kind: InputErrorKind,
     /// What was wrong.
     pub message: String,
+}
+
+/// The kinds of [`InputError`], as reports name them (`kind`: `unreadable`, `invalid_json`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputErrorKind {
+    /// A file or folder that cannot be opened, listed or read.
+    Unreadable,
+    /// A compressed stream that is corrupt or truncated, or a read that failed part way.
+    Decompression,
+    /// A file that is binary (a NUL byte), not text.
+    NotText,
+    /// Bytes that are not UTF-8, or lone surrogates: repaired (U+FFFD), or the record skipped.
+    InvalidUtf8,
+    /// A record (or a JSON array file) that is not valid JSON.
+    InvalidJson,
+    /// A JSON record that is not an object.
+    NotAnObject,
+    /// A record without its text: the field is missing, or null.
+    MissingText,
+    /// A text field that holds something other than a string.
+    TextNotString,
+    /// A table file (Parquet) that cannot be decoded: its footer or a row group.
+    BadTable,
+    /// A table column that is missing or of the wrong type.
+    BadColumn,
+    /// A WARC/WET record that is malformed.
+    BadRecord,
+    /// A file left out on purpose (a FIFO or device met in a folder, a report of paradup's own).
+    LeftOut,
+    /// Data handed in by a program (Python) that is not usable.
+    BadValue,
 }
 
 impl fmt::Display for InputError {
@@ -440,6 +474,7 @@ impl Inputs {
                 Ok(raw) => raw,
                 Err(e) => {
                     visit(ReadEvent::Skipped(file_error(
+                        InputErrorKind::Unreadable,
                         &file.display,
                         format!("cannot open: {e}"),
                     )))?;
@@ -464,6 +499,7 @@ impl Inputs {
                     Ok(raw) => raw,
                     Err(e) => {
                         visit(ReadEvent::Skipped(file_error(
+                            InputErrorKind::Unreadable,
                             &file.display,
                             format!("cannot open: {e}"),
                         )))?;
@@ -472,6 +508,7 @@ impl Inputs {
                 },
                 Err(e) => {
                     visit(ReadEvent::Skipped(file_error(
+                        InputErrorKind::Unreadable,
                         &file.display,
                         format!("read failed: {e}"),
                     )))?;
@@ -580,20 +617,22 @@ pub fn read_stream(
     read_source(name, Box::new(input), options, None, visit)
 }
 
-fn file_error(path: &str, message: String) -> InputError {
+fn file_error(kind: InputErrorKind, path: &str, message: String) -> InputError {
     InputError {
         path: path.to_owned(),
         line: None,
         row: None,
+        kind,
         message,
     }
 }
 
-fn line_error(path: &str, line: u64, message: String) -> InputError {
+fn line_error(kind: InputErrorKind, path: &str, line: u64, message: String) -> InputError {
     InputError {
         path: path.to_owned(),
         line: Some(line),
         row: None,
+        kind,
         message,
     }
 }
@@ -711,9 +750,11 @@ impl Resolver<'_> {
     }
 
     fn note(&mut self, path: &Path, message: String) {
-        self.inputs
-            .notes
-            .push(file_error(&path.display().to_string(), message));
+        self.inputs.notes.push(file_error(
+            InputErrorKind::LeftOut,
+            &path.display().to_string(),
+            message,
+        ));
     }
 
     fn spooled(&mut self, display: &str, spooled: io::Result<tempfile::NamedTempFile>) {
@@ -731,9 +772,11 @@ impl Resolver<'_> {
                 );
                 self.inputs._spools.push(spool);
             }
-            Err(e) => self
-                .errors
-                .push(file_error(display, format!("cannot read: {e}"))),
+            Err(e) => self.errors.push(file_error(
+                InputErrorKind::Unreadable,
+                display,
+                format!("cannot read: {e}"),
+            )),
         }
     }
 
@@ -783,9 +826,11 @@ impl Resolver<'_> {
                 let spooled = File::open(path).and_then(spool);
                 self.spooled(given, spooled);
             }
-            Err(e) => self
-                .errors
-                .push(file_error(given, format!("cannot open: {e}"))),
+            Err(e) => self.errors.push(file_error(
+                InputErrorKind::Unreadable,
+                given,
+                format!("cannot open: {e}"),
+            )),
         }
     }
 
@@ -796,6 +841,7 @@ impl Resolver<'_> {
             Ok(entries) => entries,
             Err(e) => {
                 self.errors.push(file_error(
+                    InputErrorKind::Unreadable,
                     &dir.display().to_string(),
                     format!("cannot list folder: {e}"),
                 ));
@@ -941,6 +987,7 @@ fn read_source<'a>(
         Ok(decoded) => decoded,
         Err((compression, e)) => {
             return visit(ReadEvent::Skipped(file_error(
+                InputErrorKind::Decompression,
                 display,
                 stream::failure(compression, &e),
             )))
@@ -976,6 +1023,7 @@ fn read_whole(
     match reader.read_to_end(&mut bytes) {
         Ok(_) => Ok(bytes),
         Err(e) => Err(file_error(
+            InputErrorKind::Decompression,
             display,
             format!(
                 "{}; {kind} is read whole, so the file is left out",
@@ -1056,10 +1104,15 @@ fn read_text(
         if !bytes.is_empty() {
             message.push_str("; the document is incomplete and left out");
         }
-        return visit(ReadEvent::Skipped(file_error(display, message)));
+        return visit(ReadEvent::Skipped(file_error(
+            InputErrorKind::Decompression,
+            display,
+            message,
+        )));
     }
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return visit(ReadEvent::Skipped(file_error(
+            InputErrorKind::NotText,
             display,
             format!("binary file (NUL byte at offset {at}), not text"),
         )));
@@ -1071,7 +1124,11 @@ fn read_text(
     }
     let (text, repair) = decode_utf8(bytes);
     if let Some(note) = repair {
-        visit(ReadEvent::Repaired(file_error(display, note)))?;
+        visit(ReadEvent::Repaired(file_error(
+            InputErrorKind::InvalidUtf8,
+            display,
+            note,
+        )))?;
     }
     if let Some(offsets) = offsets {
         visit(ReadEvent::FileOffsets(offsets))?;
@@ -1185,6 +1242,7 @@ fn read_jsonl(
                 Ok(_) => number += 1,
                 Err(e) => {
                     failure = Some(line_error(
+                        InputErrorKind::Decompression,
                         display,
                         number + 1,
                         format!(
@@ -1206,7 +1264,7 @@ fn read_jsonl(
             }
         }
         let end_of_input = failure.is_some() || (lines.is_empty() && buffer.is_empty());
-        let parsed: Vec<Result<Record, String>> = lines
+        let parsed: Vec<Result<Record, RecordError>> = lines
             .par_iter()
             .map(|(_, range)| parse_record(&buffer[range.clone()], options))
             .collect();
@@ -1214,7 +1272,12 @@ fn read_jsonl(
             match record {
                 Ok((text, id, source, repair)) => {
                     if let Some(note) = repair {
-                        visit(ReadEvent::Repaired(line_error(display, *line, note)))?;
+                        visit(ReadEvent::Repaired(line_error(
+                            InputErrorKind::InvalidUtf8,
+                            display,
+                            *line,
+                            note,
+                        )))?;
                     }
                     visit(ReadEvent::Document(Document {
                         id: id.unwrap_or_else(|| format!("{display}:{line}")),
@@ -1227,7 +1290,9 @@ fn read_jsonl(
                         text,
                     }))?;
                 }
-                Err(message) => visit(ReadEvent::Skipped(line_error(display, *line, message)))?,
+                Err((kind, message)) => visit(ReadEvent::Skipped(line_error(
+                    kind, display, *line, message,
+                )))?,
             }
         }
         if let Some(error) = failure {
@@ -1285,8 +1350,8 @@ fn read_json_array(
                 json_message(&e)
             );
             return visit(ReadEvent::Skipped(match e.line() {
-                0 => file_error(display, message),
-                line => line_error(display, line as u64, message),
+                0 => file_error(InputErrorKind::InvalidJson, display, message),
+                line => line_error(InputErrorKind::InvalidJson, display, line as u64, message),
             }));
         }
     };
@@ -1320,6 +1385,7 @@ fn read_json_array(
                 }
                 if !notes.is_empty() {
                     visit(ReadEvent::Repaired(line_error(
+                        InputErrorKind::InvalidUtf8,
                         display,
                         line,
                         notes.join("; "),
@@ -1336,7 +1402,9 @@ fn read_json_array(
                     text,
                 }))?;
             }
-            Err(message) => visit(ReadEvent::Skipped(line_error(display, line, message)))?,
+            Err((kind, message)) => {
+                visit(ReadEvent::Skipped(line_error(kind, display, line, message)))?
+            }
         }
     }
     ControlFlow::Continue(())
@@ -1453,7 +1521,10 @@ fn raw_field<'a>(json: &'a str, dotted: &str) -> Option<&'a str> {
     })
 }
 
-fn parse_record(line: &[u8], options: &ReadOptions) -> Result<Record, String> {
+/// Why a record was skipped.
+type RecordError = (InputErrorKind, String);
+
+fn parse_record(line: &[u8], options: &ReadOptions) -> Result<Record, RecordError> {
     let mut notes = Vec::new();
     let decoded;
     let text = match std::str::from_utf8(line) {
@@ -1465,14 +1536,14 @@ fn parse_record(line: &[u8], options: &ReadOptions) -> Result<Record, String> {
             &decoded
         }
     };
-    let (mut record, repaired) =
-        parse_json_repairing(text, &mut notes).map_err(|e| record_json_error(&e))?;
+    let (mut record, repaired) = parse_json_repairing(text, &mut notes)
+        .map_err(|e| (InputErrorKind::InvalidJson, record_json_error(&e)))?;
     let text = repaired.as_deref().unwrap_or(text);
     let repair = (!notes.is_empty()).then(|| notes.join("; "));
     if !record.is_object() {
-        return Err(format!(
-            "expected a JSON object, found {}",
-            kind_of(&record)
+        return Err((
+            InputErrorKind::NotAnObject,
+            format!("expected a JSON object, found {}", kind_of(&record)),
         ));
     }
     // An id that is not a string is named by its JSON text (`1e400`, `{"shard": 3}`).
@@ -1496,13 +1567,21 @@ fn parse_record(line: &[u8], options: &ReadOptions) -> Result<Record, String> {
     let text = match field_mut(&mut record, &options.text_field) {
         Some(Value::String(text)) => std::mem::take(text),
         Some(other) => {
-            return Err(format!(
-                "text field '{}' is {}, not a string",
-                options.text_field,
-                kind_of(other)
+            return Err((
+                InputErrorKind::TextNotString,
+                format!(
+                    "text field '{}' is {}, not a string",
+                    options.text_field,
+                    kind_of(other)
+                ),
             ))
         }
-        None => return Err(format!("missing text field '{}'", options.text_field)),
+        None => {
+            return Err((
+                InputErrorKind::MissingText,
+                format!("missing text field '{}'", options.text_field),
+            ))
+        }
     };
     Ok((text, id, source, repair))
 }

@@ -711,7 +711,7 @@ impl<'a> Report<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Document, Location, ScanParams, Scanner};
+    use crate::{Document, InputErrorKind, Location, ScanParams, Scanner};
 
     const P: &str =
         "The harbour board met on Tuesday to approve the new ferry timetable for winter.";
@@ -758,19 +758,20 @@ mod tests {
     #[test]
     fn the_json_shape_is_fixed() {
         let outcome = outcome();
-        let problem = |message: &str| InputError {
+        let problem = |kind, message: &str| InputError {
             path: "in.jsonl".into(),
             line: Some(2),
             row: None,
+            kind,
             message: message.into(),
         };
         let report = Report::new(
             &outcome,
             vec![P.into(), Q.into()],
-            vec![problem("invalid JSON")],
+            vec![problem(InputErrorKind::InvalidJson, "invalid JSON")],
             0.25,
         )
-        .with_warnings(vec![problem("invalid UTF-8")]);
+        .with_warnings(vec![problem(InputErrorKind::InvalidUtf8, "invalid UTF-8")]);
         let json = serde_json::to_string(&report).unwrap();
         let expected = concat!(
             r#"{"schema":"paradup.report/v1","tool":{"name":"paradup","version":"0.1.0"},"#,
@@ -804,8 +805,8 @@ mod tests {
             r#"{"doc":"b.txt","doc_index":1,"location":"b.txt","#,
             r#""paragraph":0,"start":0,"end":82,"similarity":0.833333,"#,
             r#""containment":0.909091,"contained":false,"via_chain":false}]}],"#,
-            r#""errors":[{"path":"in.jsonl","line":2,"message":"invalid JSON"}],"#,
-            r#""warnings":[{"path":"in.jsonl","line":2,"message":"invalid UTF-8"}],"#,
+            r#""errors":[{"path":"in.jsonl","line":2,"kind":"invalid_json","message":"invalid JSON"}],"#,
+            r#""warnings":[{"path":"in.jsonl","line":2,"kind":"invalid_utf8","message":"invalid UTF-8"}],"#,
             r#""sources":[{"source":"x.example","documents":1,"paragraphs":3,"#,
             r#""duplicate_paragraphs":1,"duplicate_ratio":0.333333,"bytes":244,"duplicate_bytes":79,"#,
             r#""duplicate_byte_ratio":0.32377},"#,

@@ -33,14 +33,40 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawObject<'a> {
     }
 }
 
+/// Why a field of a record cannot be read or set.
+#[derive(Debug)]
+pub enum FieldError {
+    /// The record is not a JSON object.
+    InvalidJson(serde_json::Error),
+    /// No value at the path.
+    Missing(String),
+    /// The value at the path is not a string.
+    NotString(String),
+    /// The object does not end with `}` (trailing text after it).
+    Unclosed,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldError::InvalidJson(e) => write!(f, "invalid JSON: {e}"),
+            FieldError::Missing(path) => write!(f, "missing field '{path}'"),
+            FieldError::NotString(path) => write!(f, "field '{path}' is not a string"),
+            FieldError::Unclosed => f.write_str("a JSON object must end with '}'"),
+        }
+    }
+}
+
+impl std::error::Error for FieldError {}
+
 /// Where `inner` (a slice of `outer`) starts in `outer`.
 fn offset_in(outer: &str, inner: &str) -> usize {
     inner.as_ptr() as usize - outer.as_ptr() as usize
 }
 
 /// Parses `text` as a JSON object, keeping each value's byte range in `text`.
-fn entries(text: &str) -> Result<Vec<(String, Range<usize>)>, String> {
-    let object: RawObject = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+fn entries(text: &str) -> Result<Vec<(String, Range<usize>)>, FieldError> {
+    let object: RawObject = serde_json::from_str(text).map_err(FieldError::InvalidJson)?;
     Ok(object
         .0
         .into_iter()
@@ -53,7 +79,7 @@ fn entries(text: &str) -> Result<Vec<(String, Range<usize>)>, String> {
 
 /// The byte range of the value at a dotted path (`meta.body`) in a JSON object `line`, or `None`
 /// when the path does not lead to a value. As in serde_json, a repeated key means its last value.
-pub fn field_range(line: &str, dotted: &str) -> Result<Option<Range<usize>>, String> {
+pub fn field_range(line: &str, dotted: &str) -> Result<Option<Range<usize>>, FieldError> {
     let mut base = 0;
     let mut current = line;
     let mut keys = dotted.split('.').peekable();
@@ -81,10 +107,10 @@ pub fn field_range(line: &str, dotted: &str) -> Result<Option<Range<usize>>, Str
 }
 
 /// Reads the string value at a dotted path, with its byte range in `line`.
-pub fn string_field(line: &str, dotted: &str) -> Result<(String, Range<usize>), String> {
-    let range = field_range(line, dotted)?.ok_or_else(|| format!("missing field '{dotted}'"))?;
+pub fn string_field(line: &str, dotted: &str) -> Result<(String, Range<usize>), FieldError> {
+    let range = field_range(line, dotted)?.ok_or_else(|| FieldError::Missing(dotted.into()))?;
     let value: String = serde_json::from_str(&line[range.clone()])
-        .map_err(|_| format!("field '{dotted}' is not a string"))?;
+        .map_err(|_| FieldError::NotString(dotted.into()))?;
     Ok((value, range))
 }
 
@@ -105,7 +131,7 @@ pub fn json_string(value: &str) -> String {
 
 /// `line` with the top-level field `key` set to the raw JSON `value`: replaced where the record
 /// has it, otherwise added as the last field.
-pub fn set_field(line: &str, key: &str, value: &str) -> Result<String, String> {
+pub fn set_field(line: &str, key: &str, value: &str) -> Result<String, FieldError> {
     let object = entries(line)?;
     if let Some((_, range)) = object.iter().rev().find(|(k, _)| k == key) {
         return Ok(replace(line, range.clone(), value));
@@ -115,7 +141,7 @@ pub fn set_field(line: &str, key: &str, value: &str) -> Result<String, String> {
         .len()
         .checked_sub(1)
         .filter(|&i| line.as_bytes()[i] == b'}')
-        .ok_or_else(|| "a JSON object must end with '}'".to_string())?;
+        .ok_or(FieldError::Unclosed)?;
     let separator = if object.is_empty() { "" } else { "," };
     let addition = format!("{separator}{}:{value}", json_string(key));
     Ok(replace(line, close..close, &addition))
@@ -145,11 +171,24 @@ mod tests {
 
     #[test]
     fn missing_and_non_string_fields_are_errors() {
-        assert!(string_field(r#"{"a":1}"#, "text").is_err());
-        assert!(string_field(r#"{"text":1}"#, "text").is_err());
-        assert!(string_field(r#"{"meta":"flat"}"#, "meta.body").is_err());
-        assert!(string_field("[1,2]", "text").is_err());
-        assert!(string_field("{", "text").is_err());
+        let kind = |line: &str, path: &str| match string_field(line, path) {
+            Err(FieldError::InvalidJson(_)) => "invalid",
+            Err(FieldError::Missing(_)) => "missing",
+            Err(FieldError::NotString(_)) => "not a string",
+            Err(FieldError::Unclosed) => "unclosed",
+            Ok(_) => "ok",
+        };
+        assert_eq!(kind(r#"{"a":1}"#, "text"), "missing");
+        assert_eq!(kind(r#"{"text":1}"#, "text"), "not a string");
+        assert_eq!(kind(r#"{"meta":"flat"}"#, "meta.body"), "missing");
+        assert_eq!(kind("[1,2]", "text"), "invalid");
+        assert_eq!(kind("{", "text"), "invalid");
+        assert_eq!(
+            string_field(r#"{"text":1}"#, "text")
+                .unwrap_err()
+                .to_string(),
+            "field 'text' is not a string"
+        );
     }
 
     #[test]

@@ -343,10 +343,10 @@ fn invalid_utf8_is_repaired_counted_and_reported_but_not_skipped() {
     assert_eq!(
         run.report["warnings"],
         json!([
-            {"path": "old.txt", "line": null, "message": format!(
+            {"path": "old.txt", "line": null, "kind": "invalid_utf8", "message": format!(
                 "invalid UTF-8: 2 byte sequences replaced by U+FFFD (first at byte {})",
                 para(1).len() + 4)},
-            {"path": "rec.jsonl", "line": 1, "message":
+            {"path": "rec.jsonl", "line": 1, "kind": "invalid_utf8", "message":
                 "invalid UTF-8: 1 byte sequence replaced by U+FFFD (first at byte 13)"},
         ])
     );

@@ -218,6 +218,12 @@ fn malformed_records_are_skipped_reported_and_exit_2() {
         "text field 'text' is a number, not a string"
     );
     assert_eq!(errors[2]["message"], "missing text field 'text'");
+    // Each names its kind, for programs that act on them.
+    let kinds: Vec<&str> = errors
+        .iter()
+        .map(|e| e["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(kinds, ["invalid_json", "text_not_string", "missing_text"]);
 }
 
 #[test]

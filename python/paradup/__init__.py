@@ -37,12 +37,14 @@ __version__ = _paradup.__version__
 
 class InputError(ValueError):
     """A bad input: ``path`` names the file (or ``<texts>``, ``<arrow>``), ``line`` its line or
-    0-based row when known."""
+    0-based row when known, ``kind`` what is wrong as the JSON reports name it (``unreadable``,
+    ``invalid_json``, ``missing_text``, ``text_not_string``, ``bad_column``, ...)."""
 
-    def __init__(self, message: str, path: str, line: Optional[int]):
+    def __init__(self, message: str, path: str, line: Optional[int], kind: Optional[str] = None):
         super().__init__(message)
         self.path = path
         self.line = line
+        self.kind = kind
 
 
 class Report:
@@ -300,8 +302,7 @@ def _wrap(call: Any) -> Report:
     try:
         return Report(call())
     except _paradup.RawInputError as error:
-        message, path, line = error.args
-        raise InputError(message, path, line) from None
+        raise InputError(*error.args) from None
 
 
 def scan(
@@ -357,7 +358,9 @@ def scan(
         texts = [_field(item, text_field) for item in items]
         for row, text in enumerate(texts):
             if text is not None and not isinstance(text, str):
-                raise InputError(f"'{text_field}' is not a string", "<texts>", row)
+                raise InputError(
+                    f"'{text_field}' is not a string", "<texts>", row, "text_not_string"
+                )
         ids = [_label(_field(item, id_field)) for item in items]
         sources = (
             [_label(_field(item, source_field)) for item in items] if source_field else None
@@ -366,7 +369,10 @@ def scan(
     for row, item in enumerate(items):
         if not isinstance(item, str):
             raise InputError(
-                f"item is a {type(item).__name__}, not a string or a dict", "<texts>", row
+                f"item is a {type(item).__name__}, not a string or a dict",
+                "<texts>",
+                row,
+                "text_not_string",
             )
     return _wrap(lambda: _paradup.scan_texts(list(items), None, None, params, callback))
 
@@ -495,12 +501,17 @@ def _side(source: Any, text_field: str, id_field: str) -> tuple:
         texts = [_field(item, text_field) for item in items]
         for row, text in enumerate(texts):
             if text is not None and not isinstance(text, str):
-                raise InputError(f"'{text_field}' is not a string", "<texts>", row)
+                raise InputError(
+                    f"'{text_field}' is not a string", "<texts>", row, "text_not_string"
+                )
         return ("texts", texts, [_label(_field(item, id_field)) for item in items])
     for row, item in enumerate(items):
         if not isinstance(item, str):
             raise InputError(
-                f"item is a {type(item).__name__}, not a string or a dict", "<texts>", row
+                f"item is a {type(item).__name__}, not a string or a dict",
+                "<texts>",
+                row,
+                "text_not_string",
             )
     return ("texts", list(items), None)
 
@@ -566,6 +577,5 @@ def compare(
             callback,
         )
     except _paradup.RawInputError as error:
-        message, path, line = error.args
-        raise InputError(message, path, line) from None
+        raise InputError(*error.args) from None
     return CompareReport(native)

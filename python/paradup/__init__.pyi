@@ -9,7 +9,10 @@ __version__: str
 class InputError(ValueError):
     path: str
     line: Optional[int]
-    def __init__(self, message: str, path: str, line: Optional[int]) -> None: ...
+    kind: Optional[str]
+    def __init__(
+        self, message: str, path: str, line: Optional[int], kind: Optional[str] = None
+    ) -> None: ...
 
 class Report:
     @property

@@ -4,7 +4,7 @@
 //! code ([`paradup::contamination`]).
 
 use crate::watch::{Threads, Watch};
-use crate::{column_at, label_at, raw_input_error, RawInputError};
+use crate::{arrow_column_error, column_at, label_at, raw_input_error};
 use arrow_array::{Array, ArrayRef};
 use paradup::contamination::{
     measure_document, reference_span_texts, CompareReport, Counts, MeasuredItem,
@@ -14,8 +14,8 @@ use paradup::overlap::{
     IndexBuilder, OverlapParams, OverlapScratch, ReferenceDocument, ReferenceIndex, ReferenceText,
 };
 use paradup::{
-    ColumnarDocuments, DocumentHead, FileOffsets, InputError, Inputs, Location, ReadEvent,
-    ReadOptions,
+    ColumnarDocuments, DocumentHead, FileOffsets, InputError, InputErrorKind, Inputs, Location,
+    ReadEvent, ReadOptions,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -233,6 +233,7 @@ fn read_side(
                         path: "<texts>".into(),
                         line: None,
                         row: Some(row as u64),
+                        kind: InputErrorKind::MissingText,
                         message: "the text is None".into(),
                     });
                     continue;
@@ -266,11 +267,7 @@ fn read_side(
                 let record_batch =
                     record_batch.map_err(|e| PyValueError::new_err(e.to_string()))?;
                 let texts: ArrayRef = column_at(&record_batch, &text_field).ok_or_else(|| {
-                    RawInputError::new_err((
-                        format!("the data has no text column '{text_field}'"),
-                        "<arrow>".to_string(),
-                        None::<u64>,
-                    ))
+                    arrow_column_error(format!("the data has no text column '{text_field}'"))
                 })?;
                 let ids = column_at(&record_batch, &id_field);
                 let first = read.row_count;
@@ -283,6 +280,7 @@ fn read_side(
                         path: "<arrow>".into(),
                         line: None,
                         row: Some(first + row as u64),
+                        kind: InputErrorKind::MissingText,
                         message: format!("text column '{text_field}' is null"),
                     });
                 }
@@ -300,11 +298,7 @@ fn read_side(
                     .collect();
                 let documents =
                     ColumnarDocuments::new(heads, texts, rows.clone()).ok_or_else(|| {
-                        RawInputError::new_err((
-                            format!("text column '{text_field}' is not text"),
-                            "<arrow>".to_string(),
-                            None::<u64>,
-                        ))
+                        arrow_column_error(format!("text column '{text_field}' is not text"))
                     })?;
                 for (index, &row) in rows.iter().enumerate() {
                     let global = first + row as u64;

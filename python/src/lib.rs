@@ -15,8 +15,8 @@ use paradup::html::{self, HtmlOptions, MemberTexts};
 use paradup::read::ColumnarTexts;
 use paradup::report::MemberLists;
 use paradup::{
-    Banding, ColumnarDocuments, DocumentEntry, DocumentHead, InputError, Inputs, Location,
-    ReadEvent, ReadOptions, Report, ScanOutcome, ScanParams, Scanner, SplitMode, Unit,
+    Banding, ColumnarDocuments, DocumentEntry, DocumentHead, InputError, InputErrorKind, Inputs,
+    Location, ReadEvent, ReadOptions, Report, ScanOutcome, ScanParams, Scanner, SplitMode, Unit,
 };
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -39,7 +39,7 @@ pyo3::create_exception!(
     _paradup,
     RawInputError,
     pyo3::exceptions::PyException,
-    "A bad input: (message, path, line or row)."
+    "A bad input: (message, path, line or row, kind)."
 );
 
 /// Documents handed to the scanner at once, as on the command line.
@@ -410,11 +410,26 @@ impl Run {
 }
 
 pub(crate) fn raw_input_error(error: &InputError) -> PyErr {
+    let kind = serde_json::to_value(error.kind)
+        .ok()
+        .and_then(|kind| kind.as_str().map(str::to_owned));
     RawInputError::new_err((
         error.to_string(),
         error.path.clone(),
         error.line.or(error.row),
+        kind,
     ))
+}
+
+/// The error of Arrow data handed in whose text column is missing or not text.
+pub(crate) fn arrow_column_error(message: String) -> PyErr {
+    raw_input_error(&InputError {
+        path: "<arrow>".into(),
+        line: None,
+        row: None,
+        kind: InputErrorKind::BadColumn,
+        message,
+    })
 }
 
 /// Scans files and folders, as `paradup scan PATH...` does.
@@ -557,6 +572,7 @@ fn scan_texts(
                             path: "<texts>".into(),
                             line: None,
                             row: Some(row as u64),
+                            kind: InputErrorKind::MissingText,
                             message: "the text is None".into(),
                         });
                         continue;
@@ -648,20 +664,12 @@ fn scan_arrow(
                 let batch = batch.map_err(|e| PyValueError::new_err(e.to_string()))?;
                 let first = run.row_count;
                 let texts = column_at(&batch, &text_field).ok_or_else(|| {
-                    RawInputError::new_err((
-                        format!("the data has no text column '{text_field}'"),
-                        "<arrow>".to_string(),
-                        None::<u64>,
-                    ))
+                    arrow_column_error(format!("the data has no text column '{text_field}'"))
                 })?;
                 if !paradup::read::is_text_column(texts.data_type()) {
-                    return Err(RawInputError::new_err((
-                        format!(
-                            "text column '{text_field}' is {}, not text",
-                            texts.data_type()
-                        ),
-                        "<arrow>".to_string(),
-                        None::<u64>,
+                    return Err(arrow_column_error(format!(
+                        "text column '{text_field}' is {}, not text",
+                        texts.data_type()
                     )));
                 }
                 let ids = column_at(&batch, &id_field);
@@ -675,6 +683,7 @@ fn scan_arrow(
                             path: "<arrow>".into(),
                             line: None,
                             row: Some(global),
+                            kind: InputErrorKind::MissingText,
                             message: format!("text column '{text_field}' is null"),
                         });
                         continue;

@@ -10,7 +10,7 @@
 //! is a skipped record naming its row.
 
 use super::columnar::{bytes_at, ColumnarDocuments, DocumentHead};
-use super::{decode_utf8, file_error, InputError, ReadEvent, ReadOptions};
+use super::{decode_utf8, file_error, InputError, InputErrorKind, ReadEvent, ReadOptions};
 use super::{Document, Location};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -150,6 +150,7 @@ fn read_rows<R: Reopen>(
     })
     .map_err(|e| {
         file_error(
+            InputErrorKind::BadTable,
             display,
             format!("not a readable Parquet file (truncated or corrupt footer: {e})"),
         )
@@ -166,6 +167,7 @@ fn read_rows<R: Reopen>(
     let text_type = text.data_type(&fields);
     if !is_text(text_type.as_ref()) || text_leaves.len() != 1 {
         return Err(file_error(
+            InputErrorKind::BadColumn,
             display,
             format!(
                 "text column '{}' is {}, not text (string, large_string, string_view or binary)",
@@ -191,6 +193,7 @@ fn read_rows<R: Reopen>(
             let data_type = column.data_type(&fields);
             if !is_label(data_type.as_ref()) {
                 return Err(file_error(
+                    InputErrorKind::BadColumn,
                     display,
                     format!(
                         "{role} column '{}' is {}, not text or an integer",
@@ -228,6 +231,7 @@ fn read_rows<R: Reopen>(
     for &(index, first, rows) in &groups {
         let failed = |e: String| {
             file_error(
+                InputErrorKind::BadTable,
                 display,
                 format!(
                     "row group {index} (rows {first}..{}) cannot be read: {e}; rows before it \
@@ -257,6 +261,7 @@ fn read_rows<R: Reopen>(
             let sources = source.as_ref().and_then(|source| source.column(&batch));
             let Some((texts, text_nulls)) = texts else {
                 return Err(file_error(
+                    InputErrorKind::BadColumn,
                     display,
                     format!("text column '{}' is not in the data", text.given),
                 ));
@@ -283,6 +288,7 @@ fn read_rows<R: Reopen>(
                 };
                 let Some((value, repaired)) = repair else {
                     let error = row_error(
+                        InputErrorKind::MissingText,
                         display,
                         row,
                         format!("text column '{}' is null", text.given),
@@ -293,7 +299,14 @@ fn read_rows<R: Reopen>(
                     continue;
                 };
                 if let Some(note) = repaired {
-                    if visit(ReadEvent::Repaired(row_error(display, row, note))).is_break() {
+                    if visit(ReadEvent::Repaired(row_error(
+                        InputErrorKind::InvalidUtf8,
+                        display,
+                        row,
+                        note,
+                    )))
+                    .is_break()
+                    {
                         return Ok(ControlFlow::Break(()));
                     }
                 }
@@ -342,11 +355,12 @@ fn read_rows<R: Reopen>(
     Ok(ControlFlow::Continue(()))
 }
 
-fn row_error(path: &str, row: u64, message: String) -> InputError {
+fn row_error(kind: InputErrorKind, path: &str, row: u64, message: String) -> InputError {
     InputError {
         path: path.to_owned(),
         line: None,
         row: Some(row),
+        kind,
         message,
     }
 }
@@ -354,6 +368,7 @@ fn row_error(path: &str, row: u64, message: String) -> InputError {
 fn missing_column(display: &str, role: &str, column: &ColumnPath, fields: &Fields) -> InputError {
     let names: Vec<&str> = fields.iter().map(|f| f.name().as_str()).collect();
     file_error(
+        InputErrorKind::BadColumn,
         display,
         format!(
             "no {role} column '{}' (the file's columns: {})",

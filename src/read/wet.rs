@@ -9,7 +9,7 @@
 //! that starts a record; a stream that ends inside a record ends the file.
 
 use super::stream::{failure, Compression};
-use super::{decode_utf8, line_error, ReadEvent};
+use super::{decode_utf8, line_error, InputErrorKind, ReadEvent};
 use super::{Document, Location};
 use std::io::{BufRead, Read};
 use std::ops::ControlFlow;
@@ -110,6 +110,7 @@ pub(super) fn read_wet(
                             failure(compression, &e)
                         );
                         return visit(ReadEvent::Skipped(line_error(
+                            InputErrorKind::Decompression,
                             display,
                             lines.number + 1,
                             message,
@@ -134,15 +135,26 @@ pub(super) fn read_wet(
             Ok(None) => {}
             Ok(Some((document, repair))) => {
                 if let Some(note) = repair {
-                    visit(ReadEvent::Repaired(line_error(display, start, note)))?;
+                    visit(ReadEvent::Repaired(line_error(
+                        InputErrorKind::InvalidUtf8,
+                        display,
+                        start,
+                        note,
+                    )))?;
                 }
                 visit(ReadEvent::Document(document))?;
             }
             Err(Fault::Record(message)) => {
-                visit(ReadEvent::Skipped(line_error(display, start, message)))?;
+                visit(ReadEvent::Skipped(line_error(
+                    InputErrorKind::BadRecord,
+                    display,
+                    start,
+                    message,
+                )))?;
             }
             Err(Fault::Resync(message)) => {
                 visit(ReadEvent::Skipped(line_error(
+                    InputErrorKind::BadRecord,
                     display,
                     start,
                     format!("{message}; skipped to the next record"),
@@ -158,6 +170,7 @@ pub(super) fn read_wet(
                         Ok(false) => return ControlFlow::Continue(()),
                         Err(e) => {
                             return visit(ReadEvent::Skipped(line_error(
+                                InputErrorKind::Decompression,
                                 display,
                                 lines.number + 1,
                                 failure(compression, &e),
@@ -167,7 +180,12 @@ pub(super) fn read_wet(
                 }
             }
             Err(Fault::Fatal(message)) => {
-                return visit(ReadEvent::Skipped(line_error(display, start, message)));
+                return visit(ReadEvent::Skipped(line_error(
+                    InputErrorKind::BadRecord,
+                    display,
+                    start,
+                    message,
+                )));
             }
         }
     }
@@ -321,6 +339,7 @@ mod tests {
                 path: "x.wet".into(),
                 line: Some(1),
                 row: None,
+                kind: InputErrorKind::BadRecord,
                 message: "malformed WARC header at line 3: no ':'; skipped to the next record"
                     .into()
             }]

@@ -172,14 +172,16 @@ def test_bad_input_raises_with_path_and_line(tmp_path):
     with pytest.raises(paradup.InputError) as error:
         paradup.scan(bad, strict=True)
     assert error.value.path.endswith("bad.jsonl") and error.value.line == 2
+    assert error.value.kind == "invalid_json"
     # Without strict the record is skipped and counted.
     assert paradup.scan(bad).summary["skipped_records"] == 1
     with pytest.raises(paradup.InputError) as error:
         paradup.scan(pa.table({"body": ["x"]}))
     assert "no text column 'text'" in str(error.value) and error.value.path == "<arrow>"
+    assert error.value.kind == "bad_column"
     with pytest.raises(paradup.InputError) as error:
         paradup.scan([{"text": "ok"}, {"text": 5}])
-    assert error.value.line == 1
+    assert error.value.line == 1 and error.value.kind == "text_not_string"
     with pytest.raises(ValueError, match="threshold"):
         paradup.scan(["a"], threshold=1.5)
     with pytest.raises(ValueError, match="split"):
@@ -188,8 +190,9 @@ def test_bad_input_raises_with_path_and_line(tmp_path):
         paradup.scan(["a"], bands=4)
     with pytest.raises(ValueError, match="exceeds num-perm"):
         paradup.scan(["a"], bands=20, rows=8)
-    with pytest.raises(paradup.InputError):
+    with pytest.raises(paradup.InputError) as error:
         paradup.scan(tmp_path / "missing.jsonl")
+    assert error.value.kind == "unreadable"
 
 
 def test_the_gil_is_released_while_a_scan_runs():
