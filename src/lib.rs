@@ -26,9 +26,15 @@
 
 #![deny(missing_docs)]
 
+// The command line (`cli`) names the library as `paradup::`, as it did from the binary.
+extern crate self as paradup;
+
 pub use paradup_core::{cluster, lsh, minhash, normalize, segment, shingle};
 
 pub mod baseline;
+#[doc(hidden)]
+#[allow(missing_docs)]
+pub mod cli;
 pub mod contamination;
 pub mod dedup;
 pub mod display;

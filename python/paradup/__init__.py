@@ -377,9 +377,66 @@ def scan(
     return _wrap(lambda: _paradup.scan_texts(list(items), None, None, params, callback))
 
 
+_FILE_FLAGS = {
+    "source_field": "--source-field",
+    "threshold": "--threshold",
+    "ngram": "--ngram",
+    "num_perm": "--num-perm",
+    "min_words": "--min-words",
+    "split": "--split",
+    "unit": "--unit",
+    "containment": "--containment",
+    "bands": "--bands",
+    "rows": "--rows",
+}
+
+
+def _dedup_files(
+    paths: List[str],
+    output: Union[str, os.PathLike],
+    text_field: str,
+    id_field: str,
+    annotate: bool,
+    drop_duplicate_documents: bool,
+    scan_options: dict,
+) -> str:
+    """``paradup dedup PATHS -o OUTPUT``, run in this process."""
+    for path in paths:
+        if not os.path.exists(path):
+            raise InputError(f"{path}: cannot open: no such file or folder", path, None, "unreadable")
+    args = ["paradup", "dedup", *paths, "-o", os.fspath(output), "--quiet"]
+    args += ["--text-field", text_field, "--id-field", id_field]
+    if annotate:
+        args.append("--annotate")
+    if drop_duplicate_documents:
+        args.append("--drop-duplicate-documents")
+    threads = scan_options.pop("threads", 0)
+    if scan_options.pop("strict", False):
+        args.append("--strict")
+    if scan_options.pop("progress", False):
+        raise ValueError("progress is shown for data handed in; files are deduplicated quietly")
+    for name, value in scan_options.items():
+        if name not in _FILE_FLAGS:
+            raise TypeError(f"dedup() got an unexpected keyword argument '{name}'")
+        if value is not None:
+            args += [_FILE_FLAGS[name], str(value)]
+    code, error = _paradup.command(args, threads)
+    if error is not None:
+        raise OSError(error)
+    if code != 0:
+        raise InputError(
+            "records could not be read (the command exits 2); the output is written, with "
+            "those records kept as they were",
+            ", ".join(paths),
+            None,
+        )
+    return os.fspath(output)
+
+
 def dedup(
     source: Any,
     *,
+    output: Optional[Union[str, os.PathLike]] = None,
     text_field: str = "text",
     id_field: str = "id",
     annotate: bool = False,
@@ -393,11 +450,23 @@ def dedup(
     top-level column) cleaned; with ``annotate``, a ``paradup_removed`` column lists the byte
     ranges cut from each row instead (the text is left as it was); with
     ``drop_duplicate_documents``, rows whose every paragraph is a repeat are left out. For a list
-    of strings, returns the list of cleaned strings (rows left out the same way). Files are the
-    command's: ``paradup dedup INPUT -o OUTPUT``. ``scan_options`` are ``scan``'s.
+    of strings, returns the list of cleaned strings (rows left out the same way). For paths,
+    ``output`` is required and the files are written there as ``paradup dedup INPUT -o OUTPUT``
+    writes them (a file for one input file, else a folder; every format and compression the
+    command writes; ``annotate`` adds the command's field to JSON Lines records), and the output
+    path is returned; a record skipped (named on standard error, as the command names it) raises
+    ``InputError`` after the output is written.
+    ``scan_options`` are ``scan``'s.
     """
-    if _paths(source) is not None and not isinstance(source, (list, tuple)):
-        raise ValueError("dedup of files is the command's: paradup dedup INPUT -o OUTPUT")
+    paths = _paths(source)
+    if paths is not None:
+        if output is None:
+            raise ValueError("dedup of files writes files: give output= (a file or a folder)")
+        return _dedup_files(
+            paths, output, text_field, id_field, annotate, drop_duplicate_documents, scan_options
+        )
+    if output is not None:
+        raise ValueError("output= is for files; data handed in comes back deduplicated")
     report = scan(source, text_field=text_field, id_field=id_field, **scan_options)
     texts, removed, whole = report._native.dedup_rows()
     keep = [not (drop_duplicate_documents and w) for w in whole]

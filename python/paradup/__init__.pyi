@@ -70,6 +70,7 @@ def scan(
 def dedup(
     source: Any,
     *,
+    output: Optional[Union[str, os.PathLike]] = None,
     text_field: str = "text",
     id_field: str = "id",
     annotate: bool = False,

@@ -877,10 +877,39 @@ impl BandKeyColumns {
     }
 }
 
+/// Runs the `paradup` command line `args` (the program's name first) in this process, with the
+/// GIL released: its exit status, and the error that ended it (which the command would print after
+/// `paradup: error:`), if one did. It prints what the command prints otherwise. With `threads`, on a
+/// pool of that many worker threads (0: one a core) that the command then uses; without, the
+/// command sets up its threads itself (the `paradup` console script, which runs nothing else).
+#[pyfunction]
+#[pyo3(signature = (args, threads=None))]
+fn command(
+    py: Python<'_>,
+    args: Vec<String>,
+    threads: Option<usize>,
+) -> PyResult<(u8, Option<String>)> {
+    let outcome = match threads {
+        None => py.detach(|| paradup::cli::execute(args)),
+        Some(threads) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| PyValueError::new_err(format!("threads={threads}: {e}")))?;
+            py.detach(|| pool.install(|| paradup::cli::execute(args)))
+        }
+    };
+    Ok(match outcome {
+        Ok(code) => (code, None),
+        Err(message) => (2, Some(message)),
+    })
+}
+
 /// The extension module.
 #[pymodule]
 fn _paradup(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(scan_paths, module)?)?;
+    module.add_function(wrap_pyfunction!(command, module)?)?;
     module.add_function(wrap_pyfunction!(scan_texts, module)?)?;
     module.add_function(wrap_pyfunction!(scan_arrow, module)?)?;
     module.add_class::<ScanReport>()?;

@@ -17,11 +17,41 @@ mod scan;
 mod summary;
 
 use clap::Parser;
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 /// Parses the command line and runs it.
 pub fn run() -> ExitCode {
-    let cli = match args::Cli::try_parse() {
+    ExitCode::from(run_from(std::env::args_os()))
+}
+
+/// Runs the command line `args` (the program's name first) and returns its exit status: what the
+/// `paradup` binary does. Its worker threads are those of the rayon pool it runs in, when it runs
+/// in one.
+pub fn run_from<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    match execute(args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("paradup: error: {message}");
+            exit::ERROR
+        }
+    }
+}
+
+/// Runs the command line `args` like [`run_from`], except that an error that ends the run is
+/// returned (as the one line the command would print after `paradup: error:`) instead of printed:
+/// how the Python package runs a command in its own process. Flag errors and `--help` are printed
+/// as the command prints them.
+pub fn execute<I, T>(args: I) -> Result<u8, String>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match args::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -30,7 +60,7 @@ pub fn run() -> ExitCode {
                 exit::OK
             };
             let _ = e.print();
-            return ExitCode::from(code);
+            return Ok(code);
         }
     };
     let result = match cli.command {
@@ -41,18 +71,9 @@ pub fn run() -> ExitCode {
         args::Command::Index(command) => index::run(command),
     };
     match result {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            if output::is_broken_pipe(&e) {
-                return ExitCode::from(exit::OK);
-            }
-            // Errors name files, whose names may hold control characters.
-            let message = format!("{e:#}");
-            eprintln!(
-                "paradup: error: {}",
-                paradup::display::terminal_safe(&message)
-            );
-            ExitCode::from(exit::ERROR)
-        }
+        Ok(code) => Ok(code),
+        Err(e) if output::is_broken_pipe(&e) => Ok(exit::OK),
+        // Errors name files, whose names may hold control characters.
+        Err(e) => Err(paradup::display::terminal_safe(&format!("{e:#}")).into_owned()),
     }
 }

@@ -84,6 +84,10 @@ pub fn configure_threads(threads: usize) -> Result<()> {
     if threads > MAX_THREADS {
         bail!("--threads {threads}: at most {MAX_THREADS}");
     }
+    // Run inside a pool of its own (from the Python package), the command uses that pool.
+    if rayon::current_thread_index().is_some() {
+        return Ok(());
+    }
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global()
