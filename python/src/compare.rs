@@ -4,7 +4,7 @@
 //! code ([`paradup::contamination`]).
 
 use crate::watch::{Threads, Watch};
-use crate::{arrow_column_error, column_at, label_at, raw_input_error};
+use crate::{arrow_column_error, column_at, label_at, missing_text, raw_input_error};
 use arrow_array::{Array, ArrayRef};
 use paradup::contamination::{
     measure_document, reference_span_texts, CompareReport, Counts, MeasuredItem,
@@ -14,8 +14,8 @@ use paradup::overlap::{
     IndexBuilder, OverlapParams, OverlapScratch, ReferenceDocument, ReferenceIndex, ReferenceText,
 };
 use paradup::{
-    ColumnarDocuments, DocumentHead, FileOffsets, InputError, InputErrorKind, Inputs, Location,
-    ReadEvent, ReadOptions,
+    ColumnarDocuments, DocumentHead, FileOffsets, InputError, Inputs, Location, ReadEvent,
+    ReadOptions,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -229,13 +229,11 @@ fn read_side(
             for (row, text) in texts.into_iter().enumerate() {
                 read.row_count += 1;
                 let Some(text) = text else {
-                    read.errors.push(InputError {
-                        path: "<texts>".into(),
-                        line: None,
-                        row: Some(row as u64),
-                        kind: InputErrorKind::MissingText,
-                        message: "the text is None".into(),
-                    });
+                    read.errors.push(missing_text(
+                        "<texts>",
+                        row as u64,
+                        "the text is None".into(),
+                    ));
                     continue;
                 };
                 read.rows.push(row as u64);
@@ -276,13 +274,11 @@ fn read_side(
                     .filter(|&row| !texts.is_null(row as usize))
                     .collect();
                 for row in (0..record_batch.num_rows()).filter(|&row| texts.is_null(row)) {
-                    read.errors.push(InputError {
-                        path: "<arrow>".into(),
-                        line: None,
-                        row: Some(first + row as u64),
-                        kind: InputErrorKind::MissingText,
-                        message: format!("text column '{text_field}' is null"),
-                    });
+                    read.errors.push(missing_text(
+                        "<arrow>",
+                        first + row as u64,
+                        format!("text column '{text_field}' is null"),
+                    ));
                 }
                 let heads = rows
                     .iter()

@@ -421,6 +421,17 @@ pub(crate) fn raw_input_error(error: &InputError) -> PyErr {
     ))
 }
 
+/// The error of a row handed in (of `<texts>` or `<arrow>` data) that has no text.
+pub(crate) fn missing_text(path: &str, row: u64, message: String) -> InputError {
+    InputError {
+        path: path.into(),
+        line: None,
+        row: Some(row),
+        kind: InputErrorKind::MissingText,
+        message,
+    }
+}
+
 /// The error of Arrow data handed in whose text column is missing or not text.
 pub(crate) fn arrow_column_error(message: String) -> PyErr {
     raw_input_error(&InputError {
@@ -568,13 +579,11 @@ fn scan_texts(
                     let row = first + offset;
                     column.append_option(text.as_deref());
                     if text.is_none() {
-                        run.errors.push(InputError {
-                            path: "<texts>".into(),
-                            line: None,
-                            row: Some(row as u64),
-                            kind: InputErrorKind::MissingText,
-                            message: "the text is None".into(),
-                        });
+                        run.errors.push(missing_text(
+                            "<texts>",
+                            row as u64,
+                            "the text is None".into(),
+                        ));
                         continue;
                     }
                     let label = |list: &Option<Vec<Option<String>>>| {
@@ -679,13 +688,11 @@ fn scan_arrow(
                 for row in 0..batch.num_rows() {
                     let global = first + row as u64;
                     if texts.is_null(row) {
-                        run.errors.push(InputError {
-                            path: "<arrow>".into(),
-                            line: None,
-                            row: Some(global),
-                            kind: InputErrorKind::MissingText,
-                            message: format!("text column '{text_field}' is null"),
-                        });
+                        run.errors.push(missing_text(
+                            "<arrow>",
+                            global,
+                            format!("text column '{text_field}' is null"),
+                        ));
                         continue;
                     }
                     heads.push(DocumentHead {
