@@ -30,6 +30,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 
+mod spark_blocks;
+
 pyo3::create_exception!(
     _paradup,
     RawInputError,
@@ -852,6 +854,7 @@ fn _paradup(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(scan_arrow, module)?)?;
     module.add_class::<ScanReport>()?;
     module.add_class::<PyFingerprinter>()?;
+    module.add_class::<spark_blocks::SparkBlocks>()?;
     module.add("RawInputError", module.py().get_type::<RawInputError>())?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

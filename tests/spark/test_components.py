@@ -1,0 +1,67 @@
+"""The connected-components stage of paradup.spark against union-find."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from paradup.spark import connected_components
+
+
+def union_find_labels(edges):
+    parent = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {node: find(node) for node in parent}
+
+
+def spark_labels(spark, edges, **kwargs):
+    frame = spark.createDataFrame(edges, "src long, dst long")
+    rows = connected_components(frame, **kwargs).collect()
+    labels = {row["node"]: row["label"] for row in rows}
+    assert len(labels) == len(rows), "each node has one label"
+    return labels
+
+
+def test_components_equal_union_find_on_random_graphs(spark):
+    spark.conf.set("spark.sql.shuffle.partitions", "3")
+    rng = random.Random(11)
+    for nodes, edges in [(40, 30), (300, 280), (500, 900), (2000, 1500)]:
+        # Node numbers spread out and shuffled, self-loops and repeated edges included.
+        names = rng.sample(range(10**9), nodes)
+        graph = [(names[rng.randrange(nodes)], names[rng.randrange(nodes)]) for _ in range(edges)]
+        graph += graph[:5] + [(names[0], names[0])]
+        expected = union_find_labels(graph)
+        got = spark_labels(spark, graph)
+        # A self-loop alone is no edge: its node needs no label.
+        expected = {n: l for n, l in expected.items() if n in got or l != n}
+        assert got == expected
+
+
+def test_a_path_of_ten_thousand_nodes_is_one_component(spark):
+    spark.conf.set("spark.sql.shuffle.partitions", "4")
+    rng = random.Random(5)
+    order = list(range(10_000))
+    rng.shuffle(order)  # the path visits the nodes in a random order: no help from numbering
+    path = [(order[i], order[i + 1]) for i in range(len(order) - 1)]
+    labels = spark_labels(spark, path)
+    assert len(labels) == 10_000
+    assert set(labels.values()) == {0}
+
+
+def test_the_rounds_are_bounded(spark):
+    spark.conf.set("spark.sql.shuffle.partitions", "2")
+    path = [(i, i + 1) for i in range(2000)]
+    with pytest.raises(RuntimeError, match="did not converge in 1 rounds"):
+        spark_labels(spark, path[::-1], max_rounds=1)
