@@ -785,10 +785,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName("paradup scan")
-    if args.master:
-        builder = builder.master(args.master)
-    spark = builder.getOrCreate()
+    # A session already running (a notebook, a test) is used and left running.
+    spark = SparkSession.getActiveSession()
+    started_here = spark is None
+    if spark is None:
+        builder = SparkSession.builder.appName("paradup scan")
+        if args.master:
+            builder = builder.master(args.master)
+        spark = builder.getOrCreate()
     try:
         documents = read(
             spark,
@@ -831,7 +835,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     finally:
-        spark.stop()
+        if started_here:
+            spark.stop()
     return 0
 
 
