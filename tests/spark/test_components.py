@@ -65,3 +65,32 @@ def test_the_rounds_are_bounded(spark):
     path = [(i, i + 1) for i in range(2000)]
     with pytest.raises(RuntimeError, match="did not converge in 1 rounds"):
         spark_labels(spark, path[::-1], max_rounds=1)
+
+
+def test_ranks_within_a_group_spread_over_partitions(spark):
+    """The ranks that cut a large LSH bucket into blocks: a group of 5,000 rows is cut over
+    several range partitions, and still ranked 0..4,999 in order."""
+    from pyspark.sql import functions as F
+
+    from paradup.spark import _with_index
+
+    spark.conf.set("spark.sql.shuffle.partitions", "4")
+    rng = random.Random(3)
+    big = rng.sample(range(10**12), 5000)
+    small = rng.sample(range(10**12), 100)
+    rows = [(1, 42, pos) for pos in big] + [(2, 7, pos) for pos in small]
+    rng.shuffle(rows)
+    frame = spark.createDataFrame(rows, "band int, key long, pos long").repartition(3)
+    spread = (
+        frame.repartitionByRange(4, "band", "key", "pos")
+        .where("band = 1")
+        .select(F.spark_partition_id().alias("p"))
+        .distinct()
+        .count()
+    )
+    assert spread >= 2, "the test needs a group cut over partitions"
+    ranked = _with_index(frame, ["pos"], "rank", group_cols=["band", "key"]).collect()
+    got = {(r["band"], r["pos"]): r["rank"] for r in ranked}
+    expected = {(1, pos): i for i, pos in enumerate(sorted(big))}
+    expected.update({(2, pos): i for i, pos in enumerate(sorted(small))})
+    assert got == expected

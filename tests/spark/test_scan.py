@@ -117,3 +117,30 @@ def test_bad_parameters_and_columns_are_refused(spark):
         paradup_spark.scan(frame, text_col="body")
     with pytest.raises(ValueError, match="containment"):
         paradup_spark.scan(frame, containment=0.9)
+
+
+def test_a_dense_family_is_found_whole_at_a_bounded_number_of_pairs(spark):
+    """3,000 variants of one paragraph (one word of 60 replaced in each) share one LSH bucket a
+    band: the bucket is cut into blocks, not expanded into its 4.5 million pairs."""
+    import random
+
+    import paradup
+
+    spark.conf.set("spark.sql.shuffle.partitions", "4")
+    rng = random.Random(2)
+    words = [f"w{rng.randrange(400)}" for _ in range(60)]
+    records = []
+    for index in range(3000):
+        variant = list(words)
+        variant[rng.randrange(60)] = f"x{index}"
+        records.append((f"v{index:05d}", " ".join(variant)))
+    frame = spark.createDataFrame(records, "id string, text string")
+    report = paradup_spark.scan(frame).report("none")
+    expected = paradup.scan([{"id": i, "text": t} for i, t in records]).to_dict()
+    assert report["summary"]["duplicate_paragraphs"] == expected["summary"]["duplicate_paragraphs"] == 2999
+    # At most 2 x 64 - 1 pairs a member a band (17 bands): linear in the family's size. The
+    # windows of different bands overlap, so far fewer are made (867,032: 289 a member).
+    all_pairs = 3000 * 2999 // 2
+    bound = 3000 * (2 * paradup_spark.BLOCK - 1) * report["params"]["bands"]
+    assert report["summary"]["candidate_pairs"] <= bound
+    assert report["summary"]["candidate_pairs"] < all_pairs / 4
