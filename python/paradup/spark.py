@@ -34,7 +34,7 @@ import tempfile
 import time
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
-from . import _engine_params, _paradup
+from paradup import _engine_params, _paradup
 
 __all__ = ["scan", "read", "connected_components", "SparkScan", "main"]
 
@@ -51,6 +51,12 @@ _PARAGRAPH_SCHEMA = (
     "doc long, paragraph int, start long, end long, exact long, near boolean, "
     "keys array<long>, shingles array<int>"
 )
+
+
+def _describe(spark: Any, stage: str) -> None:
+    """Names the Spark jobs that follow after the stage they serve (the UI and the monitoring
+    API show it: benches/spark_scan.py sums time and shuffle bytes by it)."""
+    spark.sparkContext.setJobDescription(f"paradup: {stage}")
 
 
 def _spark_functions():
@@ -164,6 +170,7 @@ def read(
     if not paths:
         raise ValueError("no input paths")
     fmt = format or _guess_format(paths)
+    _describe(spark, "0 read")
     if fmt == "parquet":
         raw = spark.read.option("recursiveFileLookup", "true").parquet(*paths)
     elif fmt == "json":
@@ -261,9 +268,12 @@ def connected_components(edges: Any, src: str = "src", dst: str = "dst", max_rou
     )
     for _ in range(max_rounds):
         graph = _small_star(_large_star(graph)).localCheckpoint()
-        # A forest of stars: no edge points to a node that itself points further.
+        # A forest of stars: no edge points to a node that itself points further, and no node
+        # points to two (a leaf shared by two stars joins them).
         parents = graph.select(F.col("v").alias("u")).distinct()
-        if graph.join(parents, "u", "left_semi").limit(1).count() == 0:
+        chained = graph.join(parents, "u", "left_semi").select("u")
+        shared = graph.groupBy("u").count().where(F.col("count") > 1).select("u")
+        if chained.union(shared).limit(1).count() == 0:
             return graph.select(F.col("u").alias("node"), F.col("v").alias("label")).union(
                 graph.select(F.col("v").alias("node"), F.col("v").alias("label")).distinct()
             )
@@ -329,6 +339,7 @@ class SparkScan:
     def write_members(self, path: str, mode: str = "overwrite") -> None:
         """Writes the members table as Parquet (a folder of part files, Spark's way) at ``path``,
         in the order of the JSON report."""
+        _describe(self.members.sparkSession, "6 members table")
         self.members.write.mode(mode).parquet(path)
 
 
@@ -422,13 +433,18 @@ def scan(
         location.alias("location"),
         F.col(f"`{text_col}`").cast("string").alias("text"),
     )
+    # Read once: the checks and the numbering below each go over the documents.
+    given = given.persist(StorageLevel.MEMORY_AND_DISK)
+    spark = df.sparkSession
+    _describe(spark, "1 document order")
     skipped = given.where(F.col("text").isNull()).select("location").collect()
-    documents = _with_index(given.where(F.col("text").isNotNull()), ["_order"], "doc").drop("_order")
+    kept = given.where(F.col("text").isNotNull())
+    if kept.groupBy("_order").count().where(F.col("count") > 1).limit(1).count():
+        raise ValueError(f"column '{order}' has repeated values: it must order the documents")
+    documents = _with_index(kept, ["_order"], "doc").drop("_order")
     documents = documents.persist(StorageLevel.MEMORY_AND_DISK)
     document_count = documents.count()
-    duplicate_orders = documents.count() - documents.select("doc").distinct().count()
-    if duplicate_orders:
-        raise ValueError(f"column '{order}' has repeated values: it must order the documents")
+    given.unpersist()
 
     # Stage 2: paragraphs, their exact hashes and near-tier prints, from the engine.
     paragraphs = (
@@ -437,6 +453,7 @@ def scan(
         .withColumn("pos", F.shiftleft(F.col("doc"), PARAGRAPH_BITS) + F.col("paragraph"))
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
+    _describe(spark, "2 fingerprints")
     too_many = paragraphs.where(F.col("paragraph") >= (1 << PARAGRAPH_BITS)).limit(1).count()
     if too_many:
         raise ValueError(f"a document has more than {1 << PARAGRAPH_BITS} paragraphs")
@@ -484,14 +501,17 @@ def scan(
         & (F.col("e.rank") < F.col("m.rank")),
     ).select(F.col("e.dpos").alias("a"), F.col("m.dpos").alias("b"))
     candidates = small_pairs.union(large_pairs).distinct().persist(StorageLevel.MEMORY_AND_DISK)
+    _describe(spark, "3 exact tier and candidate pairs")
     candidate_count = candidates.count()
 
     # Stage 4: verification by the engine, on the shingle sets joined to each pair.
     verified = _verify(candidates, shingles, params).where("accepted").select("a", "b")
     verified = verified.persist(StorageLevel.MEMORY_AND_DISK)
+    _describe(spark, "4 verification")
     verified_count = verified.count()
 
     # Stage 5: connected components; a distinct text on no verified pair is its own root.
+    _describe(spark, "5 connected components")
     labels = connected_components(verified, "a", "b", max_rounds=max_rounds)
     roots = (
         distinct.select("exact", "dpos")
@@ -513,6 +533,7 @@ def scan(
         )
         .where(F.col("size") >= 2)
     )
+    _describe(spark, "6 clusters")
     cluster_roots = _with_index(cluster_roots, ["root"], "cluster")
     # Similarity of each distinct text of a cluster to its canonical copy's (the root's).
     to_canonical = (
@@ -610,7 +631,6 @@ def scan(
         "skipped_records": len(skipped),
         "invalid_utf8_records": 0,
     }
-    spark = df.sparkSession
     summary_df = spark.createDataFrame([tuple(summary.values())], list(summary.keys()))
     extra = {
         "params": engine_params,
@@ -646,6 +666,7 @@ def _report(result: SparkScan, member_lists: str) -> dict:
     F = _spark_functions()
     extra = result._extra
     summary = dict(extra["summary"])
+    _describe(result.clusters.sparkSession, "6 report")
     clusters = [row.asDict() for row in result.clusters.collect()]
     boilerplate = sorted(
         (c for c in clusters if c["kind"] == "cross_document"),

@@ -94,3 +94,11 @@ def test_ranks_within_a_group_spread_over_partitions(spark):
     expected = {(1, pos): i for i, pos in enumerate(sorted(big))}
     expected.update({(2, pos): i for i, pos in enumerate(sorted(small))})
     assert got == expected
+
+
+def test_a_node_between_two_stars_joins_them(spark):
+    # After one large-star and small-star round this graph is two stars (around 0 and 1) that
+    # share the leaf 2: not yet converged, though no edge points to a node that points further.
+    spark.conf.set("spark.sql.shuffle.partitions", "2")
+    graph = [(3, 2), (3, 0), (4, 2), (4, 1)]
+    assert spark_labels(spark, graph) == {n: 0 for n in range(5)}
