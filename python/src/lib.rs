@@ -31,6 +31,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 mod compare;
+mod spark_blocks;
 mod watch;
 
 use watch::{Threads, Watch};
@@ -923,6 +924,7 @@ fn _paradup(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(compare::compare, module)?)?;
     module.add_class::<compare::ComparedReport>()?;
     module.add_class::<PyFingerprinter>()?;
+    module.add_class::<spark_blocks::SparkBlocks>()?;
     module.add("RawInputError", module.py().get_type::<RawInputError>())?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -1,0 +1,146 @@
+"""paradup.spark's scan against the command's, on the planted corpus (tests/spark/corpus.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pyarrow.parquet as pq
+import pytest
+
+import paradup.spark as paradup_spark
+
+# Fields of the summary that count work, not findings: the command verifies at most 48 pairs a
+# member of a large bucket and skips pairs already joined; Spark verifies each member's window.
+WORK_COUNTS = {"candidate_pairs", "verified_pairs"}
+
+
+def memberships(report):
+    """Each cluster as the set of (document, paragraph) of its copies."""
+    return sorted(
+        sorted((m["doc_index"], m["paragraph"]) for m in cluster["members"])
+        for cluster in report["clusters"]
+    )
+
+
+def assert_same_findings(spark_report, command_report):
+    assert memberships(spark_report) == memberships(command_report)
+    assert {k: v for k, v in spark_report["summary"].items() if k not in WORK_COUNTS} == {
+        k: v for k, v in command_report["summary"].items() if k not in WORK_COUNTS
+    }
+    assert spark_report["params"] == command_report["params"]
+    assert spark_report["boilerplate"] == command_report["boilerplate"]
+    assert spark_report["sources"] == command_report["sources"]
+    for ours, theirs in zip(spark_report["clusters"], command_report["clusters"]):
+        assert {k: v for k, v in ours.items() if k != "members"} == {
+            k: v for k, v in theirs.items() if k != "members"
+        }
+        for mine, expected in zip(ours["members"], theirs["members"]):
+            # Spark names files by URI (file:/...), the command by the path it was given.
+            assert mine["location"].endswith(expected["location"])
+            assert {k: v for k, v in mine.items() if k != "location"} == {
+                k: v for k, v in expected.items() if k != "location"
+            }
+
+
+def test_the_corpus_plants_every_kind_of_repeat(command_report):
+    sizes = [c["size"] for c in command_report["clusters"]]
+    assert 2000 in sizes, "the dense family is one cluster"
+    assert sizes.count(150) == 2, "both drift chains are found whole"
+    assert any(any(m["via_chain"] for m in c["members"]) for c in command_report["clusters"])
+    assert command_report["summary"]["within_document_clusters"] > 0
+    texts = [c["text"] for c in command_report["clusters"]]
+    assert any("港务局" in t for t in texts) and any("λιμάνι" in t for t in texts)
+    assert "Read more." in texts, "a text too short for the near tier, by the exact tier"
+
+
+@pytest.mark.parametrize(
+    "input_partitions, shuffle_partitions", [(1, 1), (8, 1), (3, 8)], ids=["in1-sh1", "in8-sh1", "in3-sh8"]
+)
+def test_clusters_equal_the_commands(spark, corpus_folder, command_report, input_partitions, shuffle_partitions):
+    spark.conf.set("spark.sql.shuffle.partitions", str(shuffle_partitions))
+    total = sum(os.path.getsize(os.path.join(corpus_folder, f)) for f in os.listdir(corpus_folder))
+    # Small splits cut each file into several blocks: the row numbers must not depend on them.
+    spark.conf.set("spark.sql.files.maxPartitionBytes", str(total // 8 + 1))
+    spark.conf.set("spark.sql.files.openCostInBytes", "0")
+    try:
+        documents = paradup_spark.read(spark, [corpus_folder], source_col="source")
+        assert documents.rdd.getNumPartitions() >= 8
+        documents = documents.repartition(input_partitions)
+        assert documents.rdd.getNumPartitions() == input_partitions
+        result = paradup_spark.scan(
+            documents, "text", "id", "source", order_col="order", location_col="location"
+        )
+        assert_same_findings(result.report(), command_report)
+        assert result.summary.first()["documents"] == 2500
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+        spark.conf.unset("spark.sql.files.openCostInBytes")
+
+
+def test_the_command_writes_the_report_and_the_members_table(spark, corpus_folder, command_report, tmp_path):
+    spark.conf.set("spark.sql.shuffle.partitions", "8")
+    report_path = tmp_path / "report.json"
+    members_path = tmp_path / "members.parquet"
+    status = paradup_spark.main(
+        [
+            "scan",
+            corpus_folder,
+            "--source-field",
+            "source",
+            "--json",
+            str(report_path),
+            "--members",
+            str(members_path),
+        ]
+    )
+    assert status == 0
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert_same_findings(report, command_report)
+    table = pq.read_table(str(members_path))
+    assert table.num_rows == sum(c["size"] for c in command_report["clusters"])
+    rows = table.to_pylist()
+    # In the report's order: by cluster, canonical copy first.
+    assert [(r["cluster"], r["doc_index"], r["paragraph"]) for r in rows] == [
+        (c["id"], m["doc_index"], m["paragraph"]) for c in command_report["clusters"] for m in c["members"]
+    ]
+    assert [r["is_canonical"] for r in rows] == [
+        i == 0 for c in command_report["clusters"] for i in range(len(c["members"]))
+    ]
+
+
+def test_bad_parameters_and_columns_are_refused(spark):
+    frame = spark.createDataFrame([("a", "some text")], "id string, text string")
+    with pytest.raises(ValueError, match="threshold"):
+        paradup_spark.scan(frame, threshold=1.5)
+    with pytest.raises(ValueError, match="no column 'body'"):
+        paradup_spark.scan(frame, text_col="body")
+    with pytest.raises(ValueError, match="containment"):
+        paradup_spark.scan(frame, containment=0.9)
+
+
+def test_a_dense_family_is_found_whole_at_a_bounded_number_of_pairs(spark):
+    """3,000 variants of one paragraph (one word of 60 replaced in each) share one LSH bucket a
+    band: the bucket is cut into blocks, not expanded into its 4.5 million pairs."""
+    import random
+
+    import paradup
+
+    spark.conf.set("spark.sql.shuffle.partitions", "4")
+    rng = random.Random(2)
+    words = [f"w{rng.randrange(400)}" for _ in range(60)]
+    records = []
+    for index in range(3000):
+        variant = list(words)
+        variant[rng.randrange(60)] = f"x{index}"
+        records.append((f"v{index:05d}", " ".join(variant)))
+    frame = spark.createDataFrame(records, "id string, text string")
+    report = paradup_spark.scan(frame).report("none")
+    expected = paradup.scan([{"id": i, "text": t} for i, t in records]).to_dict()
+    assert report["summary"]["duplicate_paragraphs"] == expected["summary"]["duplicate_paragraphs"] == 2999
+    # At most 2 x 64 - 1 pairs a member a band (17 bands): linear in the family's size. The
+    # windows of different bands overlap, so far fewer are made (867,032: 289 a member).
+    all_pairs = 3000 * 2999 // 2
+    bound = 3000 * (2 * paradup_spark.BLOCK - 1) * report["params"]["bands"]
+    assert report["summary"]["candidate_pairs"] <= bound
+    assert report["summary"]["candidate_pairs"] < all_pairs / 4
