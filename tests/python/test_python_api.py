@@ -300,5 +300,5 @@ def test_dedup_of_a_table_is_the_commands_dedup(tmp_path):
     assert annotated.column("text").to_pylist() == [d["text"] for d in docs]
     ranges = annotated.column("paradup_removed").to_pylist()
     assert sum(len(r) for r in ranges) > 50
-    with pytest.raises(ValueError, match="command"):
+    with pytest.raises(ValueError, match="output="):
         paradup.dedup(tmp_path / "c.jsonl")
