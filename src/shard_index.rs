@@ -508,11 +508,18 @@ impl Segment {
     }
 
     /// Marks in `found` (a bit a distinct paragraph) the paragraphs whose key in sorted table
-    /// `table` is one of `keys` (sorted, without repeats). One pass through the table: each key is
-    /// found by galloping from where the last one was, so the pages read advance with the keys,
-    /// and they are released every [`RELEASE_EVERY`] keys. A key shared by thousands of
+    /// `table` is one of `keys` (sorted, without repeats), and tells `on_entry` each entry found
+    /// (the position of its key in `keys`, the paragraph). One pass through the table: each key
+    /// is found by galloping from where the last one was, so the pages read advance with the
+    /// keys, and they are released every [`RELEASE_EVERY`] keys. A key shared by thousands of
     /// paragraphs (a dense family's bucket) costs its entries, and no memory.
-    fn lookup_sorted(&self, table: usize, keys: &[u64], found: &mut [u64]) -> Result<()> {
+    fn lookup_sorted(
+        &self,
+        table: usize,
+        keys: &[u64],
+        found: &mut [u64],
+        mut on_entry: impl FnMut(u32, u32),
+    ) -> Result<()> {
         let bytes = self.section(table);
         let count = bytes.len() / TABLE_ENTRY;
         let key_at = |i: usize| u64_at(bytes, i * TABLE_ENTRY).unwrap_or(u64::MAX);
@@ -548,6 +555,7 @@ impl Segment {
                     return Err(self.corrupt("a table names a paragraph it does not hold"));
                 }
                 found[local as usize / 64] |= 1 << (local % 64);
+                on_entry(k as u32, local);
                 i += 1;
             }
         }
@@ -700,31 +708,63 @@ impl ShardIndex {
     /// group: enough to join the input's paragraphs as a scan of everything would (paragraphs of
     /// one group are joined, and every indexed paragraph that shares an LSH bucket with an input
     /// paragraph is found), but a cluster then lists only those of its indexed copies.
+    ///
+    /// The part carries the band keys to bucket the paragraphs by
+    /// ([`IndexedPart::band_keys`]), not computed again from their shingles: in each band, the
+    /// input's key that found the paragraph there, else a key no input paragraph has in any
+    /// band and no other paragraph is given (a bucket of its own). Which of a paragraph's buckets
+    /// hold an input paragraph, and with whom, is what a scan against the index acts on (it does
+    /// not verify two indexed paragraphs again), and the lookups find exactly those.
     pub fn gather(
         &self,
         probe: &Probe,
         max_copies: Option<usize>,
         whole_groups: bool,
     ) -> Result<IndexedPart> {
-        let sorted = |keys: &[u64]| {
-            let mut keys = keys.to_vec();
-            keys.sort_unstable();
-            keys.dedup();
-            keys
-        };
-        let (exact, band_keys) = (sorted(&probe.exact), sorted(&probe.band_keys));
-        // A bit a distinct paragraph of each segment.
+        let mut exact = probe.exact.clone();
+        exact.sort_unstable();
+        exact.dedup();
+        // The input's band keys, sorted, each with its band.
+        let bands = probe.bands;
+        let per_band = probe.band_keys.len().checked_div(bands).unwrap_or(0);
+        let mut keyed: Vec<(u64, u32)> = probe
+            .band_keys
+            .iter()
+            .enumerate()
+            .map(|(i, &key)| (key, i.checked_div(per_band).unwrap_or(0) as u32))
+            .collect();
+        keyed.par_sort_unstable();
+        keyed.dedup();
+        // A key the input has in two bands (as rare as any collision of 64-bit keys) would leave
+        // the band of what it finds unknown: the scanner then computes every key.
+        let keys_given = bands > 0
+            && per_band * bands == probe.band_keys.len()
+            && keyed.windows(2).all(|pair| pair[0].0 != pair[1].0);
+        keyed.dedup_by_key(|&mut (key, _)| key);
+        let (band_keys, band_of): (Vec<u64>, Vec<u32>) = keyed.into_iter().unzip();
+        // A bit a distinct paragraph of each segment, and, for each segment, the (paragraph,
+        // position in `band_keys`) of every band table entry found.
         let mut marks: Vec<Vec<u64>> = self
             .segments
             .iter()
             .map(|segment| vec![0u64; segment.distinct_count().div_ceil(64)])
             .collect();
-        for (segment, found) in self.segments.iter().zip(marks.iter_mut()) {
-            for (table, keys) in [(EXACT, &exact), (BANDS, &band_keys)] {
-                segment.lookup_sorted(table, keys, found)?;
-            }
+        let mut band_hits: Vec<Vec<(u32, u32)>> = vec![Vec::new(); self.segments.len()];
+        for ((segment, found), hits) in self
+            .segments
+            .iter()
+            .zip(marks.iter_mut())
+            .zip(band_hits.iter_mut())
+        {
+            segment.lookup_sorted(EXACT, &exact, found, |_, _| {})?;
+            segment.lookup_sorted(BANDS, &band_keys, found, |key, local| {
+                if keys_given {
+                    hits.push((local, key));
+                }
+            })?;
+            hits.sort_unstable();
         }
-        drop((exact, band_keys));
+        drop(exact);
         let marked = |marks: &[Vec<u64>]| -> Vec<(usize, u32)> {
             let mut list = Vec::new();
             for (s, words) in marks.iter().enumerate() {
@@ -739,23 +779,25 @@ impl ShardIndex {
             list
         };
         let hits = marked(&marks);
-        let mut groups: BTreeSet<u64> = BTreeSet::new();
-        for (n, &(s, local)) in hits.iter().enumerate() {
-            if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
-                self.segments[s].release_pages();
+        if whole_groups {
+            let mut groups: BTreeSet<u64> = BTreeSet::new();
+            for (n, &(s, local)) in hits.iter().enumerate() {
+                if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
+                    self.segments[s].release_pages();
+                }
+                groups.insert(self.resolve(self.segments[s].distinct(local)?.group));
             }
-            groups.insert(self.resolve(self.segments[s].distinct(local)?.group));
-        }
-        let mut raw_groups: Vec<u64> = Vec::new();
-        for &group in groups.iter().filter(|_| whole_groups) {
-            raw_groups.push(group);
-            raw_groups.extend(self.merged_from.get(&group).into_iter().flatten());
-        }
-        raw_groups.sort_unstable();
-        raw_groups.dedup();
-        if !raw_groups.is_empty() {
-            for (segment, found) in self.segments.iter().zip(marks.iter_mut()) {
-                segment.lookup_sorted(GROUPS, &raw_groups, found)?;
+            let mut raw_groups: Vec<u64> = Vec::new();
+            for &group in &groups {
+                raw_groups.push(group);
+                raw_groups.extend(self.merged_from.get(&group).into_iter().flatten());
+            }
+            raw_groups.sort_unstable();
+            raw_groups.dedup();
+            if !raw_groups.is_empty() {
+                for (segment, found) in self.segments.iter().zip(marks.iter_mut()) {
+                    segment.lookup_sorted(GROUPS, &raw_groups, found, |_, _| {})?;
+                }
             }
         }
         // Each wanted paragraph's record, shingles and first occurrences, read in parallel, a
@@ -797,11 +839,38 @@ impl ShardIndex {
             }
         }
         let mut part = IndexedPart::default();
+        // Keys no input paragraph has, one for each band of each paragraph that an input key did
+        // not find there.
+        let mut spare = SpareKeys::new(&band_keys);
+        if keys_given {
+            part.band_keys = vec![0u64; wanted.len() * bands];
+        }
+        let mut next_hit = vec![0usize; self.segments.len()];
         // (segment, document, paragraph, distinct number in `part`) of every occurrence taken.
         let mut taken: Vec<(usize, u32, u32, Span, u32)> = Vec::new();
         let mut copies_of: HashMap<u64, usize> = HashMap::new();
-        for (&(s, _), (record, shingles, occurrences)) in wanted.iter().zip(read) {
+        for (&(s, local), (record, shingles, occurrences)) in wanted.iter().zip(read) {
             let distinct = part.paragraphs.len() as u32;
+            if keys_given {
+                // `wanted` and each segment's hits are both in paragraph order.
+                let hits = &band_hits[s];
+                let mut at = next_hit[s];
+                while at < hits.len() && hits[at].0 < local {
+                    at += 1;
+                }
+                let row = &mut part.band_keys[distinct as usize * bands..][..bands];
+                if record.near {
+                    row.iter_mut().for_each(|key| *key = spare.next());
+                }
+                while at < hits.len() && hits[at].0 == local {
+                    let key = hits[at].1 as usize;
+                    if let Some(slot) = row.get_mut(band_of[key] as usize) {
+                        *slot = band_keys[key];
+                    }
+                    at += 1;
+                }
+                next_hit[s] = at;
+            }
             part.paragraphs.push(IndexedParagraph {
                 exact: record.exact,
                 shingles,
@@ -861,6 +930,53 @@ impl ShardIndex {
             });
         }
         Ok(part)
+    }
+}
+
+/// Keys that are none of a sorted list's (the input's band keys) and all different from one
+/// another: the keys of an indexed paragraph's bands where no input key found it, each a bucket
+/// of its own. A bijective mix of a counter, skipping the listed keys (found through a table of
+/// where each run of keys with the same top bits starts).
+struct SpareKeys<'a> {
+    taken: &'a [u64],
+    starts: Vec<usize>,
+    shift: u32,
+    counter: u64,
+}
+
+impl<'a> SpareKeys<'a> {
+    fn new(taken: &'a [u64]) -> SpareKeys<'a> {
+        let bits = (taken.len().max(1).next_power_of_two().trailing_zeros()).clamp(1, 20);
+        let shift = 64 - bits;
+        let mut starts = vec![0usize; (1 << bits) + 1];
+        for &key in taken {
+            starts[(key >> shift) as usize + 1] += 1;
+        }
+        for slot in 1..starts.len() {
+            starts[slot] += starts[slot - 1];
+        }
+        SpareKeys {
+            taken,
+            starts,
+            shift,
+            counter: 0,
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        loop {
+            self.counter = self.counter.wrapping_add(1);
+            // splitmix64's finalizer: each step is a bijection, so counters never meet.
+            let mut key = self.counter.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            key = (key ^ (key >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            key = (key ^ (key >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            key ^= key >> 31;
+            let slot = (key >> self.shift) as usize;
+            let run = &self.taken[self.starts[slot]..self.starts[slot + 1]];
+            if !run.contains(&key) {
+                return key;
+            }
+        }
     }
 }
 
