@@ -384,11 +384,12 @@ pub struct IndexedPart {
     pub occurrences: Vec<IndexedOccurrence>,
     /// Occurrences not listed (beyond the cap on copies an indexed paragraph lists).
     pub copies_left_out: u64,
-    /// The LSH band keys to bucket each of `paragraphs` by, a band at a time (the scan's
-    /// `bands` keys a paragraph; those of paragraphs without shingles are not read), or empty:
-    /// then they are computed from the shingle sets. A key may stand in for the paragraph's own
-    /// when the bucket it makes holds no input paragraph (a key no input paragraph has in that
-    /// band, met by no other): such a bucket makes no pair a scan against the index verifies.
+    /// The LSH band keys to bucket each of `paragraphs` by: the scan's `bands` keys a
+    /// paragraph, paragraph after paragraph (those of paragraphs without shingles are not read),
+    /// or empty:
+    /// then they are computed from the shingle sets. In a band where the paragraph shares no
+    /// bucket with an input paragraph, any key that no input paragraph has there may stand in
+    /// for its own: a bucket of indexed paragraphs only makes nothing a scan verifies.
     pub band_keys: Vec<u64>,
 }
 

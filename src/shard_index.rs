@@ -507,60 +507,80 @@ impl Segment {
         }
     }
 
-    /// Marks in `found` (a bit a distinct paragraph) the paragraphs whose key in sorted table
-    /// `table` is one of `keys` (sorted, without repeats), and tells `on_entry` each entry found
-    /// (the position of its key in `keys`, the paragraph). One pass through the table: each key
-    /// is found by galloping from where the last one was, so the pages read advance with the
-    /// keys, and they are released every [`RELEASE_EVERY`] keys. A key shared by thousands of
-    /// paragraphs (a dense family's bucket) costs its entries, and no memory.
-    fn lookup_sorted(
-        &self,
-        table: usize,
-        keys: &[u64],
-        found: &mut [u64],
-        mut on_entry: impl FnMut(u32, u32),
-    ) -> Result<()> {
+    /// The entries of sorted table `table` whose key is one of `keys` (sorted, without repeats),
+    /// as (position of the key in `keys`, distinct paragraph), in key order. The keys are looked
+    /// up in runs, in parallel; within a run each key is found by galloping from where the last
+    /// one was, so the pages read advance with the keys, and they are released every
+    /// [`RELEASE_EVERY`] keys. A key shared by thousands of paragraphs (a dense family's bucket)
+    /// costs its entries, and no memory beyond them.
+    fn lookup_sorted(&self, table: usize, keys: &[u64]) -> Result<Vec<(u32, u32)>> {
         let bytes = self.section(table);
         let count = bytes.len() / TABLE_ENTRY;
         let key_at = |i: usize| u64_at(bytes, i * TABLE_ENTRY).unwrap_or(u64::MAX);
         let distinct = self.distinct_count();
-        let mut position = 0usize;
-        for (k, &key) in keys.iter().enumerate() {
-            if k % RELEASE_EVERY == RELEASE_EVERY - 1 {
-                self.release_pages();
-            }
-            // Gallop: the first entry at or after `position` whose key is not below `key`.
-            let mut step = 1usize;
-            let mut high = position;
-            while high < count && key_at(high) < key {
-                position = high + 1;
-                high = high.saturating_add(step);
-                step = step.saturating_mul(2);
-            }
-            let (mut low, mut high) = (position, high.min(count));
-            while low < high {
-                let mid = low + (high - low) / 2;
-                if key_at(mid) < key {
-                    low = mid + 1;
-                } else {
-                    high = mid;
+        // Several runs a thread, so that a run of dense buckets does not hold the others back.
+        let run = keys
+            .len()
+            .div_ceil(rayon::current_num_threads() * 8)
+            .max(RELEASE_EVERY);
+        let runs = keys
+            .par_chunks(run)
+            .enumerate()
+            .map(|(r, run_keys)| -> Result<Vec<(u32, u32)>> {
+                let mut entries = Vec::new();
+                // Where the run's first key would be: a binary search of the whole table.
+                let mut position = 0usize;
+                if let Some(&first) = run_keys.first() {
+                    let mut high = count;
+                    while position < high {
+                        let mid = position + (high - position) / 2;
+                        if key_at(mid) < first {
+                            position = mid + 1;
+                        } else {
+                            high = mid;
+                        }
+                    }
                 }
-            }
-            position = low;
-            let mut i = low;
-            while i < count && key_at(i) == key {
-                let local = u32_at(bytes, i * TABLE_ENTRY + 8)
-                    .ok_or_else(|| self.corrupt("a table entry lies outside the segment"))?;
-                if local as usize >= distinct {
-                    return Err(self.corrupt("a table names a paragraph it does not hold"));
+                for (k, &key) in run_keys.iter().enumerate() {
+                    if k % RELEASE_EVERY == RELEASE_EVERY - 1 {
+                        self.release_pages();
+                    }
+                    // Gallop: the first entry at or after `position` whose key is not below
+                    // `key`.
+                    let mut step = 1usize;
+                    let mut high = position;
+                    while high < count && key_at(high) < key {
+                        position = high + 1;
+                        high = high.saturating_add(step);
+                        step = step.saturating_mul(2);
+                    }
+                    let (mut low, mut high) = (position, high.min(count));
+                    while low < high {
+                        let mid = low + (high - low) / 2;
+                        if key_at(mid) < key {
+                            low = mid + 1;
+                        } else {
+                            high = mid;
+                        }
+                    }
+                    position = low;
+                    let mut i = low;
+                    while i < count && key_at(i) == key {
+                        let local = u32_at(bytes, i * TABLE_ENTRY + 8).ok_or_else(|| {
+                            self.corrupt("a table entry lies outside the segment")
+                        })?;
+                        if local as usize >= distinct {
+                            return Err(self.corrupt("a table names a paragraph it does not hold"));
+                        }
+                        entries.push(((r * run + k) as u32, local));
+                        i += 1;
+                    }
                 }
-                found[local as usize / 64] |= 1 << (local % 64);
-                on_entry(k as u32, local);
-                i += 1;
-            }
-        }
+                Ok(entries)
+            })
+            .collect::<Result<Vec<_>>>();
         self.release_pages();
-        Ok(())
+        Ok(runs?.concat())
     }
 
     fn merges(&self) -> Vec<(u64, u64)> {
@@ -711,10 +731,10 @@ impl ShardIndex {
     ///
     /// The part carries the band keys to bucket the paragraphs by
     /// ([`IndexedPart::band_keys`]), not computed again from their shingles: in each band, the
-    /// input's key that found the paragraph there, else a key no input paragraph has in any
-    /// band and no other paragraph is given (a bucket of its own). Which of a paragraph's buckets
-    /// hold an input paragraph, and with whom, is what a scan against the index acts on (it does
-    /// not verify two indexed paragraphs again), and the lookups find exactly those.
+    /// input's key that found the paragraph there, else a key no input paragraph has (one for
+    /// all: a bucket of indexed paragraphs only). Which of a paragraph's buckets hold an input
+    /// paragraph, and with whom, is all a scan against the index acts on (it does not verify two
+    /// indexed paragraphs again), and the lookups find exactly those.
     pub fn gather(
         &self,
         probe: &Probe,
@@ -756,13 +776,19 @@ impl ShardIndex {
             .zip(marks.iter_mut())
             .zip(band_hits.iter_mut())
         {
-            segment.lookup_sorted(EXACT, &exact, found, |_, _| {})?;
-            segment.lookup_sorted(BANDS, &band_keys, found, |key, local| {
+            let mark = |found: &mut [u64], local: u32| {
+                found[local as usize / 64] |= 1 << (local % 64);
+            };
+            for (_, local) in segment.lookup_sorted(EXACT, &exact)? {
+                mark(found, local);
+            }
+            for (key, local) in segment.lookup_sorted(BANDS, &band_keys)? {
+                mark(found, local);
                 if keys_given {
                     hits.push((local, key));
                 }
-            })?;
-            hits.sort_unstable();
+            }
+            hits.par_sort_unstable();
         }
         drop(exact);
         let marked = |marks: &[Vec<u64>]| -> Vec<(usize, u32)> {
@@ -796,7 +822,9 @@ impl ShardIndex {
             raw_groups.dedup();
             if !raw_groups.is_empty() {
                 for (segment, found) in self.segments.iter().zip(marks.iter_mut()) {
-                    segment.lookup_sorted(GROUPS, &raw_groups, found, |_, _| {})?;
+                    for (_, local) in segment.lookup_sorted(GROUPS, &raw_groups)? {
+                        found[local as usize / 64] |= 1 << (local % 64);
+                    }
                 }
             }
         }
@@ -839,9 +867,12 @@ impl ShardIndex {
             }
         }
         let mut part = IndexedPart::default();
-        // Keys no input paragraph has, one for each band of each paragraph that an input key did
-        // not find there.
-        let mut spare = SpareKeys::new(&band_keys);
+        // A key no input paragraph has, for each band of a paragraph that no input key found
+        // there.
+        let mut absent = u64::MAX;
+        while band_keys.binary_search(&absent).is_ok() {
+            absent -= 1;
+        }
         if keys_given {
             part.band_keys = vec![0u64; wanted.len() * bands];
         }
@@ -860,7 +891,7 @@ impl ShardIndex {
                 }
                 let row = &mut part.band_keys[distinct as usize * bands..][..bands];
                 if record.near {
-                    row.iter_mut().for_each(|key| *key = spare.next());
+                    row.fill(absent);
                 }
                 while at < hits.len() && hits[at].0 == local {
                     let key = hits[at].1 as usize;
@@ -885,98 +916,55 @@ impl ShardIndex {
                 taken.push((s, doc, paragraph, span, distinct));
             }
         }
-        taken.sort_unstable_by_key(|&(s, doc, paragraph, _, _)| (s, doc, paragraph));
+        taken.par_sort_unstable_by_key(|&(s, doc, paragraph, _, _)| (s, doc, paragraph));
         let shard_names: Vec<Arc<str>> = self
             .manifest
             .shards
             .iter()
             .map(|s| Arc::from(s.name.as_str()))
             .collect();
-        let mut doc_number: BTreeMap<(usize, u32), u32> = BTreeMap::new();
+        // The documents holding them, in order, read in parallel.
+        let mut holding: Vec<(usize, u32)> = taken.iter().map(|&(s, doc, ..)| (s, doc)).collect();
+        holding.dedup();
+        part.documents = holding
+            .par_iter()
+            .map(|&(s, doc)| -> Result<DocumentEntry> {
+                let record = self.segments[s].doc(doc)?;
+                Ok(DocumentEntry {
+                    id: record.id,
+                    source: record.source,
+                    location: Location {
+                        path: record.path,
+                        line: record.line,
+                        row: record.row,
+                    },
+                    bytes: record.bytes,
+                    first_paragraph: 0,
+                    paragraph_count: 0,
+                    word_paragraphs: 0,
+                    shard: Some(
+                        shard_names
+                            .get(record.shard as usize)
+                            .cloned()
+                            .unwrap_or_else(|| Arc::from("?")),
+                    ),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        part.occurrences.reserve_exact(taken.len());
+        let mut number = 0usize;
         for &(s, doc, paragraph, span, distinct) in &taken {
-            let number = match doc_number.get(&(s, doc)) {
-                Some(&number) => number,
-                None => {
-                    let record = self.segments[s].doc(doc)?;
-                    let number = part.documents.len() as u32;
-                    part.documents.push(DocumentEntry {
-                        id: record.id,
-                        source: record.source,
-                        location: Location {
-                            path: record.path,
-                            line: record.line,
-                            row: record.row,
-                        },
-                        bytes: record.bytes,
-                        first_paragraph: 0,
-                        paragraph_count: 0,
-                        word_paragraphs: 0,
-                        shard: Some(
-                            shard_names
-                                .get(record.shard as usize)
-                                .cloned()
-                                .unwrap_or_else(|| Arc::from("?")),
-                        ),
-                    });
-                    doc_number.insert((s, doc), number);
-                    number
-                }
-            };
+            while holding[number] != (s, doc) {
+                number += 1;
+            }
             part.occurrences.push(IndexedOccurrence {
-                doc: number,
+                doc: number as u32,
                 paragraph,
                 span,
                 distinct,
             });
         }
         Ok(part)
-    }
-}
-
-/// Keys that are none of a sorted list's (the input's band keys) and all different from one
-/// another: the keys of an indexed paragraph's bands where no input key found it, each a bucket
-/// of its own. A bijective mix of a counter, skipping the listed keys (found through a table of
-/// where each run of keys with the same top bits starts).
-struct SpareKeys<'a> {
-    taken: &'a [u64],
-    starts: Vec<usize>,
-    shift: u32,
-    counter: u64,
-}
-
-impl<'a> SpareKeys<'a> {
-    fn new(taken: &'a [u64]) -> SpareKeys<'a> {
-        let bits = (taken.len().max(1).next_power_of_two().trailing_zeros()).clamp(1, 20);
-        let shift = 64 - bits;
-        let mut starts = vec![0usize; (1 << bits) + 1];
-        for &key in taken {
-            starts[(key >> shift) as usize + 1] += 1;
-        }
-        for slot in 1..starts.len() {
-            starts[slot] += starts[slot - 1];
-        }
-        SpareKeys {
-            taken,
-            starts,
-            shift,
-            counter: 0,
-        }
-    }
-
-    fn next(&mut self) -> u64 {
-        loop {
-            self.counter = self.counter.wrapping_add(1);
-            // splitmix64's finalizer: each step is a bijection, so counters never meet.
-            let mut key = self.counter.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            key = (key ^ (key >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            key = (key ^ (key >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            key ^= key >> 31;
-            let slot = (key >> self.shift) as usize;
-            let run = &self.taken[self.starts[slot]..self.starts[slot + 1]];
-            if !run.contains(&key) {
-                return key;
-            }
-        }
     }
 }
 

@@ -244,25 +244,26 @@ pub fn band_candidates_from(
     items: usize,
     first_counted: u32,
 ) -> Candidates {
-    // Most keys occur once and make no pair. Two bits a slot over the keys' top bits (seen, and
-    // seen again; side by side, so one memory access serves both) find the slots hit more than
-    // once; only the keys in those slots (every repeated key among them) are sorted into
-    // buckets.
+    // Most keys occur once and make no pair. Four bits a slot over the keys' top bits (seen,
+    // seen again, seen for a counted item; side by side, so one memory access serves them) find
+    // the slots hit more than once, one of them by a counted item; only the keys in those slots
+    // (every repeated key with a counted item among them) are sorted into buckets.
     let slot_bits = (items.max(1) * 16)
         .next_power_of_two()
         .trailing_zeros()
         .clamp(10, 30);
     let slot = |key: u64| (key >> (64 - slot_bits)) as usize;
-    let mut states = vec![0u64; (1usize << slot_bits) / 32];
-    for key in column.clone() {
-        let (word, shift) = (slot(key) / 32, (slot(key) % 32) * 2);
+    let mut states = vec![0u64; (1usize << slot_bits) / 16];
+    for (item, key) in column.clone().enumerate() {
+        let (word, shift) = (slot(key) / 16, (slot(key) % 16) * 4);
         let seen = (states[word] >> shift) & 1;
-        states[word] |= (1 | (seen << 1)) << shift;
+        let counted = u64::from(item as u64 >= u64::from(first_counted));
+        states[word] |= (1 | (seen << 1) | (counted << 2)) << shift;
     }
-    let repeated = |key: u64| (states[slot(key) / 32] >> ((slot(key) % 32) * 2 + 1)) & 1 != 0;
+    let wanted = |key: u64| (states[slot(key) / 16] >> ((slot(key) % 16) * 4 + 1)) & 0b11 == 0b11;
     let mut keyed: Vec<(u64, u32)> = column
         .enumerate()
-        .filter(|&(_, key)| repeated(key))
+        .filter(|&(_, key)| wanted(key))
         .map(|(i, key)| (key, i as u32))
         .collect();
     keyed.sort_unstable();
