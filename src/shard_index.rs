@@ -429,10 +429,14 @@ impl Segment {
     fn shingles(&self, record: &DistinctRecord) -> Result<Vec<u32>> {
         let bytes = self.section(SHINGLES);
         let start = record.shingle_start as usize;
-        (start..start + record.shingle_count as usize)
-            .map(|i| u32_at(bytes, i * 4))
-            .collect::<Option<Vec<u32>>>()
-            .ok_or_else(|| self.corrupt("a shingle set lies outside the segment"))
+        let slice = start
+            .checked_mul(4)
+            .and_then(|from| bytes.get(from..from.checked_add(record.shingle_count as usize * 4)?))
+            .ok_or_else(|| self.corrupt("a shingle set lies outside the segment"))?;
+        Ok(slice
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect())
     }
 
     fn occurrence(&self, index: u64) -> Result<(u32, u32, Span)> {
@@ -508,12 +512,12 @@ impl Segment {
     }
 
     /// The entries of sorted table `table` whose key is one of `keys` (sorted, without repeats),
-    /// as (position of the key in `keys`, distinct paragraph), in key order. The keys are looked
+    /// as (position of the key in `keys`, distinct paragraph), in key order, a list a run. The keys are looked
     /// up in runs, in parallel; within a run each key is found by galloping from where the last
     /// one was, so the pages read advance with the keys, and they are released every
     /// [`RELEASE_EVERY`] keys. A key shared by thousands of paragraphs (a dense family's bucket)
     /// costs its entries, and no memory beyond them.
-    fn lookup_sorted(&self, table: usize, keys: &[u64]) -> Result<Vec<(u32, u32)>> {
+    fn lookup_sorted(&self, table: usize, keys: &[u64]) -> Result<Vec<Vec<(u32, u32)>>> {
         let bytes = self.section(table);
         let count = bytes.len() / TABLE_ENTRY;
         let key_at = |i: usize| u64_at(bytes, i * TABLE_ENTRY).unwrap_or(u64::MAX);
@@ -541,20 +545,53 @@ impl Segment {
                         }
                     }
                 }
+                let mut previous: Option<u64> = None;
                 for (k, &key) in run_keys.iter().enumerate() {
                     if k % RELEASE_EVERY == RELEASE_EVERY - 1 {
                         self.release_pages();
                     }
-                    // Gallop: the first entry at or after `position` whose key is not below
-                    // `key`.
-                    let mut step = 1usize;
-                    let mut high = position;
-                    while high < count && key_at(high) < key {
-                        position = high + 1;
-                        high = high.saturating_add(step);
-                        step = step.saturating_mul(2);
+                    // The first entry at or after `position` whose key is not below `key`.
+                    // Keys are hashes, spread evenly: it is expected as many entries after the
+                    // last key's as the keys between them would hold, and looked for by
+                    // galloping from there to the side it lies on.
+                    let expected = previous
+                        .map_or(position, |last: u64| {
+                            let between =
+                                (u128::from(key.wrapping_sub(last)) * count as u128) >> 64;
+                            position.saturating_add(usize::try_from(between).unwrap_or(usize::MAX))
+                        })
+                        .min(count);
+                    previous = Some(key);
+                    let (mut low, mut high);
+                    if expected < count && key_at(expected) < key {
+                        low = expected + 1;
+                        let mut step = 1usize;
+                        loop {
+                            let probe = expected.saturating_add(step);
+                            if probe >= count {
+                                high = count;
+                                break;
+                            }
+                            if key_at(probe) >= key {
+                                high = probe;
+                                break;
+                            }
+                            low = probe + 1;
+                            step = step.saturating_mul(2);
+                        }
+                    } else {
+                        (low, high) = (position, expected);
+                        let mut step = 1usize;
+                        while high > position {
+                            let probe = high.saturating_sub(step).max(position);
+                            if key_at(probe) < key {
+                                low = probe + 1;
+                                break;
+                            }
+                            high = probe;
+                            step = step.saturating_mul(2);
+                        }
                     }
-                    let (mut low, mut high) = (position, high.min(count));
                     while low < high {
                         let mid = low + (high - low) / 2;
                         if key_at(mid) < key {
@@ -580,7 +617,7 @@ impl Segment {
             })
             .collect::<Result<Vec<_>>>();
         self.release_pages();
-        Ok(runs?.concat())
+        runs
     }
 
     fn merges(&self) -> Vec<(u64, u64)> {
@@ -779,10 +816,14 @@ impl ShardIndex {
             let mark = |found: &mut [u64], local: u32| {
                 found[local as usize / 64] |= 1 << (local % 64);
             };
-            for (_, local) in segment.lookup_sorted(EXACT, &exact)? {
+            for (_, local) in segment.lookup_sorted(EXACT, &exact)?.concat() {
                 mark(found, local);
             }
-            for (key, local) in segment.lookup_sorted(BANDS, &band_keys)? {
+            let runs = segment.lookup_sorted(BANDS, &band_keys)?;
+            if keys_given {
+                hits.reserve_exact(runs.iter().map(Vec::len).sum());
+            }
+            for (key, local) in runs.into_iter().flatten() {
                 mark(found, local);
                 if keys_given {
                     hits.push((local, key));
@@ -822,7 +863,7 @@ impl ShardIndex {
             raw_groups.dedup();
             if !raw_groups.is_empty() {
                 for (segment, found) in self.segments.iter().zip(marks.iter_mut()) {
-                    for (_, local) in segment.lookup_sorted(GROUPS, &raw_groups)? {
+                    for (_, local) in segment.lookup_sorted(GROUPS, &raw_groups)?.concat() {
                         found[local as usize / 64] |= 1 << (local % 64);
                     }
                 }
@@ -1506,4 +1547,108 @@ pub fn prepare_compact(index: &ShardIndex) -> Result<PendingUpdate> {
         manifest,
         replaced,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A segment of `paragraphs` near-tier paragraphs, each with the band keys `keys_of` gives
+    /// and group `group_of` gives, written to `folder` and opened.
+    fn segment_with(
+        folder: &Path,
+        paragraphs: u32,
+        keys_of: impl Fn(u32) -> Vec<u64>,
+        group_of: impl Fn(u32) -> u64,
+    ) -> (tempfile::NamedTempFile, Segment) {
+        let mut builder = SegmentBuilder::default();
+        let occurrence = [(0u32, 0u32, Span { start: 0, end: 1 })];
+        for local in 0..paragraphs {
+            builder.push_distinct(
+                u64::from(local).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                group_of(local),
+                Some(&[local, local + 1]),
+                &keys_of(local),
+                &occurrence,
+            );
+        }
+        let (file, bytes, _) = builder.write(folder).unwrap();
+        let segment = Segment::open(file.path().to_path_buf(), bytes).unwrap();
+        (file, segment)
+    }
+
+    /// Every (key position, paragraph) a lookup must find, by a walk of every paragraph's keys.
+    fn expected(keys: &[u64], entries: &[(u64, u32)]) -> Vec<(u32, u32)> {
+        let mut found: Vec<(u32, u32)> = entries
+            .iter()
+            .filter_map(|&(key, local)| keys.binary_search(&key).ok().map(|at| (at as u32, local)))
+            .collect();
+        found.sort_unstable();
+        found
+    }
+
+    #[test]
+    fn lookups_find_every_entry_of_every_key_spread_or_not() {
+        let folder = tempfile::tempdir().unwrap();
+        let mix = |x: u64| {
+            let mut z = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z ^ (z >> 29)
+        };
+        // Spread keys, a dense bucket (every 7th paragraph shares a key in band 0), and groups
+        // that are small numbers (not spread at all), some large (3,000 paragraphs in group 5).
+        let keys_of = |local: u32| -> Vec<u64> {
+            let band0 = if local % 7 == 0 {
+                42
+            } else {
+                mix(u64::from(local))
+            };
+            vec![band0, mix(u64::from(local) + 1_000_000)]
+        };
+        let group_of = |local: u32| {
+            if local < 3_000 {
+                5
+            } else {
+                u64::from(local / 3)
+            }
+        };
+        let paragraphs = 20_000;
+        let (_file, segment) = segment_with(folder.path(), paragraphs, keys_of, group_of);
+        let band_entries: Vec<(u64, u32)> = (0..paragraphs)
+            .flat_map(|local| keys_of(local).into_iter().map(move |key| (key, local)))
+            .collect();
+        let group_entries: Vec<(u64, u32)> = (0..paragraphs)
+            .map(|local| (group_of(local), local))
+            .collect();
+        let lookup = |table: usize, keys: &[u64]| -> Vec<(u32, u32)> {
+            let mut found = segment.lookup_sorted(table, keys).unwrap().concat();
+            found.sort_unstable();
+            found
+        };
+        // Keys found and not, below and above every key of the table, many and few.
+        let mut wanted: Vec<u64> = band_entries
+            .iter()
+            .step_by(3)
+            .map(|&(key, _)| key)
+            .chain((0..5_000).map(|i| mix(i + 7_000_000)))
+            .chain([0, 1, 42, 43, u64::MAX])
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        for keys in [
+            &wanted[..],
+            &wanted[..1],
+            &wanted[wanted.len() - 3..],
+            &[42][..],
+            &[],
+        ] {
+            assert_eq!(lookup(BANDS, keys), expected(keys, &band_entries));
+        }
+        let mut groups: Vec<u64> = (0..2_000).map(|g| g * 5 + 3).chain([5]).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        let found = lookup(GROUPS, &groups);
+        assert_eq!(found, expected(&groups, &group_entries));
+        assert!(found.len() > 3_000);
+    }
 }
