@@ -1598,7 +1598,7 @@ mod tests {
         // Spread keys, a dense bucket (every 7th paragraph shares a key in band 0), and groups
         // that are small numbers (not spread at all), some large (3,000 paragraphs in group 5).
         let keys_of = |local: u32| -> Vec<u64> {
-            let band0 = if local % 7 == 0 {
+            let band0 = if local.is_multiple_of(7) {
                 42
             } else {
                 mix(u64::from(local))
