@@ -77,8 +77,12 @@ const OCCURRENCE_RECORD: usize = 24;
 const TABLE_ENTRY: usize = 12;
 /// Bytes of a group merge: the group merged and the group it joins (u64 each).
 const MERGE_RECORD: usize = 16;
-/// Keys looked up (or paragraphs read) between two releases of the pages read.
+/// Paragraphs read between two releases of the pages read.
 const RELEASE_EVERY: usize = 2048;
+/// Keys a lookup run looks up between two releases of the pages read: about 6 MB of a band
+/// table's pages for keys as dense as a shard's (a release is a system call that stops every
+/// thread of the process, so not too often).
+const LOOKUP_RELEASE_EVERY: usize = 16384;
 /// A missing line, row or source.
 const NONE_U64: u64 = u64::MAX;
 const NONE_U32: u32 = u32::MAX;
@@ -515,7 +519,7 @@ impl Segment {
     /// as (position of the key in `keys`, distinct paragraph), in key order, a list a run. The keys are looked
     /// up in runs, in parallel; within a run each key is found by galloping from where the last
     /// one was, so the pages read advance with the keys, and they are released every
-    /// [`RELEASE_EVERY`] keys. A key shared by thousands of paragraphs (a dense family's bucket)
+    /// [`LOOKUP_RELEASE_EVERY`] keys. A key shared by thousands of paragraphs (a dense family's bucket)
     /// costs its entries, and no memory beyond them.
     fn lookup_sorted(&self, table: usize, keys: &[u64]) -> Result<Vec<Vec<(u32, u32)>>> {
         let bytes = self.section(table);
@@ -526,7 +530,7 @@ impl Segment {
         let run = keys
             .len()
             .div_ceil(rayon::current_num_threads() * 8)
-            .max(RELEASE_EVERY);
+            .max(LOOKUP_RELEASE_EVERY);
         let runs = keys
             .par_chunks(run)
             .enumerate()
@@ -547,7 +551,7 @@ impl Segment {
                 }
                 let mut previous: Option<u64> = None;
                 for (k, &key) in run_keys.iter().enumerate() {
-                    if k % RELEASE_EVERY == RELEASE_EVERY - 1 {
+                    if k % LOOKUP_RELEASE_EVERY == LOOKUP_RELEASE_EVERY - 1 {
                         self.release_pages();
                     }
                     // The first entry at or after `position` whose key is not below `key`.
