@@ -244,23 +244,31 @@ pub fn band_candidates_from(
     items: usize,
     first_counted: u32,
 ) -> Candidates {
-    // Most keys occur once and make no pair. Four bits a slot over the keys' top bits (seen,
-    // seen again, seen for a counted item; side by side, so one memory access serves them) find
-    // the slots hit more than once, one of them by a counted item; only the keys in those slots
-    // (every repeated key with a counted item among them) are sorted into buckets.
+    // Most keys occur once and make no pair. A few bits a slot over the keys' top bits (seen,
+    // seen again, and, when some items are not counted, seen for a counted item; side by side,
+    // so one memory access serves them) find the slots hit more than once, by a counted item
+    // among others; only the keys in those slots (every repeated key with a counted item among
+    // them) are sorted into buckets.
     let slot_bits = (items.max(1) * 16)
         .next_power_of_two()
         .trailing_zeros()
         .clamp(10, 30);
     let slot = |key: u64| (key >> (64 - slot_bits)) as usize;
-    let mut states = vec![0u64; (1usize << slot_bits) / 16];
+    // Bits a slot: two when every item is counted (as a scan without an index has it).
+    let width: usize = if first_counted == 0 { 2 } else { 4 };
+    let per_word = 64 / width;
+    let wanted_bits: u64 = if first_counted == 0 { 0b1 } else { 0b11 };
+    let mut states = vec![0u64; (1usize << slot_bits) / per_word];
     for (item, key) in column.clone().enumerate() {
-        let (word, shift) = (slot(key) / 16, (slot(key) % 16) * 4);
+        let (word, shift) = (slot(key) / per_word, (slot(key) % per_word) * width);
         let seen = (states[word] >> shift) & 1;
-        let counted = u64::from(item as u64 >= u64::from(first_counted));
+        let counted = u64::from(item as u64 >= u64::from(first_counted) && width == 4);
         states[word] |= (1 | (seen << 1) | (counted << 2)) << shift;
     }
-    let wanted = |key: u64| (states[slot(key) / 16] >> ((slot(key) % 16) * 4 + 1)) & 0b11 == 0b11;
+    let wanted = |key: u64| {
+        let state = states[slot(key) / per_word] >> ((slot(key) % per_word) * width + 1);
+        state & wanted_bits == wanted_bits
+    };
     let mut keyed: Vec<(u64, u32)> = column
         .enumerate()
         .filter(|&(_, key)| wanted(key))
