@@ -14,7 +14,7 @@
 //! nor contained is marked as joined through a chain.
 
 use crate::cluster::{join_large_bucket_where, UnionFind};
-use crate::lsh::{candidates_in, BandKeyTable, Banding, Candidates};
+use crate::lsh::{candidates_from, BandKeyTable, Banding, Candidates};
 use crate::normalize::NormalizeOptions;
 use crate::read::{ColumnarDocuments, ColumnarTexts, DocumentHead};
 pub use crate::read::{Document, Location};
@@ -384,6 +384,13 @@ pub struct IndexedPart {
     pub occurrences: Vec<IndexedOccurrence>,
     /// Occurrences not listed (beyond the cap on copies an indexed paragraph lists).
     pub copies_left_out: u64,
+    /// The LSH band keys to bucket each of `paragraphs` by: the scan's `bands` keys a
+    /// paragraph, paragraph after paragraph (those of paragraphs without shingles are not read),
+    /// or empty:
+    /// then they are computed from the shingle sets. In a band where the paragraph shares no
+    /// bucket with an input paragraph, any key that no input paragraph has there may stand in
+    /// for its own: a bucket of indexed paragraphs only makes nothing a scan verifies.
+    pub band_keys: Vec<u64>,
 }
 
 /// What the index needs of the input's paragraphs once a scan is finished
@@ -412,8 +419,11 @@ pub struct Retained {
 pub struct Probe {
     /// xxh3-64 of every distinct paragraph.
     pub exact: Vec<u64>,
-    /// Every band key of every near-tier paragraph.
+    /// Every band key of every near-tier paragraph, a band at a time: band `b`'s keys are
+    /// `band_keys[b * n..(b + 1) * n]` for `n` paragraphs.
     pub band_keys: Vec<u64>,
+    /// Bands (keys a near-tier paragraph).
+    pub bands: usize,
 }
 
 /// What a scan found.
@@ -599,9 +609,9 @@ impl Scanner {
     /// Takes in the paragraphs of a shard index that the input touches, ahead of the input: they
     /// come first in input order, so a cluster holding one has an indexed canonical copy, and
     /// reports of the scan leave out clusters without a member from the input. Band keys are
-    /// computed from the stored shingle sets, so verification is the same as a scan of the
-    /// indexed corpus. Must be called before the first [`Scanner::add_batch`]; later calls, or
-    /// calls after input, are refused.
+    /// the part's ([`IndexedPart::band_keys`]), or else computed from the stored shingle sets, so
+    /// verification is the same as a scan of the indexed corpus. Must be called before the first
+    /// [`Scanner::add_batch`]; later calls, or calls after input, are refused.
     pub fn add_indexed(&mut self, part: IndexedPart) -> Result<(), ParamError> {
         if !self.documents.is_empty() || self.indexed.active {
             return Err(ParamError(
@@ -609,10 +619,28 @@ impl Scanner {
             ));
         }
         let banding = self.params.banding;
+        let given_keys = part.band_keys.len() == part.paragraphs.len() * banding.bands;
         // The near-tier paragraphs taken in, in order: their band keys are computed in parallel
         // once all are known.
         let mut near_sets: Vec<u32> = Vec::new();
         let mut first_of_group: HashMap<u64, u32> = HashMap::new();
+        // Sized once: grown by doubling, these would be copied and their pages touched again.
+        let distinct_count = part.paragraphs.len();
+        let occurrence_count = part.occurrences.len();
+        self.uniques.reserve(distinct_count);
+        self.exact_index.reserve(distinct_count);
+        self.near_to_unique.reserve(distinct_count);
+        self.shingle_offsets.reserve(distinct_count);
+        self.shingles.reserve(
+            part.paragraphs
+                .iter()
+                .map(|p| p.shingles.as_ref().map_or(0, Vec::len))
+                .sum(),
+        );
+        self.paragraphs.reserve(occurrence_count);
+        self.indexed.paragraph_numbers.reserve(occurrence_count);
+        self.indexed.group_of.reserve(distinct_count);
+        self.documents.reserve(part.documents.len());
         let mut occurrences = part.occurrences.iter().peekable();
         for (doc_index, mut entry) in part.documents.into_iter().enumerate() {
             entry.first_paragraph = self.paragraphs.len() as u32;
@@ -657,15 +685,23 @@ impl Scanner {
             }
             self.documents.push(entry);
         }
+        let bands = banding.bands.max(1);
         let mut keys = vec![0u64; near_sets.len() * banding.bands];
-        let fingerprinter = &self.fingerprinter;
-        keys.par_chunks_mut(banding.bands.max(1))
-            .zip(near_sets.par_iter())
-            .for_each_init(Scratch::default, |scratch, (keys, &distinct)| {
-                if let Some(set) = &part.paragraphs[distinct as usize].shingles {
-                    fingerprinter.band_keys_of(set, scratch, keys);
-                }
-            });
+        if given_keys {
+            for (keys, &distinct) in keys.chunks_mut(bands).zip(&near_sets) {
+                let at = distinct as usize * banding.bands;
+                keys.copy_from_slice(&part.band_keys[at..at + banding.bands]);
+            }
+        } else {
+            let fingerprinter = &self.fingerprinter;
+            keys.par_chunks_mut(bands)
+                .zip(near_sets.par_iter())
+                .for_each_init(Scratch::default, |scratch, (keys, &distinct)| {
+                    if let Some(set) = &part.paragraphs[distinct as usize].shingles {
+                        fingerprinter.band_keys_of(set, scratch, keys);
+                    }
+                });
+        }
         self.band_keys.push_items(&keys);
         self.indexed.active = true;
         self.indexed.near = self.near_to_unique.len();
@@ -686,6 +722,7 @@ impl Scanner {
         Probe {
             exact: self.exact_index.keys().copied().collect(),
             band_keys,
+            bands: self.band_keys.bands(),
         }
     }
 
@@ -970,20 +1007,19 @@ impl Scanner {
 
     /// Stage 2: LSH buckets from the band keys; every pair of a small bucket is verified, in
     /// parallel, and joined (the clusters are the connected components of the verified pairs, so
-    /// the order of the unions does not matter). Returns the large buckets, with the band keys of
-    /// their members kept to rank leaders; the band key table is let go.
+    /// the order of the unions does not matter). Pairs of two indexed paragraphs, and large
+    /// buckets of indexed paragraphs only, are not even made (see [`Scanner::worth_verifying`]).
+    /// Returns the large buckets, with the band keys of their members kept to rank leaders; the
+    /// band key table is let go.
     fn verify_small_buckets(
         &mut self,
         sets: &mut UnionFind,
         pairs: &mut PairCounts,
     ) -> (Vec<Vec<u32>>, BandAgreement) {
         let Candidates {
-            pairs: mut lsh_pairs,
+            pairs: lsh_pairs,
             large_buckets,
-        } = candidates_in(&self.band_keys);
-        if self.indexed.near > 0 {
-            lsh_pairs.retain(|&(a, b)| self.worth_verifying(a, b));
-        }
+        } = candidates_from(&self.band_keys, self.indexed.near as u32);
         let agreement =
             BandAgreement::new(&self.band_keys, &large_buckets, self.near_to_unique.len());
         drop(std::mem::take(&mut self.band_keys));

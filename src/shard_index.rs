@@ -77,8 +77,12 @@ const OCCURRENCE_RECORD: usize = 24;
 const TABLE_ENTRY: usize = 12;
 /// Bytes of a group merge: the group merged and the group it joins (u64 each).
 const MERGE_RECORD: usize = 16;
-/// Keys looked up (or paragraphs read) between two releases of the pages read.
+/// Paragraphs read between two releases of the pages read.
 const RELEASE_EVERY: usize = 2048;
+/// Keys a lookup run looks up between two releases of the pages read: about 6 MB of a band
+/// table's pages for keys as dense as a shard's (a release is a system call that stops every
+/// thread of the process, so not too often).
+const LOOKUP_RELEASE_EVERY: usize = 16384;
 /// A missing line, row or source.
 const NONE_U64: u64 = u64::MAX;
 const NONE_U32: u32 = u32::MAX;
@@ -429,10 +433,14 @@ impl Segment {
     fn shingles(&self, record: &DistinctRecord) -> Result<Vec<u32>> {
         let bytes = self.section(SHINGLES);
         let start = record.shingle_start as usize;
-        (start..start + record.shingle_count as usize)
-            .map(|i| u32_at(bytes, i * 4))
-            .collect::<Option<Vec<u32>>>()
-            .ok_or_else(|| self.corrupt("a shingle set lies outside the segment"))
+        let slice = start
+            .checked_mul(4)
+            .and_then(|from| bytes.get(from..from.checked_add(record.shingle_count as usize * 4)?))
+            .ok_or_else(|| self.corrupt("a shingle set lies outside the segment"))?;
+        Ok(slice
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect())
     }
 
     fn occurrence(&self, index: u64) -> Result<(u32, u32, Span)> {
@@ -507,52 +515,113 @@ impl Segment {
         }
     }
 
-    /// Marks in `found` (a bit a distinct paragraph) the paragraphs whose key in sorted table
-    /// `table` is one of `keys` (sorted, without repeats). One pass through the table: each key is
-    /// found by galloping from where the last one was, so the pages read advance with the keys,
-    /// and they are released every [`RELEASE_EVERY`] keys. A key shared by thousands of
-    /// paragraphs (a dense family's bucket) costs its entries, and no memory.
-    fn lookup_sorted(&self, table: usize, keys: &[u64], found: &mut [u64]) -> Result<()> {
+    /// The entries of sorted table `table` whose key is one of `keys` (sorted, without repeats),
+    /// as (position of the key in `keys`, distinct paragraph), in key order, a list a run. The keys are looked
+    /// up in runs, in parallel; within a run each key is found by galloping from where the last
+    /// one was, so the pages read advance with the keys, and they are released every
+    /// [`LOOKUP_RELEASE_EVERY`] keys. A key shared by thousands of paragraphs (a dense family's bucket)
+    /// costs its entries, and no memory beyond them.
+    fn lookup_sorted(&self, table: usize, keys: &[u64]) -> Result<Vec<Vec<(u32, u32)>>> {
         let bytes = self.section(table);
         let count = bytes.len() / TABLE_ENTRY;
         let key_at = |i: usize| u64_at(bytes, i * TABLE_ENTRY).unwrap_or(u64::MAX);
         let distinct = self.distinct_count();
-        let mut position = 0usize;
-        for (k, &key) in keys.iter().enumerate() {
-            if k % RELEASE_EVERY == RELEASE_EVERY - 1 {
-                self.release_pages();
-            }
-            // Gallop: the first entry at or after `position` whose key is not below `key`.
-            let mut step = 1usize;
-            let mut high = position;
-            while high < count && key_at(high) < key {
-                position = high + 1;
-                high = high.saturating_add(step);
-                step = step.saturating_mul(2);
-            }
-            let (mut low, mut high) = (position, high.min(count));
-            while low < high {
-                let mid = low + (high - low) / 2;
-                if key_at(mid) < key {
-                    low = mid + 1;
-                } else {
-                    high = mid;
+        // Several runs a thread, so that a run of dense buckets does not hold the others back.
+        let run = keys
+            .len()
+            .div_ceil(rayon::current_num_threads() * 8)
+            .max(LOOKUP_RELEASE_EVERY);
+        let runs = keys
+            .par_chunks(run)
+            .enumerate()
+            .map(|(r, run_keys)| -> Result<Vec<(u32, u32)>> {
+                let mut entries = Vec::new();
+                // Where the run's first key would be: a binary search of the whole table.
+                let mut position = 0usize;
+                if let Some(&first) = run_keys.first() {
+                    let mut high = count;
+                    while position < high {
+                        let mid = position + (high - position) / 2;
+                        if key_at(mid) < first {
+                            position = mid + 1;
+                        } else {
+                            high = mid;
+                        }
+                    }
                 }
-            }
-            position = low;
-            let mut i = low;
-            while i < count && key_at(i) == key {
-                let local = u32_at(bytes, i * TABLE_ENTRY + 8)
-                    .ok_or_else(|| self.corrupt("a table entry lies outside the segment"))?;
-                if local as usize >= distinct {
-                    return Err(self.corrupt("a table names a paragraph it does not hold"));
+                let mut previous: Option<u64> = None;
+                for (k, &key) in run_keys.iter().enumerate() {
+                    if k % LOOKUP_RELEASE_EVERY == LOOKUP_RELEASE_EVERY - 1 {
+                        self.release_pages();
+                    }
+                    // The first entry at or after `position` whose key is not below `key`.
+                    // Keys are hashes, spread evenly: it is expected as many entries after the
+                    // last key's as the keys between them would hold, and looked for by
+                    // galloping from there to the side it lies on.
+                    let expected = previous
+                        .map_or(position, |last: u64| {
+                            let between =
+                                (u128::from(key.wrapping_sub(last)) * count as u128) >> 64;
+                            position.saturating_add(usize::try_from(between).unwrap_or(usize::MAX))
+                        })
+                        .min(count);
+                    previous = Some(key);
+                    let (mut low, mut high);
+                    if expected < count && key_at(expected) < key {
+                        low = expected + 1;
+                        let mut step = 1usize;
+                        loop {
+                            let probe = expected.saturating_add(step);
+                            if probe >= count {
+                                high = count;
+                                break;
+                            }
+                            if key_at(probe) >= key {
+                                high = probe;
+                                break;
+                            }
+                            low = probe + 1;
+                            step = step.saturating_mul(2);
+                        }
+                    } else {
+                        (low, high) = (position, expected);
+                        let mut step = 1usize;
+                        while high > position {
+                            let probe = high.saturating_sub(step).max(position);
+                            if key_at(probe) < key {
+                                low = probe + 1;
+                                break;
+                            }
+                            high = probe;
+                            step = step.saturating_mul(2);
+                        }
+                    }
+                    while low < high {
+                        let mid = low + (high - low) / 2;
+                        if key_at(mid) < key {
+                            low = mid + 1;
+                        } else {
+                            high = mid;
+                        }
+                    }
+                    position = low;
+                    let mut i = low;
+                    while i < count && key_at(i) == key {
+                        let local = u32_at(bytes, i * TABLE_ENTRY + 8).ok_or_else(|| {
+                            self.corrupt("a table entry lies outside the segment")
+                        })?;
+                        if local as usize >= distinct {
+                            return Err(self.corrupt("a table names a paragraph it does not hold"));
+                        }
+                        entries.push(((r * run + k) as u32, local));
+                        i += 1;
+                    }
                 }
-                found[local as usize / 64] |= 1 << (local % 64);
-                i += 1;
-            }
-        }
+                Ok(entries)
+            })
+            .collect::<Result<Vec<_>>>();
         self.release_pages();
-        Ok(())
+        runs
     }
 
     fn merges(&self) -> Vec<(u64, u64)> {
@@ -700,31 +769,73 @@ impl ShardIndex {
     /// group: enough to join the input's paragraphs as a scan of everything would (paragraphs of
     /// one group are joined, and every indexed paragraph that shares an LSH bucket with an input
     /// paragraph is found), but a cluster then lists only those of its indexed copies.
+    ///
+    /// The part carries the band keys to bucket the paragraphs by
+    /// ([`IndexedPart::band_keys`]), not computed again from their shingles: in each band, the
+    /// input's key that found the paragraph there, else a key no input paragraph has (one for
+    /// all: a bucket of indexed paragraphs only). Which of a paragraph's buckets hold an input
+    /// paragraph, and with whom, is all a scan against the index acts on (it does not verify two
+    /// indexed paragraphs again), and the lookups find exactly those.
     pub fn gather(
         &self,
         probe: &Probe,
         max_copies: Option<usize>,
         whole_groups: bool,
     ) -> Result<IndexedPart> {
-        let sorted = |keys: &[u64]| {
-            let mut keys = keys.to_vec();
-            keys.sort_unstable();
-            keys.dedup();
-            keys
-        };
-        let (exact, band_keys) = (sorted(&probe.exact), sorted(&probe.band_keys));
-        // A bit a distinct paragraph of each segment.
+        let mut exact = probe.exact.clone();
+        exact.sort_unstable();
+        exact.dedup();
+        // The input's band keys, sorted, each with its band.
+        let bands = probe.bands;
+        let per_band = probe.band_keys.len().checked_div(bands).unwrap_or(0);
+        let mut keyed: Vec<(u64, u32)> = probe
+            .band_keys
+            .iter()
+            .enumerate()
+            .map(|(i, &key)| (key, i.checked_div(per_band).unwrap_or(0) as u32))
+            .collect();
+        keyed.par_sort_unstable();
+        keyed.dedup();
+        // A key the input has in two bands (as rare as any collision of 64-bit keys) would leave
+        // the band of what it finds unknown: the scanner then computes every key.
+        let keys_given = bands > 0
+            && per_band * bands == probe.band_keys.len()
+            && keyed.windows(2).all(|pair| pair[0].0 != pair[1].0);
+        keyed.dedup_by_key(|&mut (key, _)| key);
+        let (band_keys, band_of): (Vec<u64>, Vec<u32>) = keyed.into_iter().unzip();
+        // A bit a distinct paragraph of each segment, and, for each segment, the (paragraph,
+        // position in `band_keys`) of every band table entry found.
         let mut marks: Vec<Vec<u64>> = self
             .segments
             .iter()
             .map(|segment| vec![0u64; segment.distinct_count().div_ceil(64)])
             .collect();
-        for (segment, found) in self.segments.iter().zip(marks.iter_mut()) {
-            for (table, keys) in [(EXACT, &exact), (BANDS, &band_keys)] {
-                segment.lookup_sorted(table, keys, found)?;
+        let mut band_hits: Vec<Vec<(u32, u32)>> = vec![Vec::new(); self.segments.len()];
+        for ((segment, found), hits) in self
+            .segments
+            .iter()
+            .zip(marks.iter_mut())
+            .zip(band_hits.iter_mut())
+        {
+            let mark = |found: &mut [u64], local: u32| {
+                found[local as usize / 64] |= 1 << (local % 64);
+            };
+            for (_, local) in segment.lookup_sorted(EXACT, &exact)?.concat() {
+                mark(found, local);
             }
+            let runs = segment.lookup_sorted(BANDS, &band_keys)?;
+            if keys_given {
+                hits.reserve_exact(runs.iter().map(Vec::len).sum());
+            }
+            for (key, local) in runs.into_iter().flatten() {
+                mark(found, local);
+                if keys_given {
+                    hits.push((local, key));
+                }
+            }
+            hits.par_sort_unstable();
         }
-        drop((exact, band_keys));
+        drop(exact);
         let marked = |marks: &[Vec<u64>]| -> Vec<(usize, u32)> {
             let mut list = Vec::new();
             for (s, words) in marks.iter().enumerate() {
@@ -739,23 +850,27 @@ impl ShardIndex {
             list
         };
         let hits = marked(&marks);
-        let mut groups: BTreeSet<u64> = BTreeSet::new();
-        for (n, &(s, local)) in hits.iter().enumerate() {
-            if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
-                self.segments[s].release_pages();
+        if whole_groups {
+            let mut groups: BTreeSet<u64> = BTreeSet::new();
+            for (n, &(s, local)) in hits.iter().enumerate() {
+                if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
+                    self.segments[s].release_pages();
+                }
+                groups.insert(self.resolve(self.segments[s].distinct(local)?.group));
             }
-            groups.insert(self.resolve(self.segments[s].distinct(local)?.group));
-        }
-        let mut raw_groups: Vec<u64> = Vec::new();
-        for &group in groups.iter().filter(|_| whole_groups) {
-            raw_groups.push(group);
-            raw_groups.extend(self.merged_from.get(&group).into_iter().flatten());
-        }
-        raw_groups.sort_unstable();
-        raw_groups.dedup();
-        if !raw_groups.is_empty() {
-            for (segment, found) in self.segments.iter().zip(marks.iter_mut()) {
-                segment.lookup_sorted(GROUPS, &raw_groups, found)?;
+            let mut raw_groups: Vec<u64> = Vec::new();
+            for &group in &groups {
+                raw_groups.push(group);
+                raw_groups.extend(self.merged_from.get(&group).into_iter().flatten());
+            }
+            raw_groups.sort_unstable();
+            raw_groups.dedup();
+            if !raw_groups.is_empty() {
+                for (segment, found) in self.segments.iter().zip(marks.iter_mut()) {
+                    for (_, local) in segment.lookup_sorted(GROUPS, &raw_groups)?.concat() {
+                        found[local as usize / 64] |= 1 << (local % 64);
+                    }
+                }
             }
         }
         // Each wanted paragraph's record, shingles and first occurrences, read in parallel, a
@@ -797,11 +912,41 @@ impl ShardIndex {
             }
         }
         let mut part = IndexedPart::default();
+        // A key no input paragraph has, for each band of a paragraph that no input key found
+        // there.
+        let mut absent = u64::MAX;
+        while band_keys.binary_search(&absent).is_ok() {
+            absent -= 1;
+        }
+        if keys_given {
+            part.band_keys = vec![0u64; wanted.len() * bands];
+        }
+        let mut next_hit = vec![0usize; self.segments.len()];
         // (segment, document, paragraph, distinct number in `part`) of every occurrence taken.
         let mut taken: Vec<(usize, u32, u32, Span, u32)> = Vec::new();
         let mut copies_of: HashMap<u64, usize> = HashMap::new();
-        for (&(s, _), (record, shingles, occurrences)) in wanted.iter().zip(read) {
+        for (&(s, local), (record, shingles, occurrences)) in wanted.iter().zip(read) {
             let distinct = part.paragraphs.len() as u32;
+            if keys_given {
+                // `wanted` and each segment's hits are both in paragraph order.
+                let hits = &band_hits[s];
+                let mut at = next_hit[s];
+                while at < hits.len() && hits[at].0 < local {
+                    at += 1;
+                }
+                let row = &mut part.band_keys[distinct as usize * bands..][..bands];
+                if record.near {
+                    row.fill(absent);
+                }
+                while at < hits.len() && hits[at].0 == local {
+                    let key = hits[at].1 as usize;
+                    if let Some(slot) = row.get_mut(band_of[key] as usize) {
+                        *slot = band_keys[key];
+                    }
+                    at += 1;
+                }
+                next_hit[s] = at;
+            }
             part.paragraphs.push(IndexedParagraph {
                 exact: record.exact,
                 shingles,
@@ -816,45 +961,49 @@ impl ShardIndex {
                 taken.push((s, doc, paragraph, span, distinct));
             }
         }
-        taken.sort_unstable_by_key(|&(s, doc, paragraph, _, _)| (s, doc, paragraph));
+        taken.par_sort_unstable_by_key(|&(s, doc, paragraph, _, _)| (s, doc, paragraph));
         let shard_names: Vec<Arc<str>> = self
             .manifest
             .shards
             .iter()
             .map(|s| Arc::from(s.name.as_str()))
             .collect();
-        let mut doc_number: BTreeMap<(usize, u32), u32> = BTreeMap::new();
+        // The documents holding them, in order, read in parallel.
+        let mut holding: Vec<(usize, u32)> = taken.iter().map(|&(s, doc, ..)| (s, doc)).collect();
+        holding.dedup();
+        part.documents = holding
+            .par_iter()
+            .map(|&(s, doc)| -> Result<DocumentEntry> {
+                let record = self.segments[s].doc(doc)?;
+                Ok(DocumentEntry {
+                    id: record.id,
+                    source: record.source,
+                    location: Location {
+                        path: record.path,
+                        line: record.line,
+                        row: record.row,
+                    },
+                    bytes: record.bytes,
+                    first_paragraph: 0,
+                    paragraph_count: 0,
+                    word_paragraphs: 0,
+                    shard: Some(
+                        shard_names
+                            .get(record.shard as usize)
+                            .cloned()
+                            .unwrap_or_else(|| Arc::from("?")),
+                    ),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        part.occurrences.reserve_exact(taken.len());
+        let mut number = 0usize;
         for &(s, doc, paragraph, span, distinct) in &taken {
-            let number = match doc_number.get(&(s, doc)) {
-                Some(&number) => number,
-                None => {
-                    let record = self.segments[s].doc(doc)?;
-                    let number = part.documents.len() as u32;
-                    part.documents.push(DocumentEntry {
-                        id: record.id,
-                        source: record.source,
-                        location: Location {
-                            path: record.path,
-                            line: record.line,
-                            row: record.row,
-                        },
-                        bytes: record.bytes,
-                        first_paragraph: 0,
-                        paragraph_count: 0,
-                        word_paragraphs: 0,
-                        shard: Some(
-                            shard_names
-                                .get(record.shard as usize)
-                                .cloned()
-                                .unwrap_or_else(|| Arc::from("?")),
-                        ),
-                    });
-                    doc_number.insert((s, doc), number);
-                    number
-                }
-            };
+            while holding[number] != (s, doc) {
+                number += 1;
+            }
             part.occurrences.push(IndexedOccurrence {
-                doc: number,
+                doc: number as u32,
                 paragraph,
                 span,
                 distinct,
@@ -1402,4 +1551,108 @@ pub fn prepare_compact(index: &ShardIndex) -> Result<PendingUpdate> {
         manifest,
         replaced,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A segment of `paragraphs` near-tier paragraphs, each with the band keys `keys_of` gives
+    /// and group `group_of` gives, written to `folder` and opened.
+    fn segment_with(
+        folder: &Path,
+        paragraphs: u32,
+        keys_of: impl Fn(u32) -> Vec<u64>,
+        group_of: impl Fn(u32) -> u64,
+    ) -> (tempfile::NamedTempFile, Segment) {
+        let mut builder = SegmentBuilder::default();
+        let occurrence = [(0u32, 0u32, Span { start: 0, end: 1 })];
+        for local in 0..paragraphs {
+            builder.push_distinct(
+                u64::from(local).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                group_of(local),
+                Some(&[local, local + 1]),
+                &keys_of(local),
+                &occurrence,
+            );
+        }
+        let (file, bytes, _) = builder.write(folder).unwrap();
+        let segment = Segment::open(file.path().to_path_buf(), bytes).unwrap();
+        (file, segment)
+    }
+
+    /// Every (key position, paragraph) a lookup must find, by a walk of every paragraph's keys.
+    fn expected(keys: &[u64], entries: &[(u64, u32)]) -> Vec<(u32, u32)> {
+        let mut found: Vec<(u32, u32)> = entries
+            .iter()
+            .filter_map(|&(key, local)| keys.binary_search(&key).ok().map(|at| (at as u32, local)))
+            .collect();
+        found.sort_unstable();
+        found
+    }
+
+    #[test]
+    fn lookups_find_every_entry_of_every_key_spread_or_not() {
+        let folder = tempfile::tempdir().unwrap();
+        let mix = |x: u64| {
+            let mut z = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z ^ (z >> 29)
+        };
+        // Spread keys, a dense bucket (every 7th paragraph shares a key in band 0), and groups
+        // that are small numbers (not spread at all), some large (3,000 paragraphs in group 5).
+        let keys_of = |local: u32| -> Vec<u64> {
+            let band0 = if local.is_multiple_of(7) {
+                42
+            } else {
+                mix(u64::from(local))
+            };
+            vec![band0, mix(u64::from(local) + 1_000_000)]
+        };
+        let group_of = |local: u32| {
+            if local < 3_000 {
+                5
+            } else {
+                u64::from(local / 3)
+            }
+        };
+        let paragraphs = 20_000;
+        let (_file, segment) = segment_with(folder.path(), paragraphs, keys_of, group_of);
+        let band_entries: Vec<(u64, u32)> = (0..paragraphs)
+            .flat_map(|local| keys_of(local).into_iter().map(move |key| (key, local)))
+            .collect();
+        let group_entries: Vec<(u64, u32)> = (0..paragraphs)
+            .map(|local| (group_of(local), local))
+            .collect();
+        let lookup = |table: usize, keys: &[u64]| -> Vec<(u32, u32)> {
+            let mut found = segment.lookup_sorted(table, keys).unwrap().concat();
+            found.sort_unstable();
+            found
+        };
+        // Keys found and not, below and above every key of the table, many and few.
+        let mut wanted: Vec<u64> = band_entries
+            .iter()
+            .step_by(3)
+            .map(|&(key, _)| key)
+            .chain((0..5_000).map(|i| mix(i + 7_000_000)))
+            .chain([0, 1, 42, 43, u64::MAX])
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        for keys in [
+            &wanted[..],
+            &wanted[..1],
+            &wanted[wanted.len() - 3..],
+            &[42][..],
+            &[],
+        ] {
+            assert_eq!(lookup(BANDS, keys), expected(keys, &band_entries));
+        }
+        let mut groups: Vec<u64> = (0..2_000).map(|g| g * 5 + 3).chain([5]).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        let found = lookup(GROUPS, &groups);
+        assert_eq!(found, expected(&groups, &group_entries));
+        assert!(found.len() > 3_000);
+    }
 }

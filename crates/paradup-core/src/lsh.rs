@@ -231,34 +231,61 @@ impl BandKeyTable {
 /// the larger buckets' members in item order, buckets by key. Deterministic: both depend only on
 /// the keys, not on the thread count.
 pub fn band_candidates_in(column: impl Iterator<Item = u64> + Clone, items: usize) -> Candidates {
-    // Most keys occur once and make no pair. Two bits a slot over the keys' top bits (seen, and
-    // seen again; side by side, so one memory access serves both) find the slots hit more than
-    // once; only the keys in those slots (every repeated key among them) are sorted into
-    // buckets.
+    band_candidates_from(column, items, 0)
+}
+
+/// [`band_candidates_in`], keeping only what involves an item numbered `first_counted` or more:
+/// the pairs whose higher item is one, and the large buckets whose last member is one. (A scan
+/// against a shard index does not verify two indexed paragraphs, which come first, again.) A
+/// bucket is large or small by all its members, counted or not, so what is kept is what
+/// [`band_candidates_in`] gives, less the rest.
+pub fn band_candidates_from(
+    column: impl Iterator<Item = u64> + Clone,
+    items: usize,
+    first_counted: u32,
+) -> Candidates {
+    // Most keys occur once and make no pair. A few bits a slot over the keys' top bits (seen,
+    // seen again, and, when some items are not counted, seen for a counted item; side by side,
+    // so one memory access serves them) find the slots hit more than once, by a counted item
+    // among others; only the keys in those slots (every repeated key with a counted item among
+    // them) are sorted into buckets.
     let slot_bits = (items.max(1) * 16)
         .next_power_of_two()
         .trailing_zeros()
         .clamp(10, 30);
     let slot = |key: u64| (key >> (64 - slot_bits)) as usize;
-    let mut states = vec![0u64; (1usize << slot_bits) / 32];
-    for key in column.clone() {
-        let (word, shift) = (slot(key) / 32, (slot(key) % 32) * 2);
+    // Bits a slot: two when every item is counted (as a scan without an index has it).
+    let width: usize = if first_counted == 0 { 2 } else { 4 };
+    let per_word = 64 / width;
+    let wanted_bits: u64 = if first_counted == 0 { 0b1 } else { 0b11 };
+    let mut states = vec![0u64; (1usize << slot_bits) / per_word];
+    for (item, key) in column.clone().enumerate() {
+        let (word, shift) = (slot(key) / per_word, (slot(key) % per_word) * width);
         let seen = (states[word] >> shift) & 1;
-        states[word] |= (1 | (seen << 1)) << shift;
+        let counted = u64::from(item as u64 >= u64::from(first_counted) && width == 4);
+        states[word] |= (1 | (seen << 1) | (counted << 2)) << shift;
     }
-    let repeated = |key: u64| (states[slot(key) / 32] >> ((slot(key) % 32) * 2 + 1)) & 1 != 0;
+    let wanted = |key: u64| {
+        let state = states[slot(key) / per_word] >> ((slot(key) % per_word) * width + 1);
+        state & wanted_bits == wanted_bits
+    };
     let mut keyed: Vec<(u64, u32)> = column
         .enumerate()
-        .filter(|&(_, key)| repeated(key))
+        .filter(|&(_, key)| wanted(key))
         .map(|(i, key)| (key, i as u32))
         .collect();
     keyed.sort_unstable();
     let mut pairs = Vec::new();
     let mut large = Vec::new();
     for bucket in keyed.chunk_by(|a, b| a.0 == b.0) {
+        // Items are in order within a bucket: the counted ones are its end.
+        let counted = bucket.partition_point(|&(_, item)| item < first_counted);
+        if counted == bucket.len() {
+            continue;
+        }
         if bucket.len() <= FULL_PAIRING_LIMIT {
-            for (i, &(_, a)) in bucket.iter().enumerate() {
-                for &(_, b) in &bucket[i + 1..] {
+            for (j, &(_, b)) in bucket.iter().enumerate().skip(counted) {
+                for &(_, a) in &bucket[..j] {
                     pairs.push((a, b));
                 }
             }
@@ -275,9 +302,15 @@ pub fn band_candidates_in(column: impl Iterator<Item = u64> + Clone, items: usiz
 /// The candidates of every band: small buckets' pairs, each pair once, sorted, and the large
 /// buckets in band order. Bands are bucketed in parallel, one band a task.
 pub fn candidates_in(table: &BandKeyTable) -> Candidates {
+    candidates_from(table, 0)
+}
+
+/// [`candidates_in`], keeping only what involves an item numbered `first_counted` or more (see
+/// [`band_candidates_from`]).
+pub fn candidates_from(table: &BandKeyTable, first_counted: u32) -> Candidates {
     let per_band: Vec<Candidates> = (0..table.bands())
         .into_par_iter()
-        .map(|band| band_candidates_in(table.column(band), table.items()))
+        .map(|band| band_candidates_from(table.column(band), table.items(), first_counted))
         .collect();
     let mut pairs = Vec::with_capacity(per_band.iter().map(|b| b.pairs.len()).sum());
     let mut large_buckets = Vec::new();
@@ -379,6 +412,55 @@ mod tests {
         // The mass of a curve that is 1 everywhere is the threshold itself.
         let all = Banding { bands: 1, rows: 1 };
         assert!((all.false_candidate_mass(0.5) - 0.125).abs() < 1e-6);
+    }
+
+    #[test]
+    fn candidates_from_keep_what_involves_a_counted_item_and_size_buckets_by_all() {
+        // Band 0: a bucket of items 0, 1 and 5, one of items 2 and 3, then two large buckets
+        // (items 10 on, then the rest). Band 1: one bucket, of items 6 and 7.
+        let small = FULL_PAIRING_LIMIT as u32;
+        let items = 10 + 2 * (small as usize + 1);
+        let mut band0 = vec![0u64; items];
+        let mut band1: Vec<u64> = (0..items as u64).map(|i| 1_000_000 + i).collect();
+        for (item, key) in band0.iter_mut().enumerate() {
+            *key = 500_000 + item as u64;
+        }
+        for item in [0, 1, 5] {
+            band0[item] = 11;
+        }
+        for item in [2, 3] {
+            band0[item] = 22;
+        }
+        let large_start = 10usize;
+        band0[large_start..large_start + small as usize + 1].fill(33);
+        band0[large_start + small as usize + 1..items].fill(44);
+        band1[6] = 66;
+        band1[7] = 66;
+        let mut item_major = Vec::with_capacity(items * 2);
+        for item in 0..items {
+            item_major.push(band0[item]);
+            item_major.push(band1[item]);
+        }
+        let mut table = BandKeyTable::new(2);
+        table.push_items(&item_major);
+        let all = candidates_in(&table);
+        assert_eq!(all, candidates_from(&table, 0));
+        // Counting from item 5: pairs whose higher member is 5 or more; both large buckets end
+        // above 5, so both are kept, whole.
+        let from5 = candidates_from(&table, 5);
+        let expected: Vec<(u32, u32)> =
+            all.pairs.iter().copied().filter(|&(_, b)| b >= 5).collect();
+        assert_eq!(from5.pairs, expected);
+        assert_eq!(from5.pairs, vec![(0, 5), (1, 5), (6, 7)]);
+        assert_eq!(from5.large_buckets, all.large_buckets);
+        // Counting from past the first large bucket: it goes; the second stays whole (more than
+        // FULL_PAIRING_LIMIT members though only some are counted), and no pair is left.
+        let first_counted = (large_start + small as usize + 1 + 3) as u32;
+        let late = candidates_from(&table, first_counted);
+        assert!(late.pairs.is_empty());
+        assert_eq!(late.large_buckets.len(), 1);
+        assert_eq!(late.large_buckets[0], all.large_buckets[1]);
+        assert_eq!(late.large_buckets[0].len(), small as usize + 1);
     }
 
     #[test]
