@@ -816,6 +816,62 @@ impl Scanner {
         self.documents.len()
     }
 
+    /// The bytes each table of the scan holds so far, by name, as allocated (capacity, not
+    /// length; the exact-hash table's from its capacity and entry size): where the memory of a
+    /// scan goes before [`Scanner::finish`]. `examples/tables.rs` prints it a paragraph.
+    pub fn table_bytes(&self) -> Vec<(&'static str, usize)> {
+        fn vec_bytes<T>(v: &Vec<T>) -> usize {
+            v.capacity() * std::mem::size_of::<T>()
+        }
+        let string_bytes = |s: &String| s.capacity();
+        let document_heap: usize = self
+            .documents
+            .iter()
+            .map(|d| {
+                string_bytes(&d.id)
+                    + d.source.as_ref().map_or(0, string_bytes)
+                    + string_bytes(&d.location.path)
+            })
+            .sum();
+        vec![
+            (
+                "documents (entries, ids, sources, paths)",
+                vec_bytes(&self.documents) + document_heap,
+            ),
+            (
+                "paragraphs (document, span, distinct)",
+                vec_bytes(&self.paragraphs),
+            ),
+            (
+                "exact-hash table (hash -> distinct)",
+                self.exact_index.capacity() * (std::mem::size_of::<(u64, u32)>() + 1),
+            ),
+            (
+                "distinct paragraphs (near-tier entry)",
+                vec_bytes(&self.uniques),
+            ),
+            (
+                "near tier: distinct paragraph",
+                vec_bytes(&self.near_to_unique),
+            ),
+            (
+                "near tier: shingle sets (offsets, shingles)",
+                vec_bytes(&self.shingle_offsets) + vec_bytes(&self.shingles),
+            ),
+            ("near tier: band keys", self.band_keys.heap_bytes()),
+        ]
+    }
+
+    /// Paragraphs taken so far (with or without words).
+    pub fn paragraph_count(&self) -> usize {
+        self.paragraphs.len()
+    }
+
+    /// Distinct paragraphs so far, and those of them in the near tier.
+    pub fn distinct_counts(&self) -> (usize, usize) {
+        (self.uniques.len(), self.near_to_unique.len())
+    }
+
     /// Fingerprints a batch of documents, which follow every earlier batch in input order.
     pub fn add_batch(&mut self, batch: Vec<Document>) {
         let fingerprinter = &self.fingerprinter;

@@ -218,6 +218,16 @@ impl BandKeyTable {
         self.bands
     }
 
+    /// Bytes the table holds on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        self.blocks.capacity() * std::mem::size_of::<(usize, Vec<u64>)>()
+            + self
+                .blocks
+                .iter()
+                .map(|(_, keys)| keys.capacity() * std::mem::size_of::<u64>())
+                .sum::<usize>()
+    }
+
     /// Band `band`'s key of every item, in item order.
     pub fn column(&self, band: usize) -> impl Iterator<Item = u64> + Clone + '_ {
         self.blocks

@@ -1,0 +1,63 @@
+//! Where a scan's memory goes: reads the inputs into a `Scanner` as `paradup scan` does, then
+//! prints the bytes each of its tables holds, in all and a paragraph (a distinct paragraph, a
+//! near-tier paragraph), before the clusters are formed.
+//!
+//! usage: cargo run --release --example tables -- INPUT...
+
+use paradup::{Inputs, ReadEvent, ReadOptions, ScanParams, Scanner};
+use std::ops::ControlFlow;
+
+fn main() {
+    let paths: Vec<String> = std::env::args().skip(1).collect();
+    let (inputs, errors) = Inputs::resolve(&paths);
+    for error in &errors {
+        eprintln!("tables: {error}");
+    }
+    let Ok(mut scanner) = Scanner::new(ScanParams::default()) else {
+        eprintln!("tables: the default parameters do not validate");
+        std::process::exit(2);
+    };
+    let mut batch = Vec::new();
+    let mut text_bytes = 0u64;
+    let _ = inputs.read_columnar(&ReadOptions::default(), &mut |event| {
+        match event {
+            ReadEvent::Document(doc) => {
+                text_bytes += doc.text.len() as u64;
+                batch.push(doc);
+                if batch.len() >= 2048 {
+                    scanner.add_batch(std::mem::take(&mut batch));
+                }
+            }
+            ReadEvent::Columnar(documents) => {
+                text_bytes += documents.text_bytes() as u64;
+                scanner.add_columnar(vec![documents]);
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    });
+    scanner.add_batch(batch);
+    let paragraphs = scanner.paragraph_count().max(1);
+    let (distinct, near) = scanner.distinct_counts();
+    println!(
+        "{} documents, {:.1} MB of text, {paragraphs} paragraphs, {distinct} distinct, {near} in the near tier",
+        scanner.document_count(),
+        text_bytes as f64 / 1e6
+    );
+    println!("{:<46} {:>10} {:>12}", "table", "MB", "B/paragraph");
+    let mut total = 0usize;
+    for (name, bytes) in scanner.table_bytes() {
+        total += bytes;
+        println!(
+            "{name:<46} {:>10.1} {:>12.1}",
+            bytes as f64 / 1e6,
+            bytes as f64 / paragraphs as f64
+        );
+    }
+    println!(
+        "{:<46} {:>10.1} {:>12.1}",
+        "all tables",
+        total as f64 / 1e6,
+        total as f64 / paragraphs as f64
+    );
+}
