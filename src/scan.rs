@@ -184,8 +184,40 @@ const NOT_NEAR: u32 = u32::MAX;
 #[derive(Clone, Copy, Debug)]
 struct ParagraphEntry {
     doc: u32,
-    span: Span,
+    /// Byte offsets in the document; both `LONG_SPAN` for a span that does not fit 32 bits (in
+    /// a text over 4 GiB), which is kept in [`Scanner::long_spans`] instead.
+    start: u32,
+    end: u32,
     unique: u32,
+}
+
+/// The offsets of a [`ParagraphEntry`] whose span is kept aside.
+const LONG_SPAN: u32 = u32::MAX;
+
+impl ParagraphEntry {
+    /// The entry of paragraph number `index`, its span kept in `long_spans` when it does not fit
+    /// 32 bits: 16 bytes a paragraph instead of 24.
+    fn new(
+        index: usize,
+        doc: u32,
+        span: Span,
+        unique: u32,
+        long_spans: &mut HashMap<u32, Span>,
+    ) -> ParagraphEntry {
+        let (start, end) = match (u32::try_from(span.start), u32::try_from(span.end)) {
+            (Ok(start), Ok(end)) if end != LONG_SPAN => (start, end),
+            _ => {
+                long_spans.insert(index as u32, span);
+                (LONG_SPAN, LONG_SPAN)
+            }
+        };
+        ParagraphEntry {
+            doc,
+            start,
+            end,
+            unique,
+        }
+    }
 }
 
 /// One distinct normalized paragraph.
@@ -562,6 +594,8 @@ pub struct Scanner {
     bytes: u64,
     /// What came from a shard index ahead of the input; empty without one.
     indexed: IndexedState,
+    /// Spans of paragraphs that do not fit 32 bits, by paragraph number (see [`ParagraphEntry`]).
+    long_spans: HashMap<u32, Span>,
 }
 
 /// What a scanner keeps of the indexed paragraphs it took in ([`Scanner::add_indexed`]): they
@@ -603,6 +637,7 @@ impl Scanner {
             near_to_unique: Vec::new(),
             bytes: 0,
             indexed: IndexedState::default(),
+            long_spans: HashMap::new(),
         })
     }
 
@@ -674,11 +709,14 @@ impl Scanner {
                         id
                     }
                 };
-                self.paragraphs.push(ParagraphEntry {
+                let paragraph = ParagraphEntry::new(
+                    self.paragraphs.len(),
                     doc,
-                    span: occurrence.span,
+                    occurrence.span,
                     unique,
-                });
+                    &mut self.long_spans,
+                );
+                self.paragraphs.push(paragraph);
                 self.indexed.paragraph_numbers.push(occurrence.paragraph);
                 entry.paragraph_count += 1;
                 entry.word_paragraphs += 1;
@@ -791,16 +829,21 @@ impl Scanner {
                 entry.first_paragraph += first_paragraph;
                 entry
             }));
+        merged.long_spans.extend(
+            self.long_spans
+                .iter()
+                .map(|(&index, &span)| (index + first_paragraph, span)),
+        );
         merged
             .paragraphs
             .extend(self.paragraphs.iter().map(|p| ParagraphEntry {
                 doc: p.doc + first_doc,
-                span: p.span,
                 unique: if p.unique == NO_UNIQUE {
                     NO_UNIQUE
                 } else {
                     renumbered[p.unique as usize]
                 },
+                ..*p
             }));
         merged.bytes += self.bytes;
         Ok(merged)
@@ -932,11 +975,14 @@ impl Scanner {
                     }
                     id
                 };
-                self.paragraphs.push(ParagraphEntry {
-                    doc: doc_index,
-                    span: paragraph.span,
+                let entry = ParagraphEntry::new(
+                    self.paragraphs.len(),
+                    doc_index,
+                    paragraph.span,
                     unique,
-                });
+                    &mut self.long_spans,
+                );
+                self.paragraphs.push(entry);
             }
         }
 
@@ -971,6 +1017,20 @@ impl Scanner {
                 self.near_to_unique.push(unique);
                 self.shingle_offsets.push(base + end);
             }
+        }
+    }
+
+    /// The byte span of paragraph number `index` in its document.
+    fn span_of(&self, index: usize) -> Span {
+        let entry = &self.paragraphs[index];
+        if entry.start == LONG_SPAN && entry.end == LONG_SPAN {
+            if let Some(&span) = self.long_spans.get(&(index as u32)) {
+                return span;
+            }
+        }
+        Span {
+            start: entry.start as usize,
+            end: entry.end as usize,
         }
     }
 
@@ -1211,7 +1271,7 @@ impl Scanner {
             clusters[id].members.push(Member {
                 doc: paragraph.doc,
                 paragraph: index_in_doc,
-                span: paragraph.span,
+                span: self.span_of(global),
                 similarity: 1.0,
                 containment: 1.0,
                 contained: false,
@@ -1392,7 +1452,12 @@ impl Scanner {
             .map(|(offset, p)| {
                 let global = (indexed_paragraphs + offset) as u32;
                 let first = self.documents[p.doc as usize].first_paragraph;
-                (p.doc, global - first, p.span, p.unique)
+                (
+                    p.doc,
+                    global - first,
+                    self.span_of(global as usize),
+                    p.unique,
+                )
             })
             .collect();
         Retained {
@@ -1522,4 +1587,38 @@ fn containment_candidates(shingles: &[u32], offsets: &[usize]) -> Vec<(u32, u32)
     pairs.par_sort_unstable();
     pairs.dedup();
     pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraph_spans_round_trip_short_and_past_four_gib() {
+        let mut scanner = Scanner::new(ScanParams::default()).expect("default parameters");
+        let spans = [
+            Span { start: 0, end: 0 },
+            Span {
+                start: 17,
+                end: 4_000,
+            },
+            Span {
+                start: u32::MAX as usize - 10,
+                end: u32::MAX as usize,
+            },
+            Span {
+                start: 5_000_000_000,
+                end: 5_000_000_120,
+            },
+        ];
+        for (index, &span) in spans.iter().enumerate() {
+            let entry = ParagraphEntry::new(index, 0, span, NO_UNIQUE, &mut scanner.long_spans);
+            scanner.paragraphs.push(entry);
+        }
+        let back: Vec<Span> = (0..spans.len()).map(|i| scanner.span_of(i)).collect();
+        assert_eq!(back, spans);
+        // Only the spans that do not fit 32 bits are kept aside.
+        assert_eq!(scanner.long_spans.len(), 2);
+        assert_eq!(std::mem::size_of::<ParagraphEntry>(), 16);
+    }
 }
