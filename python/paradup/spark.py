@@ -802,6 +802,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     command.add_argument("--bands", type=int)
     command.add_argument("--rows", type=int)
     command.add_argument("--master", help="Spark master when not run by spark-submit, e.g. local[*]")
+    command.add_argument(
+        "--shuffle-partitions",
+        type=int,
+        help="spark.sql.shuffle.partitions (Spark's default is 200: on one machine, 2 to 4 a core)",
+    )
     args = parser.parse_args(argv)
 
     from pyspark.sql import SparkSession
@@ -814,6 +819,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.master:
             builder = builder.master(args.master)
         spark = builder.getOrCreate()
+    if args.shuffle_partitions:
+        spark.conf.set("spark.sql.shuffle.partitions", str(args.shuffle_partitions))
     try:
         documents = read(
             spark,
