@@ -336,6 +336,13 @@ class SparkScan:
         text = json.dumps(self.report(members), ensure_ascii=False, separators=(",", ":"))
         _write_atomically(path, text.encode("utf-8"))
 
+    def write_clusters(self, path: str, mode: str = "overwrite") -> None:
+        """Writes the clusters (the JSON report's cluster fields but the member lists) as
+        Parquet at ``path``, by id: at any size, where the JSON report gathers them on the
+        driver."""
+        _describe(self.clusters.sparkSession, "6 clusters table")
+        self.clusters.write.mode(mode).parquet(path)
+
     def write_members(self, path: str, mode: str = "overwrite") -> None:
         """Writes the members table as Parquet (a folder of part files, Spark's way) at ``path``,
         in the order of the JSON report."""
@@ -790,6 +797,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     command.add_argument("--json", help="write the JSON report (paradup.report/v1) here")
     command.add_argument("--json-members", choices=["all", "canonical", "none"], default="all")
     command.add_argument("--members", help="write the members table (Parquet folder) here")
+    command.add_argument(
+        "--clusters",
+        help="write the clusters (id, kind, documents, size, duplicate_bytes, text) as a Parquet "
+        "folder here: without --json, nothing is gathered on the driver",
+    )
     command.add_argument("--text-field", default="text")
     command.add_argument("--id-field", default="id")
     command.add_argument("--source-field")
@@ -848,11 +860,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         )
         if args.members:
             result.write_members(args.members)
-        report = result.report(args.json_members)
+        if args.clusters:
+            result.write_clusters(args.clusters)
         if args.json:
+            report = result.report(args.json_members)
             text = json.dumps(report, ensure_ascii=False, separators=(",", ":"))
             _write_atomically(args.json, text.encode("utf-8"))
-        s = report["summary"]
+        s = result.summary.first().asDict()
         print(
             f"{s['documents']} documents, {s['paragraphs']} paragraphs, "
             f"{s['duplicate_paragraphs']} duplicate ({s['duplicate_ratio']:.2%}), "

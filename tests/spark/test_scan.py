@@ -82,6 +82,7 @@ def test_the_command_writes_the_report_and_the_members_table(spark, corpus_folde
     spark.conf.set("spark.sql.shuffle.partitions", "8")
     report_path = tmp_path / "report.json"
     members_path = tmp_path / "members.parquet"
+    clusters_path = tmp_path / "clusters.parquet"
     status = paradup_spark.main(
         [
             "scan",
@@ -92,6 +93,8 @@ def test_the_command_writes_the_report_and_the_members_table(spark, corpus_folde
             str(report_path),
             "--members",
             str(members_path),
+            "--clusters",
+            str(clusters_path),
         ]
     )
     assert status == 0
@@ -106,6 +109,10 @@ def test_the_command_writes_the_report_and_the_members_table(spark, corpus_folde
     ]
     assert [r["is_canonical"] for r in rows] == [
         i == 0 for c in command_report["clusters"] for i in range(len(c["members"]))
+    ]
+    clusters = pq.read_table(str(clusters_path)).to_pylist()
+    assert clusters == [
+        {k: v for k, v in c.items() if k != "members"} for c in command_report["clusters"]
     ]
 
 
