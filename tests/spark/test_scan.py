@@ -82,6 +82,7 @@ def test_the_command_writes_the_report_and_the_members_table(spark, corpus_folde
     spark.conf.set("spark.sql.shuffle.partitions", "8")
     report_path = tmp_path / "report.json"
     members_path = tmp_path / "members.parquet"
+    clusters_path = tmp_path / "clusters.parquet"
     status = paradup_spark.main(
         [
             "scan",
@@ -92,6 +93,8 @@ def test_the_command_writes_the_report_and_the_members_table(spark, corpus_folde
             str(report_path),
             "--members",
             str(members_path),
+            "--clusters",
+            str(clusters_path),
         ]
     )
     assert status == 0
@@ -106,6 +109,10 @@ def test_the_command_writes_the_report_and_the_members_table(spark, corpus_folde
     ]
     assert [r["is_canonical"] for r in rows] == [
         i == 0 for c in command_report["clusters"] for i in range(len(c["members"]))
+    ]
+    clusters = pq.read_table(str(clusters_path)).to_pylist()
+    assert clusters == [
+        {k: v for k, v in c.items() if k != "members"} for c in command_report["clusters"]
     ]
 
 
@@ -144,3 +151,31 @@ def test_a_dense_family_is_found_whole_at_a_bounded_number_of_pairs(spark):
     bound = 3000 * (2 * paradup_spark.BLOCK - 1) * report["params"]["bands"]
     assert report["summary"]["candidate_pairs"] <= bound
     assert report["summary"]["candidate_pairs"] < all_pairs / 4
+
+
+def test_parquet_rows_are_numbered_in_file_order_whatever_the_splits(spark, tmp_path):
+    """Parquet files cut into many splits (one a row group) give each row its place: files by
+    path, rows in the file, as the command numbers them."""
+    import pyarrow as pa
+
+    records = [{"id": f"r{i}", "text": f"text {i}"} for i in range(5000)]
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    for shard, (start, end) in enumerate([(0, 2000), (2000, 5000)]):
+        table = pa.Table.from_pylist(records[start:end])
+        pq.write_table(table, str(folder / f"part-{shard}.parquet"), row_group_size=250)
+    spark.conf.set("spark.sql.shuffle.partitions", "3")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "4096")
+    spark.conf.set("spark.sql.files.openCostInBytes", "0")
+    try:
+        documents = paradup_spark.read(spark, [str(folder)])
+        assert documents.rdd.getNumPartitions() >= 8, "the test needs the files cut into splits"
+        rows = sorted(documents.select("order", "location", "id").collect())
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+        spark.conf.unset("spark.sql.files.openCostInBytes")
+    assert [r["order"] for r in rows] == list(range(5000))
+    assert [r["id"] for r in rows] == [r["id"] for r in records]
+    assert rows[0]["location"].endswith("part-0.parquet:0")
+    assert rows[2000]["location"].endswith("part-1.parquet:0")
+    assert rows[4999]["location"].endswith("part-1.parquet:2999")
