@@ -55,7 +55,9 @@ def test_the_corpus_plants_every_kind_of_repeat(command_report):
 
 
 @pytest.mark.parametrize(
-    "input_partitions, shuffle_partitions", [(1, 1), (8, 1), (3, 8)], ids=["in1-sh1", "in8-sh1", "in3-sh8"]
+    "input_partitions, shuffle_partitions",
+    [(i, s) for i in (1, 3, 8) for s in (1, 8)],
+    ids=[f"in{i}-sh{s}" for i in (1, 3, 8) for s in (1, 8)],
 )
 def test_clusters_equal_the_commands(spark, corpus_folder, command_report, input_partitions, shuffle_partitions):
     spark.conf.set("spark.sql.shuffle.partitions", str(shuffle_partitions))
