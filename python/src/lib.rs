@@ -433,6 +433,29 @@ pub(crate) fn missing_text(path: &str, row: u64, message: String) -> InputError 
     }
 }
 
+/// The rows of `texts` (a text column) that hold a text, and those texts as columnar documents
+/// without names (each located by its row); `None` when the column is not text.
+pub(crate) fn rows_with_text(texts: &ArrayRef) -> Option<(Vec<usize>, ColumnarDocuments)> {
+    let rows: Vec<usize> = (0..texts.len())
+        .filter(|&row| !texts.is_null(row))
+        .collect();
+    let heads = rows
+        .iter()
+        .map(|&row| DocumentHead {
+            id: String::new(),
+            source: None,
+            location: Location {
+                path: String::new(),
+                line: None,
+                row: Some(row as u64),
+            },
+        })
+        .collect();
+    let numbers = rows.iter().map(|&row| row as u32).collect();
+    let documents = ColumnarDocuments::new(heads, texts.clone(), numbers)?;
+    Some((rows, documents))
+}
+
 /// The error of Arrow data handed in whose text column is missing or not text.
 pub(crate) fn arrow_column_error(message: String) -> PyErr {
     raw_input_error(&InputError {
@@ -765,23 +788,7 @@ impl PyFingerprinter {
                 let texts = column_at(&batch, &text_field).ok_or_else(|| {
                     PyValueError::new_err(format!("the data has no text column '{text_field}'"))
                 })?;
-                let rows: Vec<usize> = (0..batch.num_rows())
-                    .filter(|&row| !texts.is_null(row))
-                    .collect();
-                let heads: Vec<DocumentHead> = rows
-                    .iter()
-                    .map(|&row| DocumentHead {
-                        id: String::new(),
-                        source: None,
-                        location: Location {
-                            path: String::new(),
-                            line: None,
-                            row: Some(row as u64),
-                        },
-                    })
-                    .collect();
-                let rows32: Vec<u32> = rows.iter().map(|&row| row as u32).collect();
-                let documents = ColumnarDocuments::new(heads, texts, rows32)
+                let (rows, documents) = rows_with_text(&texts)
                     .ok_or_else(|| PyValueError::new_err("the text column is not text"))?;
                 let printed: Vec<(u64, Vec<paradup_core::ParagraphPrint>)> = rows
                     .par_iter()

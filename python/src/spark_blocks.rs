@@ -10,7 +10,7 @@
 //!
 //! Spark already runs one task a core, so a batch is worked on one thread here.
 
-use crate::{column_at, ScanArgs};
+use crate::{column_at, rows_with_text, ScanArgs};
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, ListBuilder, StringBuilder,
 };
@@ -18,8 +18,6 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, GenericListArray, OffsetSizeTrait, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
-use paradup::read::ColumnarDocuments;
-use paradup::{DocumentHead, Location};
 use paradup_core::shingle::{containment, jaccard};
 use paradup_core::{Fingerprinter, ParagraphPrint};
 use pyo3::exceptions::PyValueError;
@@ -148,27 +146,8 @@ impl SparkBlocks {
             )));
         }
         py.detach(|| {
-            let rows: Vec<usize> = (0..batch.num_rows())
-                .filter(|&row| !texts.is_null(row))
-                .collect();
-            let heads = rows
-                .iter()
-                .map(|&row| DocumentHead {
-                    id: String::new(),
-                    source: None,
-                    location: Location {
-                        path: String::new(),
-                        line: None,
-                        row: Some(row as u64),
-                    },
-                })
-                .collect();
-            let documents = ColumnarDocuments::new(
-                heads,
-                texts.clone(),
-                rows.iter().map(|&row| row as u32).collect(),
-            )
-            .ok_or_else(|| invalid("the text column does not match the batch"))?;
+            let (rows, documents) = rows_with_text(&texts)
+                .ok_or_else(|| invalid("the text column does not match the batch"))?;
             let mut columns = ParagraphColumns::default();
             for (index, &row) in rows.iter().enumerate() {
                 let doc = docs[row]
@@ -245,27 +224,8 @@ impl SparkBlocks {
         let texts = required(&batch, text_field)?;
         let starts = int64_column(&batch, start_field)?;
         let ends = int64_column(&batch, end_field)?;
-        let rows: Vec<usize> = (0..batch.num_rows())
-            .filter(|&row| !texts.is_null(row))
-            .collect();
-        let heads = rows
-            .iter()
-            .map(|&row| DocumentHead {
-                id: String::new(),
-                source: None,
-                location: Location {
-                    path: String::new(),
-                    line: None,
-                    row: Some(row as u64),
-                },
-            })
-            .collect();
-        let documents = ColumnarDocuments::new(
-            heads,
-            texts.clone(),
-            rows.iter().map(|&row| row as u32).collect(),
-        )
-        .ok_or_else(|| invalid(format!("column '{text_field}' is not text")))?;
+        let (rows, documents) = rows_with_text(&texts)
+            .ok_or_else(|| invalid(format!("column '{text_field}' is not text")))?;
         py.detach(|| {
             let mut out = StringBuilder::new();
             let mut next = rows.iter().enumerate().peekable();
