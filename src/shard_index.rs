@@ -953,7 +953,13 @@ impl ShardIndex {
                 group: self.resolve(record.group),
             });
             // The cap counts a text's occurrences over every segment holding it.
-            let listed = copies_of.entry(record.exact).or_default();
+            // (A segment holds a text once: with one segment, nothing was listed before.)
+            let mut none_yet = 0;
+            let listed = if self.segments.len() > 1 {
+                copies_of.entry(record.exact).or_default()
+            } else {
+                &mut none_yet
+            };
             let room = cap.saturating_sub(*listed).min(occurrences.len());
             part.copies_left_out += record.occurrence_count as u64 - room as u64;
             *listed += room;
