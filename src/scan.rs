@@ -476,6 +476,28 @@ impl ScanOutcome {
     /// input (a cluster keeps its place when at least two remain), counted as a scan counts them.
     /// Without indexed documents, a copy of the outcome.
     pub fn input_only(&self) -> ScanOutcome {
+        let (clusters, summary) = self.input_clusters();
+        ScanOutcome {
+            params: self.params.clone(),
+            documents: self.documents.clone(),
+            summary,
+            clusters,
+        }
+    }
+
+    /// [`ScanOutcome::input_only`], keeping this outcome's documents rather than copying them.
+    pub fn into_input_only(self) -> ScanOutcome {
+        let (clusters, summary) = self.input_clusters();
+        ScanOutcome {
+            params: self.params,
+            documents: self.documents,
+            summary,
+            clusters,
+        }
+    }
+
+    /// The clusters and totals of [`ScanOutcome::input_only`].
+    fn input_clusters(&self) -> (Vec<Cluster>, Summary) {
         let from_input = |m: &Member| self.documents[m.doc as usize].shard.is_none();
         let mut clusters: Vec<Cluster> = Vec::new();
         for cluster in &self.clusters {
@@ -516,21 +538,17 @@ impl ScanOutcome {
                 part as f64 / whole as f64
             }
         };
-        ScanOutcome {
-            params: self.params.clone(),
-            documents: self.documents.clone(),
-            summary: Summary {
-                duplicate_paragraphs,
-                duplicate_ratio: ratio(duplicate_paragraphs, s.paragraphs),
-                duplicate_bytes,
-                duplicate_byte_ratio: ratio(duplicate_bytes, s.bytes),
-                within_document_clusters: within,
-                cross_document_clusters: clusters.len() as u64 - within,
-                indexed: None,
-                ..s.clone()
-            },
-            clusters,
-        }
+        let summary = Summary {
+            duplicate_paragraphs,
+            duplicate_ratio: ratio(duplicate_paragraphs, s.paragraphs),
+            duplicate_bytes,
+            duplicate_byte_ratio: ratio(duplicate_bytes, s.bytes),
+            within_document_clusters: within,
+            cross_document_clusters: clusters.len() as u64 - within,
+            indexed: None,
+            ..s.clone()
+        };
+        (clusters, summary)
     }
 
     /// Cross-document clusters ranked as boilerplate: most documents first, then most duplicate

@@ -775,7 +775,9 @@ impl ShardIndex {
     /// input's key that found the paragraph there, else a key no input paragraph has (one for
     /// all: a bucket of indexed paragraphs only). Which of a paragraph's buckets hold an input
     /// paragraph, and with whom, is all a scan against the index acts on (it does not verify two
-    /// indexed paragraphs again), and the lookups find exactly those.
+    /// indexed paragraphs again), and the lookups find exactly those. (The band tables do not
+    /// name a key's band: an indexed key equal to an input key of another band, as rare as any
+    /// collision of 64-bit keys, would only add a candidate pair, as a collision does in a scan.)
     pub fn gather(
         &self,
         probe: &Probe,
@@ -953,7 +955,13 @@ impl ShardIndex {
                 group: self.resolve(record.group),
             });
             // The cap counts a text's occurrences over every segment holding it.
-            let listed = copies_of.entry(record.exact).or_default();
+            // (A segment holds a text once: with one segment, nothing was listed before.)
+            let mut none_yet = 0;
+            let listed = if self.segments.len() > 1 {
+                copies_of.entry(record.exact).or_default()
+            } else {
+                &mut none_yet
+            };
             let room = cap.saturating_sub(*listed).min(occurrences.len());
             part.copies_left_out += record.occurrence_count as u64 - room as u64;
             *listed += room;

@@ -1035,6 +1035,34 @@ fn taking_the_index_in_after_the_input_is_the_same_as_before_it() {
 }
 
 #[test]
+fn the_input_only_outcome_is_the_same_whether_copied_or_taken() {
+    let articles: Vec<Document> = Generator::new(5)
+        .take(200)
+        .enumerate()
+        .map(|(i, a)| a.document(i as u64 + 1))
+        .collect();
+    let (old, new) = articles.split_at(120);
+    let mut scanner = Scanner::new(ScanParams::default()).unwrap();
+    scanner.add_indexed(indexed_part(old.to_vec())).unwrap();
+    scanner.add_batch(new.to_vec());
+    let outcome = scanner.finish();
+    assert!(outcome.summary.indexed.as_ref().unwrap().indexed_paragraphs > 0);
+    let copied = outcome.input_only();
+    let taken = outcome.clone().into_input_only();
+    assert!(!copied.clusters.is_empty());
+    assert_eq!(copied.summary, taken.summary);
+    assert_eq!(copied.clusters, taken.clusters);
+    let ids = |o: &ScanOutcome| -> Vec<(String, Option<std::sync::Arc<str>>)> {
+        o.documents
+            .iter()
+            .map(|d| (d.id.clone(), d.shard.clone()))
+            .collect()
+    };
+    assert_eq!(ids(&copied), ids(&taken));
+    assert_eq!(ids(&taken), ids(&outcome));
+}
+
+#[test]
 fn indexed_paragraphs_come_before_the_input_once() {
     let mut scanner = Scanner::new(ScanParams::default()).unwrap();
     scanner.add_indexed(IndexedPart::default()).unwrap();

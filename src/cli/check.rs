@@ -655,7 +655,13 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let indexed_verdict = max_indexed_ratio.map(|max| indexed_verdict(&run, max, args.top));
     if index.is_some() {
         // The limits measure the input's own repeats; copies of the index have their verdict.
-        run.outcome = run.outcome.input_only();
+        let placeholder = paradup::scan::ScanOutcome {
+            params: run.outcome.params.clone(),
+            documents: Vec::new(),
+            clusters: Vec::new(),
+            summary: Default::default(),
+        };
+        run.outcome = std::mem::replace(&mut run.outcome, placeholder).into_input_only();
     }
     let unit = unit_noun(&run.outcome.params.unit.to_string());
     let known = match &known_baseline {
