@@ -43,8 +43,8 @@ use xxhash_rust::xxh3::xxh3_64;
 pub const MANIFEST: &str = "index.json";
 /// The manifest's `magic` value.
 pub const MAGIC: &str = "paradup.shard-index";
-/// The format this paradup writes and reads (2: band keys of 32 bits, see `lsh::band_key`).
-pub const FORMAT_VERSION: u32 = 2;
+/// The format this paradup writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
 /// The lock file's name inside the index folder.
 pub const LOCK: &str = "lock";
 /// First bytes of every segment file.

@@ -772,11 +772,11 @@ fn another_format_version_is_refused() {
     ok(&scratch, &["index", "build", "idx", "s1.txt", "-q"]);
     let manifest = scratch
         .read("idx/index.json")
-        .replace("\"format_version\": 2", "\"format_version\": 3");
+        .replace("\"format_version\": 1", "\"format_version\": 2");
     std::fs::write(scratch.path("idx/index.json"), manifest).unwrap();
     let stderr = fails(&scratch, &["check", "s1.txt", "--index", "idx"], 2);
     assert!(
-        stderr.contains("format version 3; this paradup reads version 2"),
+        stderr.contains("format version 2; this paradup reads version 1"),
         "{stderr}"
     );
 }

@@ -133,25 +133,19 @@ impl Banding {
 /// at the threshold is found 98 times in 100, pairs above it more often still.
 pub const TARGET_RECALL: f64 = 0.98;
 
-/// The key of band `band` of a signature: its values folded into a 64-bit hash, starting from a
-/// value that depends on the band number so that equal values in different bands do not meet,
-/// of which the high 32 bits are kept (the low ones are zero). 32 bits are enough: a collision
-/// only adds a candidate pair, which verification rejects (among 10 million paragraphs, a
-/// paragraph meets an unrelated one in some band about 4 times in 100), and a key stored in 4
-/// bytes halves what the band keys cost. The high half is kept so that a key's leading bits stay
-/// uniform, as bucketing reads them.
+/// The key of band `band` of a signature: its values folded into 64 bits, starting from a value
+/// that depends on the band number so that equal values in different bands do not meet.
 pub fn band_key(signature: &[u32], band: usize, rows: usize) -> u64 {
-    // Each step `x -> mix(x ^ value)` is a bijection of the running key.
+    // Each step `x -> mix(x ^ value)` is a bijection of the running key, so two bands that
+    // differ in one value never collide, and other collisions are as rare as for any 64-bit
+    // hash. A collision would only add a candidate pair, which verification then rejects.
     let mut key = (band as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     for &value in &signature[band * rows..(band + 1) * rows] {
         key = (key ^ u64::from(value)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         key ^= key >> 31;
     }
-    key & BAND_KEY_BITS
+    key
 }
-
-/// The bits of a 64-bit value that a band key uses (see [`band_key`]).
-pub const BAND_KEY_BITS: u64 = 0xFFFF_FFFF_0000_0000;
 
 /// A bucket of at most this many members is expanded into all its pairs, each verified. A larger
 /// one (thousands of near-identical variants sharing a band) is handed over whole, to be joined by
@@ -183,9 +177,8 @@ pub fn band_keys_into(signature: &[u32], banding: Banding, keys: &mut [u64]) {
 pub struct BandKeyTable {
     bands: usize,
     items: usize,
-    /// `(items in the block, keys)`, the keys of band `b` at `b * items .. (b + 1) * items`,
-    /// each the high half of a [`band_key`], 4 bytes.
-    blocks: Vec<(usize, Vec<u32>)>,
+    /// `(items in the block, keys)`, the keys of band `b` at `b * items .. (b + 1) * items`.
+    blocks: Vec<(usize, Vec<u64>)>,
 }
 
 impl BandKeyTable {
@@ -198,18 +191,17 @@ impl BandKeyTable {
         }
     }
 
-    /// Appends items whose keys ([`band_key`]s) are laid out an item at a time (`bands` keys
-    /// each).
+    /// Appends items whose keys are laid out an item at a time (`bands` keys each).
     pub fn push_items(&mut self, item_major: &[u64]) {
         let bands = self.bands.max(1);
         let count = item_major.len() / bands;
         if count == 0 {
             return;
         }
-        let mut block = vec![0u32; count * bands];
+        let mut block = vec![0u64; count * bands];
         for (item, keys) in item_major.chunks_exact(bands).enumerate() {
             for (band, &key) in keys.iter().enumerate() {
-                block[band * count + item] = (key >> 32) as u32;
+                block[band * count + item] = key;
             }
         }
         self.items += count;
@@ -228,21 +220,19 @@ impl BandKeyTable {
 
     /// Bytes the table holds on the heap.
     pub fn heap_bytes(&self) -> usize {
-        self.blocks.capacity() * std::mem::size_of::<(usize, Vec<u32>)>()
+        self.blocks.capacity() * std::mem::size_of::<(usize, Vec<u64>)>()
             + self
                 .blocks
                 .iter()
-                .map(|(_, keys)| keys.capacity() * std::mem::size_of::<u32>())
+                .map(|(_, keys)| keys.capacity() * std::mem::size_of::<u64>())
                 .sum::<usize>()
     }
 
     /// Band `band`'s key of every item, in item order.
     pub fn column(&self, band: usize) -> impl Iterator<Item = u64> + Clone + '_ {
-        self.blocks.iter().flat_map(move |(count, keys)| {
-            keys[band * count..(band + 1) * count]
-                .iter()
-                .map(|&key| u64::from(key) << 32)
-        })
+        self.blocks
+            .iter()
+            .flat_map(move |(count, keys)| keys[band * count..(band + 1) * count].iter().copied())
     }
 }
 
@@ -456,11 +446,10 @@ mod tests {
         band0[large_start + small as usize + 1..items].fill(44);
         band1[6] = 66;
         band1[7] = 66;
-        // Keys as `band_key` makes them: their value in the high half.
         let mut item_major = Vec::with_capacity(items * 2);
         for item in 0..items {
-            item_major.push(band0[item] << 32);
-            item_major.push(band1[item] << 32);
+            item_major.push(band0[item]);
+            item_major.push(band1[item]);
         }
         let mut table = BandKeyTable::new(2);
         table.push_items(&item_major);
@@ -504,37 +493,13 @@ mod tests {
 
     #[test]
     fn table_columns_run_across_blocks_in_item_order() {
-        let key = |k: u64| k << 32;
         let mut table = BandKeyTable::new(2);
-        table.push_items(&[key(10), key(20), key(11), key(21)]);
+        table.push_items(&[10, 20, 11, 21]);
         table.push_items(&[]);
-        table.push_items(&[key(12), key(22)]);
+        table.push_items(&[12, 22]);
         assert_eq!(table.items(), 3);
-        assert_eq!(
-            table.column(0).collect::<Vec<_>>(),
-            [key(10), key(11), key(12)]
-        );
-        assert_eq!(
-            table.column(1).collect::<Vec<_>>(),
-            [key(20), key(21), key(22)]
-        );
-        // Four bytes a key.
-        let block_list = table.blocks.capacity() * std::mem::size_of::<(usize, Vec<u32>)>();
-        assert_eq!(table.heap_bytes() - block_list, 6 * 4);
-    }
-
-    #[test]
-    fn band_keys_use_the_high_half_only() {
-        let signature: Vec<u32> = (0..64u32).map(|v| v.wrapping_mul(2_654_435_761)).collect();
-        for band in 0..8 {
-            let key = band_key(&signature, band, 8);
-            assert_eq!(key & !BAND_KEY_BITS, 0);
-            assert_ne!(key, 0);
-            // Stored and read back unchanged.
-            let mut table = BandKeyTable::new(1);
-            table.push_items(&[key]);
-            assert_eq!(table.column(0).next(), Some(key));
-        }
+        assert_eq!(table.column(0).collect::<Vec<_>>(), [10, 11, 12]);
+        assert_eq!(table.column(1).collect::<Vec<_>>(), [20, 21, 22]);
     }
 
     #[test]
