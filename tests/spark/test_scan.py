@@ -221,13 +221,28 @@ def quoted_excerpts_corpus():
     return records, excerpts
 
 
-@pytest.mark.parametrize(
-    "input_partitions, shuffle_partitions", [(1, 1), (3, 5)], ids=["in1-sh1", "in3-sh5"]
-)
-def test_quoted_excerpts_join_as_on_one_machine_with_containment(spark, input_partitions, shuffle_partitions):
+def assert_same_containment_findings(report, expected):
+    assert memberships(report) == memberships(expected)
+    assert {k: v for k, v in report["summary"].items() if k not in WORK_COUNTS} == {
+        k: v for k, v in expected["summary"].items() if k not in WORK_COUNTS
+    }
+    assert report["params"] == expected["params"]
+    assert report["params"]["containment"] == 0.9
+    for ours, theirs in zip(report["clusters"], expected["clusters"]):
+        assert {k: v for k, v in ours.items() if k != "members"} == {
+            k: v for k, v in theirs.items() if k != "members"
+        }
+        # Every member field (similarity, containment, contained, via_chain...) but the location
+        # (Spark names files by URI).
+        assert [{k: v for k, v in m.items() if k != "location"} for m in ours["members"]] == [
+            {k: v for k, v in m.items() if k != "location"} for m in theirs["members"]
+        ]
+
+
+def test_quoted_excerpts_join_as_on_one_machine_with_containment(spark):
     """``containment=0.9``: a passage quoted alone out of a longer paragraph (Jaccard far below
     0.8, so LSH never pairs them) joins it, with the same clusters and member fields as
-    ``paradup scan --containment 0.9``."""
+    ``paradup scan --containment 0.9`` (one input partition, one shuffle partition)."""
     import paradup
 
     records, excerpts = quoted_excerpts_corpus()
@@ -244,19 +259,27 @@ def test_quoted_excerpts_join_as_on_one_machine_with_containment(spark, input_pa
     plain = paradup.scan(records).to_dict()
     assert memberships(plain) != memberships(expected)
 
-    spark.conf.set("spark.sql.shuffle.partitions", str(shuffle_partitions))
+    spark.conf.set("spark.sql.shuffle.partitions", "1")
     frame = spark.createDataFrame([(r["id"], r["text"]) for r in records], "id string, text string")
-    frame = frame.repartition(input_partitions)
-    report = paradup_spark.scan(frame, containment=0.9).report()
-    assert memberships(report) == memberships(expected)
-    assert {k: v for k, v in report["summary"].items() if k not in WORK_COUNTS} == {
-        k: v for k, v in expected["summary"].items() if k not in WORK_COUNTS
-    }
-    assert report["params"] == expected["params"]
-    for ours, theirs in zip(report["clusters"], expected["clusters"]):
-        assert {k: v for k, v in ours.items() if k != "members"} == {
-            k: v for k, v in theirs.items() if k != "members"
-        }
-        assert [{k: v for k, v in m.items() if k != "location"} for m in ours["members"]] == [
-            {k: v for k, v in m.items() if k != "location"} for m in theirs["members"]
-        ]
+    frame = frame.repartition(1)
+    assert_same_containment_findings(paradup_spark.scan(frame, containment=0.9).report(), expected)
+
+
+def test_the_command_takes_containment(spark, tmp_path):
+    """``python -m paradup.spark scan ... --containment 0.9`` on the same corpus in two JSON
+    Lines shards (Spark's reader partitions them), 5 shuffle partitions: the command's findings."""
+    import paradup
+
+    from corpus import write_jsonl_shards
+
+    records, _ = quoted_excerpts_corpus()
+    folder = tmp_path / "excerpts"
+    write_jsonl_shards(records, str(folder), shards=2)
+    expected = paradup.scan(str(folder), containment=0.9).to_dict()
+    report_path = tmp_path / "report.json"
+    spark.conf.set("spark.sql.shuffle.partitions", "5")
+    status = paradup_spark.main(["scan", str(folder), "--containment", "0.9", "--json", str(report_path)])
+    assert status == 0
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert any(m["contained"] for c in report["clusters"] for m in c["members"])
+    assert_same_containment_findings(report, expected)
