@@ -14,6 +14,9 @@ engine through ``mapInArrow`` (``paradup._paradup.SparkBlocks``), one Arrow batc
    block before: at most 127 pairs a member, the bucket's rows spread over as many tasks as it has
    blocks, never expanded into all its pairs;
 4. the engine verifies each candidate pair by exact Jaccard on the shingle sets joined to it;
+   with a containment threshold, passages lying inside longer ones are paired through an
+   inverted index of shingles (each text's first 8 shingles carried by 2 to 256 texts) and
+   verified by exact containment, as on one machine;
 5. connected components of the verified pairs, alternating large-star and small-star steps until
    every component is a star around its smallest member (the first occurrence), with a bound on
    the rounds;
@@ -416,13 +419,13 @@ def scan(
     Documents are taken in the order of ``order_col`` (``read`` gives ``order``: files by path,
     rows in the file), else of ``id_col``; that column must be unique. Rows with a null text are
     left out and counted as skipped. Returns a :class:`SparkScan`."""
-    if containment is not None:
-        raise ValueError("containment is not supported on Spark: run paradup scan --containment")
     F = _spark_functions()
     from pyspark import StorageLevel
 
     started = time.time()
-    params = _engine_params(threshold, ngram, num_perm, min_words, split, unit, None, 1, bands, rows)
+    params = _engine_params(
+        threshold, ngram, num_perm, min_words, split, unit, containment, 1, bands, rows
+    )
     # The parameters are checked, and written into the report, by the engine itself.
     engine_report = json.loads(_paradup.scan_texts([], None, None, params).json("none"))
     engine_params = engine_report["params"]
@@ -513,6 +516,19 @@ def scan(
 
     # Stage 4: verification by the engine, on the shingle sets joined to each pair.
     verified = _verify(candidates, shingles, params).where("accepted").select("a", "b")
+    if containment is not None:
+        # Under a containment threshold, passages lying inside longer ones, which LSH on
+        # similarity does not pair, found through their rarest shingles and verified by exact
+        # containment.
+        contained = _containment_candidates(shingles).persist(StorageLevel.MEMORY_AND_DISK)
+        _describe(spark, "4 containment candidates")
+        candidate_count += contained.count()
+        contained = (
+            _verify(contained, shingles, params)
+            .where(F.col("containment") >= F.lit(float(containment)))
+            .select("a", "b")
+        )
+        verified = verified.union(contained)
     verified = verified.persist(StorageLevel.MEMORY_AND_DISK)
     _describe(spark, "4 verification")
     verified_count = verified.count()
@@ -550,6 +566,14 @@ def scan(
     to_canonical = _verify(to_canonical, shingles, params).select(
         F.col("a").alias("dpos"), "similarity", "containment"
     )
+    similarity = F.coalesce("similarity", F.lit(1.0))
+    below = similarity < F.lit(threshold)
+    # As on one machine: a member below the similarity threshold joined either as a passage
+    # contained in the canonical copy (or containing it), or through other members.
+    if containment is None:
+        contained_flag = F.lit(False)
+    else:
+        contained_flag = below & (F.coalesce("containment", F.lit(1.0)) >= F.lit(float(containment)))
     members = (
         occurrences.join(cluster_roots, "root")
         .join(to_canonical, "dpos", "left")
@@ -566,10 +590,10 @@ def scan(
             "paragraph",
             "start",
             "end",
-            F.coalesce("similarity", F.lit(1.0)).alias("similarity"),
+            similarity.alias("similarity"),
             F.coalesce("containment", F.lit(1.0)).alias("containment"),
-            F.lit(False).alias("contained"),
-            (F.coalesce("similarity", F.lit(1.0)) < F.lit(threshold)).alias("via_chain"),
+            contained_flag.alias("contained"),
+            (below & ~contained_flag).alias("via_chain"),
             (F.col("pos") == F.col("root")).alias("is_canonical"),
             "pos",
         )
@@ -652,6 +676,57 @@ def scan(
         "started": started,
     }
     return SparkScan(members, clusters, summary_df, extra)
+
+
+#: Shingles of a paragraph sampled to find the paragraphs that contain it (as on one machine:
+#: ``CONTAINMENT_SAMPLE`` in ``src/scan.rs``).
+CONTAINMENT_SAMPLE = 8
+#: Shingles carried by more distinct paragraphs than this are too common to sample.
+CONTAINMENT_POSTING_LIMIT = 256
+
+
+def _containment_candidates(shingles: Any) -> Any:
+    """Candidate pairs ``(a, b)`` for containment among the near tier's distinct texts
+    (``shingles``: ``dpos``, ``shingles``), as ``paradup scan --containment`` makes them: an
+    inverted index of every shingle; each text samples its first ``CONTAINMENT_SAMPLE`` shingles
+    (in the engine's ascending order) whose posting list holds 2 to ``CONTAINMENT_POSTING_LIMIT``
+    texts, and pairs with every larger text (by shingle count, then first occurrence) found in
+    at least half of its samples. The posting limit bounds the pairs to 8 x 256 a text."""
+    from pyspark.sql import Window
+
+    F = _spark_functions()
+    postings = shingles.select(
+        "dpos",
+        F.size("shingles").alias("n"),
+        F.posexplode("shingles").alias("rank", "shingle"),
+    )
+    sizes = postings.groupBy("shingle").agg(F.count(F.lit(1)).alias("posting"))
+    usable = sizes.where(
+        (F.col("posting") >= 2) & (F.col("posting") <= CONTAINMENT_POSTING_LIMIT)
+    ).select("shingle")
+    usable_postings = postings.join(usable, "shingle")
+    # The sets are sorted as the engine sorts them (unsigned), so array order is its order.
+    first = Window.partitionBy("dpos").orderBy("rank")
+    samples = (
+        usable_postings.withColumn("sample", F.row_number().over(first))
+        .where(F.col("sample") <= CONTAINMENT_SAMPLE)
+        .withColumn("sampled", F.count(F.lit(1)).over(Window.partitionBy("dpos")))
+        .select("dpos", "n", "shingle", "sampled")
+    )
+    others = usable_postings.select(
+        F.col("dpos").alias("other"), F.col("n").alias("other_n"), "shingle"
+    )
+    larger = (F.col("other_n") > F.col("n")) | (
+        (F.col("other_n") == F.col("n")) & (F.col("other") > F.col("dpos"))
+    )
+    return (
+        samples.join(others, "shingle")
+        .where(larger)
+        .groupBy("dpos", "other", "sampled")
+        .agg(F.count(F.lit(1)).alias("shared"))
+        .where(F.col("shared") * 2 >= F.col("sampled"))
+        .select(F.col("dpos").alias("a"), F.col("other").alias("b"))
+    )
 
 
 def _verify(pairs: Any, shingles: Any, params: dict) -> Any:
@@ -811,6 +886,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     command.add_argument("--min-words", type=int, default=10)
     command.add_argument("--split", default="auto")
     command.add_argument("--unit", default="paragraph")
+    command.add_argument(
+        "--containment",
+        type=float,
+        help="also join a paragraph lying at least this share inside a longer one (as paradup "
+        "scan --containment)",
+    )
     command.add_argument("--bands", type=int)
     command.add_argument("--rows", type=int)
     command.add_argument("--master", help="Spark master when not run by spark-submit, e.g. local[*]")
@@ -855,6 +936,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             min_words=args.min_words,
             split=args.split,
             unit=args.unit,
+            containment=args.containment,
             bands=args.bands,
             rows=args.rows,
         )

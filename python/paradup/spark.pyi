@@ -3,6 +3,8 @@ from typing import Any, Dict, Optional, Sequence
 FULL_PAIRING_LIMIT: int
 BLOCK: int
 PARAGRAPH_BITS: int
+CONTAINMENT_SAMPLE: int
+CONTAINMENT_POSTING_LIMIT: int
 
 class SparkScan:
     members: Any

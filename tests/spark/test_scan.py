@@ -125,7 +125,7 @@ def test_bad_parameters_and_columns_are_refused(spark):
     with pytest.raises(ValueError, match="no column 'body'"):
         paradup_spark.scan(frame, text_col="body")
     with pytest.raises(ValueError, match="containment"):
-        paradup_spark.scan(frame, containment=0.9)
+        paradup_spark.scan(frame, containment=1.5)
 
 
 def test_a_dense_family_is_found_whole_at_a_bounded_number_of_pairs(spark):
@@ -181,3 +181,105 @@ def test_parquet_rows_are_numbered_in_file_order_whatever_the_splits(spark, tmp_
     assert rows[0]["location"].endswith("part-0.parquet:0")
     assert rows[2000]["location"].endswith("part-1.parquet:0")
     assert rows[4999]["location"].endswith("part-1.parquet:2999")
+
+
+def quoted_excerpts_corpus():
+    """300 documents of random paragraphs, with passages quoted out of longer paragraphs: the
+    first two sentences of a long paragraph quoted alone in other documents (after it, and once
+    before it: the excerpt is then the canonical copy), near copies of quoted paragraphs (so some
+    members join through others), and an excerpt with one word changed."""
+    import random
+
+    from corpus import _replace_words, _sentence
+
+    rng = random.Random(13)
+    bodies = [[_sentence(rng, rng.randint(12, 40)) for _ in range(rng.randint(2, 4))] for _ in range(300)]
+    planted = []
+    for index in range(12):
+        sentences = [_sentence(rng, rng.randint(14, 18)) for _ in range(4)]
+        long_paragraph = " ".join(sentences)
+        excerpt = " ".join(sentences[:2])
+        docs = rng.sample(range(300), 4)
+        if index % 4 == 0:
+            excerpt_doc, long_doc = min(docs), max(docs)  # the excerpt comes first
+        else:
+            long_doc, excerpt_doc = min(docs), max(docs)
+        bodies[long_doc].insert(rng.randint(0, len(bodies[long_doc])), long_paragraph)
+        bodies[excerpt_doc].insert(rng.randint(0, len(bodies[excerpt_doc])), excerpt)
+        planted.append((long_doc, excerpt_doc, long_paragraph, excerpt))
+        others = [d for d in docs if d not in (long_doc, excerpt_doc)]
+        if index % 3 == 0:
+            bodies[others[0]].append(_replace_words(rng, long_paragraph, 2))
+        if index % 3 == 1:
+            bodies[others[0]].append(_replace_words(rng, excerpt, 1))
+    records = [{"id": f"d{i:04d}", "text": "\n\n".join(b)} for i, b in enumerate(bodies)]
+    excerpts = [
+        ((long_doc, records[long_doc]["text"].split("\n\n").index(long_paragraph)),
+         (excerpt_doc, records[excerpt_doc]["text"].split("\n\n").index(excerpt)))
+        for long_doc, excerpt_doc, long_paragraph, excerpt in planted
+    ]
+    return records, excerpts
+
+
+def assert_same_containment_findings(report, expected):
+    assert memberships(report) == memberships(expected)
+    assert {k: v for k, v in report["summary"].items() if k not in WORK_COUNTS} == {
+        k: v for k, v in expected["summary"].items() if k not in WORK_COUNTS
+    }
+    assert report["params"] == expected["params"]
+    assert report["params"]["containment"] == 0.9
+    for ours, theirs in zip(report["clusters"], expected["clusters"]):
+        assert {k: v for k, v in ours.items() if k != "members"} == {
+            k: v for k, v in theirs.items() if k != "members"
+        }
+        # Every member field (similarity, containment, contained, via_chain...) but the location
+        # (Spark names files by URI).
+        assert [{k: v for k, v in m.items() if k != "location"} for m in ours["members"]] == [
+            {k: v for k, v in m.items() if k != "location"} for m in theirs["members"]
+        ]
+
+
+def test_quoted_excerpts_join_as_on_one_machine_with_containment(spark):
+    """``containment=0.9``: a passage quoted alone out of a longer paragraph (Jaccard far below
+    0.8, so LSH never pairs them) joins it, with the same clusters and member fields as
+    ``paradup scan --containment 0.9`` (one input partition, one shuffle partition)."""
+    import paradup
+
+    records, excerpts = quoted_excerpts_corpus()
+    expected = paradup.scan(records, containment=0.9).to_dict()
+    # The planted excerpts are joined to their long paragraphs, some as canonical copies.
+    cluster_of = {
+        (m["doc_index"], m["paragraph"]): c["id"] for c in expected["clusters"] for m in c["members"]
+    }
+    for long_copy, excerpt in excerpts:
+        assert long_copy in cluster_of and cluster_of.get(excerpt) == cluster_of[long_copy]
+    flags = [(m["contained"], m["via_chain"]) for c in expected["clusters"] for m in c["members"]]
+    assert (True, False) in flags and (False, True) in flags
+    # Without containment the excerpts stay apart: the test needs the containment join.
+    plain = paradup.scan(records).to_dict()
+    assert memberships(plain) != memberships(expected)
+
+    spark.conf.set("spark.sql.shuffle.partitions", "1")
+    frame = spark.createDataFrame([(r["id"], r["text"]) for r in records], "id string, text string")
+    frame = frame.repartition(1)
+    assert_same_containment_findings(paradup_spark.scan(frame, containment=0.9).report(), expected)
+
+
+def test_the_command_takes_containment(spark, tmp_path):
+    """``python -m paradup.spark scan ... --containment 0.9`` on the same corpus in two JSON
+    Lines shards (Spark's reader partitions them), 5 shuffle partitions: the command's findings."""
+    import paradup
+
+    from corpus import write_jsonl_shards
+
+    records, _ = quoted_excerpts_corpus()
+    folder = tmp_path / "excerpts"
+    write_jsonl_shards(records, str(folder), shards=2)
+    expected = paradup.scan(str(folder), containment=0.9).to_dict()
+    report_path = tmp_path / "report.json"
+    spark.conf.set("spark.sql.shuffle.partitions", "5")
+    status = paradup_spark.main(["scan", str(folder), "--containment", "0.9", "--json", str(report_path)])
+    assert status == 0
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert any(m["contained"] for c in report["clusters"] for m in c["members"])
+    assert_same_containment_findings(report, expected)
