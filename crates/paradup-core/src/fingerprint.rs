@@ -299,20 +299,23 @@ mod tests {
         assert!(near.shingles.windows(2).all(|pair| pair[0] < pair[1]));
     }
 
+    /// The near-tier print of a one-paragraph text.
+    fn near_print(fingerprinter: &Fingerprinter, text: &str) -> NearPrint {
+        fingerprinter
+            .fingerprint(text)
+            .remove(0)
+            .near
+            .expect("near")
+    }
+
     #[test]
     fn a_near_copy_shares_band_keys_and_its_shingles_measure_jaccard() {
         let fingerprinter = Fingerprinter::new(FingerprintParams::default());
         let changed = BODY.replace("Tuesday", "Thursday");
-        let a = fingerprinter
-            .fingerprint(BODY)
-            .remove(0)
-            .near
-            .expect("near");
-        let b = fingerprinter
-            .fingerprint(&changed)
-            .remove(0)
-            .near
-            .expect("near");
+        let (a, b) = (
+            near_print(&fingerprinter, BODY),
+            near_print(&fingerprinter, &changed),
+        );
         let similarity = jaccard(&a.shingles, &b.shingles);
         assert!(similarity > 0.7 && similarity < 1.0, "{similarity}");
         assert_ne!(a.band_keys, b.band_keys);
@@ -322,16 +325,10 @@ mod tests {
     fn similarity_of_two_paragraphs_is_the_jaccard_of_their_prints() {
         let fingerprinter = Fingerprinter::new(FingerprintParams::default());
         let changed = BODY.replace("Tuesday", "Thursday");
-        let a = fingerprinter
-            .fingerprint(BODY)
-            .remove(0)
-            .near
-            .expect("near");
-        let b = fingerprinter
-            .fingerprint(&changed)
-            .remove(0)
-            .near
-            .expect("near");
+        let (a, b) = (
+            near_print(&fingerprinter, BODY),
+            near_print(&fingerprinter, &changed),
+        );
         let expected = jaccard(&a.shingles, &b.shingles);
         assert_eq!(fingerprinter.similarity(BODY, &changed), expected);
         assert_eq!(fingerprinter.similarity(BODY, &BODY.to_uppercase()), 1.0);
