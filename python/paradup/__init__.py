@@ -339,42 +339,18 @@ def scan(
     params = _engine_params(
         threshold, ngram, num_perm, min_words, split, unit, containment, threads, bands, rows
     )
-    paths = _paths(source)
-    if paths is not None:
+    kind, data, ids, sources = _side(source, text_field, id_field, source_field)
+    if kind == "paths":
         return _wrap(
             lambda: _paradup.scan_paths(
-                paths, text_field, id_field, source_field, strict, params, callback
+                data, text_field, id_field, source_field, strict, params, callback
             )
         )
-    arrow = _arrow_source(source)
-    if arrow is not None:
+    if kind == "arrow":
         return _wrap(
-            lambda: _paradup.scan_arrow(arrow, text_field, id_field, source_field, params, callback)
+            lambda: _paradup.scan_arrow(data, text_field, id_field, source_field, params, callback)
         )
-    if isinstance(source, (str, bytes)) or not isinstance(source, Iterable):
-        raise TypeError(f"cannot scan a {type(source).__name__}")
-    items: Sequence[Any] = source if isinstance(source, (list, tuple)) else list(source)
-    if items and all(isinstance(item, dict) for item in items):
-        texts = [_field(item, text_field) for item in items]
-        for row, text in enumerate(texts):
-            if text is not None and not isinstance(text, str):
-                raise InputError(
-                    f"'{text_field}' is not a string", "<texts>", row, "text_not_string"
-                )
-        ids = [_label(_field(item, id_field)) for item in items]
-        sources = (
-            [_label(_field(item, source_field)) for item in items] if source_field else None
-        )
-        return _wrap(lambda: _paradup.scan_texts(texts, ids, sources, params, callback))
-    for row, item in enumerate(items):
-        if not isinstance(item, str):
-            raise InputError(
-                f"item is a {type(item).__name__}, not a string or a dict",
-                "<texts>",
-                row,
-                "text_not_string",
-            )
-    return _wrap(lambda: _paradup.scan_texts(list(items), None, None, params, callback))
+    return _wrap(lambda: _paradup.scan_texts(data, ids, sources, params, callback))
 
 
 _FILE_FLAGS = {
@@ -555,16 +531,19 @@ class CompareReport:
         )
 
 
-def _side(source: Any, text_field: str, id_field: str) -> tuple:
-    """How ``source`` crosses to the engine: ``(kind, data, ids)``."""
+def _side(
+    source: Any, text_field: str, id_field: str, source_field: Optional[str] = None, verb: str = "scan"
+) -> tuple:
+    """How ``source`` crosses to the engine: ``(kind, data, ids, sources)``, kind ``paths``,
+    ``arrow`` or ``texts`` (ids and sources, one a text, only for a list of dicts)."""
     paths = _paths(source)
     if paths is not None:
-        return ("paths", paths, None)
+        return ("paths", paths, None, None)
     arrow = _arrow_source(source)
     if arrow is not None:
-        return ("arrow", arrow, None)
+        return ("arrow", arrow, None, None)
     if isinstance(source, (str, bytes)) or not isinstance(source, Iterable):
-        raise TypeError(f"cannot compare a {type(source).__name__}")
+        raise TypeError(f"cannot {verb} a {type(source).__name__}")
     items: Sequence[Any] = source if isinstance(source, (list, tuple)) else list(source)
     if items and all(isinstance(item, dict) for item in items):
         texts = [_field(item, text_field) for item in items]
@@ -573,7 +552,11 @@ def _side(source: Any, text_field: str, id_field: str) -> tuple:
                 raise InputError(
                     f"'{text_field}' is not a string", "<texts>", row, "text_not_string"
                 )
-        return ("texts", texts, [_label(_field(item, id_field)) for item in items])
+        ids = [_label(_field(item, id_field)) for item in items]
+        sources = (
+            [_label(_field(item, source_field)) for item in items] if source_field else None
+        )
+        return ("texts", texts, ids, sources)
     for row, item in enumerate(items):
         if not isinstance(item, str):
             raise InputError(
@@ -582,7 +565,7 @@ def _side(source: Any, text_field: str, id_field: str) -> tuple:
                 row,
                 "text_not_string",
             )
-    return ("texts", list(items), None)
+    return ("texts", list(items), None, None)
 
 
 def compare(
@@ -626,9 +609,9 @@ def compare(
     )
     reference_text_field = reference_text_field or text_field
     reference_id_field = reference_id_field or id_field
-    input_kind, input_data, input_ids = _side(inputs, text_field, id_field)
-    reference_kind, reference_data, reference_ids = _side(
-        reference, reference_text_field, reference_id_field
+    input_kind, input_data, input_ids, _ = _side(inputs, text_field, id_field, verb="compare")
+    reference_kind, reference_data, reference_ids, _ = _side(
+        reference, reference_text_field, reference_id_field, verb="compare"
     )
     try:
         native = _paradup.compare(
