@@ -32,6 +32,7 @@ pub mod minhash;
 pub mod normalize;
 pub mod segment;
 pub mod shingle;
+pub mod spill;
 
 pub use fingerprint::{
     exact_hash, FingerprintParams, Fingerprinter, NearPrint, NormalizedDocument,

@@ -1,0 +1,592 @@
+//! A scan's largest tables on disk, for corpora whose fingerprints do not fit a memory budget.
+//!
+//! Shingle sets, band keys and paragraph records are append-only files of little-endian numbers
+//! ([`NumberFile`]); shingle sets are read back a chosen few at a time ([`NumberFile::load_sets`]),
+//! band keys a band at a time, paragraph records front to back. Candidate pairs go to sorted runs
+//! ([`PairRuns`]) merged back in order without repeats ([`MergedPairs`]). Every file lives in one
+//! temporary folder ([`SpillFolder`]) that is removed when it is dropped: on success, on error and
+//! on unwinding.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// What went wrong with the spill folder: the folder, what was being done, and the system's
+/// error. A full disk says so in words.
+#[derive(Debug)]
+pub struct SpillError {
+    /// The spill folder (or, when it could not be made, the folder it was to be made in).
+    pub folder: PathBuf,
+    /// What was being done, as a verb phrase ("write band keys").
+    pub action: &'static str,
+    /// The system's error.
+    pub source: io::Error,
+}
+
+impl SpillError {
+    /// Whether the disk (or a quota) is full.
+    pub fn is_disk_full(&self) -> bool {
+        self.source.kind() == io::ErrorKind::StorageFull || self.source.raw_os_error() == Some(28)
+    }
+}
+
+impl fmt::Display for SpillError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_disk_full() {
+            write!(
+                f,
+                "no space left in {} to {} (the scan's tables go there past --memory): free \
+                 space there or name another folder with --tmp-dir",
+                self.folder.display(),
+                self.action
+            )
+        } else {
+            write!(
+                f,
+                "cannot {} in the spill folder {}: {}",
+                self.action,
+                self.folder.display(),
+                self.source
+            )
+        }
+    }
+}
+
+impl std::error::Error for SpillError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// A temporary folder for one scan's spill files, removed with everything in it when dropped.
+#[derive(Debug)]
+pub struct SpillFolder {
+    dir: tempfile::TempDir,
+}
+
+impl SpillFolder {
+    /// A new folder named `paradup-spill-*` inside `parent`.
+    pub fn create_in(parent: &Path) -> Result<SpillFolder, SpillError> {
+        tempfile::Builder::new()
+            .prefix("paradup-spill-")
+            .tempdir_in(parent)
+            .map(|dir| SpillFolder { dir })
+            .map_err(|source| SpillError {
+                folder: parent.to_path_buf(),
+                action: "make a spill folder",
+                source,
+            })
+    }
+
+    /// Where the folder is.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn error(&self, action: &'static str) -> impl Fn(io::Error) -> SpillError + '_ {
+        move |source| SpillError {
+            folder: self.path().to_path_buf(),
+            action,
+            source,
+        }
+    }
+
+    /// A new empty file of the folder, open for writing and reading.
+    fn create_file(&self, name: &str) -> Result<File, SpillError> {
+        File::options()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(self.path().join(name))
+            .map_err(self.error("create a file"))
+    }
+}
+
+/// Reads `buffer.len()` bytes at `offset` of `file` without moving a shared cursor.
+fn read_exact_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buffer, offset)
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = file;
+        file.seek(SeekFrom::Start(offset))?;
+        file.read_exact(buffer)
+    }
+}
+
+/// Bytes of a number kept in a [`NumberFile`].
+pub trait Stored: Copy + Default {
+    /// Bytes a number takes.
+    const BYTES: usize;
+    /// Appends the number's little-endian bytes.
+    fn put(self, out: &mut Vec<u8>);
+    /// The number from its little-endian bytes (`BYTES` of them).
+    fn get(bytes: &[u8]) -> Self;
+}
+
+impl Stored for u32 {
+    const BYTES: usize = 4;
+    fn put(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> Self {
+        let mut array = [0u8; 4];
+        array.copy_from_slice(&bytes[..4]);
+        u32::from_le_bytes(array)
+    }
+}
+
+impl Stored for u64 {
+    const BYTES: usize = 8;
+    fn put(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> Self {
+        let mut array = [0u8; 8];
+        array.copy_from_slice(&bytes[..8]);
+        u64::from_le_bytes(array)
+    }
+}
+
+/// Bytes buffered before a [`NumberFile`] writes.
+const WRITE_BUFFER: usize = 1 << 20;
+/// Numbers decoded at a time when a file is read front to back.
+const READ_BLOCK: usize = 1 << 16;
+/// A gap between two wanted sets, in numbers, that is read through rather than sought over.
+const READ_THROUGH_GAP: usize = 16 << 10;
+/// The most numbers one read of [`NumberFile::load_sets`] takes.
+const READ_WINDOW: usize = 1 << 20;
+
+/// An append-only file of numbers of one type.
+#[derive(Debug)]
+pub struct NumberFile<T: Stored> {
+    writer: BufWriter<File>,
+    folder: PathBuf,
+    len: u64,
+    encoded: Vec<u8>,
+    _numbers: std::marker::PhantomData<T>,
+}
+
+impl<T: Stored> NumberFile<T> {
+    /// A new file called `name` in `folder`.
+    pub fn create(folder: &SpillFolder, name: &str) -> Result<Self, SpillError> {
+        let file = folder.create_file(name)?;
+        Ok(NumberFile {
+            writer: BufWriter::with_capacity(WRITE_BUFFER, file),
+            folder: folder.path().to_path_buf(),
+            len: 0,
+            encoded: Vec::new(),
+            _numbers: std::marker::PhantomData,
+        })
+    }
+
+    fn error(&self, action: &'static str) -> impl Fn(io::Error) -> SpillError + '_ {
+        move |source| SpillError {
+            folder: self.folder.clone(),
+            action,
+            source,
+        }
+    }
+
+    /// Numbers written so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends `numbers`.
+    pub fn append(&mut self, numbers: &[T]) -> Result<(), SpillError> {
+        self.append_iter(numbers.iter().copied())
+    }
+
+    /// Appends the numbers of `numbers`.
+    pub fn append_iter(&mut self, numbers: impl IntoIterator<Item = T>) -> Result<(), SpillError> {
+        let mut encoded = std::mem::take(&mut self.encoded);
+        encoded.clear();
+        let mut result = Ok(());
+        for number in numbers {
+            number.put(&mut encoded);
+            self.len += 1;
+            if encoded.len() >= WRITE_BUFFER {
+                result = self.writer.write_all(&encoded);
+                encoded.clear();
+                if result.is_err() {
+                    break;
+                }
+            }
+        }
+        if result.is_ok() {
+            result = self.writer.write_all(&encoded);
+        }
+        self.encoded = encoded;
+        result.map_err(self.error("write the scan's tables"))
+    }
+
+    /// Writes what is buffered, so reads see every number.
+    fn flush(&mut self) -> Result<(), SpillError> {
+        self.writer
+            .flush()
+            .map_err(self.error("write the scan's tables"))
+    }
+
+    /// Numbers `range` (in numbers, not bytes).
+    pub fn read_range(&mut self, range: std::ops::Range<u64>) -> Result<Vec<T>, SpillError> {
+        self.flush()?;
+        let mut bytes = vec![0u8; (range.end - range.start) as usize * T::BYTES];
+        read_exact_at(
+            self.writer.get_ref(),
+            &mut bytes,
+            range.start * T::BYTES as u64,
+        )
+        .map_err(self.error("read the scan's tables back"))?;
+        Ok(bytes.chunks_exact(T::BYTES).map(T::get).collect())
+    }
+
+    /// Every number, front to back, `READ_BLOCK` at a time, handed to `each` with the position
+    /// of its first number.
+    pub fn for_each_block(&mut self, mut each: impl FnMut(u64, &[T])) -> Result<(), SpillError> {
+        self.flush()?;
+        let mut file = self
+            .writer
+            .get_ref()
+            .try_clone()
+            .map_err(self.error("read the scan's tables back"))?;
+        file.seek(SeekFrom::Start(0))
+            .map_err(self.error("read the scan's tables back"))?;
+        let mut reader = BufReader::with_capacity(WRITE_BUFFER, file);
+        let mut bytes = vec![0u8; READ_BLOCK * T::BYTES];
+        let mut numbers: Vec<T> = Vec::with_capacity(READ_BLOCK);
+        let mut position = 0u64;
+        while position < self.len {
+            let count = (self.len - position).min(READ_BLOCK as u64) as usize;
+            let bytes = &mut bytes[..count * T::BYTES];
+            reader
+                .read_exact(bytes)
+                .map_err(self.error("read the scan's tables back"))?;
+            numbers.clear();
+            numbers.extend(bytes.chunks_exact(T::BYTES).map(T::get));
+            each(position, &numbers);
+            position += count as u64;
+        }
+        Ok(())
+    }
+}
+
+impl NumberFile<u32> {
+    /// The sets numbered `ids` (ascending, no repeats) of a file of sets laid end to end, set `i`
+    /// at `ends[i - 1]..ends[i]` (`ends[0]` is where the first set begins). Sets close together are
+    /// read in one go; far apart, each its own read.
+    pub fn load_sets(&mut self, ids: &[u32], ends: &[usize]) -> Result<SetArena, SpillError> {
+        self.flush()?;
+        let mut arena = SetArena {
+            ids: ids.to_vec(),
+            starts: Vec::with_capacity(ids.len() + 1),
+            numbers: Vec::new(),
+        };
+        arena.starts.push(0);
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut first = 0;
+        while first < ids.len() {
+            let window_start = ends[ids[first] as usize];
+            let mut window_end = ends[ids[first] as usize + 1];
+            let mut last = first + 1;
+            while last < ids.len() {
+                let (start, end) = (ends[ids[last] as usize], ends[ids[last] as usize + 1]);
+                if start > window_end + READ_THROUGH_GAP || end - window_start > READ_WINDOW {
+                    break;
+                }
+                window_end = end;
+                last += 1;
+            }
+            bytes.resize((window_end - window_start) * 4, 0);
+            read_exact_at(self.writer.get_ref(), &mut bytes, window_start as u64 * 4)
+                .map_err(self.error("read the scan's tables back"))?;
+            for &id in &ids[first..last] {
+                let (start, end) = (ends[id as usize], ends[id as usize + 1]);
+                let slice = &bytes[(start - window_start) * 4..(end - window_start) * 4];
+                arena.numbers.extend(slice.chunks_exact(4).map(u32::get));
+                arena.starts.push(arena.numbers.len());
+            }
+            first = last;
+        }
+        Ok(arena)
+    }
+}
+
+/// Sets read back from a file, found by their numbers.
+#[derive(Clone, Debug, Default)]
+pub struct SetArena {
+    ids: Vec<u32>,
+    starts: Vec<usize>,
+    numbers: Vec<u32>,
+}
+
+impl SetArena {
+    /// Set `id`, when it was loaded.
+    pub fn get(&self, id: u32) -> Option<&[u32]> {
+        let position = self.ids.binary_search(&id).ok()?;
+        Some(&self.numbers[self.starts[position]..self.starts[position + 1]])
+    }
+
+    /// Bytes the arena holds.
+    pub fn heap_bytes(&self) -> usize {
+        self.ids.capacity() * 4 + self.starts.capacity() * 8 + self.numbers.capacity() * 4
+    }
+}
+
+/// Candidate pairs gathered into sorted runs of at most a given number of pairs each, written to
+/// the spill folder.
+#[derive(Debug)]
+pub struct PairRuns {
+    buffer: Vec<(u32, u32)>,
+    limit: usize,
+    runs: Vec<(NumberFile<u32>, u64)>,
+    folder_path: PathBuf,
+    written: usize,
+}
+
+impl PairRuns {
+    /// Runs of at most `limit` pairs (at least 1).
+    pub fn new(folder: &SpillFolder, limit: usize) -> Self {
+        PairRuns {
+            buffer: Vec::new(),
+            limit: limit.max(1),
+            runs: Vec::new(),
+            folder_path: folder.path().to_path_buf(),
+            written: 0,
+        }
+    }
+
+    /// Takes pairs; a full buffer is sorted and written as a run.
+    pub fn push(
+        &mut self,
+        folder: &SpillFolder,
+        pairs: impl IntoIterator<Item = (u32, u32)>,
+    ) -> Result<(), SpillError> {
+        for pair in pairs {
+            self.buffer.push(pair);
+            if self.buffer.len() >= self.limit {
+                self.write_run(folder)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_run(&mut self, folder: &SpillFolder) -> Result<(), SpillError> {
+        debug_assert_eq!(folder.path(), self.folder_path);
+        self.buffer.sort_unstable();
+        self.buffer.dedup();
+        let mut file = NumberFile::<u32>::create(folder, &format!("pairs-{}", self.written))?;
+        self.written += 1;
+        file.append_iter(self.buffer.iter().flat_map(|&(a, b)| [a, b]))?;
+        file.flush()?;
+        self.runs.push((file, self.buffer.len() as u64));
+        self.buffer.clear();
+        Ok(())
+    }
+
+    /// Runs written so far.
+    pub fn run_count(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Every pair taken, ascending, each once.
+    pub fn into_merged(mut self, folder: &SpillFolder) -> Result<MergedPairs, SpillError> {
+        if !self.buffer.is_empty() {
+            self.write_run(folder)?;
+        }
+        let mut readers = Vec::with_capacity(self.runs.len());
+        for (file, pairs) in self.runs {
+            let mut handle = file
+                .writer
+                .get_ref()
+                .try_clone()
+                .map_err(file.error("read candidate pairs back"))?;
+            handle
+                .seek(SeekFrom::Start(0))
+                .map_err(file.error("read candidate pairs back"))?;
+            readers.push(RunReader {
+                reader: BufReader::with_capacity(64 << 10, handle),
+                left: pairs,
+            });
+        }
+        let mut merged = MergedPairs {
+            readers,
+            heap: BinaryHeap::new(),
+            last: None,
+            folder: self.folder_path,
+        };
+        for run in 0..merged.readers.len() {
+            merged.refill(run)?;
+        }
+        Ok(merged)
+    }
+}
+
+#[derive(Debug)]
+struct RunReader {
+    reader: BufReader<File>,
+    left: u64,
+}
+
+impl RunReader {
+    fn next(&mut self) -> io::Result<Option<(u32, u32)>> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        let mut bytes = [0u8; 8];
+        self.reader.read_exact(&mut bytes)?;
+        self.left -= 1;
+        Ok(Some((u32::get(&bytes[..4]), u32::get(&bytes[4..]))))
+    }
+}
+
+/// The pairs of every run, merged: ascending, each once.
+#[derive(Debug)]
+pub struct MergedPairs {
+    readers: Vec<RunReader>,
+    heap: BinaryHeap<Reverse<((u32, u32), usize)>>,
+    last: Option<(u32, u32)>,
+    folder: PathBuf,
+}
+
+impl MergedPairs {
+    fn refill(&mut self, run: usize) -> Result<(), SpillError> {
+        let next = self.readers[run].next().map_err(|source| SpillError {
+            folder: self.folder.clone(),
+            action: "read candidate pairs back",
+            source,
+        })?;
+        if let Some(pair) = next {
+            self.heap.push(Reverse((pair, run)));
+        }
+        Ok(())
+    }
+
+    /// The next at most `max` pairs (none at the end).
+    pub fn next_chunk(&mut self, max: usize) -> Result<Vec<(u32, u32)>, SpillError> {
+        let mut chunk = Vec::with_capacity(max.min(1 << 20));
+        while chunk.len() < max {
+            let Some(Reverse((pair, run))) = self.heap.pop() else {
+                break;
+            };
+            self.refill(run)?;
+            if self.last != Some(pair) {
+                chunk.push(pair);
+                self.last = Some(pair);
+            }
+        }
+        Ok(chunk)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder() -> (tempfile::TempDir, SpillFolder) {
+        let parent = tempfile::tempdir().unwrap();
+        let folder = SpillFolder::create_in(parent.path()).unwrap();
+        (parent, folder)
+    }
+
+    #[test]
+    fn numbers_come_back_as_written_front_to_back_and_by_range() {
+        let (_parent, folder) = folder();
+        let mut file = NumberFile::<u64>::create(&folder, "keys").unwrap();
+        let numbers: Vec<u64> = (0..200_000u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect();
+        file.append(&numbers[..1000]).unwrap();
+        file.append(&numbers[1000..]).unwrap();
+        let mut seen = Vec::new();
+        file.for_each_block(|at, block| {
+            assert_eq!(at as usize, seen.len());
+            seen.extend_from_slice(block);
+        })
+        .unwrap();
+        assert_eq!(seen, numbers);
+        assert_eq!(
+            file.read_range(70_000..70_010).unwrap(),
+            numbers[70_000..70_010]
+        );
+    }
+
+    #[test]
+    fn sets_load_by_number_near_and_far() {
+        let (_parent, folder) = folder();
+        let mut file = NumberFile::<u32>::create(&folder, "sets").unwrap();
+        let mut ends = vec![0usize];
+        let mut sets = Vec::new();
+        for i in 0..5_000u32 {
+            // Some sets long enough that two wanted ones are a window apart.
+            let len = if i % 997 == 0 {
+                300_000
+            } else {
+                (i % 40) as usize
+            };
+            let set: Vec<u32> = (0..len as u32).map(|j| i * 7 + j).collect();
+            file.append(&set).unwrap();
+            ends.push(ends.last().unwrap() + set.len());
+            sets.push(set);
+        }
+        let ids: Vec<u32> = vec![0, 1, 2, 996, 997, 998, 2500, 4999];
+        let arena = file.load_sets(&ids, &ends).unwrap();
+        for &id in &ids {
+            assert_eq!(arena.get(id).unwrap(), sets[id as usize].as_slice());
+        }
+        assert!(arena.get(3).is_none());
+    }
+
+    #[test]
+    fn runs_merge_sorted_without_repeats() {
+        let (_parent, folder) = folder();
+        let mut runs = PairRuns::new(&folder, 7);
+        let mut all = Vec::new();
+        for i in 0..100u32 {
+            let pair = ((i * 37) % 23, (i * 11) % 19 + 30);
+            all.push(pair);
+        }
+        runs.push(&folder, all.iter().copied()).unwrap();
+        assert!(runs.run_count() > 10);
+        let mut merged = runs.into_merged(&folder).unwrap();
+        let mut got = Vec::new();
+        loop {
+            let chunk = merged.next_chunk(5).unwrap();
+            if chunk.is_empty() {
+                break;
+            }
+            got.extend(chunk);
+        }
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(got, all);
+    }
+
+    #[test]
+    fn the_folder_is_removed_when_dropped_and_a_full_disk_is_told_in_words() {
+        let parent = tempfile::tempdir().unwrap();
+        let folder = SpillFolder::create_in(parent.path()).unwrap();
+        let mut file = NumberFile::<u32>::create(&folder, "x").unwrap();
+        file.append(&[1, 2, 3]).unwrap();
+        drop(file);
+        drop(folder);
+        assert_eq!(std::fs::read_dir(parent.path()).unwrap().count(), 0);
+        let full = SpillError {
+            folder: PathBuf::from("/tmp/x"),
+            action: "write band keys",
+            source: io::Error::from_raw_os_error(28),
+        };
+        assert!(full.is_disk_full());
+        assert!(full.to_string().contains("no space left in /tmp/x"));
+    }
+}
