@@ -12,20 +12,29 @@
 //! through an inverted index of shingles) are verified by exact containment and join too. Every
 //! member is measured against its cluster's canonical copy, and one that is neither similar to it
 //! nor contained is marked as joined through a chain.
+//!
+//! A [`BoundedScanner`] keeps a scan under a memory budget: once its tables pass half the budget,
+//! the paragraph records, shingle sets and band keys of every batch go to files in a spill folder
+//! ([`paradup_core::spill`]), buckets are formed a band at a time from the band-key files,
+//! candidate pairs go to sorted runs merged back in order, and pairs are verified a chunk at a
+//! time against the few shingle sets each chunk needs. The stages are the same functions either
+//! way, so the outcome is the same.
 
 use crate::cluster::{join_large_bucket_where, UnionFind};
-use crate::lsh::{candidates_from, BandKeyTable, Banding, Candidates};
+use crate::lsh::{band_candidates_from, candidates_from, BandKeyTable, Banding, Candidates};
 use crate::normalize::NormalizeOptions;
 use crate::read::{ColumnarDocuments, ColumnarTexts, DocumentHead};
 pub use crate::read::{Document, Location};
 use crate::segment::{Span, SplitMode, Unit};
 use crate::shingle::{containment, jaccard, jaccard_at_least};
+use paradup_core::spill::{NumberFile, PairRuns, SetArena, SpillError, SpillFolder};
 use paradup_core::{FingerprintParams, Fingerprinter, NormalizedDocument, Scratch};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::path::PathBuf;
 
 /// Every parameter that decides what counts as a duplicate; all of them go into the report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -614,6 +623,12 @@ pub struct Scanner {
     indexed: IndexedState,
     /// Spans of paragraphs that do not fit 32 bits, by paragraph number (see [`ParagraphEntry`]).
     long_spans: HashMap<u32, Span>,
+    /// The budget and spill files of a [`BoundedScanner`]; `None` for a plain scanner.
+    spill: Option<Box<Spill>>,
+    /// Paragraph records written to the spill folder, which come before those in `paragraphs`.
+    spilled_paragraphs: usize,
+    /// Shingles written to the spill folder, which come before those in `shingles`.
+    spilled_shingles: usize,
 }
 
 /// What a scanner keeps of the indexed paragraphs it took in ([`Scanner::add_indexed`]): they
@@ -637,6 +652,254 @@ struct IndexedState {
     copies_left_out: u64,
 }
 
+/// A memory budget for a scan ([`BoundedScanner`]).
+#[derive(Clone, Debug)]
+pub struct MemoryBudget {
+    /// The peak memory the scan keeps under, in bytes.
+    pub bytes: u64,
+    /// Where the spill folder is made.
+    pub tmp_dir: PathBuf,
+    /// Bytes of text the whole input holds, when known or estimated: when a spill begins, the disk
+    /// space it needs is estimated from it and checked against what the folder has free.
+    pub expected_text_bytes: Option<u64>,
+}
+
+/// The smallest budget a scan takes: below it, the buffers of a batch alone pass it.
+pub const MIN_MEMORY_BUDGET: u64 = 1 << 20;
+
+/// Disk space a spill is given beyond the tables' own size, for candidate pairs and margin.
+const SPILL_ROOM: f64 = 1.5;
+
+/// What a scan under a budget is doing, told to its observer ([`BoundedScanner::observe`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpillPhase {
+    /// The tables passed half the budget: from now on they go to files in `folder`.
+    Spill {
+        /// The spill folder.
+        folder: PathBuf,
+    },
+    /// Band `band` (from 1) of `bands` bucketed from its key file.
+    MergeBand {
+        /// The band, from 1.
+        band: usize,
+        /// Bands in all.
+        bands: usize,
+    },
+    /// Candidate pairs verified so far.
+    Verify {
+        /// Pairs verified so far.
+        pairs: u64,
+    },
+    /// The members of the clusters measured.
+    Members,
+}
+
+impl fmt::Display for SpillPhase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpillPhase::Spill { .. } => write!(f, "spill"),
+            SpillPhase::MergeBand { band, bands } => write!(f, "merge band {band}/{bands}"),
+            SpillPhase::Verify { pairs } => write!(f, "verify ({pairs} pairs)"),
+            SpillPhase::Members => write!(f, "members"),
+        }
+    }
+}
+
+type PhaseObserver = Box<dyn FnMut(&SpillPhase) + Send + Sync>;
+
+/// The budget of a scan and, once it spilled, its spill files.
+struct Spill {
+    budget: MemoryBudget,
+    bands: usize,
+    folder: Option<SpillFolder>,
+    tables: Option<SpilledTables>,
+    failure: Option<SpillError>,
+    observer: Option<PhaseObserver>,
+}
+
+/// The spill files of a scan's tables.
+struct SpilledTables {
+    /// Four numbers a paragraph: document, start, end, distinct paragraph.
+    paragraphs: NumberFile<u32>,
+    /// The shingle sets of the near tier, end to end (where each ends is kept in memory).
+    shingles: NumberFile<u32>,
+    /// A file a band: the band's key of every near-tier paragraph, in order.
+    band_keys: Vec<NumberFile<u64>>,
+}
+
+/// Bytes in words, as the summary gives them.
+fn bytes_in_words(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// Bytes free to this user in the file system of `path`, where the system tells.
+fn available_space(path: &std::path::Path) -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        let stats = rustix::fs::statvfs(path).ok()?;
+        Some(stats.f_bavail.saturating_mul(stats.f_frsize))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+impl Spill {
+    fn tell(&mut self, phase: SpillPhase) {
+        if let Some(observer) = self.observer.as_mut() {
+            observer(&phase);
+        }
+    }
+
+    /// Makes the spill folder and its files, once the space the whole input needs there is
+    /// estimated from what `text_bytes` of text took (`spillable` bytes of tables) and found.
+    fn begin(&mut self, spillable: u64, text_bytes: u64) -> Result<(), SpillError> {
+        let folder = SpillFolder::create_in(&self.budget.tmp_dir)?;
+        if let Some(expected) = self.budget.expected_text_bytes {
+            let share = spillable as f64 / text_bytes.max(1) as f64;
+            let needed = (share * expected.max(text_bytes) as f64 * SPILL_ROOM) as u64;
+            if let Some(available) = available_space(folder.path()) {
+                if available < needed {
+                    return Err(SpillError {
+                        folder: folder.path().to_path_buf(),
+                        action: "hold the scan's tables",
+                        source: std::io::Error::other(format!(
+                            "{} free there, about {} needed (estimated from the first {} of text)",
+                            bytes_in_words(available),
+                            bytes_in_words(needed),
+                            bytes_in_words(text_bytes)
+                        )),
+                    });
+                }
+            }
+        }
+        let band_keys = (0..self.bands)
+            .map(|band| NumberFile::create(&folder, &format!("band-{band}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.tables = Some(SpilledTables {
+            paragraphs: NumberFile::create(&folder, "paragraphs")?,
+            shingles: NumberFile::create(&folder, "shingles")?,
+            band_keys,
+        });
+        let path = folder.path().to_path_buf();
+        self.folder = Some(folder);
+        self.tell(SpillPhase::Spill { folder: path });
+        Ok(())
+    }
+
+    /// Bytes the stages after reading may hold for their own work (pair buffers, loaded sets).
+    fn work_bytes(&self) -> usize {
+        (self.budget.bytes / 4).max(MIN_MEMORY_BUDGET / 4) as usize
+    }
+}
+
+/// A [`Scanner`] that keeps its peak memory under a [`MemoryBudget`]: past half of it, its
+/// largest tables go to a spill folder in [`MemoryBudget::tmp_dir`] (see the module
+/// documentation), removed when the scan ends, fails, or is dropped. Batches are added as to a
+/// [`Scanner`] (it dereferences to one); [`BoundedScanner::try_finish`] ends the scan with the
+/// same outcome as [`Scanner::finish`]. A shard index and a containment threshold are not
+/// bounded, so neither is taken.
+pub struct BoundedScanner {
+    scanner: Scanner,
+}
+
+impl BoundedScanner {
+    /// A scanner for `params` under `budget`.
+    pub fn new(params: ScanParams, budget: MemoryBudget) -> Result<Self, ParamError> {
+        if params.containment.is_some() {
+            return Err(ParamError(
+                "a containment threshold is not bounded by a memory budget: scan without one"
+                    .into(),
+            ));
+        }
+        if budget.bytes < MIN_MEMORY_BUDGET {
+            return Err(ParamError(format!(
+                "a memory budget of {} bytes is too small: at least {}",
+                budget.bytes,
+                bytes_in_words(MIN_MEMORY_BUDGET)
+            )));
+        }
+        let mut scanner = Scanner::new(params)?;
+        scanner.spill = Some(Box::new(Spill {
+            budget,
+            bands: scanner.params.banding.bands,
+            folder: None,
+            tables: None,
+            failure: None,
+            observer: None,
+        }));
+        Ok(BoundedScanner { scanner })
+    }
+
+    /// Calls `observer` at each phase of the scan's work past the budget.
+    pub fn observe(&mut self, observer: impl FnMut(&SpillPhase) + Send + Sync + 'static) {
+        if let Some(spill) = self.scanner.spill.as_mut() {
+            spill.observer = Some(Box::new(observer));
+        }
+    }
+
+    /// Whether the tables went to the spill folder.
+    pub fn spilled(&self) -> bool {
+        self.scanner
+            .spill
+            .as_ref()
+            .is_some_and(|spill| spill.tables.is_some())
+    }
+
+    /// The spill folder, once made.
+    pub fn spill_folder(&self) -> Option<&std::path::Path> {
+        self.scanner
+            .spill
+            .as_ref()
+            .and_then(|spill| spill.folder.as_ref())
+            .map(SpillFolder::path)
+    }
+
+    /// Runs the near tier and lays out the clusters, as [`Scanner::finish`] does; the spill
+    /// folder is gone when this returns.
+    pub fn try_finish(self) -> Result<ScanOutcome, SpillError> {
+        self.scanner.finish_inner(false).map(|(outcome, _)| outcome)
+    }
+}
+
+impl std::ops::Deref for BoundedScanner {
+    type Target = Scanner;
+    fn deref(&self) -> &Scanner {
+        &self.scanner
+    }
+}
+
+impl std::ops::DerefMut for BoundedScanner {
+    fn deref_mut(&mut self) -> &mut Scanner {
+        &mut self.scanner
+    }
+}
+
+/// Where the stages read shingle sets: the tables held in memory, or sets loaded from the spill
+/// folder for the work at hand.
+#[derive(Clone, Copy)]
+enum SetView<'a> {
+    Held,
+    Loaded(&'a SetArena),
+}
+
+/// The clusters as laid out, before their members are measured.
+struct LaidOut {
+    clusters: Vec<Cluster>,
+    /// Paragraphs with words in the input (indexed ones aside).
+    counted_paragraphs: u64,
+    /// The distinct paragraph of every member, cluster after cluster.
+    member_uniques: Vec<u32>,
+    /// Where each cluster's members start in `member_uniques`.
+    starts: Vec<usize>,
+}
+
 impl Scanner {
     /// A scanner for `params`, which must validate.
     pub fn new(params: ScanParams) -> Result<Self, ParamError> {
@@ -656,6 +919,9 @@ impl Scanner {
             bytes: 0,
             indexed: IndexedState::default(),
             long_spans: HashMap::new(),
+            spill: None,
+            spilled_paragraphs: 0,
+            spilled_shingles: 0,
         })
     }
 
@@ -666,6 +932,11 @@ impl Scanner {
     /// verification is the same as a scan of the indexed corpus. Must be called before the first
     /// [`Scanner::add_batch`]; later calls, or calls after input, are refused.
     pub fn add_indexed(&mut self, part: IndexedPart) -> Result<(), ParamError> {
+        if self.spill.is_some() {
+            return Err(ParamError(
+                "a scan under a memory budget cannot take in a shard index".into(),
+            ));
+        }
         if !self.documents.is_empty() || self.indexed.active {
             return Err(ParamError(
                 "indexed paragraphs must come before the input, once".into(),
@@ -925,7 +1196,7 @@ impl Scanner {
 
     /// Paragraphs taken so far (with or without words).
     pub fn paragraph_count(&self) -> usize {
-        self.paragraphs.len()
+        self.spilled_paragraphs + self.paragraphs.len()
     }
 
     /// Distinct paragraphs so far, and those of them in the near tier.
@@ -976,7 +1247,7 @@ impl Scanner {
         let mut new_near: Vec<(u32, &str)> = Vec::new();
         for (mut entry, text) in entries.into_iter().zip(&texts) {
             let doc_index = self.documents.len() as u32;
-            entry.first_paragraph = self.paragraphs.len() as u32;
+            entry.first_paragraph = self.paragraph_count() as u32;
             self.bytes += entry.bytes;
             self.documents.push(entry);
             for paragraph in &text.paragraphs {
@@ -994,7 +1265,7 @@ impl Scanner {
                     id
                 };
                 let entry = ParagraphEntry::new(
-                    self.paragraphs.len(),
+                    self.paragraph_count(),
                     doc_index,
                     paragraph.span,
                     unique,
@@ -1028,7 +1299,7 @@ impl Scanner {
             .collect();
         self.band_keys.push_items(&batch_keys);
         for (items, chunk) in new_near.chunks(FINGERPRINT_CHUNK).zip(chunks) {
-            let base = self.shingles.len();
+            let base = self.spilled_shingles + self.shingles.len();
             self.shingles.extend_from_slice(&chunk.shingles);
             for (&(unique, _), end) in items.iter().zip(chunk.ends) {
                 self.uniques[unique as usize].near = self.near_to_unique.len() as u32;
@@ -1036,11 +1307,86 @@ impl Scanner {
                 self.shingle_offsets.push(base + end);
             }
         }
+        if self.spill.is_some() {
+            self.spill_batch();
+        }
+    }
+
+    /// Under a budget: once the tables pass half of it, writes the paragraph records, shingle
+    /// sets and band keys held in memory to the spill folder (the first time, everything taken
+    /// so far; then each batch's), and lets them go. A failure is kept and ends the scan
+    /// ([`Scanner::spill_failure`]).
+    fn spill_batch(&mut self) {
+        let Some(mut spill) = self.spill.take() else {
+            return;
+        };
+        if spill.failure.is_none() {
+            if spill.tables.is_none() {
+                let held: usize = self.table_bytes().iter().map(|(_, bytes)| bytes).sum();
+                if held as u64 > spill.budget.bytes / 2 {
+                    if let Err(error) = spill.begin(self.spillable_bytes(), self.bytes) {
+                        spill.failure = Some(error);
+                    }
+                }
+            }
+            if spill.tables.is_some() {
+                if let Err(error) = self.write_tables(&mut spill) {
+                    spill.failure = Some(error);
+                }
+            }
+        }
+        self.spill = Some(spill);
+    }
+
+    /// Bytes of the tables a spill writes out, as held now.
+    fn spillable_bytes(&self) -> u64 {
+        (self.paragraphs.len() * 16
+            + self.shingles.len() * 4
+            + self.band_keys.items() * self.band_keys.bands() * 8) as u64
+    }
+
+    /// Writes the paragraph records, shingles and band keys held in memory to the spill files.
+    fn write_tables(&mut self, spill: &mut Spill) -> Result<(), SpillError> {
+        let Some(tables) = spill.tables.as_mut() else {
+            return Ok(());
+        };
+        tables.paragraphs.append_iter(
+            self.paragraphs
+                .iter()
+                .flat_map(|p| [p.doc, p.start, p.end, p.unique]),
+        )?;
+        tables.shingles.append(&self.shingles)?;
+        for (band, file) in tables.band_keys.iter_mut().enumerate() {
+            file.append_iter(self.band_keys.column(band))?;
+        }
+        self.spilled_paragraphs += self.paragraphs.len();
+        self.spilled_shingles += self.shingles.len();
+        // Capacity is kept for the next batch, but not what the tables grew to before the spill.
+        let batch_capacity = |v: usize| v.min(1 << 20);
+        self.paragraphs.clear();
+        self.paragraphs
+            .shrink_to(batch_capacity(self.paragraphs.capacity()));
+        self.shingles.clear();
+        self.shingles
+            .shrink_to(batch_capacity(self.shingles.capacity()));
+        self.band_keys = BandKeyTable::new(self.params.banding.bands);
+        Ok(())
+    }
+
+    /// What ended a scan under a budget early: the spill folder could not be made, written, or
+    /// lacks the space the scan needs. The scan should stop; [`BoundedScanner::try_finish`]
+    /// returns the same error.
+    pub fn spill_failure(&self) -> Option<&SpillError> {
+        self.spill.as_ref().and_then(|spill| spill.failure.as_ref())
     }
 
     /// The byte span of paragraph number `index` in its document.
     fn span_of(&self, index: usize) -> Span {
-        let entry = &self.paragraphs[index];
+        self.span_of_entry(index, &self.paragraphs[index])
+    }
+
+    /// The byte span of `entry`, paragraph number `index`.
+    fn span_of_entry(&self, index: usize, entry: &ParagraphEntry) -> Span {
         if entry.start == LONG_SPAN && entry.end == LONG_SPAN {
             if let Some(&span) = self.long_spans.get(&(index as u32)) {
                 return span;
@@ -1057,16 +1403,58 @@ impl Scanner {
         &self.shingles[self.shingle_offsets[near]..self.shingle_offsets[near + 1]]
     }
 
+    /// The shingle set of near-tier paragraph `near`, from `view`.
+    fn set_in<'a>(&'a self, view: SetView<'a>, near: u32) -> &'a [u32] {
+        match view {
+            SetView::Held => self.shingles_of(near),
+            SetView::Loaded(arena) => arena.get(near).unwrap_or(&[]),
+        }
+    }
+
+    /// Every paragraph record in order, with its number: those in the spill file first.
+    fn for_each_paragraph(
+        &self,
+        spilled: Option<&mut NumberFile<u32>>,
+        mut each: impl FnMut(usize, &ParagraphEntry),
+    ) -> Result<(), SpillError> {
+        let mut global = 0usize;
+        if let Some(file) = spilled {
+            file.for_each_block(|_, numbers| {
+                for record in numbers.chunks_exact(4) {
+                    let entry = ParagraphEntry {
+                        doc: record[0],
+                        start: record[1],
+                        end: record[2],
+                        unique: record[3],
+                    };
+                    each(global, &entry);
+                    global += 1;
+                }
+            })?;
+        }
+        for entry in &self.paragraphs {
+            each(global, entry);
+            global += 1;
+        }
+        Ok(())
+    }
+
     /// Runs the near tier and lays out the clusters.
     pub fn finish(self) -> ScanOutcome {
-        self.finish_inner(false).0
+        match self.finish_inner(false) {
+            Ok((outcome, _)) => outcome,
+            // Only a [`BoundedScanner`] has spill files, and it is finished by `try_finish`.
+            Err(error) => unreachable!("a scanner without a budget read spill files: {error}"),
+        }
     }
 
     /// Runs the near tier and lays out the clusters, and keeps what a shard index stores of the
     /// input's distinct paragraphs (see [`Retained`]).
     pub fn finish_retaining(self) -> (ScanOutcome, Retained) {
-        let (outcome, retained) = self.finish_inner(true);
-        (outcome, retained.unwrap_or_default())
+        match self.finish_inner(true) {
+            Ok((outcome, retained)) => (outcome, retained.unwrap_or_default()),
+            Err(error) => unreachable!("a scanner without a budget read spill files: {error}"),
+        }
     }
 
     /// The stages of a finished scan, in order; each says what it adds and what it lets go:
@@ -1074,7 +1462,13 @@ impl Scanner {
     /// [`Scanner::join_large_buckets`], [`Scanner::join_containing`],
     /// [`Scanner::lay_out_clusters`], [`Scanner::measure_members`], [`Scanner::summarize`], and
     /// for a shard index [`Scanner::retained`].
-    fn finish_inner(mut self, retain: bool) -> (ScanOutcome, Option<Retained>) {
+    fn finish_inner(mut self, retain: bool) -> Result<(ScanOutcome, Option<Retained>), SpillError> {
+        let mut spill = self.spill.take();
+        if let Some(failure) = spill.as_mut().and_then(|spill| spill.failure.take()) {
+            return Err(failure);
+        }
+        // A budget never passed leaves nothing on disk: the stages run in memory.
+        let mut spilled = spill.filter(|spill| spill.tables.is_some());
         // Each distinct paragraph's exact hash, when the index needs them.
         let exact_of = if retain {
             self.exact_hash_of_uniques()
@@ -1086,15 +1480,49 @@ impl Scanner {
         let mut sets = UnionFind::new(self.uniques.len());
         let mut pairs = PairCounts::default();
         self.join_index_groups(&mut sets);
-        let (large_buckets, agreement) = self.verify_small_buckets(&mut sets, &mut pairs);
-        self.join_large_buckets(&large_buckets, &agreement, &mut sets, &mut pairs);
-        drop((large_buckets, agreement));
+        let (large_buckets, agreement) = match spilled.as_deref_mut() {
+            None => self.verify_small_buckets(&mut sets, &mut pairs),
+            Some(spill) => self.verify_small_buckets_spilled(spill, &mut sets, &mut pairs)?,
+        };
+        let large_sets = match spilled.as_deref_mut() {
+            None => None,
+            Some(spill) => {
+                let mut members: Vec<u32> = large_buckets.iter().flatten().copied().collect();
+                members.sort_unstable();
+                members.dedup();
+                Some(self.load_sets(spill, &members)?)
+            }
+        };
+        let view = large_sets.as_ref().map_or(SetView::Held, SetView::Loaded);
+        self.join_large_buckets(&large_buckets, &agreement, view, &mut sets, &mut pairs);
+        drop((large_buckets, agreement, large_sets));
         self.join_containing(&mut sets, &mut pairs);
-        let (mut clusters, counted_paragraphs) = self.lay_out_clusters(&mut sets);
-        self.measure_members(&mut clusters);
+        let paragraph_file = spilled
+            .as_deref_mut()
+            .and_then(|spill| spill.tables.as_mut())
+            .map(|tables| &mut tables.paragraphs);
+        let mut laid_out = self.lay_out_clusters(&mut sets, paragraph_file)?;
+        let member_sets = match spilled.as_deref_mut() {
+            None => None,
+            Some(spill) => {
+                spill.tell(SpillPhase::Members);
+                let needed = self.near_members_to_measure(&laid_out);
+                Some(self.load_sets(spill, &needed)?)
+            }
+        };
+        let view = member_sets.as_ref().map_or(SetView::Held, SetView::Loaded);
+        self.measure_members(&mut laid_out, view);
+        drop(member_sets);
+        // The spill folder is removed here, before the report is written.
+        drop(spilled);
+        let LaidOut {
+            mut clusters,
+            counted_paragraphs,
+            ..
+        } = laid_out;
         let summary = self.summarize(&mut clusters, counted_paragraphs, pairs);
         let retained = retain.then(|| self.retained(&mut sets, exact_of));
-        (
+        Ok((
             ScanOutcome {
                 params: self.params,
                 documents: self.documents,
@@ -1102,7 +1530,40 @@ impl Scanner {
                 summary,
             },
             retained,
-        )
+        ))
+    }
+
+    /// The shingle sets of near-tier paragraphs `ids` (ascending, no repeats), from the spill
+    /// folder.
+    fn load_sets(&self, spill: &mut Spill, ids: &[u32]) -> Result<SetArena, SpillError> {
+        match spill.tables.as_mut() {
+            Some(tables) => tables.shingles.load_sets(ids, &self.shingle_offsets),
+            None => Ok(SetArena::default()),
+        }
+    }
+
+    /// The near-tier paragraphs whose sets measuring the members needs: those of members that
+    /// are not exact copies of their canonical copy, and the canonical copy's.
+    fn near_members_to_measure(&self, laid_out: &LaidOut) -> Vec<u32> {
+        let mut needed = Vec::new();
+        for (cluster, &start) in laid_out.clusters.iter().zip(&laid_out.starts) {
+            let uniques = &laid_out.member_uniques[start..start + cluster.members.len()];
+            let canonical = uniques[0];
+            let mut any = false;
+            for &unique in &uniques[1..] {
+                if unique != canonical {
+                    needed.push(self.uniques[unique as usize].near);
+                    any = true;
+                }
+            }
+            if any {
+                needed.push(self.uniques[canonical as usize].near);
+            }
+        }
+        needed.retain(|&near| near != NOT_NEAR);
+        needed.sort_unstable();
+        needed.dedup();
+        needed
     }
 
     /// The exact hash of each distinct paragraph, by its number.
@@ -1123,8 +1584,8 @@ impl Scanner {
 
     /// Whether the near-tier paragraphs `a` and `b` are near copies: exact Jaccard similarity at
     /// the threshold, or under `--containment`, one contained in the other.
-    fn verifies(&self, a: u32, b: u32) -> bool {
-        let (sa, sb) = (self.shingles_of(a), self.shingles_of(b));
+    fn verifies(&self, view: SetView<'_>, a: u32, b: u32) -> bool {
+        let (sa, sb) = (self.set_in(view, a), self.set_in(view, b));
         jaccard_at_least(sa, sb, self.params.threshold)
             || self
                 .params
@@ -1157,10 +1618,23 @@ impl Scanner {
         let agreement =
             BandAgreement::new(&self.band_keys, &large_buckets, self.near_to_unique.len());
         drop(std::mem::take(&mut self.band_keys));
-        pairs.candidates += lsh_pairs.len() as u64;
-        let verified: Vec<(u32, u32)> = lsh_pairs
+        self.verify_pairs(SetView::Held, &lsh_pairs, sets, pairs);
+        (large_buckets, agreement)
+    }
+
+    /// Verifies `candidates` (pairs of near-tier paragraphs) in parallel on the sets of `view`
+    /// and joins those that pass.
+    fn verify_pairs(
+        &self,
+        view: SetView<'_>,
+        candidates: &[(u32, u32)],
+        sets: &mut UnionFind,
+        pairs: &mut PairCounts,
+    ) {
+        pairs.candidates += candidates.len() as u64;
+        let verified: Vec<(u32, u32)> = candidates
             .par_iter()
-            .filter(|&&(a, b)| self.verifies(a, b))
+            .filter(|&&(a, b)| self.verifies(view, a, b))
             .map(|&(a, b)| {
                 (
                     self.near_to_unique[a as usize],
@@ -1172,7 +1646,73 @@ impl Scanner {
         for (a, b) in verified {
             sets.union(a, b);
         }
-        (large_buckets, agreement)
+    }
+
+    /// Stage 2 from the spill folder: a band at a time, the band's keys read from its file and
+    /// bucketed; small buckets' pairs go to sorted runs, merged back in order without repeats and
+    /// verified a chunk at a time against the sets each chunk needs. The same pairs, large
+    /// buckets and band agreement as [`Scanner::verify_small_buckets`].
+    fn verify_small_buckets_spilled(
+        &self,
+        spill: &mut Spill,
+        sets: &mut UnionFind,
+        pairs: &mut PairCounts,
+    ) -> Result<(Vec<Vec<u32>>, BandAgreement), SpillError> {
+        let items = self.near_to_unique.len();
+        let bands = spill.bands;
+        let work = spill.work_bytes();
+        let Some(folder) = spill.folder.take() else {
+            return Ok((Vec::new(), BandAgreement::rows(bands, &[], items)));
+        };
+        let result = (|| {
+            let mut runs = PairRuns::new(&folder, work / 8);
+            let mut large_buckets = Vec::new();
+            for band in 0..bands {
+                spill.tell(SpillPhase::MergeBand {
+                    band: band + 1,
+                    bands,
+                });
+                let Some(tables) = spill.tables.as_mut() else {
+                    break;
+                };
+                let column = tables.band_keys[band].read_range(0..items as u64)?;
+                let found = band_candidates_from(column.iter().copied(), items, 0);
+                drop(column);
+                runs.push(&folder, found.pairs)?;
+                large_buckets.extend(found.large_buckets);
+            }
+            let mut agreement = BandAgreement::rows(bands, &large_buckets, items);
+            if agreement.wanted() {
+                for band in 0..bands {
+                    if let Some(tables) = spill.tables.as_mut() {
+                        let column = tables.band_keys[band].read_range(0..items as u64)?;
+                        agreement.fill(band, column.iter().copied());
+                    }
+                }
+            }
+            let shingle_bytes = (self.spilled_shingles + self.shingles.len()) * 4;
+            let set_bytes = shingle_bytes / items.max(1) + 16;
+            let chunk_pairs = (work / (2 * set_bytes)).max(4096);
+            let mut merged = runs.into_merged(&folder)?;
+            loop {
+                let chunk = merged.next_chunk(chunk_pairs)?;
+                if chunk.is_empty() {
+                    break;
+                }
+                let mut ids: Vec<u32> = chunk.iter().flat_map(|&(a, b)| [a, b]).collect();
+                ids.par_sort_unstable();
+                ids.dedup();
+                let arena = self.load_sets(spill, &ids)?;
+                drop(ids);
+                self.verify_pairs(SetView::Loaded(&arena), &chunk, sets, pairs);
+                spill.tell(SpillPhase::Verify {
+                    pairs: pairs.candidates,
+                });
+            }
+            Ok((large_buckets, agreement))
+        })();
+        spill.folder = Some(folder);
+        result
     }
 
     /// Stage 3: large buckets (dense families of variants) one after another, in band order then
@@ -1182,6 +1722,7 @@ impl Scanner {
         &self,
         large_buckets: &[Vec<u32>],
         agreement: &BandAgreement,
+        view: SetView<'_>,
         sets: &mut UnionFind,
         pairs: &mut PairCounts,
     ) {
@@ -1194,7 +1735,7 @@ impl Scanner {
                 bucket,
                 sets,
                 |near| self.near_to_unique[near as usize],
-                |a, b| self.verifies(a, b),
+                |a, b| self.verifies(view, a, b),
                 |a, b| agreement.shared(a, b),
                 |a, b| self.worth_verifying(a, b),
             );
@@ -1237,41 +1778,47 @@ impl Scanner {
     }
 
     /// Stage 5: the clusters, sets with two or more occurrences, numbered by first occurrence,
-    /// their members in input order. Returns them with the number of paragraphs with words in the
-    /// input (indexed ones aside).
-    fn lay_out_clusters(&self, sets: &mut UnionFind) -> (Vec<Cluster>, u64) {
-        let mut roots: Vec<u32> = Vec::with_capacity(self.paragraphs.len());
+    /// their members in input order, with the distinct paragraph of each member. Two passes over
+    /// the paragraph records (from `spilled` first, when the scan spilled): one counts each set's
+    /// occurrences, one lays out the members.
+    fn lay_out_clusters(
+        &self,
+        sets: &mut UnionFind,
+        mut spilled: Option<&mut NumberFile<u32>>,
+    ) -> Result<LaidOut, SpillError> {
         let mut occurrences = vec![0u32; self.uniques.len()];
-        for paragraph in &self.paragraphs {
-            if paragraph.unique == NO_UNIQUE {
-                roots.push(NO_UNIQUE);
-            } else {
-                let root = sets.find(paragraph.unique);
-                occurrences[root as usize] += 1;
-                roots.push(root);
+        self.for_each_paragraph(spilled.as_deref_mut(), |_, paragraph| {
+            if paragraph.unique != NO_UNIQUE {
+                occurrences[sets.find(paragraph.unique) as usize] += 1;
             }
-        }
+        })?;
         // Cluster number of each root, or `NO_CLUSTER` before its first occurrence.
         const NO_CLUSTER: u32 = u32::MAX;
         let mut cluster_of_root = vec![NO_CLUSTER; self.uniques.len()];
-        let mut clusters: Vec<Cluster> = Vec::new();
-        let mut counted_paragraphs = 0u64;
+        let mut laid_out = LaidOut {
+            clusters: Vec::new(),
+            counted_paragraphs: 0,
+            member_uniques: Vec::new(),
+            starts: Vec::new(),
+        };
         let indexed_paragraphs = self.indexed.paragraphs;
-        for (global, (paragraph, &root)) in self.paragraphs.iter().zip(&roots).enumerate() {
-            if root == NO_UNIQUE {
-                continue;
+        self.for_each_paragraph(spilled, |global, paragraph| {
+            if paragraph.unique == NO_UNIQUE {
+                return;
             }
+            let root = sets.find(paragraph.unique);
             if global >= indexed_paragraphs {
-                counted_paragraphs += 1;
+                laid_out.counted_paragraphs += 1;
             }
-            if occurrences[root as usize] < 2 {
-                continue;
+            let count = occurrences[root as usize] as usize;
+            if count < 2 {
+                return;
             }
             let mut id = cluster_of_root[root as usize] as usize;
             if id == NO_CLUSTER as usize {
-                id = clusters.len();
+                id = laid_out.clusters.len();
                 cluster_of_root[root as usize] = id as u32;
-                clusters.push(Cluster {
+                laid_out.clusters.push(Cluster {
                     id,
                     kind: ClusterKind::WithinDocument,
                     documents: 0,
@@ -1279,81 +1826,76 @@ impl Scanner {
                     // Sized exactly (the set's occurrences): grown by doubling, the member lists
                     // of a corpus full of repeats would take up to twice what they hold and
                     // raise the scan's peak memory.
-                    members: Vec::with_capacity(occurrences[root as usize] as usize),
+                    members: Vec::with_capacity(count),
                 });
+                let start = laid_out.member_uniques.len();
+                laid_out.starts.push(start);
+                laid_out.member_uniques.resize(start + count, NO_UNIQUE);
             }
             let index_in_doc = match self.indexed.paragraph_numbers.get(global) {
                 Some(&number) => number,
                 None => global as u32 - self.documents[paragraph.doc as usize].first_paragraph,
             };
-            clusters[id].members.push(Member {
+            let cluster = &mut laid_out.clusters[id];
+            laid_out.member_uniques[laid_out.starts[id] + cluster.members.len()] = paragraph.unique;
+            cluster.members.push(Member {
                 doc: paragraph.doc,
                 paragraph: index_in_doc,
-                span: self.span_of(global),
+                span: self.span_of_entry(global, paragraph),
                 similarity: 1.0,
                 containment: 1.0,
                 contained: false,
                 holds_canonical: false,
                 via_chain: false,
             });
-        }
-        (clusters, counted_paragraphs)
-    }
-
-    /// The distinct paragraph a member is an occurrence of.
-    fn unique_of(&self, member: &Member) -> u32 {
-        let doc = &self.documents[member.doc as usize];
-        let first = doc.first_paragraph as usize;
-        let position = if (member.doc as usize) < self.indexed.documents {
-            // Indexed documents hold some of their paragraphs, numbered as in the document.
-            let numbers =
-                &self.indexed.paragraph_numbers[first..first + doc.paragraph_count as usize];
-            first + numbers.partition_point(|&n| n < member.paragraph)
-        } else {
-            first + member.paragraph as usize
-        };
-        self.paragraphs[position].unique
+        })?;
+        Ok(laid_out)
     }
 
     /// Stage 6: each cluster's kind and documents, the similarity and containment of every
-    /// member to its canonical copy (the first), how it joined (a chain, a containment), and the
-    /// bytes its repeats take.
-    fn measure_members(&self, clusters: &mut [Cluster]) {
+    /// member to its canonical copy (the first), on the sets of `view`, how it joined (a chain, a
+    /// containment), and the bytes its repeats take.
+    fn measure_members(&self, laid_out: &mut LaidOut, view: SetView<'_>) {
         let threshold = self.params.threshold;
-        clusters.par_iter_mut().for_each(|cluster| {
-            let canonical_unique = self.unique_of(&cluster.members[0]);
-            // Members are in input order, so equal documents are adjacent.
-            let mut docs: Vec<u32> = cluster.members.iter().map(|m| m.doc).collect();
-            docs.dedup();
-            cluster.documents = docs.len();
-            cluster.kind = if docs.len() > 1 {
-                ClusterKind::CrossDocument
-            } else {
-                ClusterKind::WithinDocument
-            };
-            for member in cluster.members.iter_mut() {
-                let unique = self.unique_of(member);
-                if unique != canonical_unique {
-                    let a = self.uniques[unique as usize].near;
-                    let b = self.uniques[canonical_unique as usize].near;
-                    let (sa, sb) = (self.shingles_of(a), self.shingles_of(b));
-                    member.similarity = jaccard(sa, sb);
-                    member.containment = containment(sa, sb);
-                    if member.similarity < threshold {
-                        member.contained = self
-                            .params
-                            .containment
-                            .is_some_and(|c| member.containment >= c);
-                        member.holds_canonical = member.contained && sa.len() > sb.len();
-                        member.via_chain = !member.contained;
+        let member_uniques = &laid_out.member_uniques;
+        laid_out
+            .clusters
+            .par_iter_mut()
+            .zip(laid_out.starts.par_iter())
+            .for_each(|(cluster, &start)| {
+                let uniques = &member_uniques[start..start + cluster.members.len()];
+                let canonical_unique = uniques[0];
+                // Members are in input order, so equal documents are adjacent.
+                let mut docs: Vec<u32> = cluster.members.iter().map(|m| m.doc).collect();
+                docs.dedup();
+                cluster.documents = docs.len();
+                cluster.kind = if docs.len() > 1 {
+                    ClusterKind::CrossDocument
+                } else {
+                    ClusterKind::WithinDocument
+                };
+                for (member, &unique) in cluster.members.iter_mut().zip(uniques) {
+                    if unique != canonical_unique {
+                        let a = self.uniques[unique as usize].near;
+                        let b = self.uniques[canonical_unique as usize].near;
+                        let (sa, sb) = (self.set_in(view, a), self.set_in(view, b));
+                        member.similarity = jaccard(sa, sb);
+                        member.containment = containment(sa, sb);
+                        if member.similarity < threshold {
+                            member.contained = self
+                                .params
+                                .containment
+                                .is_some_and(|c| member.containment >= c);
+                            member.holds_canonical = member.contained && sa.len() > sb.len();
+                            member.via_chain = !member.contained;
+                        }
                     }
                 }
-            }
-            cluster.duplicate_bytes = cluster.members[1..]
-                .iter()
-                .map(|m| m.span.len() as u64)
-                .sum();
-        });
+                cluster.duplicate_bytes = cluster.members[1..]
+                    .iter()
+                    .map(|m| m.span.len() as u64)
+                    .sum();
+            });
     }
 
     /// Stage 7: the totals. Checked against a shard index, the clusters of indexed paragraphs
@@ -1509,7 +2051,18 @@ struct BandAgreement {
 
 impl BandAgreement {
     fn new(table: &BandKeyTable, large_buckets: &[Vec<u32>], items: usize) -> Self {
-        let bands = table.bands();
+        let mut agreement = BandAgreement::rows(table.bands(), large_buckets, items);
+        if agreement.wanted() {
+            for band in 0..table.bands() {
+                agreement.fill(band, table.column(band));
+            }
+        }
+        agreement
+    }
+
+    /// The rows of the members of `large_buckets`, their keys still to be filled in a band at a
+    /// time ([`BandAgreement::fill`]).
+    fn rows(bands: usize, large_buckets: &[Vec<u32>], items: usize) -> Self {
         let mut row_of = vec![u32::MAX; if large_buckets.is_empty() { 0 } else { items }];
         let mut rows = 0u32;
         for &member in large_buckets.iter().flatten() {
@@ -1518,20 +2071,24 @@ impl BandAgreement {
                 rows += 1;
             }
         }
-        let mut keys = vec![0u64; rows as usize * bands];
-        if rows > 0 {
-            for band in 0..bands {
-                for (row, key) in row_of.iter().zip(table.column(band)) {
-                    if *row != u32::MAX {
-                        keys[*row as usize * bands + band] = key;
-                    }
-                }
-            }
-        }
         BandAgreement {
             bands,
             row_of,
-            keys,
+            keys: vec![0u64; rows as usize * bands],
+        }
+    }
+
+    /// Whether any paragraph has a row (some bucket is large).
+    fn wanted(&self) -> bool {
+        !self.keys.is_empty()
+    }
+
+    /// Takes band `band`'s key of every near-tier paragraph, in order.
+    fn fill(&mut self, band: usize, column: impl Iterator<Item = u64>) {
+        for (row, key) in self.row_of.iter().zip(column) {
+            if *row != u32::MAX {
+                self.keys[*row as usize * self.bands + band] = key;
+            }
         }
     }
 

@@ -285,9 +285,61 @@ pub struct DetectArgs {
     /// Worker threads (0: one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+
+    /// Peak memory to keep the scan under, e.g. `512M` or `8G` (K, M, G, T: powers of 1024).
+    /// Past half of it the scan's tables go to files in --tmp-dir; the results are the same.
+    /// Default: three quarters of physical memory. A scan with --containment or a shard index
+    /// holds its tables in memory and takes no budget.
+    #[arg(long, value_name = "SIZE")]
+    pub memory: Option<MemorySize>,
+
+    /// Folder for the spill files of a scan past --memory (default: the system's temporary
+    /// folder). They are removed when the run ends, fails or is interrupted.
+    #[arg(long, value_name = "DIR")]
+    pub tmp_dir: Option<PathBuf>,
+}
+
+/// A size in bytes, as `--memory` takes it: a number with an optional K, M, G or T (powers of
+/// 1024; a trailing `B` or `iB` is allowed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemorySize(pub u64);
+
+impl std::str::FromStr for MemorySize {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let trimmed = text.trim();
+        let upper = trimmed.to_ascii_uppercase();
+        let without_b = upper
+            .strip_suffix("IB")
+            .or_else(|| upper.strip_suffix('B'))
+            .unwrap_or(&upper);
+        let (number, shift) = match without_b.chars().last() {
+            Some('K') => (&without_b[..without_b.len() - 1], 10),
+            Some('M') => (&without_b[..without_b.len() - 1], 20),
+            Some('G') => (&without_b[..without_b.len() - 1], 30),
+            Some('T') => (&without_b[..without_b.len() - 1], 40),
+            _ => (without_b, 0),
+        };
+        let value: f64 = number
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{text}' is not a size (e.g. 512M, 8G)"))?;
+        if !value.is_finite() || value <= 0.0 {
+            return Err(format!("'{text}' is not a size (e.g. 512M, 8G)"));
+        }
+        Ok(MemorySize((value * (1u64 << shift) as f64) as u64))
+    }
 }
 
 impl DetectArgs {
+    /// The memory budget asked for, and where spill files go.
+    pub fn memory_request(&self) -> MemoryRequest {
+        MemoryRequest {
+            bytes: self.memory.map(|size| size.0),
+            tmp_dir: self.tmp_dir.clone(),
+        }
+    }
+
     pub fn scan_params(&self) -> Result<ScanParams> {
         for (flag, value) in [("--bands", self.bands), ("--rows", self.rows)] {
             if let Some(value) = value.filter(|&v| v > self.num_perm) {
@@ -608,5 +660,32 @@ impl OverlapArgs {
     /// True when a reference is given, as files or as an index.
     pub fn has_reference(&self, reference: &ReferenceArgs) -> bool {
         self.reference_index.is_some() || !reference.paths.is_empty()
+    }
+}
+
+/// What `--memory` and `--tmp-dir` ask for.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryRequest {
+    /// The budget given, or `None` for the default.
+    pub bytes: Option<u64>,
+    /// The spill folder's parent, or `None` for the system's temporary folder.
+    pub tmp_dir: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod memory_size_tests {
+    use super::MemorySize;
+
+    #[test]
+    fn sizes_read_in_powers_of_1024_and_nonsense_is_refused() {
+        let size = |text: &str| text.parse::<MemorySize>().map(|s| s.0);
+        assert_eq!(size("512M"), Ok(512 << 20));
+        assert_eq!(size("8G"), Ok(8 << 30));
+        assert_eq!(size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(size("200mb"), Ok(200 << 20));
+        assert_eq!(size("4096"), Ok(4096));
+        assert!(size("lots").is_err());
+        assert!(size("-1G").is_err());
+        assert!(size("0").is_err());
     }
 }

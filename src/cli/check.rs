@@ -646,6 +646,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let (mut run, retained) = scan_inputs_indexed(
         &args.input,
         params.clone(),
+        &args.detect.memory_request(),
         true,
         &[],
         against,

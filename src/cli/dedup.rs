@@ -638,7 +638,13 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     } else {
         output::check_folder_writable(&args.output)?;
     }
-    let run = scan_inputs_with(&args.input, params, args.quiet, &[])?;
+    let run = scan_inputs_with(
+        &args.input,
+        params,
+        &args.detect.memory_request(),
+        args.quiet,
+        &[],
+    )?;
     let files: Vec<InputFileRef<'_>> = run.inputs.files().collect();
     let outputs = output_paths(&args.input.inputs, &args.output, &files)?;
     let mut doc_at = HashMap::new();

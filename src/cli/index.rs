@@ -136,7 +136,15 @@ fn build(args: IndexBuildArgs) -> Result<u8> {
     std::fs::create_dir_all(&args.index)
         .with_context(|| format!("cannot create {}", args.index.display()))?;
     let _lock = WriteLock::take(&args.index)?;
-    let (run, retained) = scan_inputs_indexed(&args.input, params, args.quiet, &[], None, true)?;
+    let (run, retained) = scan_inputs_indexed(
+        &args.input,
+        params,
+        &args.detect.memory_request(),
+        args.quiet,
+        &[],
+        None,
+        true,
+    )?;
     refuse_skipped(&run)?;
     let name = shard_name(args.shard.as_deref(), &args.input.inputs);
     let manifest = empty_manifest(index_params);
@@ -163,8 +171,15 @@ fn add(args: IndexAddArgs) -> Result<u8> {
         max_copies: Some(1),
         whole_groups: false,
     };
-    let (run, retained) =
-        scan_inputs_indexed(&args.input, params, args.quiet, &[], Some(against), true)?;
+    let (run, retained) = scan_inputs_indexed(
+        &args.input,
+        params,
+        &Default::default(),
+        args.quiet,
+        &[],
+        Some(against),
+        true,
+    )?;
     refuse_skipped(&run)?;
     let name = shard_name(args.shard.as_deref(), &args.input.inputs);
     append(

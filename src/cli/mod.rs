@@ -20,9 +20,36 @@ use clap::Parser;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-/// Parses the command line and runs it.
+/// Parses the command line and runs it. Ctrl-C removes the spill folder of a scan past its
+/// memory budget before the process ends.
 pub fn run() -> ExitCode {
+    // Without a handler, Ctrl-C ends the process as it always does.
+    let _ = ctrlc::set_handler(|| {
+        if let Ok(folder) = SPILL_FOLDER.lock() {
+            if let Some(folder) = folder.as_ref() {
+                let _ = std::fs::remove_dir_all(folder);
+            }
+        }
+        std::process::exit(130);
+    });
     ExitCode::from(run_from(std::env::args_os()))
+}
+
+/// The spill folder of the scan running now, removed on Ctrl-C.
+static SPILL_FOLDER: std::sync::Mutex<Option<std::path::PathBuf>> = std::sync::Mutex::new(None);
+
+/// Has Ctrl-C remove `folder` (a scan's spill folder).
+fn remove_on_interrupt(folder: std::path::PathBuf) {
+    if let Ok(mut held) = SPILL_FOLDER.lock() {
+        *held = Some(folder);
+    }
+}
+
+/// The spill folder is gone: Ctrl-C has nothing to remove.
+fn remove_on_interrupt_no_more() {
+    if let Ok(mut held) = SPILL_FOLDER.lock() {
+        *held = None;
+    }
 }
 
 /// Runs the command line `args` (the program's name first) and returns its exit status: what the

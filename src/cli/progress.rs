@@ -22,9 +22,9 @@ pub struct Progress {
 fn template(total: Option<u64>) -> &'static str {
     match total {
         Some(_) => {
-            "{spinner} reading {msg}  {decimal_bytes}/{decimal_total_bytes} {wide_bar} {decimal_bytes_per_sec}  ETA {eta}"
+            "{spinner} {prefix} {msg}  {decimal_bytes}/{decimal_total_bytes} {wide_bar} {decimal_bytes_per_sec}  ETA {eta}"
         }
-        None => "{spinner} reading {msg}  {decimal_bytes}  {decimal_bytes_per_sec}",
+        None => "{spinner} {prefix} {msg}  {decimal_bytes}  {decimal_bytes_per_sec}",
     }
 }
 
@@ -59,6 +59,7 @@ impl Progress {
         if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(style.progress_chars("=> "));
         }
+        bar.set_prefix("reading");
         bar.enable_steady_tick(REFRESH);
         Progress {
             bar,
@@ -91,6 +92,13 @@ impl Progress {
     /// Runs `print` with the bar taken off the screen, so that messages do not tear it.
     pub fn suspend<R>(&self, print: impl FnOnce() -> R) -> R {
         self.bar.suspend(print)
+    }
+
+    /// What shows the phases of a scan past its memory budget on this bar.
+    pub fn phases(&self) -> PhaseDisplay {
+        PhaseDisplay {
+            bar: self.bar.clone(),
+        }
     }
 
     /// Removes the bar.
@@ -129,5 +137,30 @@ mod tests {
         assert_eq!(progress.bar.position(), 0);
         assert_eq!(progress.suspend(|| 7), 7);
         progress.finish();
+    }
+}
+
+/// Shows the phase a scan past its memory budget is in (spill, merge band i/b, verify, members)
+/// on the progress bar; drawn only where the bar is.
+#[derive(Clone)]
+pub struct PhaseDisplay {
+    bar: ProgressBar,
+}
+
+impl PhaseDisplay {
+    /// Shows `phase`: while reading, that the tables now go to disk; after, the phase alone.
+    pub fn show(&self, phase: &paradup::scan::SpillPhase) {
+        if self.bar.is_hidden() {
+            return;
+        }
+        match phase {
+            paradup::scan::SpillPhase::Spill { .. } => self.bar.set_prefix("reading (spill)"),
+            other => {
+                if let Ok(style) = ProgressStyle::with_template("{spinner} {prefix}  {elapsed}") {
+                    self.bar.set_style(style);
+                }
+                self.bar.set_prefix(other.to_string());
+            }
+        }
     }
 }

@@ -1,11 +1,11 @@
 //! `paradup scan`: read the inputs, find the clusters, print the summary, write the report.
 
-use super::args::{InputArgs, ScanArgs};
+use super::args::{InputArgs, MemoryRequest, ScanArgs};
 use super::progress::Progress;
 use super::{baseline, exit, output, summary};
 use anyhow::{bail, Context, Result};
 use paradup::report::MemberLists;
-use paradup::scan::Retained;
+use paradup::scan::{BoundedScanner, MemoryBudget, Retained};
 use paradup::shard_index::ShardIndex;
 use paradup::{
     ColumnarDocuments, Document, FileOffsets, InputError, Inputs, ReadEvent, ReadOptions, Report,
@@ -105,10 +105,76 @@ const MAX_MESSAGES: usize = 100;
 pub fn scan_inputs_with(
     input: &InputArgs,
     params: ScanParams,
+    memory: &MemoryRequest,
     quiet: bool,
     outputs: &[PathBuf],
 ) -> Result<ScanRun> {
-    Ok(scan_inputs_indexed(input, params, quiet, outputs, None, false)?.0)
+    Ok(scan_inputs_indexed(input, params, memory, quiet, outputs, None, false)?.0)
+}
+
+/// Physical memory, from `/proc/meminfo` (where there is one).
+fn physical_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|line| line.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Text a compressed file holds for each byte it takes, as the disk space a spill needs is
+/// estimated (web text compresses about 3 to 4 times with gzip or zstd).
+const COMPRESSED_TEXT_RATIO: u64 = 4;
+
+/// The bytes of text the inputs are expected to hold: their sizes, compressed ones counted
+/// [`COMPRESSED_TEXT_RATIO`] times. `None` when a size is unknown (a pipe).
+fn expected_text_bytes(inputs: &Inputs) -> Option<u64> {
+    inputs
+        .files()
+        .map(|file| {
+            let size = std::fs::metadata(file.path).ok()?.len();
+            let name = file.display.to_ascii_lowercase();
+            let compressed = [".gz", ".zst", ".zstd", ".parquet"]
+                .iter()
+                .any(|suffix| name.ends_with(suffix));
+            Some(if compressed {
+                size * COMPRESSED_TEXT_RATIO
+            } else {
+                size
+            })
+        })
+        .sum()
+}
+
+/// The budget a scan runs under: `--memory`, or three quarters of physical memory. A scan with a
+/// containment threshold or a shard index takes none (asked for one, it is an error).
+fn memory_budget(
+    request: &MemoryRequest,
+    params: &ScanParams,
+    indexed: bool,
+    inputs: &Inputs,
+) -> Result<Option<MemoryBudget>> {
+    let unbounded = if params.containment.is_some() {
+        Some("--containment")
+    } else if indexed {
+        Some("a shard index")
+    } else {
+        None
+    };
+    let bytes = match (request.bytes, unbounded) {
+        (Some(_), Some(what)) => {
+            bail!("--memory: a scan with {what} holds its tables in memory and takes no budget")
+        }
+        (None, Some(_)) => return Ok(None),
+        (Some(bytes), None) => bytes,
+        (None, None) => match physical_memory() {
+            Some(total) => total / 4 * 3,
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(MemoryBudget {
+        bytes,
+        tmp_dir: request.tmp_dir.clone().unwrap_or_else(std::env::temp_dir),
+        expected_text_bytes: expected_text_bytes(inputs),
+    }))
 }
 
 /// A shard index to scan the inputs against, and the most occurrences an indexed text lists.
@@ -126,6 +192,7 @@ pub struct AgainstIndex<'a> {
 pub fn scan_inputs_indexed(
     input: &InputArgs,
     params: ScanParams,
+    memory: &MemoryRequest,
     quiet: bool,
     outputs: &[PathBuf],
     index: Option<AgainstIndex<'_>>,
@@ -142,8 +209,47 @@ pub fn scan_inputs_indexed(
     }
     tell_repeated_files(&inputs.drop_repeated_files());
     let mut log = ReadLog::new(input.strict, errors)?;
-    let mut scanner = Scanner::new(params)?;
+    let budget = memory_budget(memory, &params, index.is_some() || retain, &inputs)?;
     let mut progress = Progress::for_stderr(quiet, inputs.total_bytes());
+    if let Some(budget) = budget {
+        let mut scanner =
+            BoundedScanner::new(params, budget).map_err(|e| anyhow::anyhow!("--memory: {e}"))?;
+        let phases = progress.phases();
+        scanner.observe(move |phase| {
+            if let paradup::scan::SpillPhase::Spill { folder } = phase {
+                super::remove_on_interrupt(folder.clone());
+            }
+            phases.show(phase);
+        });
+        feed(
+            &mut scanner,
+            &inputs,
+            &read_options,
+            &mut log,
+            &mut progress,
+        )?;
+        log.finish();
+        let outcome = scanner.try_finish();
+        super::remove_on_interrupt_no_more();
+        progress.finish();
+        let outcome = outcome?;
+        // The stages' tables are gone: their pages go back before the report takes its own.
+        release_freed_memory();
+        tell_repeated_ids(&outcome.documents);
+        return Ok((
+            ScanRun {
+                outcome,
+                inputs,
+                read_options,
+                errors: log.errors,
+                warnings: log.warnings,
+                file_offsets: log.file_offsets,
+                started,
+            },
+            None,
+        ));
+    }
+    let mut scanner = Scanner::new(params)?;
     feed(
         &mut scanner,
         &inputs,
@@ -454,12 +560,20 @@ pub fn feed(
                     );
                     scanner.add_batch(batch);
                     progress.update(documents, inputs.bytes_read());
+                    if scanner.spill_failure().is_some() {
+                        stop.store(true, Ordering::Relaxed);
+                        break;
+                    }
                 }
                 Delivery::Columnar(batches) => {
                     documents += batches.iter().map(|b| b.len() as u64).sum::<u64>();
                     text_since_trim += batches.iter().map(|b| b.text_bytes()).sum::<usize>();
                     scanner.add_columnar(batches);
                     progress.update(documents, inputs.bytes_read());
+                    if scanner.spill_failure().is_some() {
+                        stop.store(true, Ordering::Relaxed);
+                        break;
+                    }
                 }
                 Delivery::Skipped(error) | Delivery::Repaired(error) if log.strict => {
                     stopped = Some(error);
@@ -476,6 +590,10 @@ pub fn feed(
     if let Some(error) = stopped {
         progress.finish();
         bail!("{error} (--strict: stopped at the first bad record)");
+    }
+    if let Some(error) = scanner.spill_failure() {
+        progress.finish();
+        bail!("{error}");
     }
     release_freed_memory();
     Ok(())
@@ -567,7 +685,15 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         max_copies: Some(args.shard_index.indexed_copies.max(1)),
         whole_groups: true,
     });
-    let (run, _) = scan_inputs_indexed(&args.input, params, args.quiet, &outputs, against, false)?;
+    let (run, _) = scan_inputs_indexed(
+        &args.input,
+        params,
+        &args.detect.memory_request(),
+        args.quiet,
+        &outputs,
+        against,
+        false,
+    )?;
     let report = run.report().with_member_lists(member_lists(
         args.json_members,
         args.members.is_some(),

@@ -46,7 +46,7 @@ impl fmt::Display for SpillError {
         } else {
             write!(
                 f,
-                "cannot {} in the spill folder {}: {}",
+                "cannot {} in {}: {}",
                 self.action,
                 self.folder.display(),
                 self.source
