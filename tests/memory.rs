@@ -1,0 +1,388 @@
+//! A scan under a memory budget (`--memory`): its tables spill to files, and everything it writes
+//! is what a scan in memory writes; the spill folder is gone afterwards, after an error, and
+//! after Ctrl-C; a folder without the space the scan needs is said up front.
+
+use assert_cmd::Command;
+use paradup::scan::{BoundedScanner, MemoryBudget, SpillPhase};
+use paradup::{Document, Location, ScanParams, Scanner};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+fn paradup() -> Command {
+    Command::cargo_bin("paradup").expect("binary built")
+}
+
+/// A small deterministic generator of numbers.
+struct Numbers(u64);
+
+impl Numbers {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> usize {
+        (self.next() % n) as usize
+    }
+}
+
+fn word(numbers: &mut Numbers) -> String {
+    format!("w{}", numbers.below(3000))
+}
+
+fn sentence(numbers: &mut Numbers, words: usize) -> Vec<String> {
+    (0..words).map(|_| word(numbers)).collect()
+}
+
+/// Texts shaped like scraped web text: unique paragraphs, site boilerplate repeated exactly, near
+/// copies of shared paragraphs (a word or two changed), a dense family of thousands of variants of
+/// one template (large LSH buckets), short repeated lines, and Greek and Chinese text.
+fn corpus(documents: usize, seed: u64) -> Vec<(String, String)> {
+    let mut numbers = Numbers(seed);
+    let boilerplate: Vec<String> = (0..30)
+        .map(|_| {
+            let words = 12 + numbers.below(20);
+            sentence(&mut numbers, words).join(" ")
+        })
+        .collect();
+    let shared: Vec<Vec<String>> = (0..400)
+        .map(|_| {
+            let words = 15 + numbers.below(30);
+            sentence(&mut numbers, words)
+        })
+        .collect();
+    let template = sentence(&mut numbers, 24);
+    let short_lines: Vec<String> = (0..20)
+        .map(|_| sentence(&mut numbers, 3).join(" "))
+        .collect();
+    (0..documents)
+        .map(|doc| {
+            let mut paragraphs = Vec::new();
+            for _ in 0..4 + numbers.below(10) {
+                let paragraph = match numbers.below(10) {
+                    0 | 1 => boilerplate[numbers.below(30)].clone(),
+                    2 | 3 => {
+                        let mut words = shared[numbers.below(400)].clone();
+                        for _ in 0..numbers.below(3) {
+                            let at = numbers.below(words.len() as u64);
+                            words[at] = word(&mut numbers);
+                        }
+                        words.join(" ")
+                    }
+                    4 => {
+                        let mut words = template.clone();
+                        let at = numbers.below(24);
+                        words[at] = format!("v{}", numbers.below(5000));
+                        words.join(" ")
+                    }
+                    5 => short_lines[numbers.below(20)].clone(),
+                    6 if doc % 7 == 0 => {
+                        "Η επιτροπή συνεδριάζει κάθε δεύτερη Τρίτη του μήνα στο δημαρχείο της πόλης μας"
+                            .to_string()
+                    }
+                    6 if doc % 11 == 0 => {
+                        "委员会每个月的第二个星期二在市政厅开会讨论城市的预算和新的公园计划".to_string()
+                    }
+                    _ => {
+                        let words = 8 + numbers.below(40);
+                        sentence(&mut numbers, words).join(" ")
+                    }
+                };
+                paragraphs.push(paragraph);
+            }
+            (format!("d{doc}"), paragraphs.join("\n\n"))
+        })
+        .collect()
+}
+
+fn write_jsonl(path: &Path, documents: &[(String, String)]) {
+    let mut out = String::new();
+    for (id, text) in documents {
+        out.push_str(&serde_json::json!({"id": id, "text": text}).to_string());
+        out.push('\n');
+    }
+    std::fs::write(path, out).expect("write corpus");
+}
+
+fn entries(folder: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(folder)
+        .expect("folder readable")
+        .map(|entry| entry.expect("entry").path())
+        .collect()
+}
+
+/// The report without its timing.
+fn without_seconds(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\"seconds\":") {
+        let (head, tail) = rest.split_at(at + "\"seconds\":".len());
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'e' || c == '-'))
+            .unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The HTML page without the time its scan took.
+fn without_scan_time(page: &str) -> String {
+    match page.find("scanned in ") {
+        Some(at) => {
+            let end = page[at..]
+                .find(" s</footer>")
+                .map_or(page.len(), |e| at + e);
+            format!("{}{}", &page[..at], &page[end..])
+        }
+        None => page.to_string(),
+    }
+}
+
+/// Runs `paradup ARGS`, asserting exit status 0.
+fn run_ok(args: &[&str]) {
+    let output = paradup().args(args).output().expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "paradup {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spill = dir.path().join("spill");
+    std::fs::create_dir(&spill).expect("spill folder");
+    let input = dir.path().join("web.jsonl");
+    write_jsonl(&input, &corpus(6000, 7));
+    let input = input.to_str().expect("utf-8 path");
+    let spill_dir = spill.to_str().expect("utf-8 path");
+    let out = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+
+    // The budget is small enough that this corpus spills: with a spill folder that cannot be
+    // made, the scan fails.
+    let missing = dir.path().join("missing");
+    let output = paradup()
+        .args(["scan", input, "-q", "--memory", "1M", "--tmp-dir"])
+        .arg(&missing)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot make a spill folder"));
+
+    for threads in ["1", "2"] {
+        let (json, html, clean) = (out("a.json"), out("a.html"), out("a.jsonl"));
+        run_ok(&[
+            "scan",
+            input,
+            "-q",
+            "--threads",
+            threads,
+            "--json",
+            &json,
+            "--html",
+            &html,
+        ]);
+        run_ok(&[
+            "dedup",
+            input,
+            "-q",
+            "--threads",
+            threads,
+            "--output",
+            &clean,
+        ]);
+        let (bjson, bhtml, bclean) = (out("b.json"), out("b.html"), out("b.jsonl"));
+        let budget = ["--memory", "1M", "--tmp-dir", spill_dir];
+        let mut scan = vec!["scan", input, "-q", "--threads", threads];
+        scan.extend(["--json", &bjson, "--html", &bhtml]);
+        scan.extend(budget);
+        run_ok(&scan);
+        let mut dedup = vec![
+            "dedup",
+            input,
+            "-q",
+            "--threads",
+            threads,
+            "--output",
+            &bclean,
+        ];
+        dedup.extend(budget);
+        run_ok(&dedup);
+
+        let read = |path: &str| std::fs::read_to_string(path).expect("written");
+        let (a, b) = (read(&json), read(&bjson));
+        let report: serde_json::Value = serde_json::from_str(&a).expect("JSON");
+        assert!(report["summary"]["cross_document_clusters"].as_u64() > Some(100));
+        assert_eq!(
+            without_seconds(&a),
+            without_seconds(&b),
+            "JSON, {threads} threads"
+        );
+        assert_eq!(
+            without_scan_time(&read(&html)),
+            without_scan_time(&read(&bhtml)),
+            "HTML, {threads} threads"
+        );
+        assert_eq!(read(&clean), read(&bclean), "dedup, {threads} threads");
+        assert!(
+            entries(&spill).is_empty(),
+            "spill files left: {:?}",
+            entries(&spill)
+        );
+    }
+}
+
+#[test]
+fn the_spill_folder_is_removed_after_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spill = dir.path().join("spill");
+    std::fs::create_dir(&spill).expect("spill folder");
+    let input = dir.path().join("web.jsonl");
+    write_jsonl(&input, &corpus(6000, 3));
+    // A bad record at the end, met long after the tables went to disk.
+    let mut text = std::fs::read_to_string(&input).expect("read");
+    text.push_str("{\"id\": \"broken\", \"text\": \n");
+    std::fs::write(&input, text).expect("write");
+    let output = paradup()
+        .args(["scan", "-q", "--strict", "--memory", "1M", "--tmp-dir"])
+        .arg(&spill)
+        .arg(&input)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--strict"));
+    assert!(entries(&spill).is_empty(), "left: {:?}", entries(&spill));
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_removes_the_spill_folder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spill = dir.path().join("spill");
+    std::fs::create_dir(&spill).expect("spill folder");
+    let input = dir.path().join("web.jsonl");
+    write_jsonl(&input, &corpus(60_000, 5));
+    let binary = assert_cmd::cargo::cargo_bin("paradup");
+    let mut child = std::process::Command::new(binary)
+        .args(["scan", "-q", "--memory", "1M", "--tmp-dir"])
+        .arg(&spill)
+        .arg(&input)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starts");
+    // Wait for the spill folder to appear, then interrupt.
+    let started = std::time::Instant::now();
+    while entries(&spill).is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "no spill folder after a minute"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let status = child.wait().expect("ends");
+    assert_eq!(status.code(), Some(130), "interrupted, not finished");
+    assert!(entries(&spill).is_empty(), "left: {:?}", entries(&spill));
+}
+
+#[test]
+fn a_folder_without_the_space_needed_is_said_before_the_tables_fill_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spill = dir.path().join("spill");
+    std::fs::create_dir(&spill).expect("spill folder");
+    let input = dir.path().join("web.jsonl");
+    // Enough batches that the scan stops while still reading this file.
+    write_jsonl(&input, &corpus(30_000, 9));
+    // A second input said to hold 8 TB (sparse: it takes no space), never read: the estimate
+    // made when the first file's tables reach the spill folder counts it.
+    let huge = dir.path().join("huge.jsonl");
+    let file = std::fs::File::create(&huge).expect("create");
+    file.set_len(8 << 40).expect("sparse file");
+    let output = paradup()
+        .args(["scan", "-q", "--memory", "1M", "--tmp-dir"])
+        .arg(&spill)
+        .arg(&input)
+        .arg(&huge)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("free there, about"), "{stderr}");
+    assert!(
+        stderr.contains("TiB needed") || stderr.contains("GiB needed"),
+        "{stderr}"
+    );
+    assert!(entries(&spill).is_empty(), "left: {:?}", entries(&spill));
+}
+
+fn document(id: &str, text: &str) -> Document {
+    Document {
+        id: id.into(),
+        source: None,
+        location: Location {
+            path: "corpus.jsonl".into(),
+            line: None,
+            row: None,
+        },
+        text: text.into(),
+    }
+}
+
+#[test]
+fn a_bounded_scanner_spills_merges_every_band_and_verifies_in_chunks() {
+    let documents: Vec<Document> = corpus(8000, 11)
+        .iter()
+        .map(|(id, text)| document(id, text))
+        .collect();
+    let mut plain = Scanner::new(ScanParams::default()).expect("params");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let budget = MemoryBudget {
+        bytes: 1 << 20,
+        tmp_dir: dir.path().to_path_buf(),
+        expected_text_bytes: None,
+    };
+    let mut bounded = BoundedScanner::new(ScanParams::default(), budget).expect("params");
+    let phases = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&phases);
+    bounded.observe(move |phase| seen.lock().expect("lock").push(phase.clone()));
+    for batch in documents.chunks(500) {
+        plain.add_batch(batch.to_vec());
+        bounded.add_batch(batch.to_vec());
+    }
+    assert!(bounded.spilled());
+    let expected = plain.finish();
+    let outcome = bounded.try_finish().expect("spill works");
+    assert_eq!(
+        serde_json::to_value(&outcome.clusters).expect("clusters"),
+        serde_json::to_value(&expected.clusters).expect("clusters")
+    );
+    assert_eq!(
+        serde_json::to_value(&outcome.summary).expect("summary"),
+        serde_json::to_value(&expected.summary).expect("summary")
+    );
+    let phases = phases.lock().expect("lock");
+    let bands = ScanParams::default().banding.bands;
+    let merged = phases
+        .iter()
+        .filter(|p| matches!(p, SpillPhase::MergeBand { .. }))
+        .count();
+    let chunks = phases
+        .iter()
+        .filter(|p| matches!(p, SpillPhase::Verify { .. }))
+        .count();
+    assert!(matches!(phases[0], SpillPhase::Spill { .. }));
+    assert_eq!(merged, bands);
+    assert!(chunks > 1, "pairs verified in {chunks} chunk");
+    assert!(entries(dir.path()).is_empty());
+    assert!(expected.summary.candidate_pairs > 10_000);
+}
