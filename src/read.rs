@@ -317,6 +317,10 @@ struct InputFile {
     found_in: Option<String>,
 }
 
+/// Text a compressed file is taken to hold for each byte it takes (web text compresses about 3
+/// to 4 times with gzip or zstd), where the disk space a spill needs is estimated.
+pub const COMPRESSED_TEXT_RATIO: u64 = 4;
+
 /// The resolved inputs of a run: every file, in the order they are read.
 #[derive(Debug)]
 pub struct Inputs {
@@ -430,6 +434,27 @@ impl Inputs {
     /// [`Inputs::bytes_read`] reaches at the end of a full read).
     pub fn total_bytes(&self) -> Option<u64> {
         self.files.iter().map(|f| f.size).sum()
+    }
+
+    /// The bytes of text the inputs are expected to hold, to estimate the disk space a scan past
+    /// its memory budget needs: their sizes, a compressed file (gzip, zstd, Parquet) counted
+    /// [`COMPRESSED_TEXT_RATIO`] times. `None` when a size is unknown.
+    pub fn expected_text_bytes(&self) -> Option<u64> {
+        self.files
+            .iter()
+            .map(|file| {
+                let size = file.size?;
+                let name = file.display.to_ascii_lowercase();
+                let compressed = [".gz", ".zst", ".zstd", ".parquet"]
+                    .iter()
+                    .any(|suffix| name.ends_with(suffix));
+                Some(if compressed {
+                    size * COMPRESSED_TEXT_RATIO
+                } else {
+                    size
+                })
+            })
+            .sum()
     }
 
     /// Raw bytes (compressed, where the file is) read from the files so far, over every read.

@@ -664,6 +664,38 @@ pub struct MemoryBudget {
     pub expected_text_bytes: Option<u64>,
 }
 
+/// A size in bytes as `--memory` takes it: a number with an optional K, M, G or T (powers of
+/// 1024; a trailing `B` or `iB` is allowed), e.g. `512M`, `8G`, `1.5GiB`.
+pub fn parse_memory_size(text: &str) -> Result<u64, String> {
+    let upper = text.trim().to_ascii_uppercase();
+    let without_b = upper
+        .strip_suffix("IB")
+        .or_else(|| upper.strip_suffix('B'))
+        .unwrap_or(&upper);
+    let (number, shift) = match without_b.chars().last() {
+        Some('K') => (&without_b[..without_b.len() - 1], 10),
+        Some('M') => (&without_b[..without_b.len() - 1], 20),
+        Some('G') => (&without_b[..without_b.len() - 1], 30),
+        Some('T') => (&without_b[..without_b.len() - 1], 40),
+        _ => (without_b, 0),
+    };
+    let not_a_size = || format!("'{text}' is not a size (e.g. 512M, 8G)");
+    let value: f64 = number.trim().parse().map_err(|_| not_a_size())?;
+    if !value.is_finite() || value <= 0.0 {
+        return Err(not_a_size());
+    }
+    Ok((value * (1u64 << shift) as f64) as u64)
+}
+
+/// The budget a scan gets when none is given: three quarters of physical memory, where the
+/// system tells it (`/proc/meminfo`); `None` elsewhere.
+pub fn default_memory_budget() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|line| line.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024 / 4 * 3)
+}
+
 /// The smallest budget a scan takes: below it, the buffers of a batch alone pass it.
 pub const MIN_MEMORY_BUDGET: u64 = 1 << 20;
 
@@ -2167,6 +2199,18 @@ fn containment_candidates(shingles: &[u32], offsets: &[usize]) -> Vec<(u32, u32)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_in_powers_of_1024_and_nonsense_is_refused() {
+        assert_eq!(parse_memory_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_memory_size("8G"), Ok(8 << 30));
+        assert_eq!(parse_memory_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_memory_size("200mb"), Ok(200 << 20));
+        assert_eq!(parse_memory_size("4096"), Ok(4096));
+        assert!(parse_memory_size("lots").is_err());
+        assert!(parse_memory_size("-1G").is_err());
+        assert!(parse_memory_size("0").is_err());
+    }
 
     #[test]
     fn paragraph_spans_round_trip_short_and_past_four_gib() {

@@ -144,9 +144,15 @@ def _engine_params(
     threads: int,
     bands: Optional[int],
     rows: Optional[int],
+    memory: Union[int, str, None] = None,
+    tmp_dir: Union[str, os.PathLike, None] = None,
 ) -> dict:
     """The parameters as the extension module takes them (checked there)."""
+    if memory is not None and not isinstance(memory, (int, str)):
+        raise ValueError(f"memory must be a number of bytes or a size such as '512M', not {memory!r}")
     return dict(
+        memory=memory,
+        tmp_dir=None if tmp_dir is None else os.fspath(tmp_dir),
         threshold=threshold,
         ngram=ngram,
         num_perm=num_perm,
@@ -318,11 +324,13 @@ def scan(
     split: str = "auto",
     unit: str = "paragraph",
     containment: Optional[float] = None,
+    memory: Union[int, str, None] = None,
     threads: int = 0,
     strict: bool = False,
     bands: Optional[int] = None,
     rows: Optional[int] = None,
     progress: Any = False,
+    tmp_dir: Union[str, os.PathLike, None] = None,
 ) -> Report:
     """Finds the repeated paragraphs of ``source``; the words and defaults are the command's.
 
@@ -334,10 +342,26 @@ def scan(
     Ctrl-C. ``progress=True`` keeps a line on ``sys.stderr`` up to date (phase, documents,
     megabytes of text); a function is called as ``progress(phase, documents, bytes)`` instead,
     phases ``read``, ``cluster``, ``report`` and ``done``. Nothing is printed otherwise.
+    ``memory`` keeps the scan's peak memory under a budget (bytes, or a size such as ``"512M"``
+    or ``"8G"``; default: three quarters of physical memory, as on the command line): past half
+    of it the scan's tables go to a spill folder in ``tmp_dir`` (default: the system's temporary
+    folder), removed when the call returns, fails or is interrupted; the report is the same.
+    Raises ``OSError`` when the spill folder cannot be written or lacks the space needed.
     """
     callback = _progress_callback(progress)
     params = _engine_params(
-        threshold, ngram, num_perm, min_words, split, unit, containment, threads, bands, rows
+        threshold,
+        ngram,
+        num_perm,
+        min_words,
+        split,
+        unit,
+        containment,
+        threads,
+        bands,
+        rows,
+        memory,
+        tmp_dir,
     )
     kind, data, ids, sources = _side(source, text_field, id_field, source_field)
     if kind == "paths":
@@ -364,6 +388,8 @@ _FILE_FLAGS = {
     "containment": "--containment",
     "bands": "--bands",
     "rows": "--rows",
+    "memory": "--memory",
+    "tmp_dir": "--tmp-dir",
 }
 
 

@@ -60,11 +60,13 @@ def scan(
     split: str = "auto",
     unit: str = "paragraph",
     containment: Optional[float] = None,
+    memory: Union[int, str, None] = None,
     threads: int = 0,
     strict: bool = False,
     bands: Optional[int] = None,
     rows: Optional[int] = None,
     progress: Progress = False,
+    tmp_dir: Union[str, os.PathLike[str], None] = None,
 ) -> Report: ...
 
 def dedup(

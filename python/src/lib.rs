@@ -14,6 +14,7 @@ use paradup::dedup::{edit_document, DedupPlan};
 use paradup::html::{self, HtmlOptions, MemberTexts};
 use paradup::read::ColumnarTexts;
 use paradup::report::MemberLists;
+use paradup::scan::{BoundedScanner, MemoryBudget};
 use paradup::{
     Banding, ColumnarDocuments, DocumentEntry, DocumentHead, InputError, InputErrorKind, Inputs,
     Location, ReadEvent, ReadOptions, Report, ScanOutcome, ScanParams, Scanner, SplitMode, Unit,
@@ -60,9 +61,51 @@ struct ScanArgs {
     threads: usize,
     bands: Option<usize>,
     rows: Option<usize>,
+    /// The memory budget: bytes, or a size such as "512M"; `None` for the command's default.
+    memory: Option<MemorySize>,
+    /// Where spill files go past the budget (default: the system's temporary folder).
+    tmp_dir: Option<String>,
+}
+
+/// A memory budget as Python gives it: bytes, or a size in words ("512M", "8G").
+#[derive(FromPyObject)]
+enum MemorySize {
+    Bytes(u64),
+    Text(String),
 }
 
 impl ScanArgs {
+    /// The memory budget the scan runs under: `memory`, else the command's default (three
+    /// quarters of physical memory); none with a containment threshold (which holds its tables
+    /// in memory; asked for one, it is an error). `expected_text_bytes` as the inputs' sizes tell.
+    fn budget(&self, expected_text_bytes: Option<u64>) -> PyResult<Option<MemoryBudget>> {
+        let bytes = match (&self.memory, self.containment.is_some()) {
+            (Some(_), true) => {
+                return Err(PyValueError::new_err(
+                    "memory: a scan with containment holds its tables in memory and takes no \
+                     budget",
+                ))
+            }
+            (None, true) => return Ok(None),
+            (Some(MemorySize::Bytes(bytes)), false) => *bytes,
+            (Some(MemorySize::Text(text)), false) => {
+                paradup::scan::parse_memory_size(text).map_err(PyValueError::new_err)?
+            }
+            (None, false) => match paradup::scan::default_memory_budget() {
+                Some(bytes) => bytes,
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(MemoryBudget {
+            bytes,
+            tmp_dir: self
+                .tmp_dir
+                .as_ref()
+                .map_or_else(std::env::temp_dir, std::path::PathBuf::from),
+            expected_text_bytes,
+        }))
+    }
+
     /// The scanner's parameters, checked.
     fn params(&self) -> PyResult<ScanParams> {
         let invalid = |e: String| PyValueError::new_err(e);
@@ -325,8 +368,44 @@ impl ScanReport {
 }
 
 /// A scan over documents handed in batches, with what the report needs afterwards.
+/// The scanner of a call: under a memory budget, or (with a containment threshold) not.
+enum Engine {
+    Plain(Scanner),
+    Bounded(BoundedScanner),
+}
+
+impl std::ops::Deref for Engine {
+    type Target = Scanner;
+    fn deref(&self) -> &Scanner {
+        match self {
+            Engine::Plain(scanner) => scanner,
+            Engine::Bounded(scanner) => scanner,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Engine {
+    fn deref_mut(&mut self) -> &mut Scanner {
+        match self {
+            Engine::Plain(scanner) => scanner,
+            Engine::Bounded(scanner) => scanner,
+        }
+    }
+}
+
+impl Engine {
+    fn finish(self) -> PyResult<ScanOutcome> {
+        match self {
+            Engine::Plain(scanner) => Ok(scanner.finish()),
+            Engine::Bounded(scanner) => scanner
+                .try_finish()
+                .map_err(|e| PyOSError::new_err(e.to_string())),
+        }
+    }
+}
+
 struct Run {
-    scanner: Scanner,
+    scanner: Engine,
     columns: Vec<(u32, ColumnarTexts)>,
     rows: Vec<u64>,
     row_count: u64,
@@ -336,9 +415,14 @@ struct Run {
 }
 
 impl Run {
-    fn new(params: ScanParams) -> PyResult<Run> {
+    fn new(params: ScanParams, budget: Option<MemoryBudget>) -> PyResult<Run> {
+        let invalid = |e: paradup::scan::ParamError| PyValueError::new_err(e.to_string());
+        let scanner = match budget {
+            Some(budget) => Engine::Bounded(BoundedScanner::new(params, budget).map_err(invalid)?),
+            None => Engine::Plain(Scanner::new(params).map_err(invalid)?),
+        };
         Ok(Run {
-            scanner: Scanner::new(params).map_err(|e| PyValueError::new_err(e.to_string()))?,
+            scanner,
             columns: Vec::new(),
             rows: Vec::new(),
             row_count: 0,
@@ -387,7 +471,7 @@ impl Run {
             warnings,
             started,
         } = self;
-        let outcome = threads.run(|| scanner.finish());
+        let outcome = threads.run(|| scanner.finish())?;
         watch.tick("report", row_count, bytes)?;
         let held = held.unwrap_or(Held::Columns(columns));
         let requests = paradup::report::canonical_spans(&outcome);
@@ -497,7 +581,8 @@ fn scan_paths(
         source_field,
         ..ReadOptions::default()
     };
-    let mut run = Run::new(params)?;
+    let budget = args.budget(inputs.expected_text_bytes())?;
+    let mut run = Run::new(params, budget)?;
     run.errors.append(&mut errors);
     py.detach(|| {
         let mut batch = Vec::new();
@@ -589,7 +674,7 @@ fn scan_texts(
             }
         }
     }
-    let mut run = Run::new(params)?;
+    let mut run = Run::new(params, args.budget(None)?)?;
     py.detach(|| {
         let mut bytes = 0u64;
         {
@@ -688,7 +773,7 @@ fn scan_arrow(
     let threads = Threads::new(args.threads)?;
     let mut watch = Watch::new(progress);
     let reader = stream.into_reader()?;
-    let mut run = Run::new(params)?;
+    let mut run = Run::new(params, args.budget(None)?)?;
     py.detach(|| {
         let mut bytes = 0u64;
         {

@@ -307,27 +307,7 @@ pub struct MemorySize(pub u64);
 impl std::str::FromStr for MemorySize {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, String> {
-        let trimmed = text.trim();
-        let upper = trimmed.to_ascii_uppercase();
-        let without_b = upper
-            .strip_suffix("IB")
-            .or_else(|| upper.strip_suffix('B'))
-            .unwrap_or(&upper);
-        let (number, shift) = match without_b.chars().last() {
-            Some('K') => (&without_b[..without_b.len() - 1], 10),
-            Some('M') => (&without_b[..without_b.len() - 1], 20),
-            Some('G') => (&without_b[..without_b.len() - 1], 30),
-            Some('T') => (&without_b[..without_b.len() - 1], 40),
-            _ => (without_b, 0),
-        };
-        let value: f64 = number
-            .trim()
-            .parse()
-            .map_err(|_| format!("'{text}' is not a size (e.g. 512M, 8G)"))?;
-        if !value.is_finite() || value <= 0.0 {
-            return Err(format!("'{text}' is not a size (e.g. 512M, 8G)"));
-        }
-        Ok(MemorySize((value * (1u64 << shift) as f64) as u64))
+        paradup::scan::parse_memory_size(text).map(MemorySize)
     }
 }
 
@@ -670,22 +650,4 @@ pub struct MemoryRequest {
     pub bytes: Option<u64>,
     /// The spill folder's parent, or `None` for the system's temporary folder.
     pub tmp_dir: Option<PathBuf>,
-}
-
-#[cfg(test)]
-mod memory_size_tests {
-    use super::MemorySize;
-
-    #[test]
-    fn sizes_read_in_powers_of_1024_and_nonsense_is_refused() {
-        let size = |text: &str| text.parse::<MemorySize>().map(|s| s.0);
-        assert_eq!(size("512M"), Ok(512 << 20));
-        assert_eq!(size("8G"), Ok(8 << 30));
-        assert_eq!(size("1.5GiB"), Ok(3 << 29));
-        assert_eq!(size("200mb"), Ok(200 << 20));
-        assert_eq!(size("4096"), Ok(4096));
-        assert!(size("lots").is_err());
-        assert!(size("-1G").is_err());
-        assert!(size("0").is_err());
-    }
 }

@@ -112,38 +112,6 @@ pub fn scan_inputs_with(
     Ok(scan_inputs_indexed(input, params, memory, quiet, outputs, None, false)?.0)
 }
 
-/// Physical memory, from `/proc/meminfo` (where there is one).
-fn physical_memory() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|line| line.starts_with("MemTotal:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
-/// Text a compressed file holds for each byte it takes, as the disk space a spill needs is
-/// estimated (web text compresses about 3 to 4 times with gzip or zstd).
-const COMPRESSED_TEXT_RATIO: u64 = 4;
-
-/// The bytes of text the inputs are expected to hold: their sizes, compressed ones counted
-/// [`COMPRESSED_TEXT_RATIO`] times. `None` when a size is unknown (a pipe).
-fn expected_text_bytes(inputs: &Inputs) -> Option<u64> {
-    inputs
-        .files()
-        .map(|file| {
-            let size = std::fs::metadata(file.path).ok()?.len();
-            let name = file.display.to_ascii_lowercase();
-            let compressed = [".gz", ".zst", ".zstd", ".parquet"]
-                .iter()
-                .any(|suffix| name.ends_with(suffix));
-            Some(if compressed {
-                size * COMPRESSED_TEXT_RATIO
-            } else {
-                size
-            })
-        })
-        .sum()
-}
-
 /// The budget a scan runs under: `--memory`, or three quarters of physical memory. A scan with a
 /// containment threshold or a shard index takes none (asked for one, it is an error).
 fn memory_budget(
@@ -165,15 +133,15 @@ fn memory_budget(
         }
         (None, Some(_)) => return Ok(None),
         (Some(bytes), None) => bytes,
-        (None, None) => match physical_memory() {
-            Some(total) => total / 4 * 3,
+        (None, None) => match paradup::scan::default_memory_budget() {
+            Some(bytes) => bytes,
             None => return Ok(None),
         },
     };
     Ok(Some(MemoryBudget {
         bytes,
         tmp_dir: request.tmp_dir.clone().unwrap_or_else(std::env::temp_dir),
-        expected_text_bytes: expected_text_bytes(inputs),
+        expected_text_bytes: inputs.expected_text_bytes(),
     }))
 }
 
