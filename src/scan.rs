@@ -629,6 +629,9 @@ pub struct Scanner {
     spilled_paragraphs: usize,
     /// Shingles written to the spill folder, which come before those in `shingles`.
     spilled_shingles: usize,
+    /// Bytes the documents' ids, sources and paths hold, kept as they are added (what
+    /// [`Scanner::table_bytes`] counts by walking them), for a budget's check after each batch.
+    document_heap_bytes: usize,
 }
 
 /// What a scanner keeps of the indexed paragraphs it took in ([`Scanner::add_indexed`]): they
@@ -954,6 +957,7 @@ impl Scanner {
             spill: None,
             spilled_paragraphs: 0,
             spilled_shingles: 0,
+            document_heap_bytes: 0,
         })
     }
 
@@ -1281,6 +1285,9 @@ impl Scanner {
             let doc_index = self.documents.len() as u32;
             entry.first_paragraph = self.paragraph_count() as u32;
             self.bytes += entry.bytes;
+            self.document_heap_bytes += entry.id.capacity()
+                + entry.source.as_ref().map_or(0, String::capacity)
+                + entry.location.path.capacity();
             self.documents.push(entry);
             for paragraph in &text.paragraphs {
                 let unique = if paragraph.words == 0 {
@@ -1354,8 +1361,7 @@ impl Scanner {
         };
         if spill.failure.is_none() {
             if spill.tables.is_none() {
-                let held: usize = self.table_bytes().iter().map(|(_, bytes)| bytes).sum();
-                if held as u64 > spill.budget.bytes / 2 {
+                if self.held_bytes() as u64 > spill.budget.bytes / 2 {
                     if let Err(error) = spill.begin(self.spillable_bytes(), self.bytes) {
                         spill.failure = Some(error);
                     }
@@ -1368,6 +1374,23 @@ impl Scanner {
             }
         }
         self.spill = Some(spill);
+    }
+
+    /// Bytes the tables hold now, as [`Scanner::table_bytes`] counts them, without walking the
+    /// documents.
+    fn held_bytes(&self) -> usize {
+        fn vec_bytes<T>(v: &Vec<T>) -> usize {
+            v.capacity() * std::mem::size_of::<T>()
+        }
+        vec_bytes(&self.documents)
+            + self.document_heap_bytes
+            + vec_bytes(&self.paragraphs)
+            + self.exact_index.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
+            + vec_bytes(&self.uniques)
+            + vec_bytes(&self.near_to_unique)
+            + vec_bytes(&self.shingle_offsets)
+            + vec_bytes(&self.shingles)
+            + self.band_keys.heap_bytes()
     }
 
     /// Bytes of the tables a spill writes out, as held now.
