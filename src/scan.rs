@@ -1360,11 +1360,9 @@ impl Scanner {
             return;
         };
         if spill.failure.is_none() {
-            if spill.tables.is_none() {
-                if self.held_bytes() as u64 > spill.budget.bytes / 2 {
-                    if let Err(error) = spill.begin(self.spillable_bytes(), self.bytes) {
-                        spill.failure = Some(error);
-                    }
+            if spill.tables.is_none() && self.held_bytes() as u64 > spill.budget.bytes / 2 {
+                if let Err(error) = spill.begin(self.spillable_bytes(), self.bytes) {
+                    spill.failure = Some(error);
                 }
             }
             if spill.tables.is_some() {
