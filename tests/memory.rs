@@ -239,6 +239,28 @@ fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
 }
 
 #[test]
+fn a_run_past_its_budget_says_so_and_one_within_it_does_not() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("web.jsonl");
+    write_jsonl(&input, &corpus(2000, 13));
+    let stderr = |budget: &str| {
+        let output = paradup()
+            .args(["scan", "-q", "--memory", budget, "--tmp-dir"])
+            .arg(dir.path())
+            .arg(&input)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let past = stderr("1M");
+    if cfg!(target_os = "linux") {
+        assert!(past.contains("past --memory 1 MiB"), "{past}");
+    }
+    assert!(!stderr("16G").contains("past --memory"));
+}
+
+#[test]
 fn the_spill_folder_is_removed_after_an_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let spill = dir.path().join("spill");

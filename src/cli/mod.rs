@@ -32,7 +32,43 @@ pub fn run() -> ExitCode {
         }
         std::process::exit(130);
     });
-    ExitCode::from(run_from(std::env::args_os()))
+    let code = run_from(std::env::args_os());
+    tell_if_past_budget();
+    ExitCode::from(code)
+}
+
+/// The `--memory` a scan of this run was given (0: none).
+static MEMORY_ASKED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Notes the budget given with `--memory`, for [`tell_if_past_budget`].
+fn note_memory_asked(bytes: u64) {
+    MEMORY_ASKED.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The process's peak resident memory, where the system tells it (`/proc/self/status`).
+fn peak_resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Says so when the run's peak memory passed the `--memory` it was given: what a scan keeps in
+/// memory past its budget (documents, exact hashes, clusters) grows with the corpus.
+fn tell_if_past_budget() {
+    let asked = MEMORY_ASKED.load(std::sync::atomic::Ordering::Relaxed);
+    if asked == 0 {
+        return;
+    }
+    if let Some(peak) = peak_resident_bytes().filter(|&peak| peak > asked) {
+        eprintln!(
+            "paradup: warning: the run's peak memory was {} MiB, past --memory {} MiB: what a \
+             scan keeps in memory past its budget (documents, exact hashes, clusters, the \
+             report) outgrew it (README, \"Corpora larger than memory\")",
+            peak >> 20,
+            asked >> 20
+        );
+    }
 }
 
 /// The spill folder of the scan running now, removed on Ctrl-C.

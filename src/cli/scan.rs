@@ -23,6 +23,13 @@ const BATCH_DOCUMENTS: usize = 2048;
 /// Bytes of text handed to the scanner at once.
 const BATCH_BYTES: usize = 32 << 20;
 
+/// Bytes of text a batch holds under a memory budget: a sixteenth of it (two batches are in
+/// flight, each with its normalized copy), between 1 MiB and [`BATCH_BYTES`]. Smaller batches
+/// only cost a little parallelism; the results do not depend on them.
+fn batch_bytes_within(budget: u64) -> usize {
+    ((budget / 16) as usize).clamp(1 << 20, BATCH_BYTES)
+}
+
 /// A finished scan with what it needs to describe itself.
 pub struct ScanRun {
     pub outcome: ScanOutcome,
@@ -132,7 +139,10 @@ fn memory_budget(
             bail!("--memory: a scan with {what} holds its tables in memory and takes no budget")
         }
         (None, Some(_)) => return Ok(None),
-        (Some(bytes), None) => bytes,
+        (Some(bytes), None) => {
+            super::note_memory_asked(bytes);
+            bytes
+        }
         (None, None) => match paradup::scan::default_memory_budget() {
             Some(bytes) => bytes,
             None => return Ok(None),
@@ -180,6 +190,7 @@ pub fn scan_inputs_indexed(
     let budget = memory_budget(memory, &params, index.is_some() || retain, &inputs)?;
     let mut progress = Progress::for_stderr(quiet, inputs.total_bytes());
     if let Some(budget) = budget {
+        let batch_bytes = batch_bytes_within(budget.bytes);
         let mut scanner =
             BoundedScanner::new(params, budget).map_err(|e| anyhow::anyhow!("--memory: {e}"))?;
         let phases = progress.phases();
@@ -195,6 +206,7 @@ pub fn scan_inputs_indexed(
             &read_options,
             &mut log,
             &mut progress,
+            batch_bytes,
         )?;
         log.finish();
         let outcome = scanner.try_finish();
@@ -224,6 +236,7 @@ pub fn scan_inputs_indexed(
         &read_options,
         &mut log,
         &mut progress,
+        BATCH_BYTES,
     )?;
     progress.finish();
     log.finish();
@@ -429,6 +442,7 @@ pub fn feed(
     read_options: &ReadOptions,
     log: &mut ReadLog,
     progress: &mut Progress,
+    batch_limit: usize,
 ) -> Result<()> {
     let stop = AtomicBool::new(false);
     let (sender, receiver) = mpsc::sync_channel::<Delivery>(BATCHES_IN_FLIGHT);
@@ -449,7 +463,7 @@ pub fn feed(
                     ReadEvent::Document(doc) => {
                         batch_bytes += doc.text.len();
                         batch.push(doc);
-                        if batch.len() < BATCH_DOCUMENTS && batch_bytes < BATCH_BYTES {
+                        if batch.len() < BATCH_DOCUMENTS && batch_bytes < batch_limit {
                             return ControlFlow::Continue(());
                         }
                         batch_bytes = 0;
@@ -475,7 +489,7 @@ pub fn feed(
                         batch_bytes += documents.memory_size();
                         columnar_documents += documents.len();
                         columnar.push(documents);
-                        if columnar_documents < BATCH_DOCUMENTS && batch_bytes < BATCH_BYTES {
+                        if columnar_documents < BATCH_DOCUMENTS && batch_bytes < batch_limit {
                             return ControlFlow::Continue(());
                         }
                         (batch_bytes, columnar_documents) = (0, 0);
