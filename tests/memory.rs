@@ -106,6 +106,17 @@ fn write_jsonl(path: &Path, documents: &[(String, String)]) {
     std::fs::write(path, out).expect("write corpus");
 }
 
+/// A temporary folder holding an empty `spill` folder and `web.jsonl`, a corpus of `documents`
+/// generated from `seed`.
+fn folder_with_corpus(documents: usize, seed: u64) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spill = dir.path().join("spill");
+    std::fs::create_dir(&spill).expect("spill folder");
+    let input = dir.path().join("web.jsonl");
+    write_jsonl(&input, &corpus(documents, seed));
+    (dir, spill, input)
+}
+
 fn entries(folder: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(folder)
         .expect("folder readable")
@@ -155,11 +166,7 @@ fn run_ok(args: &[&str]) {
 
 #[test]
 fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let spill = dir.path().join("spill");
-    std::fs::create_dir(&spill).expect("spill folder");
-    let input = dir.path().join("web.jsonl");
-    write_jsonl(&input, &corpus(6000, 7));
+    let (dir, spill, input) = folder_with_corpus(6000, 7);
     let input = input.to_str().expect("utf-8 path");
     let spill_dir = spill.to_str().expect("utf-8 path");
     let out = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
@@ -176,45 +183,24 @@ fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot make a spill folder"));
 
     for threads in ["1", "2"] {
-        let (json, html, clean) = (out("a.json"), out("a.html"), out("a.jsonl"));
-        run_ok(&[
-            "scan",
-            input,
-            "-q",
-            "--threads",
-            threads,
-            "--json",
-            &json,
-            "--html",
-            &html,
-        ]);
-        run_ok(&[
-            "dedup",
-            input,
-            "-q",
-            "--threads",
-            threads,
-            "--output",
-            &clean,
-        ]);
-        let (bjson, bhtml, bclean) = (out("b.json"), out("b.html"), out("b.jsonl"));
-        let budget = ["--memory", "1M", "--tmp-dir", spill_dir];
-        let mut scan = vec!["scan", input, "-q", "--threads", threads];
-        scan.extend(["--json", &bjson, "--html", &bhtml]);
-        scan.extend(budget);
-        run_ok(&scan);
-        let mut dedup = vec![
-            "dedup",
-            input,
-            "-q",
-            "--threads",
-            threads,
-            "--output",
-            &bclean,
-        ];
-        dedup.extend(budget);
-        run_ok(&dedup);
-
+        // The scan's JSON and HTML reports and dedup's output, named after `run`.
+        let outputs_of = |run: &str, extra: &[&str]| {
+            let (json, html, clean) = (
+                out(&format!("{run}.json")),
+                out(&format!("{run}.html")),
+                out(&format!("{run}.jsonl")),
+            );
+            let common = ["-q", "--threads", threads];
+            let mut scan = vec!["scan", input, "--json", &json, "--html", &html];
+            scan.extend(common.iter().chain(extra));
+            run_ok(&scan);
+            let mut dedup = vec!["dedup", input, "--output", &clean];
+            dedup.extend(common.iter().chain(extra));
+            run_ok(&dedup);
+            (json, html, clean)
+        };
+        let (json, html, clean) = outputs_of("a", &[]);
+        let (bjson, bhtml, bclean) = outputs_of("b", &["--memory", "1M", "--tmp-dir", spill_dir]);
         let read = |path: &str| std::fs::read_to_string(path).expect("written");
         let (a, b) = (read(&json), read(&bjson));
         let report: serde_json::Value = serde_json::from_str(&a).expect("JSON");
@@ -262,11 +248,7 @@ fn a_run_past_its_budget_says_so_and_one_within_it_does_not() {
 
 #[test]
 fn the_spill_folder_is_removed_after_an_error() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let spill = dir.path().join("spill");
-    std::fs::create_dir(&spill).expect("spill folder");
-    let input = dir.path().join("web.jsonl");
-    write_jsonl(&input, &corpus(6000, 3));
+    let (_dir, spill, input) = folder_with_corpus(6000, 3);
     // A bad record at the end, met long after the tables went to disk.
     let mut text = std::fs::read_to_string(&input).expect("read");
     text.push_str("{\"id\": \"broken\", \"text\": \n");
@@ -285,11 +267,7 @@ fn the_spill_folder_is_removed_after_an_error() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_removes_the_spill_folder() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let spill = dir.path().join("spill");
-    std::fs::create_dir(&spill).expect("spill folder");
-    let input = dir.path().join("web.jsonl");
-    write_jsonl(&input, &corpus(60_000, 5));
+    let (_dir, spill, input) = folder_with_corpus(60_000, 5);
     let binary = assert_cmd::cargo::cargo_bin("paradup");
     let mut child = std::process::Command::new(binary)
         .args(["scan", "-q", "--memory", "1M", "--tmp-dir"])
@@ -319,12 +297,8 @@ fn ctrl_c_removes_the_spill_folder() {
 
 #[test]
 fn a_folder_without_the_space_needed_is_said_before_the_tables_fill_it() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let spill = dir.path().join("spill");
-    std::fs::create_dir(&spill).expect("spill folder");
-    let input = dir.path().join("web.jsonl");
     // Enough batches that the scan stops while still reading this file.
-    write_jsonl(&input, &corpus(30_000, 9));
+    let (dir, spill, input) = folder_with_corpus(30_000, 9);
     // A second input said to hold 8 TB (sparse: it takes no space), never read: the estimate
     // made when the first file's tables reach the spill folder counts it.
     let huge = dir.path().join("huge.jsonl");

@@ -189,76 +189,52 @@ pub fn scan_inputs_indexed(
     let mut log = ReadLog::new(input.strict, errors)?;
     let budget = memory_budget(memory, &params, index.is_some() || retain, &inputs)?;
     let mut progress = Progress::for_stderr(quiet, inputs.total_bytes());
-    if let Some(budget) = budget {
-        let batch_bytes = batch_bytes_within(budget.bytes);
-        let mut scanner =
-            BoundedScanner::new(params, budget).map_err(|e| anyhow::anyhow!("--memory: {e}"))?;
-        let phases = progress.phases();
-        scanner.observe(move |phase| {
-            if let paradup::scan::SpillPhase::Spill { folder } = phase {
-                super::remove_on_interrupt(folder.clone());
+    let (outcome, retained) = match budget {
+        Some(budget) => {
+            let outcome = scan_bounded(
+                params,
+                budget,
+                &inputs,
+                &read_options,
+                &mut log,
+                &mut progress,
+            )?;
+            (outcome, None)
+        }
+        None => {
+            let mut scanner = Scanner::new(params)?;
+            feed(
+                &mut scanner,
+                &inputs,
+                &read_options,
+                &mut log,
+                &mut progress,
+                BATCH_BYTES,
+            )?;
+            progress.finish();
+            log.finish();
+            if let Some(against) = &index {
+                // The inputs' fingerprints, looked up in the index; what they touch is taken in
+                // ahead of the inputs, whose documents are then numbered after the indexed ones.
+                let part = against.index.gather(
+                    &scanner.probe(),
+                    against.max_copies,
+                    against.whole_groups,
+                )?;
+                scanner = scanner.with_indexed_before(part)?;
+                let shift = scanner.indexed_document_count() as u32;
+                log.file_offsets = std::mem::take(&mut log.file_offsets)
+                    .into_iter()
+                    .map(|(doc, offsets)| (doc + shift, offsets))
+                    .collect();
             }
-            phases.show(phase);
-        });
-        feed(
-            &mut scanner,
-            &inputs,
-            &read_options,
-            &mut log,
-            &mut progress,
-            batch_bytes,
-        )?;
-        log.finish();
-        let outcome = scanner.try_finish();
-        super::remove_on_interrupt_no_more();
-        progress.finish();
-        let outcome = outcome?;
-        // The stages' tables are gone: their pages go back before the report takes its own.
-        release_freed_memory();
-        tell_repeated_ids(&outcome.documents);
-        return Ok((
-            ScanRun {
-                outcome,
-                inputs,
-                read_options,
-                errors: log.errors,
-                warnings: log.warnings,
-                file_offsets: log.file_offsets,
-                started,
-            },
-            None,
-        ));
-    }
-    let mut scanner = Scanner::new(params)?;
-    feed(
-        &mut scanner,
-        &inputs,
-        &read_options,
-        &mut log,
-        &mut progress,
-        BATCH_BYTES,
-    )?;
-    progress.finish();
-    log.finish();
-    if let Some(against) = &index {
-        // The inputs' fingerprints, looked up in the index; what they touch is taken in ahead
-        // of the inputs, whose documents are then numbered after the indexed ones.
-        let part =
-            against
-                .index
-                .gather(&scanner.probe(), against.max_copies, against.whole_groups)?;
-        scanner = scanner.with_indexed_before(part)?;
-        let shift = scanner.indexed_document_count() as u32;
-        log.file_offsets = std::mem::take(&mut log.file_offsets)
-            .into_iter()
-            .map(|(doc, offsets)| (doc + shift, offsets))
-            .collect();
-    }
-    let (outcome, retained) = if retain {
-        let (outcome, retained) = scanner.finish_retaining();
-        (outcome, Some(retained))
-    } else {
-        (scanner.finish(), None)
+            if retain {
+                let (outcome, retained) = scanner.finish_retaining();
+                (outcome, Some(retained))
+            } else {
+                (scanner.finish(), None)
+            }
+        }
     };
     let own = outcome
         .documents
@@ -278,6 +254,44 @@ pub fn scan_inputs_indexed(
         },
         retained,
     ))
+}
+
+/// Reads every input into a scanner under `budget` and finishes it: the spill folder is removed
+/// on Ctrl-C, and gone when this returns.
+fn scan_bounded(
+    params: ScanParams,
+    budget: MemoryBudget,
+    inputs: &Inputs,
+    read_options: &ReadOptions,
+    log: &mut ReadLog,
+    progress: &mut Progress,
+) -> Result<ScanOutcome> {
+    let batch_bytes = batch_bytes_within(budget.bytes);
+    let mut scanner =
+        BoundedScanner::new(params, budget).map_err(|e| anyhow::anyhow!("--memory: {e}"))?;
+    let phases = progress.phases();
+    scanner.observe(move |phase| {
+        if let paradup::scan::SpillPhase::Spill { folder } = phase {
+            super::remove_on_interrupt(folder.clone());
+        }
+        phases.show(phase);
+    });
+    feed(
+        &mut scanner,
+        inputs,
+        read_options,
+        log,
+        progress,
+        batch_bytes,
+    )?;
+    log.finish();
+    let outcome = scanner.try_finish();
+    super::remove_on_interrupt_no_more();
+    progress.finish();
+    let outcome = outcome?;
+    // The stages' tables are gone: their pages go back before the report takes its own.
+    release_freed_memory();
+    Ok(outcome)
 }
 
 /// Says, once, that files given more than once (`(kept, left out)` names) are read once.

@@ -129,29 +129,24 @@ pub trait Stored: Copy + Default {
     fn get(bytes: &[u8]) -> Self;
 }
 
-impl Stored for u32 {
-    const BYTES: usize = 4;
-    fn put(self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
-    fn get(bytes: &[u8]) -> Self {
-        let mut array = [0u8; 4];
-        array.copy_from_slice(&bytes[..4]);
-        u32::from_le_bytes(array)
-    }
+/// [`Stored`] for an unsigned integer type, by its little-endian bytes.
+macro_rules! stored_as_le_bytes {
+    ($($number:ty),*) => {$(
+        impl Stored for $number {
+            const BYTES: usize = std::mem::size_of::<$number>();
+            fn put(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn get(bytes: &[u8]) -> Self {
+                let mut array = [0u8; std::mem::size_of::<$number>()];
+                array.copy_from_slice(&bytes[..Self::BYTES]);
+                <$number>::from_le_bytes(array)
+            }
+        }
+    )*};
 }
 
-impl Stored for u64 {
-    const BYTES: usize = 8;
-    fn put(self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
-    fn get(bytes: &[u8]) -> Self {
-        let mut array = [0u8; 8];
-        array.copy_from_slice(&bytes[..8]);
-        u64::from_le_bytes(array)
-    }
-}
+stored_as_le_bytes!(u32, u64);
 
 /// Bytes buffered before a [`NumberFile`] writes.
 const WRITE_BUFFER: usize = 1 << 20;
