@@ -450,7 +450,17 @@ impl Run {
         let bytes = documents.text_bytes() as u64;
         let scanner = &mut self.scanner;
         threads.run(|| scanner.add_columnar(vec![documents]));
+        self.spill_failure()?;
         Ok(bytes)
+    }
+
+    /// The spill folder's failure (it cannot be written, or lacks the space the scan needs), as
+    /// the `OSError` that ends the scan.
+    fn spill_failure(&self) -> PyResult<()> {
+        match self.scanner.spill_failure() {
+            Some(error) => Err(PyOSError::new_err(error.to_string())),
+            None => Ok(()),
+        }
     }
 
     /// Clusters what was added and builds the report; `bytes` of text were read.
@@ -592,7 +602,10 @@ fn scan_paths(
         let _ = inputs.read_columnar(&options, &mut |event| {
             seen += 1;
             if seen % BATCH_DOCUMENTS == 0 {
-                if let Err(error) = watch.tick("read", run.row_count, bytes) {
+                if let Err(error) = run
+                    .spill_failure()
+                    .and_then(|()| watch.tick("read", run.row_count, bytes))
+                {
                     failure = Some(error);
                     return ControlFlow::Break(());
                 }
