@@ -6,6 +6,24 @@
 //! ([`PairRuns`]) merged back in order without repeats ([`MergedPairs`]). Every file lives in one
 //! temporary folder ([`SpillFolder`]) that is removed when it is dropped: on success, on error and
 //! on unwinding.
+//!
+//! ```
+//! use paradup_core::spill::{NumberFile, PairRuns, SpillFolder};
+//!
+//! let folder = SpillFolder::create_in(&std::env::temp_dir())?;
+//! // Candidate pairs in runs of at most two, merged back sorted, each once.
+//! let mut runs = PairRuns::new(&folder, 2);
+//! runs.push(&folder, [(3, 4), (1, 2), (3, 4), (0, 9)])?;
+//! let mut merged = runs.into_merged(&folder)?;
+//! assert_eq!(merged.next_chunk(10)?, vec![(0, 9), (1, 2), (3, 4)]);
+//! // Shingle sets end to end, read back by number.
+//! let mut sets = NumberFile::<u32>::create(&folder, "sets")?;
+//! sets.append(&[10, 20, 30])?;
+//! sets.append(&[7, 8])?;
+//! let ends = [0, 3, 5];
+//! assert_eq!(sets.load_sets(&[1], &ends)?.get(1), Some(&[7u32, 8][..]));
+//! # Ok::<(), paradup_core::spill::SpillError>(())
+//! ```
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
