@@ -1555,6 +1555,10 @@ impl Scanner {
             .and_then(|spill| spill.tables.as_mut())
             .map(|tables| &mut tables.paragraphs);
         let mut laid_out = self.lay_out_clusters(&mut sets, paragraph_file)?;
+        if !retain {
+            // Only the shard index's tables need the sets after the layout.
+            sets = UnionFind::new(0);
+        }
         let member_sets = match spilled.as_deref_mut() {
             None => None,
             Some(spill) => {
@@ -1848,11 +1852,19 @@ impl Scanner {
         // Cluster number of each root, or `NO_CLUSTER` before its first occurrence.
         const NO_CLUSTER: u32 = u32::MAX;
         let mut cluster_of_root = vec![NO_CLUSTER; self.uniques.len()];
+        // Sized exactly, as the member lists are: grown by doubling, they would hold up to twice
+        // what they need at the scan's peak.
+        let (cluster_count, member_count) = occurrences
+            .iter()
+            .filter(|&&count| count >= 2)
+            .fold((0usize, 0usize), |(clusters, members), &count| {
+                (clusters + 1, members + count as usize)
+            });
         let mut laid_out = LaidOut {
-            clusters: Vec::new(),
+            clusters: Vec::with_capacity(cluster_count),
             counted_paragraphs: 0,
-            member_uniques: Vec::new(),
-            starts: Vec::new(),
+            member_uniques: Vec::with_capacity(member_count),
+            starts: Vec::with_capacity(cluster_count),
         };
         let indexed_paragraphs = self.indexed.paragraphs;
         self.for_each_paragraph(spilled, |global, paragraph| {
