@@ -44,6 +44,19 @@ impl Progress {
         }
     }
 
+    /// A spinner naming a phase that has no count to show (writing the report), drawn only when
+    /// [`wanted`] says so.
+    pub fn phase_for_stderr(quiet: bool, phase: &str) -> Progress {
+        let progress = Progress::for_stderr(quiet, None);
+        if !progress.bar.is_hidden() {
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {prefix}  {elapsed}") {
+                progress.bar.set_style(style);
+            }
+            progress.bar.set_prefix(phase.to_string());
+        }
+        progress
+    }
+
     /// A bar that draws nothing.
     pub fn hidden() -> Progress {
         Progress {

@@ -690,6 +690,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         against,
         false,
     )?;
+    let writing = Progress::phase_for_stderr(args.quiet, "report");
     let report = run.report().with_member_lists(member_lists(
         args.json_members,
         args.members.is_some(),
@@ -719,6 +720,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     if let Some(path) = &args.html {
         super::html::write(&run, &report, path, args.html_top)?;
     }
+    writing.finish();
     if !args.quiet {
         output::print_summary(&summary::render(&report, args.top), stdout_taken)?;
     }
