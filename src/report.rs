@@ -369,14 +369,44 @@ impl<'a> ReportClusters<'a> {
 /// Clusters rendered to JSON at once when a report is written: enough to keep every core busy,
 /// few enough that the rendered text held at any time stays small.
 const JSON_WINDOW: usize = 4096;
+/// Copies listed by the clusters of one window, at most (a window of one larger cluster aside):
+/// clusters are numbered by first occurrence, so the first ones are the most copied boilerplate,
+/// and 4,096 of them can list millions of copies, hundreds of MB of rendered text.
+const JSON_WINDOW_COPIES: usize = 1 << 18;
+
+/// The windows `clusters` are rendered in, in order: at most `max_clusters` clusters each, and no
+/// more than `max_copies` copies listed (each cluster lists at most `listed` of its own) but for
+/// a window of a single cluster.
+fn json_windows(
+    clusters: &[Cluster],
+    listed: usize,
+    max_clusters: usize,
+    max_copies: usize,
+) -> Vec<std::ops::Range<usize>> {
+    let mut windows = Vec::new();
+    let (mut start, mut copies) = (0, 0);
+    for (index, cluster) in clusters.iter().enumerate() {
+        let own = cluster.members.len().min(listed);
+        if index > start && (index - start == max_clusters || copies + own > max_copies) {
+            windows.push(start..index);
+            (start, copies) = (index, 0);
+        }
+        copies += own;
+    }
+    if start < clusters.len() {
+        windows.push(start..clusters.len());
+    }
+    windows
+}
 
 impl ReportClusters<'_> {
-    /// The JSON text of each cluster of window `index` (of [`JSON_WINDOW`] clusters), rendered in
-    /// parallel.
-    fn render_window(&self, index: usize) -> serde_json::Result<Vec<Box<RawValue>>> {
-        let first = index * JSON_WINDOW;
-        let end = (first + JSON_WINDOW).min(self.clusters.len());
-        self.clusters[first..end]
+    /// The JSON text of each cluster of `window`, rendered in parallel.
+    fn render_window(
+        &self,
+        window: std::ops::Range<usize>,
+    ) -> serde_json::Result<Vec<Box<RawValue>>> {
+        let first = window.start;
+        self.clusters[window]
             .par_iter()
             .enumerate()
             .map(|(offset, cluster)| to_raw_value(&self.view(first + offset, cluster)))
@@ -391,13 +421,18 @@ impl Serialize for ReportClusters<'_> {
     /// them one after another).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.len()))?;
-        let windows = self.clusters.len().div_ceil(JSON_WINDOW);
+        let windows = json_windows(
+            self.clusters,
+            self.member_lists.limit(),
+            JSON_WINDOW,
+            JSON_WINDOW_COPIES,
+        );
         // One window waits while another is written: the rendered text held stays bounded.
         let (sender, receiver) = std::sync::mpsc::sync_channel(1);
         std::thread::scope(|scope| {
             scope.spawn(move || {
-                for index in 0..windows {
-                    let rendered = self.render_window(index);
+                for window in windows {
+                    let rendered = self.render_window(window);
                     let failed = rendered.is_err();
                     if sender.send(rendered).is_err() || failed {
                         break;
@@ -751,6 +786,41 @@ mod tests {
             },
         ]);
         scanner.finish()
+    }
+
+    #[test]
+    fn json_windows_cover_every_cluster_in_order_within_both_limits() {
+        let cluster = |copies: usize| Cluster {
+            id: 0,
+            kind: ClusterKind::CrossDocument,
+            documents: 1,
+            duplicate_bytes: 0,
+            members: outcome().clusters[0].members[..1]
+                .iter()
+                .cycle()
+                .take(copies)
+                .cloned()
+                .collect(),
+        };
+        let sizes = [2, 9, 3, 3, 1, 20, 2, 2, 2, 2, 2, 4];
+        let clusters: Vec<Cluster> = sizes.iter().map(|&n| cluster(n)).collect();
+        for (listed, max_clusters, max_copies) in
+            [(usize::MAX, 3, 8), (1, 4, 2), (usize::MAX, 100, 1000)]
+        {
+            let windows = json_windows(&clusters, listed, max_clusters, max_copies);
+            let covered: Vec<usize> = windows.iter().flat_map(|w| w.clone()).collect();
+            assert_eq!(covered, (0..clusters.len()).collect::<Vec<_>>());
+            for window in &windows {
+                let copies: usize = sizes[window.clone()].iter().map(|&n| n.min(listed)).sum();
+                assert!(window.len() <= max_clusters);
+                assert!(copies <= max_copies || window.len() == 1, "{window:?}");
+            }
+        }
+        // The 9 and the 20 are windows of their own; the rest are cut before passing 8.
+        assert_eq!(
+            json_windows(&clusters, usize::MAX, 3, 8),
+            vec![0..1, 1..2, 2..5, 5..6, 6..9, 9..12]
+        );
     }
 
     /// The report's JSON, byte for byte: keys, their order, rounding and compact form are the
