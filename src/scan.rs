@@ -203,6 +203,15 @@ struct ParagraphEntry {
 /// The offsets of a [`ParagraphEntry`] whose span is kept aside.
 const LONG_SPAN: u32 = u32::MAX;
 
+impl DocumentEntry {
+    /// Bytes its id, source and path hold on the heap.
+    fn heap_bytes(&self) -> usize {
+        self.id.capacity()
+            + self.source.as_ref().map_or(0, String::capacity)
+            + self.location.path.capacity()
+    }
+}
+
 impl ParagraphEntry {
     /// The entry of paragraph number `index`, its span kept in `long_spans` when it does not fit
     /// 32 bits: 16 bytes a paragraph instead of 24.
@@ -629,8 +638,8 @@ pub struct Scanner {
     spilled_paragraphs: usize,
     /// Shingles written to the spill folder, which come before those in `shingles`.
     spilled_shingles: usize,
-    /// Bytes the documents' ids, sources and paths hold, kept as they are added (what
-    /// [`Scanner::table_bytes`] counts by walking them), for a budget's check after each batch.
+    /// Bytes the documents' ids, sources and paths hold, kept as they are added, so that
+    /// [`Scanner::table_bytes`] (a budget's check after each batch) need not walk them.
     document_heap_bytes: usize,
 }
 
@@ -665,6 +674,38 @@ pub struct MemoryBudget {
     /// Bytes of text the whole input holds, when known or estimated: when a spill begins, the disk
     /// space it needs is estimated from it and checked against what the folder has free.
     pub expected_text_bytes: Option<u64>,
+}
+
+impl MemoryBudget {
+    /// The budget a scan runs under: `asked` (bytes), else [`default_memory_budget`]; spill
+    /// files in `tmp_dir` (default: the system's temporary folder). A scan that keeps its tables
+    /// in memory (`unbounded` names why: a containment threshold, a shard index) takes none, and
+    /// asked for one it is an error, the reason in words.
+    pub fn resolve(
+        asked: Option<u64>,
+        unbounded: Option<&str>,
+        tmp_dir: Option<PathBuf>,
+        expected_text_bytes: Option<u64>,
+    ) -> Result<Option<MemoryBudget>, String> {
+        let bytes = match (asked, unbounded) {
+            (Some(_), Some(what)) => {
+                return Err(format!(
+                    "a scan with {what} holds its tables in memory and takes no budget"
+                ))
+            }
+            (None, Some(_)) => return Ok(None),
+            (Some(bytes), None) => bytes,
+            (None, None) => match default_memory_budget() {
+                Some(bytes) => bytes,
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(MemoryBudget {
+            bytes,
+            tmp_dir: tmp_dir.unwrap_or_else(std::env::temp_dir),
+            expected_text_bytes,
+        }))
+    }
 }
 
 /// A size in bytes as `--memory` takes it: a number with an optional K, M, G or T (powers of
@@ -762,15 +803,6 @@ struct SpilledTables {
     band_keys: Vec<NumberFile<u64>>,
 }
 
-/// Bytes in words, as the summary gives them.
-fn bytes_in_words(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
-        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
-        b => format!("{b} bytes"),
-    }
-}
-
 /// Bytes free to this user in the file system of `path`, where the system tells.
 fn available_space(path: &std::path::Path) -> Option<u64> {
     #[cfg(target_os = "linux")]
@@ -806,9 +838,9 @@ impl Spill {
                         action: "hold the scan's tables",
                         source: std::io::Error::other(format!(
                             "{} free there, about {} needed (estimated from the first {} of text)",
-                            bytes_in_words(available),
-                            bytes_in_words(needed),
-                            bytes_in_words(text_bytes)
+                            crate::display::human_bytes(available),
+                            crate::display::human_bytes(needed),
+                            crate::display::human_bytes(text_bytes)
                         )),
                     });
                 }
@@ -857,7 +889,7 @@ impl BoundedScanner {
             return Err(ParamError(format!(
                 "a memory budget of {} bytes is too small: at least {}",
                 budget.bytes,
-                bytes_in_words(MIN_MEMORY_BUDGET)
+                crate::display::human_bytes(MIN_MEMORY_BUDGET)
             )));
         }
         let mut scanner = Scanner::new(params)?;
@@ -885,15 +917,6 @@ impl BoundedScanner {
             .spill
             .as_ref()
             .is_some_and(|spill| spill.tables.is_some())
-    }
-
-    /// The spill folder, once made.
-    pub fn spill_folder(&self) -> Option<&std::path::Path> {
-        self.scanner
-            .spill
-            .as_ref()
-            .and_then(|spill| spill.folder.as_ref())
-            .map(SpillFolder::path)
     }
 
     /// Runs the near tier and lays out the clusters, as [`Scanner::finish`] does; the spill
@@ -1046,6 +1069,7 @@ impl Scanner {
                 entry.paragraph_count += 1;
                 entry.word_paragraphs += 1;
             }
+            self.document_heap_bytes += entry.heap_bytes();
             self.documents.push(entry);
         }
         let bands = banding.bands.max(1);
@@ -1148,6 +1172,7 @@ impl Scanner {
             merged.documents.len() as u32,
             merged.paragraphs.len() as u32,
         );
+        merged.document_heap_bytes += self.document_heap_bytes;
         merged
             .documents
             .extend(self.documents.into_iter().map(|mut entry| {
@@ -1191,20 +1216,10 @@ impl Scanner {
         fn vec_bytes<T>(v: &Vec<T>) -> usize {
             v.capacity() * std::mem::size_of::<T>()
         }
-        let string_bytes = |s: &String| s.capacity();
-        let document_heap: usize = self
-            .documents
-            .iter()
-            .map(|d| {
-                string_bytes(&d.id)
-                    + d.source.as_ref().map_or(0, string_bytes)
-                    + string_bytes(&d.location.path)
-            })
-            .sum();
         vec![
             (
                 "documents (entries, ids, sources, paths)",
-                vec_bytes(&self.documents) + document_heap,
+                vec_bytes(&self.documents) + self.document_heap_bytes,
             ),
             (
                 "paragraphs (document, span, distinct)",
@@ -1285,9 +1300,7 @@ impl Scanner {
             let doc_index = self.documents.len() as u32;
             entry.first_paragraph = self.paragraph_count() as u32;
             self.bytes += entry.bytes;
-            self.document_heap_bytes += entry.id.capacity()
-                + entry.source.as_ref().map_or(0, String::capacity)
-                + entry.location.path.capacity();
+            self.document_heap_bytes += entry.heap_bytes();
             self.documents.push(entry);
             for paragraph in &text.paragraphs {
                 let unique = if paragraph.words == 0 {
@@ -1374,21 +1387,9 @@ impl Scanner {
         self.spill = Some(spill);
     }
 
-    /// Bytes the tables hold now, as [`Scanner::table_bytes`] counts them, without walking the
-    /// documents.
+    /// Bytes the tables hold now, all of [`Scanner::table_bytes`].
     fn held_bytes(&self) -> usize {
-        fn vec_bytes<T>(v: &Vec<T>) -> usize {
-            v.capacity() * std::mem::size_of::<T>()
-        }
-        vec_bytes(&self.documents)
-            + self.document_heap_bytes
-            + vec_bytes(&self.paragraphs)
-            + self.exact_index.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
-            + vec_bytes(&self.uniques)
-            + vec_bytes(&self.near_to_unique)
-            + vec_bytes(&self.shingle_offsets)
-            + vec_bytes(&self.shingles)
-            + self.band_keys.heap_bytes()
+        self.table_bytes().iter().map(|(_, bytes)| bytes).sum()
     }
 
     /// Bytes of the tables a spill writes out, as held now.
@@ -1722,7 +1723,7 @@ impl Scanner {
             return Ok((Vec::new(), BandAgreement::rows(bands, &[], items)));
         };
         let result = (|| {
-            let mut runs = PairRuns::new(&folder, work / 8);
+            let mut runs = PairRuns::new(work / 8);
             let mut large_buckets = Vec::new();
             for band in 0..bands {
                 spill.tell(SpillPhase::MergeBand {

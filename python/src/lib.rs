@@ -79,31 +79,17 @@ impl ScanArgs {
     /// quarters of physical memory); none with a containment threshold (which holds its tables
     /// in memory; asked for one, it is an error). `expected_text_bytes` as the inputs' sizes tell.
     fn budget(&self, expected_text_bytes: Option<u64>) -> PyResult<Option<MemoryBudget>> {
-        let bytes = match (&self.memory, self.containment.is_some()) {
-            (Some(_), true) => {
-                return Err(PyValueError::new_err(
-                    "memory: a scan with containment holds its tables in memory and takes no \
-                     budget",
-                ))
+        let asked = match &self.memory {
+            None => None,
+            Some(MemorySize::Bytes(bytes)) => Some(*bytes),
+            Some(MemorySize::Text(text)) => {
+                Some(paradup::scan::parse_memory_size(text).map_err(PyValueError::new_err)?)
             }
-            (None, true) => return Ok(None),
-            (Some(MemorySize::Bytes(bytes)), false) => *bytes,
-            (Some(MemorySize::Text(text)), false) => {
-                paradup::scan::parse_memory_size(text).map_err(PyValueError::new_err)?
-            }
-            (None, false) => match paradup::scan::default_memory_budget() {
-                Some(bytes) => bytes,
-                None => return Ok(None),
-            },
         };
-        Ok(Some(MemoryBudget {
-            bytes,
-            tmp_dir: self
-                .tmp_dir
-                .as_ref()
-                .map_or_else(std::env::temp_dir, std::path::PathBuf::from),
-            expected_text_bytes,
-        }))
+        let unbounded = self.containment.is_some().then_some("containment");
+        let tmp_dir = self.tmp_dir.as_ref().map(std::path::PathBuf::from);
+        MemoryBudget::resolve(asked, unbounded, tmp_dir, expected_text_bytes)
+            .map_err(|e| PyValueError::new_err(format!("memory: {e}")))
     }
 
     /// The scanner's parameters, checked.

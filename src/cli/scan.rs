@@ -134,25 +134,17 @@ fn memory_budget(
     } else {
         None
     };
-    let bytes = match (request.bytes, unbounded) {
-        (Some(_), Some(what)) => {
-            bail!("--memory: a scan with {what} holds its tables in memory and takes no budget")
-        }
-        (None, Some(_)) => return Ok(None),
-        (Some(bytes), None) => {
-            super::note_memory_asked(bytes);
-            bytes
-        }
-        (None, None) => match paradup::scan::default_memory_budget() {
-            Some(bytes) => bytes,
-            None => return Ok(None),
-        },
-    };
-    Ok(Some(MemoryBudget {
-        bytes,
-        tmp_dir: request.tmp_dir.clone().unwrap_or_else(std::env::temp_dir),
-        expected_text_bytes: inputs.expected_text_bytes(),
-    }))
+    let budget = MemoryBudget::resolve(
+        request.bytes,
+        unbounded,
+        request.tmp_dir.clone(),
+        inputs.expected_text_bytes(),
+    )
+    .map_err(|e| anyhow::anyhow!("--memory: {e}"))?;
+    if let Some(bytes) = request.bytes {
+        super::note_memory_asked(bytes);
+    }
+    Ok(budget)
 }
 
 /// A shard index to scan the inputs against, and the most occurrences an indexed text lists.

@@ -12,7 +12,7 @@
 //!
 //! let folder = SpillFolder::create_in(&std::env::temp_dir())?;
 //! // Candidate pairs in runs of at most two, merged back sorted, each once.
-//! let mut runs = PairRuns::new(&folder, 2);
+//! let mut runs = PairRuns::new(2);
 //! runs.push(&folder, [(3, 4), (1, 2), (3, 4), (0, 9)])?;
 //! let mut merged = runs.into_merged(&folder)?;
 //! assert_eq!(merged.next_chunk(10)?, vec![(0, 9), (1, 2), (3, 4)]);
@@ -363,19 +363,15 @@ pub struct PairRuns {
     buffer: Vec<(u32, u32)>,
     limit: usize,
     runs: Vec<(NumberFile<u32>, u64)>,
-    folder_path: PathBuf,
-    written: usize,
 }
 
 impl PairRuns {
     /// Runs of at most `limit` pairs (at least 1).
-    pub fn new(folder: &SpillFolder, limit: usize) -> Self {
+    pub fn new(limit: usize) -> Self {
         PairRuns {
             buffer: Vec::new(),
             limit: limit.max(1),
             runs: Vec::new(),
-            folder_path: folder.path().to_path_buf(),
-            written: 0,
         }
     }
 
@@ -395,11 +391,9 @@ impl PairRuns {
     }
 
     fn write_run(&mut self, folder: &SpillFolder) -> Result<(), SpillError> {
-        debug_assert_eq!(folder.path(), self.folder_path);
         self.buffer.sort_unstable();
         self.buffer.dedup();
-        let mut file = NumberFile::<u32>::create(folder, &format!("pairs-{}", self.written))?;
-        self.written += 1;
+        let mut file = NumberFile::<u32>::create(folder, &format!("pairs-{}", self.runs.len()))?;
         file.append_iter(self.buffer.iter().flat_map(|&(a, b)| [a, b]))?;
         file.flush()?;
         self.runs.push((file, self.buffer.len() as u64));
@@ -436,7 +430,7 @@ impl PairRuns {
             readers,
             heap: BinaryHeap::new(),
             last: None,
-            folder: self.folder_path,
+            folder: folder.path().to_path_buf(),
         };
         for run in 0..merged.readers.len() {
             merged.refill(run)?;
@@ -563,7 +557,7 @@ mod tests {
     #[test]
     fn runs_merge_sorted_without_repeats() {
         let (_parent, folder) = folder();
-        let mut runs = PairRuns::new(&folder, 7);
+        let mut runs = PairRuns::new(7);
         let mut all = Vec::new();
         for i in 0..100u32 {
             let pair = ((i * 37) % 23, (i * 11) % 19 + 30);
