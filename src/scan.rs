@@ -27,13 +27,13 @@ use crate::read::{ColumnarDocuments, ColumnarTexts, DocumentHead};
 pub use crate::read::{Document, Location};
 use crate::segment::{Span, SplitMode, Unit};
 use crate::shingle::{containment, jaccard, jaccard_at_least};
+use paradup_core::exact::ExactIndex;
 use paradup_core::spill::{NumberFile, PairRuns, SetArena, SpillError, SpillFolder};
 use paradup_core::{FingerprintParams, Fingerprinter, NormalizedDocument, Scratch};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::PathBuf;
 
 /// Every parameter that decides what counts as a duplicate; all of them go into the report.
@@ -587,34 +587,13 @@ impl ScanOutcome {
     }
 }
 
-/// Hashes a key that is already an xxh3 hash by taking it as it is: the exact-tier index needs
-/// no second hash of uniformly spread 64-bit values.
-#[derive(Default)]
-struct PrehashedKey(u64);
-
-impl Hasher for PrehashedKey {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
-    }
-}
-
 /// Accumulates fingerprints batch by batch; see the module documentation.
 pub struct Scanner {
     params: ScanParams,
     fingerprinter: Fingerprinter,
     documents: Vec<DocumentEntry>,
     paragraphs: Vec<ParagraphEntry>,
-    exact_index: HashMap<u64, u32, BuildHasherDefault<PrehashedKey>>,
+    exact_index: ExactIndex,
     uniques: Vec<UniqueParagraph>,
     /// For each near-tier paragraph, where its shingle set starts in `shingles` (one extra entry
     /// at the end).
@@ -968,7 +947,7 @@ impl Scanner {
             params,
             documents: Vec::new(),
             paragraphs: Vec::new(),
-            exact_index: HashMap::default(),
+            exact_index: ExactIndex::default(),
             uniques: Vec::new(),
             shingle_offsets: vec![0],
             shingles: Vec::new(),
@@ -1034,11 +1013,10 @@ impl Scanner {
                 let Some(distinct) = part.paragraphs.get(occurrence.distinct as usize) else {
                     continue;
                 };
-                let unique = match self.exact_index.get(&distinct.exact) {
-                    Some(&known) => known,
+                let unique = match self.exact_index.get(distinct.exact) {
+                    Some(known) => known,
                     None => {
-                        let id = self.uniques.len() as u32;
-                        self.exact_index.insert(distinct.exact, id);
+                        let id = self.exact_index.insert(distinct.exact);
                         self.uniques.push(UniqueParagraph { near: NOT_NEAR });
                         if let Some(set) = &distinct.shingles {
                             near_sets.push(occurrence.distinct);
@@ -1107,7 +1085,7 @@ impl Scanner {
             band_keys.extend(self.band_keys.column(band));
         }
         Probe {
-            exact: self.exact_index.keys().copied().collect(),
+            exact: self.exact_index.hashes().collect(),
             band_keys,
             bands: self.band_keys.bands(),
         }
@@ -1126,10 +1104,6 @@ impl Scanner {
         }
         let mut merged = Scanner::new(self.params.clone())?;
         merged.add_indexed(part)?;
-        let mut exact_of = vec![0u64; self.uniques.len()];
-        for (&hash, &unique) in &self.exact_index {
-            exact_of[unique as usize] = hash;
-        }
         // Distinct paragraphs in the order they were made (first occurrence), renumbered.
         let mut renumbered = vec![NO_UNIQUE; self.uniques.len()];
         // For each near-tier entry of the input, its new entry, or `NOT_NEAR` when its text is
@@ -1137,13 +1111,12 @@ impl Scanner {
         let mut near_kept = vec![NOT_NEAR; self.near_to_unique.len()];
         let mut kept = 0usize;
         for (unique, entry) in self.uniques.iter().enumerate() {
-            let hash = exact_of[unique];
-            if let Some(&known) = merged.exact_index.get(&hash) {
+            let hash = self.exact_index.hash_of(unique as u32);
+            if let Some(known) = merged.exact_index.get(hash) {
                 renumbered[unique] = known;
                 continue;
             }
-            let id = merged.uniques.len() as u32;
-            merged.exact_index.insert(hash, id);
+            let id = merged.exact_index.insert(hash);
             merged.uniques.push(UniqueParagraph { near: NOT_NEAR });
             renumbered[unique] = id;
             if entry.near != NOT_NEAR {
@@ -1227,7 +1200,7 @@ impl Scanner {
             ),
             (
                 "exact-hash table (hash -> distinct)",
-                self.exact_index.capacity() * (std::mem::size_of::<(u64, u32)>() + 1),
+                self.exact_index.heap_bytes(),
             ),
             (
                 "distinct paragraphs (near-tier entry)",
@@ -1305,11 +1278,10 @@ impl Scanner {
             for paragraph in &text.paragraphs {
                 let unique = if paragraph.words == 0 {
                     NO_UNIQUE
-                } else if let Some(&known) = self.exact_index.get(&paragraph.exact) {
+                } else if let Some(known) = self.exact_index.get(paragraph.exact) {
                     known
                 } else {
-                    let id = self.uniques.len() as u32;
-                    self.exact_index.insert(paragraph.exact, id);
+                    let id = self.exact_index.insert(paragraph.exact);
                     self.uniques.push(UniqueParagraph { near: NOT_NEAR });
                     if self.fingerprinter.is_near(paragraph.words) {
                         new_near.push((id, &text.normalized[paragraph.normalized.clone()]));
@@ -1626,11 +1598,7 @@ impl Scanner {
 
     /// The exact hash of each distinct paragraph, by its number.
     fn exact_hash_of_uniques(&self) -> Vec<u64> {
-        let mut exact = vec![0u64; self.uniques.len()];
-        for (&hash, &unique) in &self.exact_index {
-            exact[unique as usize] = hash;
-        }
-        exact
+        self.exact_index.hashes().collect()
     }
 
     /// Stage 1: paragraphs of one index group are one cluster already.

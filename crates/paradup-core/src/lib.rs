@@ -26,6 +26,7 @@
 #![deny(missing_docs)]
 
 pub mod cluster;
+pub mod exact;
 pub mod fingerprint;
 pub mod lsh;
 pub mod minhash;
