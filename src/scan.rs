@@ -27,6 +27,8 @@ use crate::read::{ColumnarDocuments, ColumnarTexts, DocumentHead};
 pub use crate::read::{Document, Location};
 use crate::segment::{Span, SplitMode, Unit};
 use crate::shingle::{containment, jaccard, jaccard_at_least};
+mod members_on_disk;
+pub use members_on_disk::SpilledMembers;
 use paradup_core::exact::ExactIndex;
 use paradup_core::spill::{NumberFile, PairRuns, SetArena, SpillError, SpillFolder};
 use paradup_core::{FingerprintParams, Fingerprinter, NormalizedDocument, Scratch};
@@ -487,6 +489,12 @@ pub struct ScanOutcome {
     pub clusters: Vec<Cluster>,
     /// Totals.
     pub summary: Summary,
+    /// `Some` for a scan past its memory budget finished by
+    /// [`BoundedScanner::try_finish_streamed`]: the copies are in the spill folder, and each
+    /// cluster's `members` holds its canonical copy only. Read the copies with
+    /// [`ScanOutcome::clusters_in`], or bring them all into memory with
+    /// [`ScanOutcome::load_members`].
+    pub members_on_disk: Option<std::sync::Arc<SpilledMembers>>,
 }
 
 impl ScanOutcome {
@@ -500,6 +508,7 @@ impl ScanOutcome {
             documents: self.documents.clone(),
             summary,
             clusters,
+            members_on_disk: None,
         }
     }
 
@@ -511,6 +520,7 @@ impl ScanOutcome {
             documents: self.documents,
             summary,
             clusters,
+            members_on_disk: None,
         }
     }
 
@@ -745,8 +755,14 @@ pub enum SpillPhase {
         /// Pairs verified so far.
         pairs: u64,
     },
-    /// The members of the clusters measured.
-    Members,
+    /// The copies of the clusters laid out and measured, range `range` (from 1) of `ranges`;
+    /// range 0 while they are laid out.
+    Members {
+        /// The range, from 1; 0 while the copies are laid out.
+        range: usize,
+        /// Ranges in all.
+        ranges: usize,
+    },
 }
 
 impl fmt::Display for SpillPhase {
@@ -755,7 +771,8 @@ impl fmt::Display for SpillPhase {
             SpillPhase::Spill { .. } => write!(f, "spill"),
             SpillPhase::MergeBand { band, bands } => write!(f, "merge band {band}/{bands}"),
             SpillPhase::Verify { pairs } => write!(f, "verify ({pairs} pairs)"),
-            SpillPhase::Members => write!(f, "members"),
+            SpillPhase::Members { range: 0, .. } => write!(f, "members"),
+            SpillPhase::Members { range, ranges } => write!(f, "members {range}/{ranges}"),
         }
     }
 }
@@ -901,6 +918,15 @@ impl BoundedScanner {
     /// Runs the near tier and lays out the clusters, as [`Scanner::finish`] does; the spill
     /// folder is gone when this returns.
     pub fn try_finish(self) -> Result<ScanOutcome, SpillError> {
+        let mut outcome = self.try_finish_streamed()?;
+        outcome.load_members()?;
+        Ok(outcome)
+    }
+
+    /// [`BoundedScanner::try_finish`], but when the scan spilled, its clusters' copies stay on
+    /// disk ([`ScanOutcome::members_on_disk`]) for outputs that read them in order: the spill
+    /// folder goes when the outcome does.
+    pub fn try_finish_streamed(self) -> Result<ScanOutcome, SpillError> {
         self.scanner.finish_inner(false).map(|(outcome, _)| outcome)
     }
 }
@@ -1523,6 +1549,28 @@ impl Scanner {
         self.join_large_buckets(&large_buckets, &agreement, view, &mut sets, &mut pairs);
         drop((large_buckets, agreement, large_sets));
         self.join_containing(&mut sets, &mut pairs);
+        if !retain {
+            if let Some(spill) = spilled.as_deref_mut() {
+                if let Some(laid_out) = self.lay_out_on_disk(&mut sets, spill)? {
+                    drop((sets, spilled));
+                    let mut clusters = laid_out.clusters;
+                    let members = laid_out.members;
+                    let copies = |cluster: usize| members.copies(cluster);
+                    let summary =
+                        self.summarize(&mut clusters, laid_out.counted_paragraphs, pairs, &copies);
+                    return Ok((
+                        ScanOutcome {
+                            params: self.params,
+                            documents: self.documents,
+                            clusters,
+                            summary,
+                            members_on_disk: Some(std::sync::Arc::new(members)),
+                        },
+                        None,
+                    ));
+                }
+            }
+        }
         let paragraph_file = spilled
             .as_deref_mut()
             .and_then(|spill| spill.tables.as_mut())
@@ -1535,7 +1583,10 @@ impl Scanner {
         let member_sets = match spilled.as_deref_mut() {
             None => None,
             Some(spill) => {
-                spill.tell(SpillPhase::Members);
+                spill.tell(SpillPhase::Members {
+                    range: 0,
+                    ranges: 1,
+                });
                 let needed = self.near_members_to_measure(&laid_out);
                 Some(self.load_sets(spill, &needed)?)
             }
@@ -1550,7 +1601,9 @@ impl Scanner {
             counted_paragraphs,
             ..
         } = laid_out;
-        let summary = self.summarize(&mut clusters, counted_paragraphs, pairs);
+        let clusters_copies: Vec<usize> = clusters.iter().map(|c| c.members.len()).collect();
+        let copies = |cluster: usize| clusters_copies[cluster];
+        let summary = self.summarize(&mut clusters, counted_paragraphs, pairs, &copies);
         let retained = retain.then(|| self.retained(&mut sets, exact_of));
         Ok((
             ScanOutcome {
@@ -1558,6 +1611,7 @@ impl Scanner {
                 documents: self.documents,
                 clusters,
                 summary,
+                members_on_disk: None,
             },
             retained,
         ))
@@ -1890,7 +1944,6 @@ impl Scanner {
     /// member to its canonical copy (the first), on the sets of `view`, how it joined (a chain, a
     /// containment), and the bytes its repeats take.
     fn measure_members(&self, laid_out: &mut LaidOut, view: SetView<'_>) {
-        let threshold = self.params.threshold;
         let member_uniques = &laid_out.member_uniques;
         laid_out
             .clusters
@@ -1909,27 +1962,34 @@ impl Scanner {
                     ClusterKind::WithinDocument
                 };
                 for (member, &unique) in cluster.members.iter_mut().zip(uniques) {
-                    if unique != canonical_unique {
-                        let a = self.uniques[unique as usize].near;
-                        let b = self.uniques[canonical_unique as usize].near;
-                        let (sa, sb) = (self.set_in(view, a), self.set_in(view, b));
-                        member.similarity = jaccard(sa, sb);
-                        member.containment = containment(sa, sb);
-                        if member.similarity < threshold {
-                            member.contained = self
-                                .params
-                                .containment
-                                .is_some_and(|c| member.containment >= c);
-                            member.holds_canonical = member.contained && sa.len() > sb.len();
-                            member.via_chain = !member.contained;
-                        }
-                    }
+                    self.measure_copy(member, unique, canonical_unique, view);
                 }
                 cluster.duplicate_bytes = cluster.members[1..]
                     .iter()
                     .map(|m| m.span.len() as u64)
                     .sum();
             });
+    }
+
+    /// How the copy `member` (distinct paragraph `unique`) stands to its cluster's canonical copy
+    /// (`canonical`), on the sets of `view`: its similarity, containment, and how it joined.
+    fn measure_copy(&self, member: &mut Member, unique: u32, canonical: u32, view: SetView<'_>) {
+        if unique == canonical {
+            return;
+        }
+        let a = self.uniques[unique as usize].near;
+        let b = self.uniques[canonical as usize].near;
+        let (sa, sb) = (self.set_in(view, a), self.set_in(view, b));
+        member.similarity = jaccard(sa, sb);
+        member.containment = containment(sa, sb);
+        if member.similarity < self.params.threshold {
+            member.contained = self
+                .params
+                .containment
+                .is_some_and(|c| member.containment >= c);
+            member.holds_canonical = member.contained && sa.len() > sb.len();
+            member.via_chain = !member.contained;
+        }
     }
 
     /// Stage 7: the totals. Checked against a shard index, the clusters of indexed paragraphs
@@ -1939,12 +1999,13 @@ impl Scanner {
         clusters: &mut Vec<Cluster>,
         counted_paragraphs: u64,
         pairs: PairCounts,
+        copies: &dyn Fn(usize) -> usize,
     ) -> Summary {
         let indexed_documents = self.indexed.documents;
         let mut indexed_totals = None;
         let (duplicate_paragraphs, duplicate_bytes, distinct_paragraphs) = if !self.indexed.active {
             (
-                clusters.iter().map(|c| c.members.len() as u64 - 1).sum(),
+                (0..clusters.len()).map(|c| copies(c) as u64 - 1).sum(),
                 clusters.iter().map(|c| c.duplicate_bytes).sum(),
                 self.uniques.len() as u64,
             )

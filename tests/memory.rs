@@ -357,7 +357,28 @@ fn a_bounded_scanner_spills_merges_every_band_and_verifies_in_chunks() {
     }
     assert!(bounded.spilled());
     let expected = plain.finish();
-    let outcome = bounded.try_finish().expect("spill works");
+    let mut outcome = bounded.try_finish_streamed().expect("spill works");
+    // The copies wait on disk, each cluster holding its canonical copy, until loaded.
+    assert!(outcome.members_on_disk.is_some());
+    assert!(!entries(dir.path()).is_empty());
+    assert!(outcome.clusters.iter().all(|c| c.members.len() == 1));
+    assert_eq!(outcome.clusters.len(), expected.clusters.len());
+    let copies: Vec<usize> = (0..outcome.clusters.len())
+        .map(|c| outcome.copies(c))
+        .collect();
+    let expected_copies: Vec<usize> = expected.clusters.iter().map(|c| c.members.len()).collect();
+    assert_eq!(copies, expected_copies);
+    let middle = outcome.clusters.len() / 2;
+    let window = outcome
+        .clusters_in(middle - 3..middle + 3)
+        .expect("read back");
+    assert_eq!(
+        serde_json::to_value(&*window).expect("clusters"),
+        serde_json::to_value(&expected.clusters[middle - 3..middle + 3]).expect("clusters")
+    );
+    drop(window);
+    outcome.load_members().expect("read back");
+    assert!(outcome.members_on_disk.is_none());
     assert_eq!(
         serde_json::to_value(&outcome.clusters).expect("clusters"),
         serde_json::to_value(&expected.clusters).expect("clusters")
@@ -379,6 +400,14 @@ fn a_bounded_scanner_spills_merges_every_band_and_verifies_in_chunks() {
     assert!(matches!(phases[0], SpillPhase::Spill { .. }));
     assert_eq!(merged, bands);
     assert!(chunks > 1, "pairs verified in {chunks} chunk");
+    let member_ranges = phases
+        .iter()
+        .filter(|p| matches!(p, SpillPhase::Members { range, .. } if *range > 0))
+        .count();
+    assert!(
+        member_ranges > 1,
+        "copies measured in {member_ranges} range"
+    );
     assert!(entries(dir.path()).is_empty());
     assert!(expected.summary.candidate_pairs > 10_000);
 }

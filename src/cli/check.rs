@@ -661,6 +661,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             documents: Vec::new(),
             clusters: Vec::new(),
             summary: Default::default(),
+            members_on_disk: None,
         };
         run.outcome = std::mem::replace(&mut run.outcome, placeholder).into_input_only();
     }

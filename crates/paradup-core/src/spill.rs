@@ -180,6 +180,7 @@ const READ_WINDOW: usize = 1 << 20;
 pub struct NumberFile<T: Stored> {
     writer: BufWriter<File>,
     folder: PathBuf,
+    name: String,
     len: u64,
     encoded: Vec<u8>,
     _numbers: std::marker::PhantomData<T>,
@@ -192,6 +193,7 @@ impl<T: Stored> NumberFile<T> {
         Ok(NumberFile {
             writer: BufWriter::with_capacity(WRITE_BUFFER, file),
             folder: folder.path().to_path_buf(),
+            name: name.to_owned(),
             len: 0,
             encoded: Vec::new(),
             _numbers: std::marker::PhantomData,
@@ -242,6 +244,13 @@ impl<T: Stored> NumberFile<T> {
         }
         self.encoded = encoded;
         result.map_err(self.error("write the scan's tables"))
+    }
+
+    /// Deletes the file: its disk space is free for the files that come after it (the folder
+    /// would delete it only when it goes).
+    pub fn remove(self) -> Result<(), SpillError> {
+        let path = self.folder.join(&self.name);
+        std::fs::remove_file(&path).map_err(self.error("remove a file"))
     }
 
     /// Writes what is buffered, so reads see every number.
@@ -526,6 +535,8 @@ mod tests {
             file.read_range(70_000..70_010).unwrap(),
             numbers[70_000..70_010]
         );
+        file.remove().unwrap();
+        assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 0);
     }
 
     #[test]
