@@ -162,7 +162,7 @@ pub fn member_batches(
     let mut columns = Columns::new();
     let mut rows = 0u64;
     let mut location = String::new();
-    for cluster in report.clusters.iter() {
+    report.clusters.try_for_each(|cluster| {
         let kind = match cluster.kind {
             ClusterKind::WithinDocument => "within_document",
             ClusterKind::CrossDocument => "cross_document",
@@ -195,7 +195,8 @@ pub fn member_batches(
                 visit(c.finish(&schema).map_err(io::Error::other)?)?;
             }
         }
-    }
+        Ok::<(), io::Error>(())
+    })?;
     if columns.rows > 0 {
         visit(columns.finish(&schema).map_err(io::Error::other)?)?;
     }

@@ -12,6 +12,7 @@ use crate::scan::{
     Cluster, ClusterKind, DocumentEntry, Location, Member, ScanOutcome, ScanParams, Summary,
 };
 use crate::segment::Span;
+use paradup_core::spill::SpillError;
 use rayon::prelude::*;
 use serde::ser::{Error as _, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -312,7 +313,10 @@ pub struct ReportCluster<'a> {
 /// written, so that the report costs next to nothing beside the [`ScanOutcome`] it describes.
 #[derive(Clone, Debug)]
 pub struct ReportClusters<'a> {
+    /// The outcome's clusters: with its members on disk ([`ScanOutcome::members_on_disk`]), each
+    /// holds its canonical copy only, and the copies are read a window at a time.
     clusters: &'a [Cluster],
+    outcome: &'a ScanOutcome,
     documents: &'a [DocumentEntry],
     /// Text files whose text differs from their bytes, by document index.
     file_offsets: &'a BTreeMap<u32, FileOffsets>,
@@ -333,14 +337,17 @@ impl<'a> ReportClusters<'a> {
         self.clusters.is_empty()
     }
 
-    /// The cluster with id `index`.
+    /// The cluster with id `index`. With the outcome's members on disk, its `members` list the
+    /// canonical copy only (its `size` counts every copy): [`ReportClusters::try_for_each`] reads
+    /// them all.
     pub fn get(&self, index: usize) -> Option<ReportCluster<'_>> {
         self.clusters
             .get(index)
             .map(|cluster| self.view(index, cluster))
     }
 
-    /// Every cluster, by id.
+    /// Every cluster, by id; with the outcome's members on disk, as [`ReportClusters::get`] gives
+    /// them.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = ReportCluster<'_>> + Clone + '_ {
         self.clusters
             .iter()
@@ -348,12 +355,36 @@ impl<'a> ReportClusters<'a> {
             .map(|(index, cluster)| self.view(index, cluster))
     }
 
-    fn view(&self, index: usize, cluster: &'a Cluster) -> ReportCluster<'_> {
+    /// Hands `each` every cluster with every copy, in order, reading the copies a window at a
+    /// time when they are on disk; stops at the first error.
+    pub fn try_for_each<E: From<SpillError>>(
+        &self,
+        mut each: impl FnMut(ReportCluster<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let outcome = self.outcome;
+        let windows = copy_windows(
+            self.clusters.len(),
+            |cluster| outcome.copies(cluster),
+            usize::MAX,
+            usize::MAX,
+            JSON_WINDOW_COPIES,
+        );
+        for window in windows {
+            let first = window.start;
+            let loaded = outcome.clusters_in(window)?;
+            for (offset, cluster) in loaded.iter().enumerate() {
+                each(self.view(first + offset, cluster))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn view<'c>(&'c self, index: usize, cluster: &'c Cluster) -> ReportCluster<'c> {
         ReportCluster {
             id: cluster.id,
             kind: cluster.kind,
             documents: cluster.documents,
-            size: cluster.members.len(),
+            size: self.outcome.copies(index),
             duplicate_bytes: cluster.duplicate_bytes,
             text: self.texts.get(index).map_or("", String::as_str),
             members: ReportMembers {
@@ -374,27 +405,28 @@ const JSON_WINDOW: usize = 4096;
 /// and 4,096 of them can list millions of copies, hundreds of MB of rendered text.
 const JSON_WINDOW_COPIES: usize = 1 << 18;
 
-/// The windows `clusters` are rendered in, in order: at most `max_clusters` clusters each, and no
-/// more than `max_copies` copies listed (each cluster lists at most `listed` of its own) but for
-/// a window of a single cluster.
-fn json_windows(
-    clusters: &[Cluster],
+/// The windows `count` clusters (cluster `i` with `copies(i)` copies) are read or rendered in,
+/// in order: at most `max_clusters` clusters each, and no more than `max_copies` copies listed
+/// (each cluster lists at most `listed` of its own) but for a window of a single cluster.
+fn copy_windows(
+    count: usize,
+    copies_of: impl Fn(usize) -> usize,
     listed: usize,
     max_clusters: usize,
     max_copies: usize,
 ) -> Vec<std::ops::Range<usize>> {
     let mut windows = Vec::new();
     let (mut start, mut copies) = (0, 0);
-    for (index, cluster) in clusters.iter().enumerate() {
-        let own = cluster.members.len().min(listed);
+    for index in 0..count {
+        let own = copies_of(index).min(listed);
         if index > start && (index - start == max_clusters || copies + own > max_copies) {
             windows.push(start..index);
             (start, copies) = (index, 0);
         }
         copies += own;
     }
-    if start < clusters.len() {
-        windows.push(start..clusters.len());
+    if start < count {
+        windows.push(start..count);
     }
     windows
 }
@@ -406,7 +438,11 @@ impl ReportClusters<'_> {
         window: std::ops::Range<usize>,
     ) -> serde_json::Result<Vec<Box<RawValue>>> {
         let first = window.start;
-        self.clusters[window]
+        let loaded = self
+            .outcome
+            .clusters_in(window)
+            .map_err(serde_json::Error::custom)?;
+        loaded
             .par_iter()
             .enumerate()
             .map(|(offset, cluster)| to_raw_value(&self.view(first + offset, cluster)))
@@ -421,8 +457,10 @@ impl Serialize for ReportClusters<'_> {
     /// them one after another).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.len()))?;
-        let windows = json_windows(
-            self.clusters,
+        let outcome = self.outcome;
+        let windows = copy_windows(
+            self.clusters.len(),
+            |cluster| outcome.copies(cluster),
             self.member_lists.limit(),
             JSON_WINDOW,
             JSON_WINDOW_COPIES,
@@ -529,7 +567,8 @@ pub fn canonical_spans(outcome: &ScanOutcome) -> Vec<(u32, usize, usize)> {
 
 /// Per-source totals, sorted by source name with the documents without a source last; empty when
 /// no document names a source.
-pub fn source_totals(outcome: &ScanOutcome) -> Vec<SourceTotals> {
+/// With the outcome's members on disk, they are read a window at a time.
+pub fn source_totals(outcome: &ScanOutcome) -> Result<Vec<SourceTotals>, SpillError> {
     // Documents of a shard index taken into the scan are not the input's sources.
     let input = |doc: &DocumentEntry| doc.shard.is_none();
     if outcome
@@ -538,7 +577,7 @@ pub fn source_totals(outcome: &ScanOutcome) -> Vec<SourceTotals> {
         .filter(|d| input(d))
         .all(|d| d.source.is_none())
     {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let blank = |source: Option<&str>| SourceTotals {
         source: source.map(str::to_owned),
@@ -561,27 +600,36 @@ pub fn source_totals(outcome: &ScanOutcome) -> Vec<SourceTotals> {
         entry.paragraphs += u64::from(doc.word_paragraphs);
         entry.bytes += doc.bytes;
     }
-    for cluster in &outcome.clusters {
-        for member in &cluster.members[1..] {
-            let document = &outcome.documents[member.doc as usize];
-            if !input(document) {
-                continue;
-            }
-            let source = document.source.as_deref();
-            if let Some(entry) = totals.get_mut(&(source.is_none(), source)) {
-                entry.duplicate_paragraphs += 1;
-                entry.duplicate_bytes += member.span.len() as u64;
+    let windows = copy_windows(
+        outcome.clusters.len(),
+        |cluster| outcome.copies(cluster),
+        usize::MAX,
+        usize::MAX,
+        JSON_WINDOW_COPIES,
+    );
+    for window in windows {
+        for cluster in outcome.clusters_in(window)?.iter() {
+            for member in &cluster.members[1..] {
+                let document = &outcome.documents[member.doc as usize];
+                if !input(document) {
+                    continue;
+                }
+                let source = document.source.as_deref();
+                if let Some(entry) = totals.get_mut(&(source.is_none(), source)) {
+                    entry.duplicate_paragraphs += 1;
+                    entry.duplicate_bytes += member.span.len() as u64;
+                }
             }
         }
     }
-    totals
+    Ok(totals
         .into_values()
         .map(|mut t| {
             t.duplicate_ratio = round6(ratio(t.duplicate_paragraphs, t.paragraphs));
             t.duplicate_byte_ratio = round6(ratio(t.duplicate_bytes, t.bytes));
             t
         })
-        .collect()
+        .collect())
 }
 
 /// Document ids used by more than one document.
@@ -668,15 +716,16 @@ pub struct Report<'a> {
 
 impl<'a> Report<'a> {
     /// Builds the report. `canonical_texts[i]` is the text of cluster `i`'s canonical copy (a
-    /// cluster without one shows an empty text).
+    /// cluster without one shows an empty text). Fails only when the outcome's members are on
+    /// disk ([`ScanOutcome::members_on_disk`]) and cannot be read.
     pub fn new(
         outcome: &'a ScanOutcome,
         canonical_texts: Vec<String>,
         errors: Vec<InputError>,
         seconds: f64,
-    ) -> Report<'a> {
+    ) -> Result<Report<'a>, SpillError> {
         let s = &outcome.summary;
-        Report {
+        Ok(Report {
             schema: SCHEMA,
             tool: Tool {
                 name: "paradup",
@@ -707,6 +756,7 @@ impl<'a> Report<'a> {
                 .collect(),
             clusters: ReportClusters {
                 clusters: &outcome.clusters,
+                outcome,
                 documents: &outcome.documents,
                 file_offsets: &NO_FILE_OFFSETS,
                 texts: canonical_texts,
@@ -715,9 +765,9 @@ impl<'a> Report<'a> {
             member_lists: MemberLists::All,
             errors,
             warnings: Vec::new(),
-            sources: source_totals(outcome),
+            sources: source_totals(outcome)?,
             timing: Timing { seconds },
-        }
+        })
     }
 
     /// Gives the spans of the text files in `file_offsets` (by document index: those whose text
@@ -789,27 +839,17 @@ mod tests {
     }
 
     #[test]
-    fn json_windows_cover_every_cluster_in_order_within_both_limits() {
-        let cluster = |copies: usize| Cluster {
-            id: 0,
-            kind: ClusterKind::CrossDocument,
-            documents: 1,
-            duplicate_bytes: 0,
-            members: outcome().clusters[0].members[..1]
-                .iter()
-                .cycle()
-                .take(copies)
-                .cloned()
-                .collect(),
-        };
+    fn windows_cover_every_cluster_in_order_within_both_limits() {
         let sizes = [2, 9, 3, 3, 1, 20, 2, 2, 2, 2, 2, 4];
-        let clusters: Vec<Cluster> = sizes.iter().map(|&n| cluster(n)).collect();
+        let windows_of = |listed, max_clusters, max_copies| {
+            copy_windows(sizes.len(), |c| sizes[c], listed, max_clusters, max_copies)
+        };
         for (listed, max_clusters, max_copies) in
             [(usize::MAX, 3, 8), (1, 4, 2), (usize::MAX, 100, 1000)]
         {
-            let windows = json_windows(&clusters, listed, max_clusters, max_copies);
+            let windows = windows_of(listed, max_clusters, max_copies);
             let covered: Vec<usize> = windows.iter().flat_map(|w| w.clone()).collect();
-            assert_eq!(covered, (0..clusters.len()).collect::<Vec<_>>());
+            assert_eq!(covered, (0..sizes.len()).collect::<Vec<_>>());
             for window in &windows {
                 let copies: usize = sizes[window.clone()].iter().map(|&n| n.min(listed)).sum();
                 assert!(window.len() <= max_clusters);
@@ -818,7 +858,7 @@ mod tests {
         }
         // The 9 and the 20 are windows of their own; the rest are cut before passing 8.
         assert_eq!(
-            json_windows(&clusters, usize::MAX, 3, 8),
+            windows_of(usize::MAX, 3, 8),
             vec![0..1, 1..2, 2..5, 5..6, 6..9, 9..12]
         );
     }
@@ -841,6 +881,7 @@ mod tests {
             vec![problem(InputErrorKind::InvalidJson, "invalid JSON")],
             0.25,
         )
+        .unwrap()
         .with_warnings(vec![problem(InputErrorKind::InvalidUtf8, "invalid UTF-8")]);
         let json = serde_json::to_string(&report).unwrap();
         let expected = concat!(

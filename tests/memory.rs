@@ -183,15 +183,24 @@ fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot make a spill folder"));
 
     for threads in ["1", "2"] {
-        // The scan's JSON and HTML reports and dedup's output, named after `run`.
+        // The scan's JSON and HTML reports and dedup's output, named after `run`; and the JSON
+        // report and members table of a scan that writes no HTML, whose copies stay on disk
+        // past the budget and are read back in order.
         let outputs_of = |run: &str, extra: &[&str]| {
             let (json, html, clean) = (
                 out(&format!("{run}.json")),
                 out(&format!("{run}.html")),
                 out(&format!("{run}.jsonl")),
             );
+            let (streamed, members) = (
+                out(&format!("{run}-streamed.json")),
+                out(&format!("{run}-members.parquet")),
+            );
             let common = ["-q", "--threads", threads];
             let mut scan = vec!["scan", input, "--json", &json, "--html", &html];
+            scan.extend(common.iter().chain(extra));
+            run_ok(&scan);
+            let mut scan = vec!["scan", input, "--json", &streamed, "--members", &members];
             scan.extend(common.iter().chain(extra));
             run_ok(&scan);
             let mut dedup = vec!["dedup", input, "--output", &clean];
@@ -203,6 +212,16 @@ fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
         let (bjson, bhtml, bclean) = outputs_of("b", &["--memory", "1M", "--tmp-dir", spill_dir]);
         let read = |path: &str| std::fs::read_to_string(path).expect("written");
         let (a, b) = (read(&json), read(&bjson));
+        for run in ["a", "b"] {
+            assert_eq!(
+                without_seconds(&read(&out(&format!("{run}-streamed.json")))),
+                without_seconds(&a),
+                "JSON without HTML, run {run}, {threads} threads"
+            );
+        }
+        let table =
+            |run: &str| std::fs::read(out(&format!("{run}-members.parquet"))).expect("written");
+        assert_eq!(table("a"), table("b"), "members table, {threads} threads");
         let report: serde_json::Value = serde_json::from_str(&a).expect("JSON");
         assert!(report["summary"]["cross_document_clusters"].as_u64() > Some(100));
         assert_eq!(

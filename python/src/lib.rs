@@ -195,15 +195,17 @@ struct ScanReport {
 }
 
 impl ScanReport {
-    fn report(&self, member_lists: MemberLists) -> Report<'_> {
-        Report::new(
+    /// The report; fails only when the copies are on disk and cannot be read.
+    fn report(&self, member_lists: MemberLists) -> PyResult<Report<'_>> {
+        Ok(Report::new(
             &self.outcome,
             self.canonical_texts.clone(),
             self.errors.clone(),
             self.seconds,
         )
+        .map_err(|e| PyOSError::new_err(e.to_string()))?
         .with_warnings(self.warnings.clone())
-        .with_member_lists(member_lists)
+        .with_member_lists(member_lists))
     }
 }
 
@@ -237,13 +239,14 @@ impl ScanReport {
                 )))
             }
         };
-        py.detach(|| serde_json::to_string(&self.report(lists)))
+        let report = self.report(lists)?;
+        py.detach(|| serde_json::to_string(&report))
             .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
     /// Every member of every cluster as an Arrow table (the columns of `--members`).
     fn members(&self, py: Python<'_>) -> PyResult<PyTable> {
-        let report = self.report(MemberLists::All);
+        let report = self.report(MemberLists::All)?;
         let sources: Vec<Option<&str>> = self
             .outcome
             .documents
@@ -325,8 +328,8 @@ impl ScanReport {
     /// Writes the HTML report to `path` (atomically), showing the `top` largest clusters.
     #[pyo3(signature = (path, top = 50))]
     fn html(&self, py: Python<'_>, path: &str, top: usize) -> PyResult<()> {
+        let report = self.report(MemberLists::All)?;
         let page = py.detach(|| {
-            let report = self.report(MemberLists::All);
             let options = HtmlOptions { top };
             let refs = html::members_to_fetch(&report, &options);
             let requests: Vec<(u32, usize, usize)> =

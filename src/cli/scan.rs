@@ -71,15 +71,15 @@ impl ScanRun {
         texts.into_iter().map(Option::unwrap_or_default).collect()
     }
 
-    pub fn report(&self) -> Report<'_> {
-        Report::new(
+    pub fn report(&self) -> Result<Report<'_>> {
+        Ok(Report::new(
             &self.outcome,
             self.canonical_texts(),
             self.errors.clone(),
             self.started.elapsed().as_secs_f64(),
-        )
+        )?
         .with_warnings(self.warnings.clone())
-        .with_file_offsets(&self.file_offsets)
+        .with_file_offsets(&self.file_offsets))
     }
 }
 
@@ -190,6 +190,7 @@ pub fn scan_inputs_indexed(
                 &read_options,
                 &mut log,
                 &mut progress,
+                memory.members_on_disk,
             )?;
             (outcome, None)
         }
@@ -257,6 +258,7 @@ fn scan_bounded(
     read_options: &ReadOptions,
     log: &mut ReadLog,
     progress: &mut Progress,
+    members_on_disk: bool,
 ) -> Result<ScanOutcome> {
     let batch_bytes = batch_bytes_within(budget.bytes);
     let mut scanner =
@@ -277,8 +279,17 @@ fn scan_bounded(
         batch_bytes,
     )?;
     log.finish();
-    let outcome = scanner.try_finish();
-    super::remove_on_interrupt_no_more();
+    let outcome = if members_on_disk {
+        scanner.try_finish_streamed()
+    } else {
+        scanner.try_finish()
+    };
+    let folder_left = outcome
+        .as_ref()
+        .is_ok_and(|outcome| outcome.members_on_disk.is_some());
+    if !folder_left {
+        super::remove_on_interrupt_no_more();
+    }
     progress.finish();
     let outcome = outcome?;
     // The stages' tables are gone: their pages go back before the report takes its own.
@@ -673,20 +684,26 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         max_copies: Some(args.shard_index.indexed_copies.max(1)),
         whole_groups: true,
     });
+    // The outputs that read the clusters' copies in order leave them on disk past the budget;
+    // the HTML report and a baseline take them all in memory.
+    let memory = MemoryRequest {
+        members_on_disk: args.html.is_none() && args.write_baseline.is_none(),
+        ..args.detect.memory_request()
+    };
     let (run, _) = scan_inputs_indexed(
         &args.input,
         params,
-        &args.detect.memory_request(),
+        &memory,
         args.quiet,
         &outputs,
         against,
         false,
     )?;
     let writing = Progress::phase_for_stderr(args.quiet, "report");
-    let report = run.report().with_member_lists(member_lists(
+    let report = run.report()?.with_member_lists(member_lists(
         args.json_members,
         args.members.is_some(),
-        run.outcome.clusters.iter().map(|c| c.members.len()).sum(),
+        run.outcome.total_copies() as usize,
     ));
     if let Some(path) = &args.json {
         // Streamed to the file: the report of a large corpus is large.
@@ -716,11 +733,12 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     if !args.quiet {
         output::print_summary(&summary::render(&report, args.top), stdout_taken)?;
     }
-    Ok(if report.errors.is_empty() {
-        exit::OK
-    } else {
-        exit::ERROR
-    })
+    let clean = report.errors.is_empty();
+    // The copies left on disk go with the outcome: Ctrl-C has nothing more to remove.
+    drop(report);
+    drop(run);
+    super::remove_on_interrupt_no_more();
+    Ok(if clean { exit::OK } else { exit::ERROR })
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@
 //!     text: text.clone(),
 //! }]);
 //! let outcome = scanner.finish();
-//! let report = Report::new(&outcome, vec![line.to_string()], Vec::new(), 0.0);
+//! let report = Report::new(&outcome, vec![line.to_string()], Vec::new(), 0.0).unwrap();
 //! let options = HtmlOptions::default();
 //! let wanted = members_to_fetch(&report, &options);
 //! let texts = wanted.iter().map(|m| text.get(m.start..m.end).map(str::to_owned)).collect();
@@ -1010,7 +1010,7 @@ mod tests {
                 texts[m.doc as usize][m.span.start..m.span.end].to_owned()
             })
             .collect();
-        let report = Report::new(&outcome, canonical, Vec::new(), 0.0);
+        let report = Report::new(&outcome, canonical, Vec::new(), 0.0).unwrap();
         let wanted = members_to_fetch(&report, options);
         let fetched = wanted
             .iter()
@@ -1099,7 +1099,7 @@ mod tests {
         let mut scanner = Scanner::new(ScanParams::default()).unwrap();
         scanner.add_batch(vec![doc("a", None, &text)]);
         let outcome = scanner.finish();
-        let report = Report::new(&outcome, vec![BODY.into()], Vec::new(), 0.0);
+        let report = Report::new(&outcome, vec![BODY.into()], Vec::new(), 0.0).unwrap();
         let wanted = members_to_fetch(&report, &HtmlOptions::default());
         assert_eq!(wanted.len(), MEMBERS_SHOWN - 1);
         assert!(wanted.iter().all(|m| &text[m.start..m.end] == BODY));

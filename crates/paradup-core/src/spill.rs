@@ -73,6 +73,13 @@ impl fmt::Display for SpillError {
     }
 }
 
+/// For writers of outputs that read spilled tables: the error keeps its kind and its words.
+impl From<SpillError> for io::Error {
+    fn from(error: SpillError) -> io::Error {
+        io::Error::new(error.source.kind(), error.to_string())
+    }
+}
+
 impl std::error::Error for SpillError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.source)
