@@ -2,20 +2,47 @@
 //! prints the bytes each of its tables holds, in all and a paragraph (a distinct paragraph, a
 //! near-tier paragraph), before the clusters are formed.
 //!
-//! usage: cargo run --release --example tables -- INPUT...
+//! With `--memory BYTES` first, the scanner runs under that budget (its tables spill past half of
+//! it) and the process's resident memory after reading is printed too.
+//!
+//! usage: cargo run --release --example tables -- [--memory BYTES] INPUT...
 
+use paradup::scan::{BoundedScanner, MemoryBudget};
 use paradup::{Inputs, ReadEvent, ReadOptions, ScanParams, Scanner};
 use std::ops::ControlFlow;
 
 fn main() {
-    let paths: Vec<String> = std::env::args().skip(1).collect();
+    let mut paths: Vec<String> = std::env::args().skip(1).collect();
+    let budget = match paths.first().map(String::as_str) {
+        Some("--memory") if paths.len() > 1 => {
+            let bytes = paths[1].parse::<u64>().unwrap_or_else(|_| {
+                eprintln!("tables: --memory takes a number of bytes");
+                std::process::exit(2)
+            });
+            paths.drain(..2);
+            Some(MemoryBudget {
+                bytes,
+                tmp_dir: std::env::temp_dir(),
+                expected_text_bytes: None,
+            })
+        }
+        _ => None,
+    };
     let (inputs, errors) = Inputs::resolve(&paths);
     for error in &errors {
         eprintln!("tables: {error}");
     }
-    let Ok(mut scanner) = Scanner::new(ScanParams::default()) else {
+    let made = match budget {
+        Some(budget) => BoundedScanner::new(ScanParams::default(), budget).map(Bounded),
+        None => Scanner::new(ScanParams::default()).map(Plain),
+    };
+    let Ok(mut scanner) = made else {
         eprintln!("tables: the default parameters do not validate");
         std::process::exit(2);
+    };
+    let scanner: &mut Scanner = match &mut scanner {
+        Bounded(bounded) => bounded,
+        Plain(plain) => plain,
     };
     let mut batch = Vec::new();
     let mut text_bytes = 0u64;
@@ -60,4 +87,17 @@ fn main() {
         total as f64 / 1e6,
         total as f64 / paragraphs as f64
     );
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        for line in status.lines() {
+            if line.starts_with("VmRSS") || line.starts_with("VmHWM") {
+                println!("{line}");
+            }
+        }
+    }
 }
+
+enum Made {
+    Bounded(BoundedScanner),
+    Plain(Scanner),
+}
+use Made::{Bounded, Plain};

@@ -293,7 +293,7 @@ fn scan_bounded(
     progress.finish();
     let outcome = outcome?;
     // The stages' tables are gone: their pages go back before the report takes its own.
-    release_freed_memory();
+    paradup::scan::release_freed_memory();
     Ok(outcome)
 }
 
@@ -545,7 +545,7 @@ pub fn feed(
         for delivery in receiver.iter() {
             if text_since_trim >= TRIM_EVERY_BYTES {
                 text_since_trim = 0;
-                release_freed_memory();
+                paradup::scan::release_freed_memory();
             }
             match delivery {
                 Delivery::Batch(batch, offsets) => {
@@ -594,29 +594,12 @@ pub fn feed(
         progress.finish();
         bail!("{error}");
     }
-    release_freed_memory();
+    paradup::scan::release_freed_memory();
     Ok(())
 }
 
 /// Text fingerprinted between two returns of freed memory to the system.
 const TRIM_EVERY_BYTES: usize = 64 << 20;
-
-/// Hands the memory freed while reading back to the system.
-///
-/// Reading frees many blocks (a batch's texts, a Parquet file's decoded pages and Arrow columns,
-/// normalized paragraphs) while the scanner's long-lived tables grow beside them, so glibc's heaps
-/// fill with free holes that stay resident; the reading thread's heap most of all, as it decodes
-/// ahead of the scanner. `malloc_trim` returns the whole free pages of every heap, at the cost of
-/// one pass over the free lists. On a 1 GB Parquet corpus it lowers the peak by 50 to 70 MB
-/// (benches/RESULTS.md, "Parquet input").
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory the allocator holds; it takes the allocator's
-    // own locks and touches no live block.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
 
 /// Copies of all clusters above which the JSON report lists only canonical copies by default,
 /// when a members table holds them all.
