@@ -235,6 +235,22 @@ fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
             "HTML, {threads} threads"
         );
         assert_eq!(read(&clean), read(&bclean), "dedup, {threads} threads");
+        // The terminal summary, whose rankings read the clusters' canonical copies only.
+        let summary = |extra: &[&str]| {
+            let output = paradup()
+                .args(["scan", input, "--threads", threads])
+                .args(extra)
+                .output()
+                .expect("runs");
+            String::from_utf8_lossy(&output.stdout).into_owned()
+        };
+        let held = summary(&[]);
+        assert!(held.contains("Shared across documents"), "{held}");
+        assert_eq!(
+            held,
+            summary(&["--memory", "1M", "--tmp-dir", spill_dir]),
+            "summary, {threads} threads"
+        );
         assert!(
             entries(&spill).is_empty(),
             "spill files left: {:?}",
