@@ -361,22 +361,8 @@ impl<'a> ReportClusters<'a> {
         &self,
         mut each: impl FnMut(ReportCluster<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        let outcome = self.outcome;
-        let windows = copy_windows(
-            self.clusters.len(),
-            |cluster| outcome.copies(cluster),
-            usize::MAX,
-            usize::MAX,
-            JSON_WINDOW_COPIES,
-        );
-        for window in windows {
-            let first = window.start;
-            let loaded = outcome.clusters_in(window)?;
-            for (offset, cluster) in loaded.iter().enumerate() {
-                each(self.view(first + offset, cluster))?;
-            }
-        }
-        Ok(())
+        self.outcome
+            .try_for_each_cluster(|index, cluster| each(self.view(index, cluster)))
     }
 
     fn view<'c>(&'c self, index: usize, cluster: &'c Cluster) -> ReportCluster<'c> {
@@ -600,28 +586,20 @@ pub fn source_totals(outcome: &ScanOutcome) -> Result<Vec<SourceTotals>, SpillEr
         entry.paragraphs += u64::from(doc.word_paragraphs);
         entry.bytes += doc.bytes;
     }
-    let windows = copy_windows(
-        outcome.clusters.len(),
-        |cluster| outcome.copies(cluster),
-        usize::MAX,
-        usize::MAX,
-        JSON_WINDOW_COPIES,
-    );
-    for window in windows {
-        for cluster in outcome.clusters_in(window)?.iter() {
-            for member in &cluster.members[1..] {
-                let document = &outcome.documents[member.doc as usize];
-                if !input(document) {
-                    continue;
-                }
-                let source = document.source.as_deref();
-                if let Some(entry) = totals.get_mut(&(source.is_none(), source)) {
-                    entry.duplicate_paragraphs += 1;
-                    entry.duplicate_bytes += member.span.len() as u64;
-                }
+    outcome.try_for_each_cluster(|_, cluster| {
+        for member in &cluster.members[1..] {
+            let document = &outcome.documents[member.doc as usize];
+            if !input(document) {
+                continue;
+            }
+            let source = document.source.as_deref();
+            if let Some(entry) = totals.get_mut(&(source.is_none(), source)) {
+                entry.duplicate_paragraphs += 1;
+                entry.duplicate_bytes += member.span.len() as u64;
             }
         }
-    }
+        Ok::<(), SpillError>(())
+    })?;
     Ok(totals
         .into_values()
         .map(|mut t| {

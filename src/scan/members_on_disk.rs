@@ -158,12 +158,7 @@ impl ScanOutcome {
         };
         let mut start = 0;
         while start < self.clusters.len() {
-            let mut end = start + 1;
-            let mut copies = on_disk.copies(start);
-            while end < self.clusters.len() && copies < READ_COPIES {
-                copies += on_disk.copies(end);
-                end += 1;
-            }
+            let end = window_end(&on_disk, start, self.clusters.len());
             for (cluster, members) in self.clusters[start..end]
                 .iter_mut()
                 .zip(on_disk.load(start..end)?)
@@ -174,6 +169,42 @@ impl ScanOutcome {
         }
         Ok(())
     }
+
+    /// Hands `each` every cluster (and its number) with every copy, in order, stopping at the
+    /// first error: held clusters as they are, copies on disk read a window of clusters at a time.
+    pub fn try_for_each_cluster<E: From<SpillError>>(
+        &self,
+        mut each: impl FnMut(usize, &Cluster) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let Some(on_disk) = &self.members_on_disk else {
+            return self
+                .clusters
+                .iter()
+                .enumerate()
+                .try_for_each(|(index, cluster)| each(index, cluster));
+        };
+        let mut start = 0;
+        while start < self.clusters.len() {
+            let end = window_end(on_disk, start, self.clusters.len());
+            for (offset, cluster) in self.clusters_in(start..end)?.iter().enumerate() {
+                each(start + offset, cluster)?;
+            }
+            start = end;
+        }
+        Ok(())
+    }
+}
+
+/// Where a window of clusters read from disk from `start` ends: at `READ_COPIES` copies or more
+/// (a window of one larger cluster aside), or at `count`.
+fn window_end(on_disk: &SpilledMembers, start: usize, count: usize) -> usize {
+    let mut end = start + 1;
+    let mut copies = on_disk.copies(start);
+    while end < count && copies < READ_COPIES {
+        copies += on_disk.copies(end);
+        end += 1;
+    }
+    end
 }
 
 /// The clusters as laid out on disk: each with its canonical copy only, and its copies on disk.
