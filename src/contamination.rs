@@ -5,7 +5,7 @@
 
 use crate::overlap::{ItemOverlap, OverlapScratch, ReferenceDocument, ReferenceIndex, Verdict};
 use crate::read::{FileOffsets, InputError, Inputs, Location, ReadOptions};
-use crate::scan::DocumentEntry;
+use crate::scan::{DocumentEntry, DocumentTable};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::Read;
@@ -331,7 +331,7 @@ pub fn reference_span_texts(
     documents: &[ReferenceDocument],
     requests: &[(u32, usize, usize)],
 ) -> Vec<Option<String>> {
-    let entries: Vec<DocumentEntry> = documents
+    let entries: DocumentTable = documents
         .iter()
         .map(|d| DocumentEntry {
             id: d.id.clone(),

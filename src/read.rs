@@ -24,7 +24,7 @@ mod wet;
 pub use columnar::{is_text_column, ColumnarDocuments, ColumnarTexts, DocumentHead};
 pub use select::{FileSelection, SelectionError};
 
-use crate::scan::DocumentEntry;
+use crate::scan::DocumentTable;
 use parquet::Delivery;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -60,11 +60,58 @@ impl Location {
     }
 }
 
+impl Location {
+    /// The location borrowed.
+    pub fn borrowed(&self) -> LocationRef<'_> {
+        LocationRef {
+            path: &self.path,
+            line: self.line,
+            row: self.row,
+        }
+    }
+}
+
 impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.borrowed().fmt(f)
+    }
+}
+
+/// A [`Location`] whose path is borrowed (from a scan's document table): written and shown the
+/// same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct LocationRef<'a> {
+    /// Path of the input file as given (`-` for standard input).
+    pub path: &'a str,
+    /// 1-based line of the record, for formats with one record a line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// 0-based row of the record in a table file (Parquet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+}
+
+impl LocationRef<'_> {
+    /// The record's line or row, when the file holds several.
+    pub fn record(&self) -> Option<u64> {
+        self.line.or(self.row)
+    }
+
+    /// An owned copy.
+    pub fn to_location(&self) -> Location {
+        Location {
+            path: self.path.to_string(),
+            line: self.line,
+            row: self.row,
+        }
+    }
+}
+
+impl fmt::Display for LocationRef<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.record() {
             Some(record) => write!(f, "{}:{}", self.path, record),
-            None => f.write_str(&self.path),
+            None => f.write_str(self.path),
         }
     }
 }
@@ -559,7 +606,7 @@ impl Inputs {
     pub fn fetch_spans(
         &self,
         options: &ReadOptions,
-        documents: &[DocumentEntry],
+        documents: &DocumentTable,
         requests: &[(u32, usize, usize)],
     ) -> Vec<Option<String>> {
         let mut found: Vec<Option<String>> = vec![None; requests.len()];
@@ -569,17 +616,11 @@ impl Inputs {
         let mut by_location: HashMap<(&str, Option<u64>, usize), Vec<usize>> = HashMap::new();
         for (i, &(doc, _, _)) in requests.iter().enumerate() {
             if let Some(entry) = documents.get(doc as usize) {
-                let same = |other: &DocumentEntry| other.location == entry.location;
-                let ordinal = documents[..doc as usize]
-                    .iter()
+                let ordinal = (0..doc as usize)
                     .rev()
-                    .take_while(|other| same(other))
+                    .take_while(|&other| documents.at(other).location == entry.location)
                     .count();
-                let location = (
-                    entry.location.path.as_str(),
-                    entry.location.record(),
-                    ordinal,
-                );
+                let location = (entry.location.path, entry.location.record(), ordinal);
                 by_location.entry(location).or_default().push(i);
             }
         }

@@ -7,9 +7,9 @@
 //! in the README.
 
 use crate::display::{ratio, round6};
-use crate::read::{FileOffsets, InputError};
+use crate::read::{FileOffsets, InputError, LocationRef};
 use crate::scan::{
-    Cluster, ClusterKind, DocumentEntry, Location, Member, ScanOutcome, ScanParams, Summary,
+    Cluster, ClusterKind, DocumentRef, DocumentTable, Member, ScanOutcome, ScanParams, Summary,
 };
 use crate::segment::Span;
 use paradup_core::spill::SpillError;
@@ -128,7 +128,7 @@ pub struct ReportMember<'a> {
     pub doc_index: u32,
     /// Where the document was read, written as `PATH`, `PATH:LINE` or (Parquet) `PATH:ROW`.
     #[serde(serialize_with = "as_display")]
-    pub location: &'a Location,
+    pub location: LocationRef<'a>,
     /// Paragraph index within the document.
     pub paragraph: u32,
     /// Byte offset of the paragraph: in the file as stored for a text file, otherwise in the
@@ -171,10 +171,10 @@ static NO_FILE_OFFSETS: BTreeMap<u32, FileOffsets> = BTreeMap::new();
 impl<'a> ReportMember<'a> {
     fn new(
         member: &'a Member,
-        documents: &'a [DocumentEntry],
+        documents: &'a DocumentTable,
         file_offsets: &BTreeMap<u32, FileOffsets>,
     ) -> Self {
-        let document = &documents[member.doc as usize];
+        let document = documents.at(member.doc as usize);
         let (start, end) = match file_offsets.get(&member.doc) {
             Some(offsets) => (
                 offsets.to_file(member.span.start),
@@ -183,9 +183,9 @@ impl<'a> ReportMember<'a> {
             None => (member.span.start, member.span.end),
         };
         ReportMember {
-            doc: &document.id,
+            doc: document.id,
             doc_index: member.doc,
-            location: &document.location,
+            location: document.location,
             paragraph: member.paragraph,
             start,
             end,
@@ -195,7 +195,7 @@ impl<'a> ReportMember<'a> {
             contained: member.contained,
             via_chain: member.via_chain,
             indexed: document.shard.is_some(),
-            shard: document.shard.as_deref(),
+            shard: document.shard,
         }
     }
 }
@@ -249,7 +249,7 @@ impl std::str::FromStr for MemberLists {
 #[derive(Clone, Copy, Debug)]
 pub struct ReportMembers<'a> {
     members: &'a [Member],
-    documents: &'a [DocumentEntry],
+    documents: &'a DocumentTable,
     file_offsets: &'a BTreeMap<u32, FileOffsets>,
     /// Copies the JSON lists (see [`MemberLists`]).
     json_limit: usize,
@@ -317,7 +317,7 @@ pub struct ReportClusters<'a> {
     /// holds its canonical copy only, and the copies are read a window at a time.
     clusters: &'a [Cluster],
     outcome: &'a ScanOutcome,
-    documents: &'a [DocumentEntry],
+    documents: &'a DocumentTable,
     /// Text files whose text differs from their bytes, by document index.
     file_offsets: &'a BTreeMap<u32, FileOffsets>,
     /// `texts[i]` is the text of cluster `i`'s canonical copy; missing ones are empty.
@@ -544,7 +544,7 @@ pub fn canonical_spans(outcome: &ScanOutcome) -> Vec<(u32, usize, usize)> {
             let copy = cluster
                 .members
                 .iter()
-                .find(|m| documents[m.doc as usize].shard.is_none())
+                .find(|m| !documents.is_indexed(m.doc as usize))
                 .unwrap_or(cluster.canonical());
             (copy.doc, copy.span.start, copy.span.end)
         })
@@ -556,7 +556,7 @@ pub fn canonical_spans(outcome: &ScanOutcome) -> Vec<(u32, usize, usize)> {
 /// With the outcome's members on disk, they are read a window at a time.
 pub fn source_totals(outcome: &ScanOutcome) -> Result<Vec<SourceTotals>, SpillError> {
     // Documents of a shard index taken into the scan are not the input's sources.
-    let input = |doc: &DocumentEntry| doc.shard.is_none();
+    let input = |doc: &DocumentRef| doc.shard.is_none();
     if outcome
         .documents
         .iter()
@@ -578,7 +578,7 @@ pub fn source_totals(outcome: &ScanOutcome) -> Result<Vec<SourceTotals>, SpillEr
     // Keyed so that named sources sort by name and the unnamed group comes last.
     let mut totals: BTreeMap<(bool, Option<&str>), SourceTotals> = BTreeMap::new();
     for doc in outcome.documents.iter().filter(|d| input(d)) {
-        let source = doc.source.as_deref();
+        let source = doc.source;
         let entry = totals
             .entry((source.is_none(), source))
             .or_insert_with(|| blank(source));
@@ -588,11 +588,11 @@ pub fn source_totals(outcome: &ScanOutcome) -> Result<Vec<SourceTotals>, SpillEr
     }
     outcome.try_for_each_cluster(|_, cluster| {
         for member in &cluster.members[1..] {
-            let document = &outcome.documents[member.doc as usize];
-            if !input(document) {
+            let document = outcome.documents.at(member.doc as usize);
+            if !input(&document) {
                 continue;
             }
-            let source = document.source.as_deref();
+            let source = document.source;
             if let Some(entry) = totals.get_mut(&(source.is_none(), source)) {
                 entry.duplicate_paragraphs += 1;
                 entry.duplicate_bytes += member.span.len() as u64;
@@ -619,16 +619,20 @@ pub struct RepeatedIds {
     pub first: (String, u32, u32),
 }
 
-/// Finds document ids used by more than one document (reports then tell those documents apart by
-/// `doc_index` only); `None` when every id is unique.
-pub fn repeated_ids(documents: &[DocumentEntry]) -> Option<RepeatedIds> {
+/// Finds document ids used by more than one document among those from number `start` on (reports
+/// then tell those documents apart by `doc_index` only); `None` when every id is unique. The
+/// indices it gives count from `start`.
+pub fn repeated_ids(documents: &DocumentTable, start: usize) -> Option<RepeatedIds> {
     use xxhash_rust::xxh3::xxh3_64;
     // Hashes first: sorting eight bytes a document is cheap; only colliding hashes are compared
     // as strings.
-    let mut hashes: Vec<(u64, u32)> = documents
-        .par_iter()
-        .enumerate()
-        .map(|(index, doc)| (xxh3_64(doc.id.as_bytes()), index as u32))
+    let count = documents.len().saturating_sub(start);
+    let mut hashes: Vec<(u64, u32)> = (0..count)
+        .into_par_iter()
+        .map(|index| {
+            let id = documents.at(start + index).id;
+            (xxh3_64(id.as_bytes()), index as u32)
+        })
         .collect();
     hashes.par_sort_unstable();
     let mut ids = 0;
@@ -637,7 +641,7 @@ pub fn repeated_ids(documents: &[DocumentEntry]) -> Option<RepeatedIds> {
         // Within one hash, the distinct ids (almost always one) and their first two documents.
         let mut distinct: Vec<(&str, u32, Option<u32>)> = Vec::new();
         for &(_, index) in group {
-            let id = documents[index as usize].id.as_str();
+            let id = documents.at(start + index as usize).id;
             match distinct.iter_mut().find(|(seen, _, _)| *seen == id) {
                 Some((_, _, second)) => {
                     second.get_or_insert(index);

@@ -27,7 +27,9 @@ use crate::read::{ColumnarDocuments, ColumnarTexts, DocumentHead};
 pub use crate::read::{Document, Location};
 use crate::segment::{Span, SplitMode, Unit};
 use crate::shingle::{containment, jaccard, jaccard_at_least};
+mod documents;
 mod members_on_disk;
+pub use documents::{DocumentRef, DocumentTable};
 pub use members_on_disk::SpilledMembers;
 use paradup_core::exact::ExactIndex;
 use paradup_core::spill::{NumberFile, PairRuns, SetArena, SpillError, SpillFolder};
@@ -204,15 +206,6 @@ struct ParagraphEntry {
 
 /// The offsets of a [`ParagraphEntry`] whose span is kept aside.
 const LONG_SPAN: u32 = u32::MAX;
-
-impl DocumentEntry {
-    /// Bytes its id, source and path hold on the heap.
-    fn heap_bytes(&self) -> usize {
-        self.id.capacity()
-            + self.source.as_ref().map_or(0, String::capacity)
-            + self.location.path.capacity()
-    }
-}
 
 impl ParagraphEntry {
     /// The entry of paragraph number `index`, its span kept in `long_spans` when it does not fit
@@ -484,7 +477,7 @@ pub struct ScanOutcome {
     /// The parameters it ran with.
     pub params: ScanParams,
     /// Every document, in input order.
-    pub documents: Vec<DocumentEntry>,
+    pub documents: DocumentTable,
     /// Every cluster, ordered by its canonical copy's position in the input.
     pub clusters: Vec<Cluster>,
     /// Totals.
@@ -526,7 +519,7 @@ impl ScanOutcome {
 
     /// The clusters and totals of [`ScanOutcome::input_only`].
     fn input_clusters(&self) -> (Vec<Cluster>, Summary) {
-        let from_input = |m: &Member| self.documents[m.doc as usize].shard.is_none();
+        let from_input = |m: &Member| !self.documents.is_indexed(m.doc as usize);
         let mut clusters: Vec<Cluster> = Vec::new();
         for cluster in &self.clusters {
             let members: Vec<Member> = cluster
@@ -601,7 +594,7 @@ impl ScanOutcome {
 pub struct Scanner {
     params: ScanParams,
     fingerprinter: Fingerprinter,
-    documents: Vec<DocumentEntry>,
+    documents: DocumentTable,
     paragraphs: Vec<ParagraphEntry>,
     exact_index: ExactIndex,
     uniques: Vec<UniqueParagraph>,
@@ -627,9 +620,6 @@ pub struct Scanner {
     spilled_paragraphs: usize,
     /// Shingles written to the spill folder, which come before those in `shingles`.
     spilled_shingles: usize,
-    /// Bytes the documents' ids, sources and paths hold, kept as they are added, so that
-    /// [`Scanner::table_bytes`] (a budget's check after each batch) need not walk them.
-    document_heap_bytes: usize,
 }
 
 /// What a scanner keeps of the indexed paragraphs it took in ([`Scanner::add_indexed`]): they
@@ -988,7 +978,7 @@ impl Scanner {
         Ok(Scanner {
             fingerprinter: Fingerprinter::new(params.fingerprint_params()),
             params,
-            documents: Vec::new(),
+            documents: DocumentTable::new(),
             paragraphs: Vec::new(),
             exact_index: ExactIndex::default(),
             uniques: Vec::new(),
@@ -1002,7 +992,6 @@ impl Scanner {
             spill: None,
             spilled_paragraphs: 0,
             spilled_shingles: 0,
-            document_heap_bytes: 0,
         })
     }
 
@@ -1090,7 +1079,6 @@ impl Scanner {
                 entry.paragraph_count += 1;
                 entry.word_paragraphs += 1;
             }
-            self.document_heap_bytes += entry.heap_bytes();
             self.documents.push(entry);
         }
         let bands = banding.bands.max(1);
@@ -1188,13 +1176,10 @@ impl Scanner {
             merged.documents.len() as u32,
             merged.paragraphs.len() as u32,
         );
-        merged.document_heap_bytes += self.document_heap_bytes;
-        merged
-            .documents
-            .extend(self.documents.into_iter().map(|mut entry| {
-                entry.first_paragraph += first_paragraph;
-                entry
-            }));
+        merged.documents.reserve(self.documents.len());
+        for doc in self.documents.iter() {
+            merged.documents.push_ref(doc, first_paragraph);
+        }
         merged.long_spans.extend(
             self.long_spans
                 .iter()
@@ -1235,7 +1220,7 @@ impl Scanner {
         vec![
             (
                 "documents (entries, ids, sources, paths)",
-                vec_bytes(&self.documents) + self.document_heap_bytes,
+                self.documents.heap_bytes(),
             ),
             (
                 "paragraphs (document, span, distinct)",
@@ -1316,7 +1301,6 @@ impl Scanner {
             let doc_index = self.documents.len() as u32;
             entry.first_paragraph = self.paragraph_count() as u32;
             self.bytes += entry.bytes;
-            self.document_heap_bytes += entry.heap_bytes();
             self.documents.push(entry);
             for paragraph in &text.paragraphs {
                 let unique = if paragraph.words == 0 {
@@ -1941,7 +1925,7 @@ impl Scanner {
             }
             let index_in_doc = match self.indexed.paragraph_numbers.get(global) {
                 Some(&number) => number,
-                None => global as u32 - self.documents[paragraph.doc as usize].first_paragraph,
+                None => global as u32 - self.documents.first_paragraph(paragraph.doc as usize),
             };
             let cluster = &mut laid_out.clusters[id];
             laid_out.member_uniques[laid_out.starts[id] + cluster.members.len()] = paragraph.unique;
@@ -2125,7 +2109,7 @@ impl Scanner {
             .filter(|(_, p)| p.unique != NO_UNIQUE)
             .map(|(offset, p)| {
                 let global = (indexed_paragraphs + offset) as u32;
-                let first = self.documents[p.doc as usize].first_paragraph;
+                let first = self.documents.first_paragraph(p.doc as usize);
                 (
                     p.doc,
                     global - first,

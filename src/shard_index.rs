@@ -24,8 +24,8 @@
 //! OS file lock, so a killed writer releases it) keeps a second writer out.
 
 use crate::scan::{
-    DocumentEntry, IndexedOccurrence, IndexedParagraph, IndexedPart, Location, Probe, Retained,
-    ScanOutcome, ScanParams,
+    DocumentEntry, DocumentRef, IndexedOccurrence, IndexedParagraph, IndexedPart, Location, Probe,
+    Retained, ScanOutcome, ScanParams,
 };
 use crate::segment::Span;
 use memmap2::Mmap;
@@ -1089,7 +1089,7 @@ struct SegmentBuilder<'a> {
 }
 
 impl SegmentBuilder<'_> {
-    fn push_doc(&mut self, shard: u32, doc: &DocumentEntry) {
+    fn push_doc(&mut self, shard: u32, doc: &DocumentRef) {
         let start = self.strings.len() as u64;
         self.strings.extend_from_slice(doc.id.as_bytes());
         self.strings.extend_from_slice(doc.location.path.as_bytes());
@@ -1361,9 +1361,8 @@ pub fn prepare_add(
     if shared {
         builder.shared_shingles = Some(&retained.shingles);
     }
-    let input_docs = &outcome.documents[retained.indexed_documents..];
-    for doc in input_docs {
-        builder.push_doc(shard, doc);
+    for (_, doc) in outcome.documents.iter_from(retained.indexed_documents) {
+        builder.push_doc(shard, &doc);
     }
     // The group of each cluster (by root) that holds indexed paragraphs: the smallest of their
     // groups; the others merge into it.
@@ -1455,9 +1454,16 @@ pub fn prepare_add(
     manifest.next_segment += 1;
     manifest.shards.push(ShardInfo {
         name: shard_name.to_string(),
-        documents: input_docs.len() as u64,
+        documents: outcome
+            .documents
+            .len()
+            .saturating_sub(retained.indexed_documents) as u64,
         paragraphs,
-        bytes: input_docs.iter().map(|d| d.bytes).sum(),
+        bytes: outcome
+            .documents
+            .iter_from(retained.indexed_documents)
+            .map(|(_, d)| d.bytes)
+            .sum(),
         distinct_paragraphs: distinct,
     });
     manifest.segments.push(SegmentInfo {
@@ -1500,7 +1506,7 @@ pub fn prepare_compact(index: &ShardIndex) -> Result<PendingUpdate> {
                 word_paragraphs: 0,
                 shard: None,
             };
-            builder.push_doc(record.shard, &entry);
+            builder.push_doc(record.shard, &entry.borrowed());
         }
         // Band keys by distinct paragraph, from the segment's own table.
         let mut keys: Vec<Vec<u64>> =

@@ -971,10 +971,10 @@ fn indexed_part(documents: Vec<Document>) -> IndexedPart {
     let mut part = IndexedPart {
         documents: outcome
             .documents
-            .into_iter()
+            .iter()
             .map(|d| DocumentEntry {
                 shard: Some("old".into()),
-                ..d
+                ..d.to_entry()
             })
             .collect(),
         ..IndexedPart::default()
@@ -1025,10 +1025,16 @@ fn taking_the_index_in_after_the_input_is_the_same_as_before_it() {
     assert!(before.summary.indexed.as_ref().unwrap().indexed_paragraphs > 0);
     assert_eq!(before.summary, after.summary);
     assert_eq!(before.clusters, after.clusters);
-    let ids = |o: &ScanOutcome| -> Vec<(String, Option<std::sync::Arc<str>>, u32)> {
+    let ids = |o: &ScanOutcome| -> Vec<(String, Option<String>, u32)> {
         o.documents
             .iter()
-            .map(|d| (d.id.clone(), d.shard.clone(), d.first_paragraph))
+            .map(|d| {
+                (
+                    d.id.to_string(),
+                    d.shard.map(str::to_string),
+                    d.first_paragraph,
+                )
+            })
             .collect()
     };
     assert_eq!(ids(&before), ids(&after));
@@ -1052,10 +1058,10 @@ fn the_input_only_outcome_is_the_same_whether_copied_or_taken() {
     assert!(!copied.clusters.is_empty());
     assert_eq!(copied.summary, taken.summary);
     assert_eq!(copied.clusters, taken.clusters);
-    let ids = |o: &ScanOutcome| -> Vec<(String, Option<std::sync::Arc<str>>)> {
+    let ids = |o: &ScanOutcome| -> Vec<(String, Option<String>)> {
         o.documents
             .iter()
-            .map(|d| (d.id.clone(), d.shard.clone()))
+            .map(|d| (d.id.to_string(), d.shard.map(str::to_string)))
             .collect()
     };
     assert_eq!(ids(&copied), ids(&taken));

@@ -973,7 +973,7 @@ fn arrow_batches_scan_like_owned_documents_without_copying_texts() {
     assert_eq!(arrow.clusters, owned.clusters);
     assert_eq!(arrow.summary, owned.summary);
     let ids = |outcome: &paradup::ScanOutcome| -> Vec<String> {
-        outcome.documents.iter().map(|d| d.id.clone()).collect()
+        outcome.documents.iter().map(|d| d.id.to_string()).collect()
     };
     assert_eq!(ids(&arrow), ids(&owned));
 }

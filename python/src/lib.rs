@@ -14,10 +14,10 @@ use paradup::dedup::{edit_document, DedupPlan};
 use paradup::html::{self, HtmlOptions, MemberTexts};
 use paradup::read::ColumnarTexts;
 use paradup::report::MemberLists;
-use paradup::scan::{BoundedScanner, MemoryBudget};
+use paradup::scan::{BoundedScanner, DocumentTable, MemoryBudget};
 use paradup::{
-    Banding, ColumnarDocuments, DocumentEntry, DocumentHead, InputError, InputErrorKind, Inputs,
-    Location, ReadEvent, ReadOptions, Report, ScanOutcome, ScanParams, Scanner, SplitMode, Unit,
+    Banding, ColumnarDocuments, DocumentHead, InputError, InputErrorKind, Inputs, Location,
+    ReadEvent, ReadOptions, Report, ScanOutcome, ScanParams, Scanner, SplitMode, Unit,
 };
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -155,7 +155,7 @@ impl Held {
     /// The text of each `(document, start, end)` requested; `None` where it cannot be had.
     fn fetch(
         &self,
-        documents: &[DocumentEntry],
+        documents: &DocumentTable,
         requests: &[(u32, usize, usize)],
     ) -> Vec<Option<String>> {
         match self {
@@ -247,12 +247,7 @@ impl ScanReport {
     /// Every member of every cluster as an Arrow table (the columns of `--members`).
     fn members(&self, py: Python<'_>) -> PyResult<PyTable> {
         let report = self.report(MemberLists::All)?;
-        let sources: Vec<Option<&str>> = self
-            .outcome
-            .documents
-            .iter()
-            .map(|d| d.source.as_deref())
-            .collect();
+        let sources: Vec<Option<&str>> = self.outcome.documents.iter().map(|d| d.source).collect();
         let mut batches: Vec<RecordBatch> = Vec::new();
         py.detach(|| {
             paradup::members::member_batches(&report, &sources, &mut |batch| {

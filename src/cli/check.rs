@@ -304,7 +304,7 @@ fn indexed_verdict(run: &ScanRun, max: f64, top: usize) -> Verdict {
     let totals = outcome.summary.indexed.clone().unwrap_or_default();
     let total = outcome.summary.paragraphs;
     let exceeded = totals.indexed_ratio > max;
-    let from_input = |m: &paradup::Member| outcome.documents[m.doc as usize].shard.is_none();
+    let from_input = |m: &paradup::Member| !outcome.documents.is_indexed(m.doc as usize);
     // Clusters whose canonical copy is indexed: (input copies, cluster).
     let mut offenders: Vec<(usize, &paradup::Cluster)> = outcome
         .clusters
@@ -334,7 +334,7 @@ fn indexed_verdict(run: &ScanRun, max: f64, top: usize) -> Verdict {
         .zip(places)
         .map(|((copies, cluster), place)| {
             let canonical = cluster.canonical();
-            let doc = &outcome.documents[canonical.doc as usize];
+            let doc = outcome.documents.at(canonical.doc as usize);
             Pointer {
                 message: format!(
                     "{} with a copy in the index (cluster #{}): \"{}\" is in shard \"{}\", \
@@ -342,7 +342,7 @@ fn indexed_verdict(run: &ScanRun, max: f64, top: usize) -> Verdict {
                     plural(*copies as u64, "paragraph"),
                     cluster.id,
                     preview(place.as_ref().map_or("", |p| &p.text), 60),
-                    doc.shard.as_deref().unwrap_or("?"),
+                    doc.shard.unwrap_or("?"),
                     doc.id,
                     doc.location
                 ),
@@ -658,7 +658,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         // The limits measure the input's own repeats; copies of the index have their verdict.
         let placeholder = paradup::scan::ScanOutcome {
             params: run.outcome.params.clone(),
-            documents: Vec::new(),
+            documents: Default::default(),
             clusters: Vec::new(),
             summary: Default::default(),
             members_on_disk: None,

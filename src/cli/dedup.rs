@@ -355,7 +355,7 @@ impl Writer<'_> {
         place: &str,
     ) -> Result<EditedDocument> {
         let params = &self.run.outcome.params;
-        let expected = self.run.outcome.documents[doc as usize].bytes;
+        let expected = self.run.outcome.documents.at(doc as usize).bytes;
         if text.len() as u64 != expected {
             bail!("{place}: the text is not what the scan read: the input changed during the run");
         }
@@ -390,8 +390,8 @@ impl Writer<'_> {
                     end: r.span.end,
                     paragraph: r.paragraph,
                     cluster: r.cluster,
-                    canonical: documents[r.canonical_doc as usize].id.clone(),
-                    canonical_location: documents[r.canonical_doc as usize].location.to_string(),
+                    canonical: documents.at(r.canonical_doc as usize).id.to_string(),
+                    canonical_location: documents.at(r.canonical_doc as usize).location.to_string(),
                     similarity: round6(r.similarity),
                 })
                 .collect(),
@@ -653,15 +653,12 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     // Files whose documents are records on lines (JSON Lines).
     let mut line_files: HashSet<&str> = HashSet::new();
     for (index, doc) in run.outcome.documents.iter().enumerate() {
-        doc_at.insert(
-            (doc.location.path.as_str(), doc.location.record()),
-            index as u32,
-        );
+        doc_at.insert((doc.location.path, doc.location.record()), index as u32);
         if doc.location.row.is_some() {
-            parquet_files.insert(doc.location.path.as_str());
+            parquet_files.insert(doc.location.path);
         }
         if doc.location.line.is_some() {
-            line_files.insert(doc.location.path.as_str());
+            line_files.insert(doc.location.path);
         }
     }
     // Files read record by record may be WET, which dedup does not rewrite: told by the readers'

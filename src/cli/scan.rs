@@ -234,7 +234,7 @@ pub fn scan_inputs_indexed(
         .iter()
         .take_while(|d| d.shard.is_some())
         .count();
-    tell_repeated_ids(&outcome.documents[own..]);
+    tell_repeated_ids(&outcome.documents, own);
     Ok((
         ScanRun {
             outcome,
@@ -311,14 +311,14 @@ pub fn tell_repeated_files(repeated: &[(String, String)]) {
 }
 
 /// Says, once, that some document ids name more than one document.
-fn tell_repeated_ids(documents: &[paradup::scan::DocumentEntry]) {
-    let Some(repeated) = paradup::report::repeated_ids(documents) else {
+fn tell_repeated_ids(documents: &paradup::scan::DocumentTable, own: usize) {
+    let Some(repeated) = paradup::report::repeated_ids(documents, own) else {
         return;
     };
     let (id, one, two) = &repeated.first;
     let at = |index: &u32| {
         documents
-            .get(*index as usize)
+            .get(own + *index as usize)
             .map_or(String::new(), |d| d.location.to_string())
     };
     eprintln!(
@@ -696,12 +696,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         })?;
     }
     if let Some(path) = &args.members {
-        let sources: Vec<Option<&str>> = run
-            .outcome
-            .documents
-            .iter()
-            .map(|d| d.source.as_deref())
-            .collect();
+        let sources: Vec<Option<&str>> = run.outcome.documents.iter().map(|d| d.source).collect();
         output::write_atomic_with(path, |out| {
             paradup::members::write_members(&report, &sources, out).map(|_| ())
         })?;

@@ -40,7 +40,7 @@ mod plot;
 
 use crate::display::{human_bytes, percent, ratio};
 use crate::report::{ranked_sources, Report, ReportCluster};
-use crate::scan::{ClusterKind, DocumentEntry};
+use crate::scan::{ClusterKind, DocumentTable};
 use base64::Engine as _;
 use diff::{side_by_side, Segment, SegmentKind};
 use minijinja::value::{Serde, Value};
@@ -607,7 +607,7 @@ fn duplicates_per_document(report: &Report, documents: usize) -> Vec<(u64, u64)>
 /// document (the plot only).
 fn ratio_views(
     report: &Report,
-    documents: &[DocumentEntry],
+    documents: &DocumentTable,
     per_doc: &[(u64, u64)],
     top: usize,
 ) -> (Option<Plot>, Option<Table<SourceRow>>) {
@@ -669,11 +669,12 @@ fn ratio_views(
         .iter()
         .take(PLOT_ROWS)
         .map(|&(i, r)| Row {
-            label: documents[i].location.to_string(),
+            label: documents.at(i).location.to_string(),
             ratio: r,
             note: format!(
                 "({} of {} paragraphs)",
-                per_doc[i].0, documents[i].word_paragraphs
+                per_doc[i].0,
+                documents.at(i).word_paragraphs
             ),
         })
         .collect();
@@ -724,7 +725,7 @@ fn boilerplate_rows(report: &Report, shown: &[bool], top: usize) -> Table<Boiler
     }
 }
 
-fn within_rows(report: &Report, documents: &[DocumentEntry], shown: &[bool]) -> Vec<WithinRow> {
+fn within_rows(report: &Report, documents: &DocumentTable, shown: &[bool]) -> Vec<WithinRow> {
     struct Acc {
         location: String,
         doc: String,
@@ -894,7 +895,7 @@ fn csp_hash(content: &str) -> String {
 /// [`members_to_fetch`] (a copy without text shows as unavailable).
 pub fn render(
     report: &Report,
-    documents: &[DocumentEntry],
+    documents: &DocumentTable,
     texts: &MemberTexts,
     options: &HtmlOptions,
 ) -> Result<String, RenderError> {

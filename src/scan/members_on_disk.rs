@@ -296,7 +296,7 @@ impl Scanner {
             filled[id] += 1;
             let index_in_doc = match self.indexed.paragraph_numbers.get(global) {
                 Some(&number) => number,
-                None => global as u32 - self.documents[paragraph.doc as usize].first_paragraph,
+                None => global as u32 - self.documents.first_paragraph(paragraph.doc as usize),
             };
             let span = self.span_of_entry(global, paragraph);
             let record = [
