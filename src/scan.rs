@@ -745,7 +745,8 @@ const SPILL_ROOM: f64 = 1.5;
 /// What a scan under a budget is doing, told to its observer ([`BoundedScanner::observe`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SpillPhase {
-    /// The tables passed half the budget: from now on they go to files in `folder`.
+    /// The tables passed half the budget: from now on they go to files in `folder` (told as soon
+    /// as the folder exists, before its files are made).
     Spill {
         /// The spill folder.
         folder: PathBuf,
@@ -831,6 +832,11 @@ impl Spill {
     /// estimated from what `text_bytes` of text took (`spillable` bytes of tables) and found.
     fn begin(&mut self, spillable: u64, text_bytes: u64) -> Result<(), SpillError> {
         let folder = SpillFolder::create_in(&self.budget.tmp_dir)?;
+        // Told at once, before its files are made: an observer that removes the folder on an
+        // interrupt must know it from the moment it exists.
+        self.tell(SpillPhase::Spill {
+            folder: folder.path().to_path_buf(),
+        });
         if let Some(expected) = self.budget.expected_text_bytes {
             let share = spillable as f64 / text_bytes.max(1) as f64;
             let needed = (share * expected.max(text_bytes) as f64 * SPILL_ROOM) as u64;
@@ -857,9 +863,7 @@ impl Spill {
             shingles: NumberFile::create(&folder, "shingles")?,
             band_keys,
         });
-        let path = folder.path().to_path_buf();
         self.folder = Some(folder);
-        self.tell(SpillPhase::Spill { folder: path });
         Ok(())
     }
 
