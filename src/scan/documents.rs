@@ -39,6 +39,9 @@ struct DocumentRecord {
 struct Names {
     names: Vec<Arc<str>>,
     numbers: HashMap<Arc<str>, u32>,
+    /// Bytes the names hold, counted as they are added: a budget's check after each batch reads
+    /// it, and a corpus may name a source a document.
+    string_bytes: usize,
 }
 
 impl Names {
@@ -48,6 +51,8 @@ impl Names {
         }
         let name: Arc<str> = Arc::from(name);
         let number = self.names.len() as u32;
+        // An `Arc<str>` holds two counters beside the text.
+        self.string_bytes += name.len() + 16;
         self.numbers.insert(Arc::clone(&name), number);
         self.names.push(name);
         number
@@ -58,10 +63,9 @@ impl Names {
     }
 
     fn heap_bytes(&self) -> usize {
-        let strings: usize = self.names.iter().map(|name| name.len() + 16).sum();
         self.names.capacity() * std::mem::size_of::<Arc<str>>()
             + self.numbers.capacity() * (std::mem::size_of::<(Arc<str>, u32)>() + 1)
-            + strings
+            + self.string_bytes
     }
 }
 
