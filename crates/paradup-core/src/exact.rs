@@ -53,6 +53,12 @@ fn table_of(hash: u64) -> usize {
     (hash >> 32) as usize % TABLES
 }
 
+/// Paragraph `id`'s hash in the chunked array.
+fn hash_in(chunks: &[Vec<u64>], id: u32) -> u64 {
+    let id = id as usize;
+    chunks[id / CHUNK][id % CHUNK]
+}
+
 impl ExactIndex {
     /// Distinct paragraphs held.
     pub fn len(&self) -> usize {
@@ -66,8 +72,7 @@ impl ExactIndex {
 
     /// The hash of paragraph `id` (which must be below [`ExactIndex::len`]).
     pub fn hash_of(&self, id: u32) -> u64 {
-        let id = id as usize;
-        self.chunks[id / CHUNK][id % CHUNK]
+        hash_in(&self.chunks, id)
     }
 
     /// The number of the paragraph with hash `hash`, if added.
@@ -88,7 +93,7 @@ impl ExactIndex {
         }
         self.len += 1;
         let chunks = &self.chunks;
-        let hash_at = |&id: &u32| chunks[id as usize / CHUNK][id as usize % CHUNK];
+        let hash_at = |&id: &u32| hash_in(chunks, id);
         self.tables[table_of(hash)].insert_unique(hash, id, hash_at);
         id
     }
@@ -97,7 +102,7 @@ impl ExactIndex {
     pub fn reserve(&mut self, additional: usize) {
         let each = additional.div_ceil(TABLES);
         let chunks = &self.chunks;
-        let hash_at = |&id: &u32| chunks[id as usize / CHUNK][id as usize % CHUNK];
+        let hash_at = |&id: &u32| hash_in(chunks, id);
         for table in &mut self.tables {
             table.reserve(each, hash_at);
         }
