@@ -19,6 +19,8 @@ use serde::{Serialize, Serializer};
 use serde_json::value::{to_raw_value, RawValue};
 use std::collections::BTreeMap;
 
+mod compact_json;
+
 /// The schema name written into every report.
 pub const SCHEMA: &str = "paradup.report/v1";
 
@@ -417,62 +419,75 @@ fn copy_windows(
     windows
 }
 
-impl ReportClusters<'_> {
-    /// The JSON text of each cluster of `window`, rendered in parallel.
-    fn render_window(
-        &self,
-        window: std::ops::Range<usize>,
-    ) -> serde_json::Result<Vec<Box<RawValue>>> {
+/// Renders every cluster of `clusters` with all the copies the JSON lists, a window of clusters
+/// at a time, the clusters of a window in parallel, on a thread of their own while `each` takes
+/// the window before, in order. The rendered text held at any time stays bounded: one window
+/// waits while another is taken. Stops at the first error of `render` or `each`, or when the
+/// copies on disk cannot be read (`from_spill` makes that error, `taken` turns the rendering's
+/// errors into those of `each`).
+fn for_each_window<T: Send, E: Send, F>(
+    clusters: &ReportClusters<'_>,
+    from_spill: impl Fn(SpillError) -> E + Sync,
+    render: impl Fn(ReportCluster<'_>) -> Result<T, E> + Sync,
+    taken: impl Fn(E) -> F,
+    mut each: impl FnMut(Vec<T>) -> Result<(), F>,
+) -> Result<(), F> {
+    let outcome = clusters.outcome;
+    let windows = copy_windows(
+        clusters.clusters.len(),
+        |cluster| outcome.copies(cluster),
+        clusters.member_lists.limit(),
+        JSON_WINDOW,
+        JSON_WINDOW_COPIES,
+    );
+    let render_window = |window: std::ops::Range<usize>| -> Result<Vec<T>, E> {
         let first = window.start;
-        let loaded = self
-            .outcome
-            .clusters_in(window)
-            .map_err(serde_json::Error::custom)?;
+        let loaded = outcome.clusters_in(window).map_err(&from_spill)?;
         loaded
             .par_iter()
             .enumerate()
-            .map(|(offset, cluster)| to_raw_value(&self.view(first + offset, cluster)))
+            .map(|(offset, cluster)| render(clusters.view(first + offset, cluster)))
             .collect()
-    }
+    };
+    let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for window in windows {
+                let rendered = render_window(window);
+                let failed = rendered.is_err();
+                if sender.send(rendered).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        // Owned here, so that leaving early (a failed write) drops it and ends the rendering
+        // thread instead of leaving it waiting to send.
+        let receiver = receiver;
+        for rendered in receiver.iter() {
+            each(rendered.map_err(&taken)?)?;
+        }
+        Ok(())
+    })
 }
 
 impl Serialize for ReportClusters<'_> {
     /// The report is JSON, and its clusters are most of it: they are rendered to JSON text in
-    /// parallel, a window of clusters at a time, on a thread of their own while the window
-    /// before is written, and the texts written in order, unchanged (the same bytes as rendering
-    /// them one after another).
+    /// parallel (see [`for_each_window`]) and the texts written in order, unchanged (the same
+    /// bytes as rendering them one after another). [`Report::write_json`] is faster still.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.len()))?;
-        let outcome = self.outcome;
-        let windows = copy_windows(
-            self.clusters.len(),
-            |cluster| outcome.copies(cluster),
-            self.member_lists.limit(),
-            JSON_WINDOW,
-            JSON_WINDOW_COPIES,
-        );
-        // One window waits while another is written: the rendered text held stays bounded.
-        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
-        std::thread::scope(|scope| {
-            scope.spawn(move || {
-                for window in windows {
-                    let rendered = self.render_window(window);
-                    let failed = rendered.is_err();
-                    if sender.send(rendered).is_err() || failed {
-                        break;
-                    }
-                }
-            });
-            // Owned here, so that leaving early (a failed write) drops it and ends the
-            // rendering thread instead of leaving it waiting to send.
-            let receiver = receiver;
-            for rendered in receiver.iter() {
-                for cluster in &rendered.map_err(S::Error::custom)? {
+        for_each_window(
+            self,
+            serde_json::Error::custom,
+            |view| to_raw_value(&view),
+            S::Error::custom,
+            |rendered: Vec<Box<RawValue>>| {
+                for cluster in &rendered {
                     seq.serialize_element(cluster)?;
                 }
-            }
-            Ok::<(), S::Error>(())
-        })?;
+                Ok(())
+            },
+        )?;
         seq.end()
     }
 }
@@ -789,7 +804,7 @@ mod tests {
 
     /// One document repeating a paragraph (a within-document cluster) and sharing another, with a
     /// word changed, with a second document (a cross-document cluster).
-    fn outcome() -> ScanOutcome {
+    pub(super) fn outcome() -> ScanOutcome {
         let mut scanner = Scanner::new(ScanParams {
             containment: Some(0.9),
             ..ScanParams::default()

@@ -240,8 +240,14 @@ impl ScanReport {
             }
         };
         let report = self.report(lists)?;
-        py.detach(|| serde_json::to_string(&report))
-            .map_err(|e| PyValueError::new_err(e.to_string()))
+        let json = py.detach(|| {
+            let mut json = Vec::new();
+            report.write_json(&mut json).map(|()| json)
+        });
+        json.map_err(|e| PyValueError::new_err(e.to_string()))
+            .and_then(|json| {
+                String::from_utf8(json).map_err(|e| PyValueError::new_err(e.to_string()))
+            })
     }
 
     /// Every member of every cluster as an Arrow table (the columns of `--members`).

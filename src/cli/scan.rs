@@ -691,7 +691,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     if let Some(path) = &args.json {
         // Streamed to the file: the report of a large corpus is large.
         output::write_atomic_with(path, |out| {
-            serde_json::to_writer(&mut *out, &report)?;
+            report.write_json(out)?;
             out.write_all(b"\n")
         })?;
     }
