@@ -39,7 +39,6 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// Every parameter that decides what counts as a duplicate; all of them go into the report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -187,63 +186,6 @@ struct ChunkShingles {
     shingles: Vec<u32>,
     /// Where each set ends in `shingles`.
     ends: Vec<usize>,
-}
-
-/// Documents of a batch prepared and taken in as one part (see [`Scanner::add_in_parts`]):
-/// enough to keep every core busy, few enough that the stages of neighbouring parts overlap.
-const PART_DOCUMENTS: usize = 256;
-
-/// A part's documents, segmented, normalized and hashed: their entries and normalized texts.
-type PreparedPart = (Vec<DocumentEntry>, Vec<NormalizedDocument>);
-
-/// A new distinct paragraph of the near tier, by its place in a part.
-struct NewNear {
-    unique: u32,
-    document: u32,
-    paragraph: u32,
-}
-
-/// A part taken in: its normalized texts, and its new distinct paragraphs to fingerprint.
-struct TakenIn {
-    texts: Vec<NormalizedDocument>,
-    new_near: Vec<NewNear>,
-}
-
-/// The fingerprints of a part's new distinct paragraphs, in order: their distinct numbers, band
-/// keys (`bands` a paragraph) and shingle sets (a chunk of paragraphs to a vector).
-struct PrintedPart {
-    uniques: Vec<u32>,
-    band_keys: Vec<u64>,
-    chunks: Vec<ChunkShingles>,
-}
-
-/// Shingles, signatures and band keys of a part's new distinct paragraphs, in parallel, the keys
-/// written straight into their place in the part's table.
-fn print_new_near(part: TakenIn, fingerprinter: &Fingerprinter, bands: usize) -> PrintedPart {
-    let TakenIn { texts, new_near } = part;
-    let mut band_keys = vec![0u64; new_near.len() * bands];
-    let chunks: Vec<ChunkShingles> = new_near
-        .par_chunks(FINGERPRINT_CHUNK)
-        .zip(band_keys.par_chunks_mut(FINGERPRINT_CHUNK * bands))
-        .map_init(Scratch::default, |scratch, (items, keys)| {
-            let mut chunk = ChunkShingles {
-                shingles: Vec::new(),
-                ends: Vec::with_capacity(items.len()),
-            };
-            for (item, keys) in items.iter().zip(keys.chunks_exact_mut(bands)) {
-                let normalized = texts[item.document as usize].text(item.paragraph as usize);
-                let set = fingerprinter.near_print_into(normalized, scratch, keys);
-                chunk.shingles.extend_from_slice(set);
-                chunk.ends.push(chunk.shingles.len());
-            }
-            chunk
-        })
-        .collect();
-    PrintedPart {
-        uniques: new_near.iter().map(|item| item.unique).collect(),
-        band_keys,
-        chunks,
-    }
 }
 
 /// Marks a paragraph with no words after normalization: it takes part in nothing.
@@ -651,7 +593,7 @@ impl ScanOutcome {
 /// Accumulates fingerprints batch by batch; see the module documentation.
 pub struct Scanner {
     params: ScanParams,
-    fingerprinter: Arc<Fingerprinter>,
+    fingerprinter: Fingerprinter,
     documents: DocumentTable,
     paragraphs: Vec<ParagraphEntry>,
     exact_index: ExactIndex,
@@ -1038,7 +980,7 @@ impl Scanner {
         params.validate()?;
         let bands = params.banding.bands;
         Ok(Scanner {
-            fingerprinter: Arc::new(Fingerprinter::new(params.fingerprint_params())),
+            fingerprinter: Fingerprinter::new(params.fingerprint_params()),
             params,
             documents: DocumentTable::new(),
             paragraphs: Vec::new(),
@@ -1320,102 +1262,51 @@ impl Scanner {
 
     /// Fingerprints a batch of documents, which follow every earlier batch in input order.
     pub fn add_batch(&mut self, batch: Vec<Document>) {
-        let mut batch = batch.into_iter();
-        let parts: Vec<Vec<Document>> = std::iter::from_fn(|| {
-            let part: Vec<Document> = batch.by_ref().take(PART_DOCUMENTS).collect();
-            (!part.is_empty()).then_some(part)
-        })
-        .collect();
+        let fingerprinter = &self.fingerprinter;
         // Each text is dropped on the worker that normalized it.
-        self.add_in_parts(parts, |part, fingerprinter| {
-            part.into_par_iter()
-                .map(|doc| prepare(doc, fingerprinter))
-                .unzip()
-        });
+        let (entries, texts): (Vec<DocumentEntry>, Vec<NormalizedDocument>) = batch
+            .into_par_iter()
+            .map(|doc| prepare(doc, fingerprinter))
+            .unzip();
+        self.add_prepared(entries, texts);
     }
 
     /// Adds documents whose texts are in Arrow columns, as [`Scanner::add_batch`] does: the texts
     /// are read where they are, never copied. The batches are taken in order, as one batch.
     pub fn add_columnar(&mut self, batches: Vec<ColumnarDocuments>) {
+        let fingerprinter = &self.fingerprinter;
         let (heads, columns): (Vec<Vec<DocumentHead>>, Vec<ColumnarTexts>) = batches
             .into_iter()
             .map(ColumnarDocuments::into_heads)
             .unzip();
-        let mut documents = heads.into_iter().zip(&columns).flat_map(|(heads, texts)| {
-            heads
-                .into_iter()
-                .enumerate()
-                .map(move |(index, head)| (head, texts, index))
-        });
-        let parts: Vec<Vec<(DocumentHead, &ColumnarTexts, usize)>> = std::iter::from_fn(|| {
-            let part: Vec<_> = documents.by_ref().take(PART_DOCUMENTS).collect();
-            (!part.is_empty()).then_some(part)
-        })
-        .collect();
-        self.add_in_parts(parts, |part, fingerprinter| {
-            part.into_par_iter()
-                .map(|(head, texts, index)| prepare_text(head, &texts.text(index), fingerprinter))
-                .unzip()
-        });
+        let documents: Vec<(DocumentHead, &ColumnarTexts, usize)> = heads
+            .into_iter()
+            .zip(&columns)
+            .flat_map(|(heads, texts)| {
+                heads
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(index, head)| (head, texts, index))
+            })
+            .collect();
+        let (entries, texts): (Vec<DocumentEntry>, Vec<NormalizedDocument>) = documents
+            .into_par_iter()
+            .map(|(head, texts, index)| prepare_text(head, &texts.text(index), fingerprinter))
+            .unzip();
+        self.add_prepared(entries, texts);
     }
 
-    /// Takes in a batch cut in parts, each prepared (segmented, normalized, hashed) by `prepare`.
-    ///
-    /// Each part goes through four stages: preparing it and fingerprinting its new distinct
-    /// paragraphs run in parallel; taking in its paragraphs (which are new distinct texts) and
-    /// appending its fingerprints run in input order. The stages of neighbouring parts overlap:
-    /// while part `k` is taken in, part `k + 1` is prepared, part `k - 1` fingerprinted and part
-    /// `k - 2` appended, so no core waits on the sequential stages. Each table still grows in
-    /// input order, part after part: the result is that of one stage after another.
-    fn add_in_parts<P: Send>(
-        &mut self,
-        parts: Vec<P>,
-        prepare: impl Fn(P, &Fingerprinter) -> PreparedPart + Sync,
-    ) {
-        let fingerprinter = Arc::clone(&self.fingerprinter);
-        let bands = self.params.banding.bands;
-        let mut parts = parts.into_iter();
-        let mut prepared: Option<PreparedPart> =
-            parts.next().map(|part| prepare(part, &fingerprinter));
-        let mut taken_in: Option<TakenIn> = None;
-        let mut printed: Option<PrintedPart> = None;
-        while prepared.is_some() || taken_in.is_some() || printed.is_some() {
-            let next = parts.next();
-            let (now_taken_in, (now_prepared, now_printed)) = rayon::join(
-                || {
-                    if let Some(printed) = printed.take() {
-                        self.append_prints(printed);
-                    }
-                    prepared.take().map(|part| self.take_in(part))
-                },
-                || {
-                    rayon::join(
-                        || next.map(|part| prepare(part, &fingerprinter)),
-                        || {
-                            taken_in
-                                .take()
-                                .map(|part| print_new_near(part, &fingerprinter, bands))
-                        },
-                    )
-                },
-            );
-            (prepared, taken_in, printed) = (now_prepared, now_taken_in, now_printed);
-        }
-        if self.spill.is_some() {
-            self.spill_batch();
-        }
-    }
-
-    /// Takes in the prepared documents of a part, in input order: their documents and paragraphs,
-    /// and which paragraphs are new distinct texts (those of the near tier to be fingerprinted).
-    fn take_in(&mut self, (entries, texts): PreparedPart) -> TakenIn {
-        let mut new_near: Vec<NewNear> = Vec::new();
-        for (document, (mut entry, text)) in entries.into_iter().zip(&texts).enumerate() {
+    /// Takes in the prepared documents of a batch: their paragraphs, distinct texts and, for new
+    /// distinct texts of the near tier, their shingles and band keys.
+    fn add_prepared(&mut self, entries: Vec<DocumentEntry>, texts: Vec<NormalizedDocument>) {
+        // Sequential, in input order: which paragraphs are new distinct texts.
+        let mut new_near: Vec<(u32, &str)> = Vec::new();
+        for (mut entry, text) in entries.into_iter().zip(&texts) {
             let doc_index = self.documents.len() as u32;
             entry.first_paragraph = self.paragraph_count() as u32;
             self.bytes += entry.bytes;
             self.documents.push(entry);
-            for (index, paragraph) in text.paragraphs.iter().enumerate() {
+            for paragraph in &text.paragraphs {
                 let unique = if paragraph.words == 0 {
                     NO_UNIQUE
                 } else if let Some(known) = self.exact_index.get(paragraph.exact) {
@@ -1424,11 +1315,7 @@ impl Scanner {
                     let id = self.exact_index.insert(paragraph.exact);
                     self.uniques.push(UniqueParagraph { near: NOT_NEAR });
                     if self.fingerprinter.is_near(paragraph.words) {
-                        new_near.push(NewNear {
-                            unique: id,
-                            document: document as u32,
-                            paragraph: index as u32,
-                        });
+                        new_near.push((id, &text.normalized[paragraph.normalized.clone()]));
                     }
                     id
                 };
@@ -1442,24 +1329,41 @@ impl Scanner {
                 self.paragraphs.push(entry);
             }
         }
-        TakenIn { texts, new_near }
-    }
 
-    /// Appends the fingerprints of a part's new distinct near-tier paragraphs, in input order.
-    fn append_prints(&mut self, printed: PrintedPart) {
-        self.band_keys.push_items(&printed.band_keys);
-        for (items, chunk) in printed
-            .uniques
-            .chunks(FINGERPRINT_CHUNK)
-            .zip(printed.chunks)
-        {
+        // Parallel: shingles, signatures and band keys of the new distinct paragraphs only, the
+        // keys written straight into their place in the batch's table, the shingle sets of a
+        // chunk of paragraphs gathered in one vector.
+        let fingerprinter = &self.fingerprinter;
+        let bands = self.params.banding.bands;
+        let mut batch_keys = vec![0u64; new_near.len() * bands];
+        let chunks: Vec<ChunkShingles> = new_near
+            .par_chunks(FINGERPRINT_CHUNK)
+            .zip(batch_keys.par_chunks_mut(FINGERPRINT_CHUNK * bands))
+            .map_init(Scratch::default, |scratch, (items, keys)| {
+                let mut chunk = ChunkShingles {
+                    shingles: Vec::new(),
+                    ends: Vec::with_capacity(items.len()),
+                };
+                for (&(_, normalized), keys) in items.iter().zip(keys.chunks_exact_mut(bands)) {
+                    let set = fingerprinter.near_print_into(normalized, scratch, keys);
+                    chunk.shingles.extend_from_slice(set);
+                    chunk.ends.push(chunk.shingles.len());
+                }
+                chunk
+            })
+            .collect();
+        self.band_keys.push_items(&batch_keys);
+        for (items, chunk) in new_near.chunks(FINGERPRINT_CHUNK).zip(chunks) {
             let base = self.spilled_shingles + self.shingles.len();
             self.shingles.extend_from_slice(&chunk.shingles);
-            for (&unique, end) in items.iter().zip(chunk.ends) {
+            for (&(unique, _), end) in items.iter().zip(chunk.ends) {
                 self.uniques[unique as usize].near = self.near_to_unique.len() as u32;
                 self.near_to_unique.push(unique);
                 self.shingle_offsets.push(base + end);
             }
+        }
+        if self.spill.is_some() {
+            self.spill_batch();
         }
     }
 
