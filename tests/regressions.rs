@@ -319,3 +319,36 @@ fn threads_beyond_the_limit_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--threads 100000: at most 256"));
 }
+
+/// Results must not depend on how the documents are cut into batches: a batch of 1,500 generated
+/// articles gives the clusters and totals of the same articles handed over one at a time.
+#[test]
+fn one_large_batch_finds_what_batches_of_one_document_find() {
+    use paradup::{ScanParams, Scanner};
+    let articles: Vec<_> = paradup_synth::synth::Generator::new(5).take(1500).collect();
+    let scan = |batch_documents: usize| {
+        let mut scanner = Scanner::new(ScanParams {
+            containment: Some(0.9),
+            ..ScanParams::default()
+        })
+        .unwrap();
+        for (first, chunk) in articles.chunks(batch_documents).enumerate() {
+            scanner.add_batch(
+                chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, article)| article.document((first * batch_documents + i + 1) as u64))
+                    .collect(),
+            );
+        }
+        scanner.finish()
+    };
+    let (whole, one_by_one) = (scan(articles.len()), scan(1));
+    assert!(whole.clusters.len() > 100, "{}", whole.clusters.len());
+    assert!(whole
+        .clusters
+        .iter()
+        .any(|c| c.members.iter().any(|m| m.similarity < 1.0)));
+    assert!(whole.clusters == one_by_one.clusters, "clusters differ");
+    assert_eq!(whole.summary, one_by_one.summary);
+}
