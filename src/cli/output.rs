@@ -183,10 +183,75 @@ enum Sink {
     Stdout(BufWriter<io::Stdout>),
     Through(BufWriter<File>),
     Replace {
-        file: BufWriter<File>,
+        file: BufWriter<EarlyWriteback>,
         temp: tempfile::TempPath,
         target: PathBuf,
     },
+}
+
+/// Bytes written to a replacement between two hand-overs of its pages to the disk.
+const WRITEBACK_STEP: u64 = 8 << 20;
+
+/// A replacement file whose bytes go to the disk as they are written rather than all at its
+/// sync: on Linux, every [`WRITEBACK_STEP`] bytes written start their write-back
+/// (`sync_file_range`, without waiting for it), so that the sync before the rename, still taken,
+/// waits for the last few megabytes instead of the whole file (a 53 MB report's sync took about
+/// as long as rendering it). Elsewhere it is the file alone.
+struct EarlyWriteback {
+    file: File,
+    written: u64,
+    handed_over: u64,
+}
+
+impl EarlyWriteback {
+    fn new(file: File) -> Self {
+        EarlyWriteback {
+            file,
+            written: 0,
+            handed_over: 0,
+        }
+    }
+
+    /// Starts the write-back of what was written since the last call. A hint only: the sync
+    /// that follows reports any failure.
+    fn hand_over(&mut self) {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        {
+            use std::os::fd::AsRawFd;
+            let (Ok(start), Ok(length)) = (
+                i64::try_from(self.handed_over),
+                i64::try_from(self.written - self.handed_over),
+            ) else {
+                return;
+            };
+            // SAFETY: sync_file_range reads no memory of ours; it is given a descriptor this
+            // value owns and a range of the file, and only starts the write-back of its pages.
+            unsafe {
+                libc::sync_file_range(
+                    self.file.as_raw_fd(),
+                    start,
+                    length,
+                    libc::SYNC_FILE_RANGE_WRITE,
+                );
+            }
+        }
+        self.handed_over = self.written;
+    }
+}
+
+impl Write for EarlyWriteback {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let written = self.file.write(buf)?;
+        self.written += written as u64;
+        if self.written - self.handed_over >= WRITEBACK_STEP {
+            self.hand_over();
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
 }
 
 impl Output {
@@ -213,7 +278,7 @@ impl Output {
                 }
                 let (file, temp) = temp.into_parts();
                 Sink::Replace {
-                    file: BufWriter::with_capacity(BUFFER_BYTES, file),
+                    file: BufWriter::with_capacity(BUFFER_BYTES, EarlyWriteback::new(file)),
                     temp,
                     target,
                 }
@@ -256,7 +321,7 @@ impl Output {
                 })
             }
             Sink::Replace { file, temp, target } => {
-                let file = file.into_inner().map_err(|e| failed(e.into_error()))?;
+                let file = file.into_inner().map_err(|e| failed(e.into_error()))?.file;
                 if sync {
                     file.sync_all().map_err(failed)?;
                 }
@@ -462,6 +527,25 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A replacement larger than several write-back steps holds every byte, in order, once
+    /// committed, and the earlier file until then.
+    #[test]
+    fn a_large_replacement_handed_to_the_disk_as_written_is_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("large.json");
+        std::fs::write(&path, b"earlier").unwrap();
+        let bytes: Vec<u8> = (0..(3 * WRITEBACK_STEP as usize + 12_345))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let mut out = Output::create(&path).unwrap();
+        for piece in bytes.chunks(700_001) {
+            out.write_all(piece).unwrap();
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), b"earlier");
+        out.commit().unwrap();
+        assert!(std::fs::read(&path).unwrap() == bytes);
+    }
 
     #[test]
     fn descriptors_are_named_directly() {
