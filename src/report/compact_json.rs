@@ -90,22 +90,24 @@ impl Report<'_> {
 
 /// One cluster, as serde writes a [`ReportCluster`].
 fn write_cluster(out: &mut Vec<u8>, cluster: &ReportCluster<'_>) -> io::Result<()> {
-    let mut numbers = itoa::Buffer::new();
-    out.extend_from_slice(b"{\"id\":");
-    out.extend_from_slice(numbers.format(cluster.id).as_bytes());
+    let numbers = &mut itoa::Buffer::new();
+    integer_field(out, numbers, b"{\"id\":", cluster.id);
     out.extend_from_slice(match cluster.kind {
-        ClusterKind::WithinDocument => b",\"kind\":\"within_document\",\"documents\":",
-        ClusterKind::CrossDocument => b",\"kind\":\"cross_document\",\"documents\":",
+        ClusterKind::WithinDocument => b",\"kind\":\"within_document\"",
+        ClusterKind::CrossDocument => b",\"kind\":\"cross_document\"",
     });
-    out.extend_from_slice(numbers.format(cluster.documents).as_bytes());
-    out.extend_from_slice(b",\"size\":");
-    out.extend_from_slice(numbers.format(cluster.size).as_bytes());
-    out.extend_from_slice(b",\"duplicate_bytes\":");
-    out.extend_from_slice(numbers.format(cluster.duplicate_bytes).as_bytes());
+    integer_field(out, numbers, b",\"documents\":", cluster.documents);
+    integer_field(out, numbers, b",\"size\":", cluster.size);
+    integer_field(
+        out,
+        numbers,
+        b",\"duplicate_bytes\":",
+        cluster.duplicate_bytes,
+    );
     out.extend_from_slice(b",\"text\":");
     write_str(out, cluster.text)?;
     out.extend_from_slice(b",\"members\":[");
-    write_members(out, &cluster.members, &mut numbers)?;
+    write_members(out, &cluster.members, numbers)?;
     out.extend_from_slice(b"]}");
     Ok(())
 }
@@ -132,8 +134,7 @@ fn write_member(
 ) -> io::Result<()> {
     out.extend_from_slice(b"{\"doc\":");
     write_str(out, member.doc)?;
-    out.extend_from_slice(b",\"doc_index\":");
-    out.extend_from_slice(numbers.format(member.doc_index).as_bytes());
+    integer_field(out, numbers, b",\"doc_index\":", member.doc_index);
     out.extend_from_slice(b",\"location\":");
     let location = member.location;
     match location.record() {
@@ -147,12 +148,9 @@ fn write_member(
         None if is_plain(location.path) => write_plain(out, location.path),
         _ => write_str(out, &location.to_string())?,
     }
-    out.extend_from_slice(b",\"paragraph\":");
-    out.extend_from_slice(numbers.format(member.paragraph).as_bytes());
-    out.extend_from_slice(b",\"start\":");
-    out.extend_from_slice(numbers.format(member.start).as_bytes());
-    out.extend_from_slice(b",\"end\":");
-    out.extend_from_slice(numbers.format(member.end).as_bytes());
+    integer_field(out, numbers, b",\"paragraph\":", member.paragraph);
+    integer_field(out, numbers, b",\"start\":", member.start);
+    integer_field(out, numbers, b",\"end\":", member.end);
     out.extend_from_slice(b",\"similarity\":");
     write_f64(out, member.similarity)?;
     out.extend_from_slice(b",\"containment\":");
@@ -170,6 +168,18 @@ fn write_member(
     }
     out.push(b'}');
     Ok(())
+}
+
+/// Writes `key` (the field's name with its quotes and colon, and the comma or brace before it)
+/// and an integer.
+fn integer_field(
+    out: &mut Vec<u8>,
+    numbers: &mut itoa::Buffer,
+    key: &[u8],
+    value: impl itoa::Integer,
+) {
+    out.extend_from_slice(key);
+    out.extend_from_slice(numbers.format(value).as_bytes());
 }
 
 fn bool_text(value: bool) -> &'static [u8] {
