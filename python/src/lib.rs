@@ -207,6 +207,27 @@ impl ScanReport {
         .with_warnings(self.warnings.clone())
         .with_member_lists(member_lists))
     }
+
+    /// The JSON report's bytes, for [`ScanReport::json`] and [`ScanReport::write_json`] (a file
+    /// needs no check that they are UTF-8).
+    fn json_bytes(&self, py: Python<'_>, members: &str) -> PyResult<Vec<u8>> {
+        let lists = match members {
+            "all" => MemberLists::All,
+            "canonical" => MemberLists::Canonical,
+            "none" => MemberLists::None,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "members must be 'all', 'canonical' or 'none', not {other:?}"
+                )))
+            }
+        };
+        let report = self.report(lists)?;
+        py.detach(|| {
+            let mut json = Vec::new();
+            report.write_json(&mut json).map(|()| json)
+        })
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, renamed into place.
@@ -229,25 +250,8 @@ impl ScanReport {
     /// The report as JSON (`paradup.report/v1`); `members` is `all`, `canonical` or `none`.
     #[pyo3(signature = (members = "all"))]
     fn json(&self, py: Python<'_>, members: &str) -> PyResult<String> {
-        let lists = match members {
-            "all" => MemberLists::All,
-            "canonical" => MemberLists::Canonical,
-            "none" => MemberLists::None,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "members must be 'all', 'canonical' or 'none', not {other:?}"
-                )))
-            }
-        };
-        let report = self.report(lists)?;
-        let json = py.detach(|| {
-            let mut json = Vec::new();
-            report.write_json(&mut json).map(|()| json)
-        });
-        json.map_err(|e| PyValueError::new_err(e.to_string()))
-            .and_then(|json| {
-                String::from_utf8(json).map_err(|e| PyValueError::new_err(e.to_string()))
-            })
+        String::from_utf8(self.json_bytes(py, members)?)
+            .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
     /// Every member of every cluster as an Arrow table (the columns of `--members`).
@@ -346,8 +350,7 @@ impl ScanReport {
     /// Writes the JSON report to `path` (atomically).
     #[pyo3(signature = (path, members = "all"))]
     fn write_json(&self, py: Python<'_>, path: &str, members: &str) -> PyResult<()> {
-        let json = self.json(py, members)?;
-        write_atomically(path, json.as_bytes())
+        write_atomically(path, &self.json_bytes(py, members)?)
     }
 
     /// Number of documents scanned.
