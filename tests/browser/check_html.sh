@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Browser test of the HTML report: renders the bundled data's report with the binary of the `ci`
-# profile (PARADUP_PROFILE chooses another), loads it in headless Chromium (installed from Debian's
-# packages if missing), and fails if the page's script does not run to its end, reports an error,
-# or is refused by the page's own Content-Security-Policy, or if the filters show the wrong
-# clusters. Ends with a screenshot.
+# profile (PARADUP_PROFILE chooses another; PARADUP_BIN names a binary already built instead),
+# loads it in headless Chromium (installed from Debian's packages if missing), and fails if the
+# page's script does not run to its end, reports an error, or is refused by the page's own
+# Content-Security-Policy, or if the filters show the wrong clusters. Ends with a screenshot.
 #
 #   tests/browser/check_html.sh [SCREENSHOT.png]     (docs/report.png is made this way)
 set -euo pipefail
@@ -14,9 +14,13 @@ if ! command -v chromium >/dev/null 2>&1; then
     apt-get install -y chromium
 fi
 
-profile="${PARADUP_PROFILE:-ci}"
-cargo build --profile "$profile" --quiet
-bin="${CARGO_TARGET_DIR:-target}/$profile/paradup"
+if [ -n "${PARADUP_BIN:-}" ]; then
+    bin="$PARADUP_BIN"
+else
+    profile="${PARADUP_PROFILE:-ci}"
+    cargo build --profile "$profile" --quiet
+    bin="${CARGO_TARGET_DIR:-target}/$profile/paradup"
+fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
