@@ -13,14 +13,24 @@ pub const FIRST_COPIES_LIMIT: usize = 64 << 20;
 /// Bytes a text costs besides its own: its key and where it ends.
 const BYTES_PER_ENTRY: usize = 12;
 
+/// Bytes of text a chunk holds (more only for a longer text, alone in its chunk): chunks of a
+/// fixed size, rather than one string grown by doubling, hold what they are given without up to
+/// as much again unused, and are never copied to grow.
+const CHUNK_BYTES: usize = 1 << 20;
+
 /// First occurrences' texts, by document and start offset, in input order.
 #[derive(Clone, Debug)]
 pub struct FirstCopies {
     /// `document << 32 | start` of each text, ascending (the input's order).
     keys: Vec<u64>,
-    /// Where each text ends in `texts`.
+    /// Where each text ends in its chunk.
     ends: Vec<u32>,
-    texts: String,
+    /// The texts, end to end, a chunk after another.
+    chunks: Vec<String>,
+    /// The number of the first text of each chunk.
+    chunk_firsts: Vec<u32>,
+    /// Bytes of text held.
+    text_bytes: usize,
     limit: usize,
 }
 
@@ -30,7 +40,9 @@ impl FirstCopies {
         FirstCopies {
             keys: Vec::new(),
             ends: Vec::new(),
-            texts: String::new(),
+            chunks: Vec::new(),
+            chunk_firsts: Vec::new(),
+            text_bytes: 0,
             limit: limit.min(u32::MAX as usize),
         }
     }
@@ -48,9 +60,22 @@ impl FirstCopies {
         {
             return false;
         }
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|chunk| chunk.len() + text.len() <= chunk.capacity());
+        if !fits {
+            self.chunks
+                .push(String::with_capacity(text.len().max(CHUNK_BYTES)));
+            self.chunk_firsts.push(self.keys.len() as u32);
+        }
+        let Some(chunk) = self.chunks.last_mut() else {
+            return false;
+        };
+        chunk.push_str(text);
         self.keys.push(key);
-        self.texts.push_str(text);
-        self.ends.push(self.texts.len() as u32);
+        self.ends.push(chunk.len() as u32);
+        self.text_bytes += text.len();
         true
     }
 
@@ -61,8 +86,14 @@ impl FirstCopies {
             .keys
             .binary_search(&((doc as u64) << 32 | start_key as u64))
             .ok()?;
-        let from = if at == 0 { 0 } else { self.ends[at - 1] } as usize;
-        let text = &self.texts[from..self.ends[at] as usize];
+        // The chunk holding text `at`: the last one starting at or before it.
+        let chunk = self
+            .chunk_firsts
+            .partition_point(|&first| first as usize <= at)
+            .checked_sub(1)?;
+        let first_of_chunk = self.chunk_firsts[chunk] as usize == at;
+        let from = if first_of_chunk { 0 } else { self.ends[at - 1] } as usize;
+        let text = self.chunks[chunk].get(from..self.ends[at] as usize)?;
         (text.len() == end.checked_sub(start)?).then_some(text)
     }
 
@@ -78,12 +109,15 @@ impl FirstCopies {
 
     /// Bytes the texts and their keys take, as counted against the limit.
     pub fn bytes(&self) -> usize {
-        self.texts.len() + self.keys.len() * BYTES_PER_ENTRY
+        self.text_bytes + self.keys.len() * BYTES_PER_ENTRY
     }
 
     /// Bytes allocated.
     pub fn heap_bytes(&self) -> usize {
-        self.texts.capacity() + self.keys.capacity() * 8 + self.ends.capacity() * 4
+        self.chunks.iter().map(String::capacity).sum::<usize>()
+            + self.keys.capacity() * 8
+            + self.ends.capacity() * 4
+            + self.chunk_firsts.capacity() * 4
     }
 
     /// The same texts for documents numbered `shift` later (when documents are put before them).
@@ -119,6 +153,28 @@ mod tests {
         let shifted = copies.shifted(10).unwrap();
         assert_eq!(shifted.text(10, 7, 12), Some("World"));
         assert_eq!(shifted.text(0, 7, 12), None);
+    }
+
+    #[test]
+    fn texts_across_many_chunks_and_one_longer_than_a_chunk_are_found() {
+        let mut copies = FirstCopies::new(64 << 20);
+        let text_of = |i: usize| format!("paragraph {i} ").repeat(1 + i % 5000);
+        let long = "λ".repeat(CHUNK_BYTES);
+        let mut expected = Vec::new();
+        for i in 0..600 {
+            let text = if i == 300 { long.clone() } else { text_of(i) };
+            let doc = i as u32 / 3;
+            let start = (i % 3) * 10;
+            assert!(copies.push(doc, span(start, start + text.len()), &text));
+            expected.push((doc, start, text));
+        }
+        assert!(copies.chunks.len() > 3, "{} chunks", copies.chunks.len());
+        for (doc, start, text) in &expected {
+            let end = start + text.len();
+            assert_eq!(copies.text(*doc, *start, end), Some(text.as_str()));
+        }
+        let held: usize = expected.iter().map(|(_, _, text)| text.len()).sum();
+        assert_eq!(copies.bytes(), held + expected.len() * BYTES_PER_ENTRY);
     }
 
     #[test]
