@@ -566,32 +566,6 @@ pub fn canonical_spans(outcome: &ScanOutcome) -> Vec<(u32, usize, usize)> {
         .collect()
 }
 
-/// Each cluster's text (at [`canonical_spans`]): from the texts the scan kept of its first read
-/// ([`ScanOutcome::first_copies`]), and for the rest from `read_back`, called once with the
-/// spans still wanted (and not at all when none are). `None` for a text neither has.
-pub fn canonical_texts(
-    outcome: &ScanOutcome,
-    read_back: impl FnOnce(&[(u32, usize, usize)]) -> Vec<Option<String>>,
-) -> Vec<Option<String>> {
-    let spans = canonical_spans(outcome);
-    let mut texts: Vec<Option<String>> = match outcome.first_copies.as_deref() {
-        Some(kept) => spans
-            .iter()
-            .map(|&(doc, start, end)| kept.text(doc, start, end).map(str::to_owned))
-            .collect(),
-        None => vec![None; spans.len()],
-    };
-    let wanted: Vec<usize> = (0..spans.len()).filter(|&i| texts[i].is_none()).collect();
-    if wanted.is_empty() {
-        return texts;
-    }
-    let requests: Vec<(u32, usize, usize)> = wanted.iter().map(|&i| spans[i]).collect();
-    for (i, text) in wanted.into_iter().zip(read_back(&requests)) {
-        texts[i] = text;
-    }
-    texts
-}
-
 /// Per-source totals, sorted by source name with the documents without a source last; empty when
 /// no document names a source.
 /// With the outcome's members on disk, they are read a window at a time.

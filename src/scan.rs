@@ -28,17 +28,14 @@ pub use crate::read::{Document, Location};
 use crate::segment::{Span, SplitMode, Unit};
 use crate::shingle::{containment, jaccard, jaccard_at_least};
 mod documents;
-mod first_copies;
 mod members_on_disk;
 pub use documents::{DocumentRef, DocumentTable};
-pub use first_copies::{FirstCopies, FIRST_COPIES_LIMIT};
 pub use members_on_disk::SpilledMembers;
 use paradup_core::exact::ExactIndex;
 use paradup_core::spill::{NumberFile, PairRuns, SetArena, SpillError, SpillFolder};
 use paradup_core::{FingerprintParams, Fingerprinter, NormalizedDocument, Scratch};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -243,12 +240,9 @@ struct UniqueParagraph {
     near: u32,
 }
 
-/// A document normalized for the scanner, and its text when it is still wanted.
-type Prepared = (DocumentEntry, NormalizedDocument, Option<String>);
-
-/// Normalizes `doc`, whose text is dropped here unless `keep_text`. The entry's first paragraph
-/// is left for the caller, which knows what came before.
-fn prepare(doc: Document, fingerprinter: &Fingerprinter, keep_text: bool) -> Prepared {
+/// Normalizes `doc`, whose text is dropped here. The entry's first paragraph is left for the
+/// caller, which knows what came before.
+fn prepare(doc: Document, fingerprinter: &Fingerprinter) -> (DocumentEntry, NormalizedDocument) {
     let Document {
         id,
         source,
@@ -260,8 +254,7 @@ fn prepare(doc: Document, fingerprinter: &Fingerprinter, keep_text: bool) -> Pre
         source,
         location,
     };
-    let (entry, normalized) = prepare_text(head, &text, fingerprinter);
-    (entry, normalized, keep_text.then_some(text))
+    prepare_text(head, &text, fingerprinter)
 }
 
 /// Normalizes the text of the document `head`; the text is only borrowed.
@@ -495,10 +488,6 @@ pub struct ScanOutcome {
     /// [`ScanOutcome::clusters_in`], or bring them all into memory with
     /// [`ScanOutcome::load_members`].
     pub members_on_disk: Option<std::sync::Arc<SpilledMembers>>,
-    /// The texts of the input's distinct paragraphs as first read, when they fit their limit
-    /// ([`FIRST_COPIES_LIMIT`]): every canonical copy from the input is among them, so a report
-    /// needs no second read of the inputs.
-    pub first_copies: Option<std::sync::Arc<FirstCopies>>,
 }
 
 impl ScanOutcome {
@@ -513,7 +502,6 @@ impl ScanOutcome {
             summary,
             clusters,
             members_on_disk: None,
-            first_copies: self.first_copies.clone(),
         }
     }
 
@@ -526,7 +514,6 @@ impl ScanOutcome {
             summary,
             clusters,
             members_on_disk: None,
-            first_copies: self.first_copies,
         }
     }
 
@@ -627,8 +614,6 @@ pub struct Scanner {
     indexed: IndexedState,
     /// Spans of paragraphs that do not fit 32 bits, by paragraph number (see [`ParagraphEntry`]).
     long_spans: HashMap<u32, Span>,
-    /// The texts of the input's distinct paragraphs as first read, until they pass their limit.
-    first_copies: Option<FirstCopies>,
     /// The budget and spill files of a [`BoundedScanner`]; `None` for a plain scanner.
     spill: Option<Box<Spill>>,
     /// Paragraph records written to the spill folder, which come before those in `paragraphs`.
@@ -915,8 +900,6 @@ impl BoundedScanner {
             )));
         }
         let mut scanner = Scanner::new(params)?;
-        let first_copies_limit = FIRST_COPIES_LIMIT.min((budget.bytes / 16) as usize);
-        scanner.first_copies = Some(FirstCopies::new(first_copies_limit));
         scanner.spill = Some(Box::new(Spill {
             budget,
             bands: scanner.params.banding.bands,
@@ -1010,7 +993,6 @@ impl Scanner {
             bytes: 0,
             indexed: IndexedState::default(),
             long_spans: HashMap::new(),
-            first_copies: Some(FirstCopies::new(FIRST_COPIES_LIMIT)),
             spill: None,
             spilled_paragraphs: 0,
             spilled_shingles: 0,
@@ -1219,9 +1201,6 @@ impl Scanner {
                 ..*p
             }));
         merged.bytes += self.bytes;
-        merged.first_copies = self
-            .first_copies
-            .and_then(|copies| copies.shifted(first_doc));
         Ok(merged)
     }
 
@@ -1268,12 +1247,6 @@ impl Scanner {
                 vec_bytes(&self.shingle_offsets) + vec_bytes(&self.shingles),
             ),
             ("near tier: band keys", self.band_keys.heap_bytes()),
-            (
-                "first copies' texts (until past their limit)",
-                self.first_copies
-                    .as_ref()
-                    .map_or(0, FirstCopies::heap_bytes),
-            ),
         ]
     }
 
@@ -1290,24 +1263,12 @@ impl Scanner {
     /// Fingerprints a batch of documents, which follow every earlier batch in input order.
     pub fn add_batch(&mut self, batch: Vec<Document>) {
         let fingerprinter = &self.fingerprinter;
-        // Each text is dropped on the worker that normalized it, unless first copies are kept.
-        let keep_texts = self.first_copies.is_some();
-        let prepared: Vec<Prepared> = batch
+        // Each text is dropped on the worker that normalized it.
+        let (entries, texts): (Vec<DocumentEntry>, Vec<NormalizedDocument>) = batch
             .into_par_iter()
-            .map(|doc| prepare(doc, fingerprinter, keep_texts))
-            .collect();
-        let mut entries = Vec::with_capacity(prepared.len());
-        let mut normalized = Vec::with_capacity(prepared.len());
-        let mut texts = Vec::with_capacity(if keep_texts { prepared.len() } else { 0 });
-        for (entry, document, text) in prepared {
-            entries.push(entry);
-            normalized.push(document);
-            texts.extend(text);
-        }
-        self.add_prepared(entries, normalized, &|index| {
-            texts.get(index).map(|text| Cow::Borrowed(text.as_str()))
-        });
-        texts.into_par_iter().for_each(drop);
+            .map(|doc| prepare(doc, fingerprinter))
+            .unzip();
+        self.add_prepared(entries, texts);
     }
 
     /// Adds documents whose texts are in Arrow columns, as [`Scanner::add_batch`] does: the texts
@@ -1328,33 +1289,20 @@ impl Scanner {
                     .map(move |(index, head)| (head, texts, index))
             })
             .collect();
-        let raw: Vec<(&ColumnarTexts, usize)> = documents
-            .iter()
-            .map(|&(_, texts, index)| (texts, index))
-            .collect();
         let (entries, texts): (Vec<DocumentEntry>, Vec<NormalizedDocument>) = documents
             .into_par_iter()
             .map(|(head, texts, index)| prepare_text(head, &texts.text(index), fingerprinter))
             .unzip();
-        self.add_prepared(entries, texts, &|document| {
-            raw.get(document).map(|&(texts, index)| texts.text(index))
-        });
+        self.add_prepared(entries, texts);
     }
 
     /// Takes in the prepared documents of a batch: their paragraphs, distinct texts and, for new
-    /// distinct texts of the near tier, their shingles and band keys. `raw_text(i)` is the text
-    /// of the batch's document `i`, for the first copies (`None` once they are not kept).
-    fn add_prepared<'a>(
-        &mut self,
-        entries: Vec<DocumentEntry>,
-        texts: Vec<NormalizedDocument>,
-        raw_text: &dyn Fn(usize) -> Option<Cow<'a, str>>,
-    ) {
+    /// distinct texts of the near tier, their shingles and band keys.
+    fn add_prepared(&mut self, entries: Vec<DocumentEntry>, texts: Vec<NormalizedDocument>) {
         // Sequential, in input order: which paragraphs are new distinct texts.
         let mut new_near: Vec<(u32, &str)> = Vec::new();
-        for (in_batch, (mut entry, text)) in entries.into_iter().zip(&texts).enumerate() {
+        for (mut entry, text) in entries.into_iter().zip(&texts) {
             let doc_index = self.documents.len() as u32;
-            let mut raw: Option<Cow<'a, str>> = None;
             entry.first_paragraph = self.paragraph_count() as u32;
             self.bytes += entry.bytes;
             self.documents.push(entry);
@@ -1366,15 +1314,6 @@ impl Scanner {
                 } else {
                     let id = self.exact_index.insert(paragraph.exact);
                     self.uniques.push(UniqueParagraph { near: NOT_NEAR });
-                    if let Some(copies) = self.first_copies.as_mut() {
-                        let kept = raw
-                            .get_or_insert_with(|| raw_text(in_batch).unwrap_or_default())
-                            .get(paragraph.span.start..paragraph.span.end)
-                            .is_some_and(|copy| copies.push(doc_index, paragraph.span, copy));
-                        if !kept {
-                            self.first_copies = None;
-                        }
-                    }
                     if self.fingerprinter.is_near(paragraph.words) {
                         new_near.push((id, &text.normalized[paragraph.normalized.clone()]));
                     }
@@ -1633,7 +1572,6 @@ impl Scanner {
                             clusters,
                             summary,
                             members_on_disk: Some(std::sync::Arc::new(members)),
-                            first_copies: self.first_copies.map(std::sync::Arc::new),
                         },
                         None,
                     ));
@@ -1681,7 +1619,6 @@ impl Scanner {
                 clusters,
                 summary,
                 members_on_disk: None,
-                first_copies: self.first_copies.map(std::sync::Arc::new),
             },
             retained,
         ))
@@ -2343,60 +2280,6 @@ mod tests {
         assert!(parse_memory_size("lots").is_err());
         assert!(parse_memory_size("-1G").is_err());
         assert!(parse_memory_size("0").is_err());
-    }
-
-    fn documents_with_repeats() -> Vec<Document> {
-        let texts = [
-            "Subscribe to our newsletter for more.\n\nThe council met on Monday to vote.\n\n> quoted reply line",
-            "The Council met on Monday  to vote.\n\nSubscribe to our newsletter for more.\n\nΠρώτη παράγραφος εδώ.",
-            "> quoted reply line\n\nΠρώτη παράγραφος εδώ.\n\nSubscribe to our newsletter for more!",
-        ];
-        texts
-            .iter()
-            .enumerate()
-            .map(|(i, text)| Document {
-                id: format!("d{i}"),
-                source: None,
-                location: Location {
-                    path: "t.jsonl".into(),
-                    line: Some(i as u64 + 1),
-                    row: None,
-                },
-                text: text.to_string(),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn canonical_texts_come_from_the_first_read_unless_its_copies_passed_their_limit() {
-        let documents = documents_with_repeats();
-        let mut scanner = Scanner::new(ScanParams::default()).expect("default parameters");
-        scanner.add_batch(documents.clone());
-        let outcome = scanner.finish();
-        assert!(outcome.clusters.len() >= 3, "{:?}", outcome.clusters);
-        let expected: Vec<Option<String>> = crate::report::canonical_spans(&outcome)
-            .iter()
-            .map(|&(doc, start, end)| Some(documents[doc as usize].text[start..end].to_owned()))
-            .collect();
-        let kept = crate::report::canonical_texts(&outcome, |_| panic!("read back"));
-        assert_eq!(kept, expected);
-
-        // A limit too small for every first copy: all are read back.
-        let mut scanner = Scanner::new(ScanParams::default()).expect("default parameters");
-        scanner.first_copies = Some(FirstCopies::new(40));
-        scanner.add_batch(documents.clone());
-        let outcome = scanner.finish();
-        assert!(outcome.first_copies.is_none());
-        let mut asked = 0;
-        let read_back = crate::report::canonical_texts(&outcome, |requests| {
-            asked = requests.len();
-            requests
-                .iter()
-                .map(|&(doc, start, end)| Some(documents[doc as usize].text[start..end].to_owned()))
-                .collect()
-        });
-        assert_eq!(asked, expected.len());
-        assert_eq!(read_back, expected);
     }
 
     #[test]

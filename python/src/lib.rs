@@ -477,12 +477,12 @@ impl Run {
         let outcome = threads.run(|| scanner.finish())?;
         watch.tick("report", row_count, bytes)?;
         let held = held.unwrap_or(Held::Columns(columns));
-        let canonical_texts = paradup::report::canonical_texts(&outcome, |requests| {
-            held.fetch(&outcome.documents, requests)
-        })
-        .into_iter()
-        .map(Option::unwrap_or_default)
-        .collect();
+        let requests = paradup::report::canonical_spans(&outcome);
+        let canonical_texts = held
+            .fetch(&outcome.documents, &requests)
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect();
         watch.tick("done", row_count, bytes)?;
         Ok(ScanReport {
             outcome,

@@ -662,7 +662,6 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             clusters: Vec::new(),
             summary: Default::default(),
             members_on_disk: None,
-            first_copies: None,
         };
         run.outcome = std::mem::replace(&mut run.outcome, placeholder).into_input_only();
     }

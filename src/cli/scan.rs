@@ -54,14 +54,13 @@ impl ScanRun {
             .count() as u32
     }
 
-    /// Text of every cluster's canonical copy: kept from the first read when the scan could, or
-    /// else read again from the inputs. A text that cannot be read back (an input changed or
-    /// vanished during the run) is left empty, and said so.
+    /// Text of every cluster's canonical copy, read again from the inputs. A text that cannot be
+    /// read back (an input changed or vanished during the run) is left empty, and said so.
     pub fn canonical_texts(&self) -> Vec<String> {
-        let texts = paradup::report::canonical_texts(&self.outcome, |requests| {
-            self.inputs
-                .fetch_spans(&self.read_options, &self.outcome.documents, requests)
-        });
+        let requests = paradup::report::canonical_spans(&self.outcome);
+        let texts = self
+            .inputs
+            .fetch_spans(&self.read_options, &self.outcome.documents, &requests);
         let missing = texts.iter().filter(|t| t.is_none()).count();
         if missing > 0 {
             eprintln!(
