@@ -787,6 +787,33 @@ impl fmt::Display for SpillPhase {
 
 type PhaseObserver = Box<dyn FnMut(&SpillPhase) + Send + Sync>;
 
+/// What a scan under a budget expects of the tables it keeps in memory past the budget (the
+/// documents, the exact-tier index, the distinct paragraphs' entries and where each shingle set
+/// starts), estimated when it spills from what they took so far, scaled to the input's size.
+/// They grow with the corpus, so a budget holds only while they fit in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BudgetForecast {
+    /// The budget, in bytes.
+    pub budget: u64,
+    /// Bytes of text read when the estimate was made.
+    pub text_read: u64,
+    /// Bytes of text the whole input holds, known or estimated ([`MemoryBudget::expected_text_bytes`]).
+    pub text_expected: u64,
+    /// Bytes those tables held then.
+    pub resident_now: u64,
+    /// Bytes they will hold at the end of the input, at the same rate.
+    pub resident_at_end: u64,
+}
+
+impl BudgetForecast {
+    /// Whether those tables are expected to take more than three quarters of the budget by the
+    /// end of the input: too little would be left for the batches being read and the stages
+    /// after reading, so the peak would pass the budget.
+    pub fn passes_budget(&self) -> bool {
+        self.resident_at_end > self.budget / 4 * 3
+    }
+}
+
 /// The budget of a scan and, once it spilled, its spill files.
 struct Spill {
     budget: MemoryBudget,
@@ -795,6 +822,7 @@ struct Spill {
     tables: Option<SpilledTables>,
     failure: Option<SpillError>,
     observer: Option<PhaseObserver>,
+    forecast: Option<BudgetForecast>,
 }
 
 /// The spill files of a scan's tables.
@@ -907,6 +935,7 @@ impl BoundedScanner {
             tables: None,
             failure: None,
             observer: None,
+            forecast: None,
         }));
         Ok(BoundedScanner { scanner })
     }
@@ -1377,6 +1406,19 @@ impl Scanner {
         };
         if spill.failure.is_none() {
             if spill.tables.is_none() && self.held_bytes() as u64 > spill.budget.bytes / 2 {
+                if let Some(expected) = spill.budget.expected_text_bytes {
+                    let resident_now = self.resident_bytes();
+                    let text_read = self.bytes.max(1);
+                    let text_expected = expected.max(text_read);
+                    let scaled = resident_now as u128 * text_expected as u128 / text_read as u128;
+                    spill.forecast = Some(BudgetForecast {
+                        budget: spill.budget.bytes,
+                        text_read,
+                        text_expected,
+                        resident_now,
+                        resident_at_end: u64::try_from(scaled).unwrap_or(u64::MAX),
+                    });
+                }
                 if let Err(error) = spill.begin(self.spillable_bytes(), self.bytes) {
                     spill.failure = Some(error);
                 }
@@ -1393,6 +1435,23 @@ impl Scanner {
     /// Bytes the tables hold now, all of [`Scanner::table_bytes`].
     fn held_bytes(&self) -> usize {
         self.table_bytes().iter().map(|(_, bytes)| bytes).sum()
+    }
+
+    /// Bytes of the tables that stay in memory past a budget, as used now (without the room
+    /// that vectors and hash tables keep to grow, which would make a rate taken early, with
+    /// tables just grown or still at their smallest, too high).
+    fn resident_bytes(&self) -> u64 {
+        (self.documents.used_bytes()
+            + self.exact_index.used_bytes()
+            + std::mem::size_of_val(self.uniques.as_slice())
+            + std::mem::size_of_val(self.near_to_unique.as_slice())
+            + std::mem::size_of_val(self.shingle_offsets.as_slice())) as u64
+    }
+
+    /// Under a budget, once the scan spilled and the input's size is known: what it expects of
+    /// the tables that stay in memory ([`BudgetForecast`]).
+    pub fn budget_forecast(&self) -> Option<BudgetForecast> {
+        self.spill.as_ref().and_then(|spill| spill.forecast)
     }
 
     /// Bytes of the tables a spill writes out, as held now.

@@ -282,6 +282,37 @@ fn a_run_past_its_budget_says_so_and_one_within_it_does_not() {
 }
 
 #[test]
+fn a_budget_too_small_for_the_tables_kept_in_memory_is_said_while_reading() {
+    let (_dir, spill, input) = folder_with_corpus(6000, 3);
+    let stderr = |budget: &str| {
+        let output = paradup()
+            .args(["scan", "-q", "--memory", budget, "--tmp-dir"])
+            .arg(&spill)
+            .arg(&input)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let warning = "is likely too small for this input";
+    // The documents, exact hashes and distinct paragraphs of this corpus outgrow three quarters
+    // of 1 MiB, but not of 16 MiB; both budgets spill.
+    let small = stderr("1M");
+    assert!(small.contains(warning), "{small}");
+    assert!(small.contains("--memory 1.0 MiB"), "{small}");
+    let forecast = small
+        .split("will take about ")
+        .nth(1)
+        .and_then(|rest| rest.split(" MiB").next())
+        .and_then(|mib| mib.parse::<f64>().ok())
+        .expect("a forecast in MiB");
+    assert!(forecast > 0.75, "{small}");
+    assert!(!stderr("16M").contains(warning));
+    // Within the budget nothing spills, and nothing is forecast.
+    assert!(!stderr("1G").contains(warning));
+}
+
+#[test]
 fn the_spill_folder_is_removed_after_an_error() {
     let (_dir, spill, input) = folder_with_corpus(6000, 3);
     // A bad record at the end, met long after the tables went to disk.
@@ -367,6 +398,49 @@ fn document(id: &str, text: &str) -> Document {
         },
         text: text.into(),
     }
+}
+
+#[test]
+fn the_forecast_scales_the_tables_kept_in_memory_to_the_input_size() {
+    let documents: Vec<Document> = corpus(4000, 17)
+        .iter()
+        .map(|(id, text)| document(id, text))
+        .collect();
+    let text_bytes: u64 = documents.iter().map(|d| d.text.len() as u64).sum();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let budget = |expected_text_bytes| MemoryBudget {
+        bytes: 1 << 20,
+        tmp_dir: dir.path().to_path_buf(),
+        expected_text_bytes,
+    };
+    // Said to be a hundred times larger than it is.
+    let mut bounded =
+        BoundedScanner::new(ScanParams::default(), budget(Some(100 * text_bytes))).expect("params");
+    for batch in documents.chunks(250) {
+        assert!(bounded.budget_forecast().is_none() || bounded.spilled());
+        bounded.add_batch(batch.to_vec());
+    }
+    assert!(bounded.spilled());
+    let forecast = bounded
+        .budget_forecast()
+        .expect("made when the scan spilled");
+    assert!(forecast.text_read > 0 && forecast.text_read < text_bytes);
+    assert_eq!(forecast.text_expected, 100 * text_bytes);
+    assert!(forecast.resident_now > 0);
+    let scaled =
+        forecast.resident_now as f64 * forecast.text_expected as f64 / forecast.text_read as f64;
+    assert!(
+        (forecast.resident_at_end as f64 - scaled).abs() <= 1.0,
+        "{forecast:?}"
+    );
+    assert!(forecast.passes_budget(), "{forecast:?}");
+    // Without the input's size there is nothing to scale to.
+    let mut unknown = BoundedScanner::new(ScanParams::default(), budget(None)).expect("params");
+    for batch in documents.chunks(250) {
+        unknown.add_batch(batch.to_vec());
+    }
+    assert!(unknown.spilled());
+    assert_eq!(unknown.budget_forecast(), None);
 }
 
 #[test]

@@ -442,6 +442,38 @@ enum Delivery {
     Repaired(InputError),
 }
 
+/// Once a scan under a budget has spilled and estimated the tables it keeps in memory: warns,
+/// while it is still reading, when they will not fit the budget by the end of the input. Whether
+/// the estimate is made (and so nothing more is to be told).
+fn tell_forecast(scanner: &Scanner, progress: &Progress) -> bool {
+    let Some(forecast) = scanner.budget_forecast() else {
+        return false;
+    };
+    if forecast.passes_budget() {
+        progress.suspend(|| {
+            let mib = |bytes: u64| {
+                if bytes >= 1 << 30 {
+                    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+                } else {
+                    format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
+                }
+            };
+            eprintln!(
+                "paradup: warning: --memory {} is likely too small for this input: what a scan \
+                 keeps in memory past its budget (documents, exact hashes, distinct paragraphs) \
+                 took {} for the first {} of text and will take about {} for all {}, so the peak \
+                 will pass the budget (README, \"Corpora larger than memory\")",
+                mib(forecast.budget),
+                mib(forecast.resident_now),
+                paradup::display::human_bytes(forecast.text_read),
+                mib(forecast.resident_at_end),
+                paradup::display::human_bytes(forecast.text_expected),
+            )
+        });
+    }
+    true
+}
+
 /// Batches waiting between the reading thread and the scanner. Reading runs several times faster
 /// than fingerprinting (JSON parsing and Parquet decoding alike), so one waiting batch keeps the
 /// scanner busy; more would only hold more texts in memory.
@@ -542,6 +574,7 @@ pub fn feed(
         });
         let mut documents = 0u64;
         let mut text_since_trim = 0usize;
+        let mut forecast_told = false;
         for delivery in receiver.iter() {
             if text_since_trim >= TRIM_EVERY_BYTES {
                 text_since_trim = 0;
@@ -559,6 +592,7 @@ pub fn feed(
                     );
                     scanner.add_batch(batch);
                     progress.update(documents, inputs.bytes_read());
+                    forecast_told = forecast_told || tell_forecast(scanner, progress);
                     if scanner.spill_failure().is_some() {
                         stop.store(true, Ordering::Relaxed);
                         break;
@@ -569,6 +603,7 @@ pub fn feed(
                     text_since_trim += batches.iter().map(|b| b.text_bytes()).sum::<usize>();
                     scanner.add_columnar(batches);
                     progress.update(documents, inputs.bytes_read());
+                    forecast_told = forecast_told || tell_forecast(scanner, progress);
                     if scanner.spill_failure().is_some() {
                         stop.store(true, Ordering::Relaxed);
                         break;

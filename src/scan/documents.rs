@@ -249,6 +249,16 @@ impl DocumentTable {
             + self.sources.heap_bytes()
             + self.shards.heap_bytes()
     }
+
+    /// Bytes the records and ids take, without the room their vectors keep to grow, and the
+    /// names as allocated (stored once each, they grow with the sources, not the documents).
+    pub fn used_bytes(&self) -> usize {
+        self.records.len() * std::mem::size_of::<DocumentRecord>()
+            + self.ids.len()
+            + self.paths.heap_bytes()
+            + self.sources.heap_bytes()
+            + self.shards.heap_bytes()
+    }
 }
 
 impl FromIterator<DocumentEntry> for DocumentTable {

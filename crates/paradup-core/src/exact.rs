@@ -124,6 +124,13 @@ impl ExactIndex {
         tables + chunks
     }
 
+    /// Bytes its entries take, without the room its tables keep to grow: each table's entry (a
+    /// number and a control byte) at the tables' full load of seven eighths, and each hash. What
+    /// the index grows by a paragraph, on average over its growth.
+    pub fn used_bytes(&self) -> usize {
+        self.len() * (std::mem::size_of::<u32>() + 1) * 8 / 7 + self.len() * 8
+    }
+
     /// Lets go of the lookup tables, keeping the hashes by number ([`ExactIndex::hash_of`] still
     /// answers; [`ExactIndex::get`] no longer finds anything).
     pub fn drop_lookup(&mut self) {
