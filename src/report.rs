@@ -387,11 +387,14 @@ impl<'a> ReportClusters<'a> {
 
 /// Clusters rendered to JSON at once when a report is written: enough to keep every core busy,
 /// few enough that the rendered text held at any time stays small.
-const JSON_WINDOW: usize = 4096;
+const JSON_WINDOW: usize = 1024;
 /// Copies listed by the clusters of one window, at most (a window of one larger cluster aside):
 /// clusters are numbered by first occurrence, so the first ones are the most copied boilerplate,
-/// and 4,096 of them can list millions of copies, hundreds of MB of rendered text.
-const JSON_WINDOW_COPIES: usize = 1 << 18;
+/// and a thousand of them can list millions of copies, hundreds of MB of rendered text. Three
+/// windows are held at once (one rendered, one waiting, one written), each copy loaded and
+/// rendered about 170 bytes: about 17 MB, which a scan's smallest budgets can spare (with
+/// 262,144 copies a window, a 1 GB corpus's report took 150 MB above a 256 MiB budget's scan).
+const JSON_WINDOW_COPIES: usize = 1 << 15;
 
 /// The windows `count` clusters (cluster `i` with `copies(i)` copies) are read or rendered in,
 /// in order: at most `max_clusters` clusters each, and no more than `max_copies` copies listed

@@ -806,11 +806,12 @@ pub struct BudgetForecast {
 }
 
 impl BudgetForecast {
-    /// Whether those tables are expected to take more than three quarters of the budget by the
-    /// end of the input: too little would be left for the batches being read and the stages
-    /// after reading, so the peak would pass the budget.
+    /// Whether those tables are expected to take more than half the budget by the end of the
+    /// input: the other half is what a scan under a budget keeps for its batches, the tables it
+    /// spills (they go to disk past half of it) and the stages after reading, so the peak would
+    /// pass the budget.
     pub fn passes_budget(&self) -> bool {
-        self.resident_at_end > self.budget / 4 * 3
+        self.resident_at_end > self.budget / 2
     }
 }
 
