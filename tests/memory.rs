@@ -330,9 +330,10 @@ fn the_spill_folder_is_removed_after_an_error() {
     assert!(entries(&spill).is_empty(), "left: {:?}", entries(&spill));
 }
 
+/// Starts a scan that spills, sends it `signal` once its spill folder exists, and checks that it
+/// ended at once with the folder removed.
 #[cfg(unix)]
-#[test]
-fn ctrl_c_removes_the_spill_folder() {
+fn interrupted_scan_removes_its_spill_folder(signal: &str) {
     let (_dir, spill, input) = folder_with_corpus(60_000, 5);
     let binary = assert_cmd::cargo::cargo_bin("paradup");
     let mut child = std::process::Command::new(binary)
@@ -352,13 +353,34 @@ fn ctrl_c_removes_the_spill_folder() {
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
     let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(status.success());
     let status = child.wait().expect("ends");
-    assert_eq!(status.code(), Some(130), "interrupted, not finished");
-    assert!(entries(&spill).is_empty(), "left: {:?}", entries(&spill));
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "{signal}: interrupted, not finished"
+    );
+    assert!(
+        entries(&spill).is_empty(),
+        "{signal} left: {:?}",
+        entries(&spill)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_removes_the_spill_folder() {
+    interrupted_scan_removes_its_spill_folder("-INT");
+}
+
+/// What `timeout`, job schedulers and `kill` send.
+#[cfg(unix)]
+#[test]
+fn a_termination_signal_removes_the_spill_folder() {
+    interrupted_scan_removes_its_spill_folder("-TERM");
 }
 
 #[test]

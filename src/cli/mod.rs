@@ -20,10 +20,10 @@ use clap::Parser;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-/// Parses the command line and runs it. Ctrl-C removes the spill folder of a scan past its
-/// memory budget before the process ends.
+/// Parses the command line and runs it. Ctrl-C (or SIGTERM or SIGHUP) removes the spill folder
+/// of a scan past its memory budget before the process ends.
 pub fn run() -> ExitCode {
-    // Without a handler, Ctrl-C ends the process as it always does.
+    // Without a handler, these signals end the process as they always do.
     let _ = ctrlc::set_handler(|| {
         if let Ok(folder) = SPILL_FOLDER.lock() {
             if let Some(folder) = folder.as_ref() {
