@@ -245,19 +245,18 @@ impl DocumentTable {
     pub fn heap_bytes(&self) -> usize {
         self.records.capacity() * std::mem::size_of::<DocumentRecord>()
             + self.ids.capacity()
-            + self.paths.heap_bytes()
-            + self.sources.heap_bytes()
-            + self.shards.heap_bytes()
+            + self.names_bytes()
     }
 
     /// Bytes the records and ids take, without the room their vectors keep to grow, and the
     /// names as allocated (stored once each, they grow with the sources, not the documents).
     pub fn used_bytes(&self) -> usize {
-        self.records.len() * std::mem::size_of::<DocumentRecord>()
-            + self.ids.len()
-            + self.paths.heap_bytes()
-            + self.sources.heap_bytes()
-            + self.shards.heap_bytes()
+        std::mem::size_of_val(self.records.as_slice()) + self.ids.len() + self.names_bytes()
+    }
+
+    /// Bytes the path, source and shard names hold, as allocated.
+    fn names_bytes(&self) -> usize {
+        self.paths.heap_bytes() + self.sources.heap_bytes() + self.shards.heap_bytes()
     }
 }
 
