@@ -422,12 +422,17 @@ fn document(id: &str, text: &str) -> Document {
     }
 }
 
-#[test]
-fn the_forecast_scales_the_tables_kept_in_memory_to_the_input_size() {
-    let documents: Vec<Document> = corpus(4000, 17)
+/// The corpus of `documents` generated from `seed`, as documents for a scanner.
+fn corpus_documents(documents: usize, seed: u64) -> Vec<Document> {
+    corpus(documents, seed)
         .iter()
         .map(|(id, text)| document(id, text))
-        .collect();
+        .collect()
+}
+
+#[test]
+fn the_forecast_scales_the_tables_kept_in_memory_to_the_input_size() {
+    let documents = corpus_documents(4000, 17);
     let text_bytes: u64 = documents.iter().map(|d| d.text.len() as u64).sum();
     let dir = tempfile::tempdir().expect("temp dir");
     let budget = |expected_text_bytes| MemoryBudget {
@@ -467,10 +472,7 @@ fn the_forecast_scales_the_tables_kept_in_memory_to_the_input_size() {
 
 #[test]
 fn a_bounded_scanner_spills_merges_every_band_and_verifies_in_chunks() {
-    let documents: Vec<Document> = corpus(8000, 11)
-        .iter()
-        .map(|(id, text)| document(id, text))
-        .collect();
+    let documents = corpus_documents(8000, 11);
     let mut plain = Scanner::new(ScanParams::default()).expect("params");
     let dir = tempfile::tempdir().expect("temp dir");
     let budget = MemoryBudget {
