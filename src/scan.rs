@@ -1407,19 +1407,7 @@ impl Scanner {
         };
         if spill.failure.is_none() {
             if spill.tables.is_none() && self.held_bytes() as u64 > spill.budget.bytes / 2 {
-                if let Some(expected) = spill.budget.expected_text_bytes {
-                    let resident_now = self.resident_bytes();
-                    let text_read = self.bytes.max(1);
-                    let text_expected = expected.max(text_read);
-                    let scaled = resident_now as u128 * text_expected as u128 / text_read as u128;
-                    spill.forecast = Some(BudgetForecast {
-                        budget: spill.budget.bytes,
-                        text_read,
-                        text_expected,
-                        resident_now,
-                        resident_at_end: u64::try_from(scaled).unwrap_or(u64::MAX),
-                    });
-                }
+                spill.forecast = self.forecast_within(&spill.budget);
                 if let Err(error) = spill.begin(self.spillable_bytes(), self.bytes) {
                     spill.failure = Some(error);
                 }
@@ -1447,6 +1435,23 @@ impl Scanner {
             + std::mem::size_of_val(self.uniques.as_slice())
             + std::mem::size_of_val(self.near_to_unique.as_slice())
             + std::mem::size_of_val(self.shingle_offsets.as_slice())) as u64
+    }
+
+    /// What the tables that stay in memory will take at the end of the input, at the rate they
+    /// grew over the text read so far; `None` when the input's size is not known.
+    fn forecast_within(&self, budget: &MemoryBudget) -> Option<BudgetForecast> {
+        let expected = budget.expected_text_bytes?;
+        let resident_now = self.resident_bytes();
+        let text_read = self.bytes.max(1);
+        let text_expected = expected.max(text_read);
+        let scaled = resident_now as u128 * text_expected as u128 / text_read as u128;
+        Some(BudgetForecast {
+            budget: budget.bytes,
+            text_read,
+            text_expected,
+            resident_now,
+            resident_at_end: u64::try_from(scaled).unwrap_or(u64::MAX),
+        })
     }
 
     /// Under a budget, once the scan spilled and the input's size is known: what it expects of
