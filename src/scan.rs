@@ -815,6 +815,32 @@ impl BudgetForecast {
     }
 }
 
+impl fmt::Display for BudgetForecast {
+    /// The warning a command gives when the forecast passes the budget (the budget named as a
+    /// size, as `--memory` and `memory=` take it).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let binary = |bytes: u64| {
+            if bytes >= 1 << 30 {
+                format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+            } else {
+                format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
+            }
+        };
+        write!(
+            f,
+            "a memory budget of {} is likely too small for this input: what a scan keeps in \
+             memory past its budget (documents, exact hashes, distinct paragraphs) took {} for \
+             the first {} of text and will take about {} for all {}, so the peak will pass the \
+             budget (README, \"Corpora larger than memory\")",
+            binary(self.budget),
+            binary(self.resident_now),
+            crate::display::human_bytes(self.text_read),
+            binary(self.resident_at_end),
+            crate::display::human_bytes(self.text_expected),
+        )
+    }
+}
+
 /// The budget of a scan and, once it spilled, its spill files.
 struct Spill {
     budget: MemoryBudget,

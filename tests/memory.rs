@@ -299,7 +299,7 @@ fn a_budget_too_small_for_the_tables_kept_in_memory_is_said_while_reading() {
     // but not of 16 MiB; both budgets spill.
     let small = stderr("1M");
     assert!(small.contains(warning), "{small}");
-    assert!(small.contains("--memory 1.0 MiB"), "{small}");
+    assert!(small.contains("a memory budget of 1.0 MiB"), "{small}");
     let forecast = small
         .split("will take about ")
         .nth(1)

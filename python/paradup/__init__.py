@@ -346,7 +346,10 @@ def scan(
     or ``"8G"``; default: three quarters of physical memory, as on the command line): past half
     of it the scan's tables go to a spill folder in ``tmp_dir`` (default: the system's temporary
     folder), removed when the call returns, fails or is interrupted; the report is the same.
-    Raises ``OSError`` when the spill folder cannot be written or lacks the space needed.
+    Raises ``OSError`` when the spill folder cannot be written or lacks the space needed. Once it
+    spills, a scan of files estimates what it keeps in memory whatever the budget (documents,
+    exact hashes, distinct paragraphs) by the end of its input, and gives a ``RuntimeWarning`` at
+    once when that passes half the budget: the peak would pass the budget.
     """
     callback = _progress_callback(progress)
     params = _engine_params(

@@ -19,7 +19,7 @@ use paradup::{
     Banding, ColumnarDocuments, DocumentHead, InputError, InputErrorKind, Inputs, Location,
     ReadEvent, ReadOptions, Report, ScanOutcome, ScanParams, Scanner, SplitMode, Unit,
 };
-use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyRuntimeWarning, PyValueError};
 use pyo3::prelude::*;
 use pyo3_arrow::{PyRecordBatchReader, PyTable};
 use rayon::prelude::*;
@@ -405,6 +405,8 @@ struct Run {
     errors: Vec<InputError>,
     warnings: Vec<InputError>,
     started: Instant,
+    /// The budget's forecast was made (and, when it passes the budget, told).
+    forecast_told: bool,
 }
 
 impl Run {
@@ -422,7 +424,27 @@ impl Run {
             errors: Vec::new(),
             warnings: Vec::new(),
             started: Instant::now(),
+            forecast_told: false,
         })
+    }
+
+    /// Once the scan spilled and estimated what it keeps in memory past its budget: a
+    /// `RuntimeWarning`, at once, when that will not fit the budget by the end of the input (as
+    /// the command warns). An error when warnings are turned into errors.
+    fn tell_forecast(&mut self) -> PyResult<()> {
+        if self.forecast_told {
+            return Ok(());
+        }
+        let Some(forecast) = self.scanner.budget_forecast() else {
+            return Ok(());
+        };
+        self.forecast_told = true;
+        if !forecast.passes_budget() {
+            return Ok(());
+        }
+        let message = std::ffi::CString::new(forecast.to_string())
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Python::attach(|py| PyErr::warn(py, &py.get_type::<PyRuntimeWarning>(), &message, 1))
     }
 
     /// Adds the documents of one batch whose texts are `texts` (a text column), in `rows` of it.
@@ -444,6 +466,7 @@ impl Run {
         let scanner = &mut self.scanner;
         threads.run(|| scanner.add_columnar(vec![documents]));
         self.spill_failure()?;
+        self.tell_forecast()?;
         Ok(bytes)
     }
 
@@ -458,12 +481,14 @@ impl Run {
 
     /// Clusters what was added and builds the report; `bytes` of text were read.
     fn finish(
-        self,
+        mut self,
         held: Option<Held>,
         threads: &Threads,
         watch: &mut Watch,
         bytes: u64,
     ) -> PyResult<ScanReport> {
+        // A forecast made by the last batch is told before the scan goes on.
+        self.tell_forecast()?;
         watch.tick("cluster", self.row_count, bytes)?;
         let Run {
             scanner,
@@ -473,6 +498,7 @@ impl Run {
             errors,
             warnings,
             started,
+            forecast_told: _,
         } = self;
         let outcome = threads.run(|| scanner.finish())?;
         watch.tick("report", row_count, bytes)?;
@@ -597,6 +623,7 @@ fn scan_paths(
             if seen % BATCH_DOCUMENTS == 0 {
                 if let Err(error) = run
                     .spill_failure()
+                    .and_then(|()| run.tell_forecast())
                     .and_then(|()| watch.tick("read", run.row_count, bytes))
                 {
                     failure = Some(error);
@@ -625,7 +652,10 @@ fn scan_paths(
                     }
                     bytes += documents.text_bytes() as u64;
                     threads.run(|| run.scanner.add_columnar(vec![documents]));
-                    if let Err(error) = watch.tick("read", run.row_count, bytes) {
+                    if let Err(error) = run
+                        .tell_forecast()
+                        .and_then(|()| watch.tick("read", run.row_count, bytes))
+                    {
                         failure = Some(error);
                         return ControlFlow::Break(());
                     }

@@ -450,26 +450,7 @@ fn tell_forecast(scanner: &Scanner, progress: &Progress) -> bool {
         return false;
     };
     if forecast.passes_budget() {
-        progress.suspend(|| {
-            let mib = |bytes: u64| {
-                if bytes >= 1 << 30 {
-                    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
-                } else {
-                    format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
-                }
-            };
-            eprintln!(
-                "paradup: warning: --memory {} is likely too small for this input: what a scan \
-                 keeps in memory past its budget (documents, exact hashes, distinct paragraphs) \
-                 took {} for the first {} of text and will take about {} for all {}, so the peak \
-                 will pass the budget (README, \"Corpora larger than memory\")",
-                mib(forecast.budget),
-                mib(forecast.resident_now),
-                paradup::display::human_bytes(forecast.text_read),
-                mib(forecast.resident_at_end),
-                paradup::display::human_bytes(forecast.text_expected),
-            )
-        });
+        progress.suspend(|| eprintln!("paradup: warning: {forecast}"));
     }
     true
 }

@@ -6,6 +6,7 @@ Run by .ci/run after the wheel is installed in its venv.
 
 import json
 import random
+import warnings
 
 import pyarrow as pa
 import pytest
@@ -64,8 +65,27 @@ def test_a_budget_that_spills_gives_the_same_report(tmp_path):
     )
     path = tmp_path / "corpus.jsonl"
     path.write_text("".join(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(texts)))
-    from_files = paradup.scan(str(path), memory="1M", tmp_dir=spill)
+    with pytest.warns(RuntimeWarning, match="is likely too small"):
+        from_files = paradup.scan(str(path), memory="1M", tmp_dir=spill)
     assert from_files.summary == paradup.scan(str(path)).summary
+    assert list(spill.iterdir()) == []
+
+
+def test_a_budget_too_small_for_what_stays_in_memory_is_warned_while_reading(tmp_path):
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("".join(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(corpus())))
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    # The documents, exact hashes and distinct paragraphs outgrow half of 1 MiB, not of 16 MiB;
+    # both budgets spill.
+    with pytest.warns(RuntimeWarning, match="a memory budget of 1.0 MiB is likely too small"):
+        paradup.scan(str(path), memory="1M", tmp_dir=spill)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        paradup.scan(str(path), memory="16M", tmp_dir=spill)
+        # Warnings made errors end the scan there, and the spill folder still goes.
+        with pytest.raises(RuntimeWarning):
+            paradup.scan(str(path), memory="1M", tmp_dir=spill)
     assert list(spill.iterdir()) == []
 
 
