@@ -22,9 +22,11 @@
 //! leaves no text outside one), so no word is ever removed with a paragraph that was not part of it.
 
 use crate::normalize::{normalize, NormalizeOptions};
-use crate::scan::ScanOutcome;
+use crate::scan::{Member, ScanOutcome};
 use crate::segment::{segment_units, Span, SplitMode, Unit};
 use crate::shingle::token_count;
+use paradup_core::spill::SpillError;
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
@@ -39,57 +41,176 @@ pub struct Removal {
     pub cluster: usize,
     /// Document holding the cluster's canonical copy (the one kept).
     pub canonical_doc: u32,
-    /// Span of the canonical copy in that document.
-    pub canonical_span: Span,
     /// Similarity of this copy to the canonical one.
     pub similarity: f64,
 }
 
-/// The removals of a whole scan, per document.
+/// A removal as the plan holds it: 20 bytes, the similarity kept aside when it is not 1 and the
+/// span when it does not fit 32 bits.
+#[derive(Clone, Copy, Debug, Default)]
+struct PlannedRemoval {
+    paragraph: u32,
+    start: u32,
+    end: u32,
+    cluster: u32,
+    canonical_doc: u32,
+}
+
+/// Marks a [`PlannedRemoval`] whose span is kept aside (in a text over 4 GiB).
+const LONG_SPAN: u32 = u32::MAX;
+
+/// The removals of a whole scan, by document: one table of every removal, sorted by document
+/// and then paragraph, and where each document's start. A scan of a few GB removes tens of
+/// millions of copies, so a removal takes 20 bytes (most copies are exact: a similarity other
+/// than 1 is kept aside, as is a span past 4 GiB).
 #[derive(Clone, Debug, Default)]
 pub struct DedupPlan {
-    per_doc: Vec<Vec<Removal>>,
+    removals: Vec<PlannedRemoval>,
+    /// Where document `d`'s removals start in `removals` (one extra entry at the end).
+    starts: Vec<usize>,
+    /// Similarities other than 1, by place in `removals`.
+    similarities: HashMap<usize, f64>,
+    /// Spans that do not fit 32 bits, by place in `removals`.
+    long_spans: HashMap<usize, Span>,
 }
 
 impl DedupPlan {
     /// Every member of every cluster whose text the canonical copy holds (see the module
-    /// documentation), grouped by document and sorted by paragraph.
-    pub fn new(outcome: &ScanOutcome) -> Self {
+    /// documentation), grouped by document and sorted by paragraph. Copies left on disk by a scan
+    /// past its budget ([`ScanOutcome::members_on_disk`]) are read a window of clusters at a time,
+    /// twice (to count each document's removals, then to place them), so the plan is all that
+    /// is held; failing to read them is the error.
+    pub fn new(outcome: &ScanOutcome) -> Result<Self, SpillError> {
         let with_containment = outcome.params.containment.is_some();
-        let mut per_doc: Vec<Vec<Removal>> = vec![Vec::new(); outcome.documents.len()];
-        for cluster in &outcome.clusters {
+        let removed =
+            |member: &Member| !(member.holds_canonical || (with_containment && member.via_chain));
+        let documents = outcome.documents.len();
+        let mut starts = vec![0usize; documents + 1];
+        outcome.try_for_each_cluster(|_, cluster| {
+            for member in cluster.members.iter().skip(1).filter(|m| removed(m)) {
+                starts[member.doc as usize + 1] += 1;
+            }
+            Ok::<(), SpillError>(())
+        })?;
+        for doc in 0..documents {
+            starts[doc + 1] += starts[doc];
+        }
+        let mut plan = DedupPlan {
+            removals: vec![PlannedRemoval::default(); starts[documents]],
+            starts: Vec::new(),
+            similarities: HashMap::new(),
+            long_spans: HashMap::new(),
+        };
+        let mut next = starts.clone();
+        outcome.try_for_each_cluster(|_, cluster| {
             let canonical = cluster.canonical();
-            for member in &cluster.members[1..] {
-                if member.holds_canonical || (with_containment && member.via_chain) {
-                    continue;
-                }
-                per_doc[member.doc as usize].push(Removal {
-                    paragraph: member.paragraph,
-                    span: member.span,
-                    cluster: cluster.id,
-                    canonical_doc: canonical.doc,
-                    canonical_span: canonical.span,
-                    similarity: member.similarity,
-                });
+            for member in cluster.members.iter().skip(1).filter(|m| removed(m)) {
+                let place = next[member.doc as usize];
+                next[member.doc as usize] += 1;
+                plan.place(place, member, cluster.id, canonical.doc);
+            }
+            Ok::<(), SpillError>(())
+        })?;
+        // Each document's removals by paragraph, the values kept aside moved with them.
+        for doc in 0..documents {
+            let range = starts[doc]..starts[doc + 1];
+            if plan.removals[range.clone()]
+                .windows(2)
+                .all(|pair| pair[0].paragraph <= pair[1].paragraph)
+            {
+                continue;
+            }
+            let mut removals: Vec<Removal> = range.clone().map(|i| plan.removal(i)).collect();
+            removals.sort_by_key(|r| r.paragraph);
+            for (place, removal) in range.zip(&removals) {
+                plan.similarities.remove(&place);
+                plan.long_spans.remove(&place);
+                plan.place_removal(place, removal);
             }
         }
-        for removals in &mut per_doc {
-            removals.sort_by_key(|r| r.paragraph);
-        }
-        DedupPlan { per_doc }
+        plan.starts = starts;
+        Ok(plan)
     }
 
-    /// The removals in document `doc` (empty for an unknown index).
-    pub fn removals(&self, doc: u32) -> &[Removal] {
-        self.per_doc
-            .get(doc as usize)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+    /// Puts `member` of cluster `cluster` (whose canonical copy is in `canonical_doc`) at `place`.
+    fn place(&mut self, place: usize, member: &Member, cluster: usize, canonical_doc: u32) {
+        self.place_removal(
+            place,
+            &Removal {
+                paragraph: member.paragraph,
+                span: member.span,
+                cluster,
+                canonical_doc,
+                similarity: member.similarity,
+            },
+        );
+    }
+
+    fn place_removal(&mut self, place: usize, removal: &Removal) {
+        let (start, end) = match (
+            u32::try_from(removal.span.start),
+            u32::try_from(removal.span.end),
+        ) {
+            (Ok(start), Ok(end)) if end != LONG_SPAN => (start, end),
+            _ => {
+                self.long_spans.insert(place, removal.span);
+                (LONG_SPAN, LONG_SPAN)
+            }
+        };
+        if removal.similarity != 1.0 {
+            self.similarities.insert(place, removal.similarity);
+        }
+        self.removals[place] = PlannedRemoval {
+            paragraph: removal.paragraph,
+            start,
+            end,
+            // Cluster ids number distinct paragraphs at most, which are 32-bit.
+            cluster: u32::try_from(removal.cluster).unwrap_or(u32::MAX),
+            canonical_doc: removal.canonical_doc,
+        };
+    }
+
+    /// The removal at `place`, whole again.
+    fn removal(&self, place: usize) -> Removal {
+        let planned = self.removals[place];
+        let span = match self.long_spans.get(&place) {
+            Some(&span) if planned.start == LONG_SPAN => span,
+            _ => Span {
+                start: planned.start as usize,
+                end: planned.end as usize,
+            },
+        };
+        Removal {
+            paragraph: planned.paragraph,
+            span,
+            cluster: planned.cluster as usize,
+            canonical_doc: planned.canonical_doc,
+            similarity: self.similarities.get(&place).copied().unwrap_or(1.0),
+        }
+    }
+
+    /// The places of document `doc`'s removals (empty for an unknown index).
+    fn places(&self, doc: u32) -> std::ops::Range<usize> {
+        let doc = doc as usize;
+        match (self.starts.get(doc), self.starts.get(doc + 1)) {
+            (Some(&start), Some(&end)) => start..end,
+            _ => 0..0,
+        }
+    }
+
+    /// The removals in document `doc`, by paragraph (empty for an unknown index).
+    pub fn removals(&self, doc: u32) -> Vec<Removal> {
+        self.places(doc).map(|place| self.removal(place)).collect()
+    }
+
+    /// How many paragraphs of document `doc` are removed.
+    pub fn removal_count(&self, doc: u32) -> usize {
+        self.places(doc).len()
     }
 
     /// Paragraphs removed in all.
     pub fn paragraph_count(&self) -> usize {
-        self.per_doc.iter().map(Vec::len).sum()
+        self.removals.len()
     }
 
     /// For each document of `outcome` (the scan this plan was made from), whether it has a
@@ -102,7 +223,7 @@ impl DedupPlan {
             .enumerate()
             .map(|(doc, entry)| {
                 entry.word_paragraphs > 0
-                    && self.removals(doc as u32).len() == entry.word_paragraphs as usize
+                    && self.removal_count(doc as u32) == entry.word_paragraphs as usize
             })
             .collect()
     }
@@ -289,7 +410,6 @@ mod tests {
             span,
             cluster: 0,
             canonical_doc: 0,
-            canonical_span: span,
             similarity: 1.0,
         }
     }
@@ -400,7 +520,7 @@ mod tests {
         let mut scanner = Scanner::new(ScanParams::default()).unwrap();
         scanner.add_batch(documents);
         let outcome = scanner.finish();
-        let plan = DedupPlan::new(&outcome);
+        let plan = DedupPlan::new(&outcome).expect("clusters held in memory");
         let edited: Vec<bool> = texts
             .iter()
             .enumerate()
@@ -411,7 +531,7 @@ mod tests {
                     p.split,
                     p.unit,
                     p.normalize,
-                    plan.removals(doc as u32),
+                    &plan.removals(doc as u32),
                 )
                 .unwrap()
                 .all_repeats
@@ -419,6 +539,109 @@ mod tests {
             .collect();
         assert_eq!(edited, [false, true, false, false]);
         assert_eq!(plan.whole_repeats(&outcome), edited);
+    }
+
+    #[test]
+    fn the_plan_gives_each_document_its_removals_by_paragraph_as_the_clusters_say() {
+        use crate::{Document, Location, ScanParams, Scanner};
+        // Shared paragraphs in a different order in each document, some with a word changed
+        // (near copies, similarity below 1), so that a document's removals come in cluster
+        // order unsorted.
+        let shared: Vec<String> = (0..12)
+            .map(|i| {
+                (0..14)
+                    .map(|w| format!("word{}", (i * 31 + w * 7) % 97))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let mut state = 7u64;
+        let documents: Vec<Document> = (0..40)
+            .map(|doc| {
+                let paragraphs: Vec<String> = (0..8)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        let mut text = shared[(state >> 33) as usize % shared.len()].clone();
+                        if (state >> 20).is_multiple_of(3) {
+                            text.push_str(&format!(" extra{doc}"));
+                        }
+                        text
+                    })
+                    .collect();
+                Document {
+                    id: doc.to_string(),
+                    source: None,
+                    location: Location {
+                        path: format!("{doc}.txt"),
+                        line: None,
+                        row: None,
+                    },
+                    text: paragraphs.join("\n\n"),
+                }
+            })
+            .collect();
+        let mut scanner = Scanner::new(ScanParams::default()).unwrap();
+        scanner.add_batch(documents);
+        let outcome = scanner.finish();
+        let plan = DedupPlan::new(&outcome).expect("clusters held in memory");
+        let mut expected: Vec<Vec<Removal>> = vec![Vec::new(); outcome.documents.len()];
+        for cluster in &outcome.clusters {
+            let canonical = cluster.canonical();
+            for member in cluster
+                .members
+                .iter()
+                .skip(1)
+                .filter(|m| !m.holds_canonical)
+            {
+                expected[member.doc as usize].push(Removal {
+                    paragraph: member.paragraph,
+                    span: member.span,
+                    cluster: cluster.id,
+                    canonical_doc: canonical.doc,
+                    similarity: member.similarity,
+                });
+            }
+        }
+        let mut unsorted = 0;
+        for (doc, removals) in expected.iter_mut().enumerate() {
+            unsorted += usize::from(!removals.is_sorted_by_key(|r| r.paragraph));
+            removals.sort_by_key(|r| r.paragraph);
+            assert_eq!(&plan.removals(doc as u32), removals, "document {doc}");
+            assert_eq!(plan.removal_count(doc as u32), removals.len());
+        }
+        assert!(unsorted > 0, "some documents' removals came unsorted");
+        assert!(
+            plan.similarities.values().any(|&s| s < 1.0),
+            "near copies kept their similarities"
+        );
+        assert_eq!(
+            plan.paragraph_count(),
+            expected.iter().map(Vec::len).sum::<usize>()
+        );
+        assert!(plan.removals(999).is_empty());
+    }
+
+    #[test]
+    fn a_span_past_four_gib_is_kept_whole() {
+        let far = Removal {
+            paragraph: 3,
+            span: Span {
+                start: 5 << 30,
+                end: (5 << 30) + 100,
+            },
+            cluster: 9,
+            canonical_doc: 1,
+            similarity: 0.9,
+        };
+        let mut plan = DedupPlan {
+            removals: vec![PlannedRemoval::default()],
+            starts: vec![0, 1],
+            ..DedupPlan::default()
+        };
+        plan.place_removal(0, &far);
+        assert_eq!(plan.removals(0), [far]);
     }
 
     #[test]

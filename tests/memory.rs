@@ -206,6 +206,10 @@ fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
             let mut dedup = vec!["dedup", input, "--output", &clean];
             dedup.extend(common.iter().chain(extra));
             run_ok(&dedup);
+            let annotated = out(&format!("{run}-annotated.jsonl"));
+            let mut dedup = vec!["dedup", input, "--annotate", "--output", &annotated];
+            dedup.extend(common.iter().chain(extra));
+            run_ok(&dedup);
             (json, html, clean)
         };
         let (json, html, clean) = outputs_of("a", &[]);
@@ -235,6 +239,16 @@ fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
             "HTML, {threads} threads"
         );
         assert_eq!(read(&clean), read(&bclean), "dedup, {threads} threads");
+        let annotated = read(&out("a-annotated.jsonl"));
+        assert!(
+            annotated.contains("\"similarity\":0."),
+            "near copies annotated"
+        );
+        assert_eq!(
+            annotated,
+            read(&out("b-annotated.jsonl")),
+            "dedup --annotate, {threads} threads"
+        );
         // The terminal summary, whose rankings read the clusters' canonical copies only.
         let summary = |extra: &[&str]| {
             let output = paradup()

@@ -271,8 +271,10 @@ impl ScanReport {
 
     /// One boolean a row handed in: true where the row's every paragraph with words is a repeat
     /// (the rows `dedup --drop-duplicate-documents` leaves out).
-    fn duplicate_mask(&self) -> Vec<bool> {
-        let whole = DedupPlan::new(&self.outcome).whole_repeats(&self.outcome);
+    fn duplicate_mask(&self) -> PyResult<Vec<bool>> {
+        let whole = DedupPlan::new(&self.outcome)
+            .map_err(|e| PyOSError::new_err(e.to_string()))?
+            .whole_repeats(&self.outcome);
         let mut mask = vec![false; self.row_count as usize];
         for (doc, repeat) in whole.into_iter().enumerate() {
             if let Some(slot) = self
@@ -283,7 +285,7 @@ impl ScanReport {
                 *slot = repeat;
             }
         }
-        mask
+        Ok(mask)
     }
 
     /// The texts handed in without their repeats, one a row (`None` for a row with no text),
@@ -300,7 +302,8 @@ impl ScanReport {
             ));
         };
         py.detach(|| {
-            let plan = DedupPlan::new(&self.outcome);
+            let plan =
+                DedupPlan::new(&self.outcome).map_err(|e| PyOSError::new_err(e.to_string()))?;
             let params = &self.outcome.params;
             let rows = self.row_count as usize;
             let (mut texts, mut removed, mut whole) =
@@ -314,7 +317,7 @@ impl ScanReport {
                     params.split,
                     params.unit,
                     params.normalize,
-                    plan.removals(doc as u32),
+                    &plan.removals(doc as u32),
                 )
                 .map_err(|e| PyValueError::new_err(e.to_string()))?;
                 let row = row as usize;

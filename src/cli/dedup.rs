@@ -9,7 +9,7 @@
 //! Files are written in parallel, each to a temporary file beside its target; once all are
 //! written they are synced to disk together and renamed into place (`output::commit_all`).
 
-use super::args::DedupArgs;
+use super::args::{DedupArgs, MemoryRequest};
 use super::contamination::Reference;
 use super::exit;
 use super::output::{self, Output, Pending};
@@ -342,7 +342,7 @@ impl Writer<'_> {
     /// True when a record goes out as it came in, unparsed: nothing of it is removed or
     /// annotated, and no reference may take a passage from it.
     fn passes_unchanged(&self, doc: u32) -> bool {
-        self.plan.removals(doc).is_empty() && !self.args.annotate && self.reference.is_none()
+        self.plan.removal_count(doc) == 0 && !self.args.annotate && self.reference.is_none()
     }
 
     /// The document with its repeats removed, and with `--reference` the passages it shares with
@@ -364,7 +364,7 @@ impl Writer<'_> {
             params.split,
             params.unit,
             params.normalize,
-            self.plan.removals(doc),
+            &self.plan.removals(doc),
         )
         .with_context(|| place.to_string())?;
         if let Some(reference) = &self.reference {
@@ -410,7 +410,7 @@ impl Writer<'_> {
         text_len: usize,
     ) -> bool {
         totals.documents += 1;
-        let removed = self.plan.removals(doc).len() as u64;
+        let removed = self.plan.removal_count(doc) as u64;
         if self.args.annotate {
             totals.annotated_records += u64::from(removed > 0);
             totals.paragraphs += removed;
@@ -638,13 +638,12 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     } else {
         output::check_folder_writable(&args.output)?;
     }
-    let run = scan_inputs_with(
-        &args.input,
-        params,
-        &args.detect.memory_request(),
-        args.quiet,
-        &[],
-    )?;
+    // Past the budget the clusters' copies stay on disk: the plan reads them a window at a time.
+    let memory = MemoryRequest {
+        members_on_disk: true,
+        ..args.detect.memory_request()
+    };
+    let run = scan_inputs_with(&args.input, params, &memory, args.quiet, &[])?;
     let files: Vec<InputFileRef<'_>> = run.inputs.files().collect();
     let outputs = output_paths(&args.input.inputs, &args.output, &files)?;
     let mut doc_at = HashMap::new();
@@ -711,7 +710,8 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     let writer = Writer {
         args: &args,
         run: &run,
-        plan: DedupPlan::new(&run.outcome),
+        plan: DedupPlan::new(&run.outcome)
+            .context("cannot read the clusters' copies back from the spill folder")?,
         doc_at,
         parquet_files,
         reference,

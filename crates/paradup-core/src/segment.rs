@@ -116,7 +116,7 @@ pub fn segment_units(text: &str, mode: SplitMode, unit: Unit) -> Vec<Span> {
 }
 
 /// A byte range of a document's text: `start` inclusive, `end` exclusive.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Span {
     /// Offset of the first byte.
     pub start: usize,
