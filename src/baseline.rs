@@ -75,29 +75,27 @@ fn hex(hash: u64) -> String {
 }
 
 impl Baseline {
-    /// A baseline accepting every cluster of `outcome`. `member_texts[c][m]` is the text of member
-    /// `m` of cluster `c`.
+    /// A baseline accepting every cluster of `outcome`, given for each cluster the hashes
+    /// ([`paragraph_hash`] with `options`) of its copies' texts and its canonical copy's text.
     pub fn from_clusters(
         outcome: &ScanOutcome,
-        member_texts: &[Vec<String>],
+        member_hashes: Vec<Vec<u64>>,
+        canonical_texts: Vec<String>,
         options: NormalizeOptions,
     ) -> Baseline {
         let clusters = outcome
             .clusters
             .iter()
-            .zip(member_texts)
-            .map(|(cluster, texts)| {
-                let mut hashes: Vec<String> = texts
-                    .iter()
-                    .map(|text| hex(paragraph_hash(text, options)))
-                    .collect();
-                hashes.sort();
+            .enumerate()
+            .zip(member_hashes.into_iter().zip(canonical_texts))
+            .map(|((index, cluster), (mut hashes, text))| {
+                hashes.sort_unstable();
                 hashes.dedup();
                 BaselineCluster {
-                    hashes,
+                    hashes: hashes.into_iter().map(hex).collect(),
                     documents: cluster.documents,
-                    copies: cluster.members.len(),
-                    text: texts.first().cloned().unwrap_or_default(),
+                    copies: outcome.copies(index),
+                    text,
                 }
             })
             .collect();
@@ -170,10 +168,20 @@ pub struct BaselineMatcher {
 impl BaselineMatcher {
     /// True when any of a cluster's copies (given by their texts) is in the baseline.
     pub fn is_known<S: AsRef<str>>(&self, member_texts: &[S]) -> bool {
-        member_texts.iter().any(|text| {
-            self.hashes
-                .contains(&paragraph_hash(text.as_ref(), self.options))
-        })
+        member_texts
+            .iter()
+            .any(|text| self.knows(paragraph_hash(text.as_ref(), self.options)))
+    }
+
+    /// True when a copy whose text hashes to `hash` (with [`BaselineMatcher::options`]) is in the
+    /// baseline.
+    pub fn knows(&self, hash: u64) -> bool {
+        self.hashes.contains(&hash)
+    }
+
+    /// The normalization the baseline's hashes were computed with.
+    pub fn options(&self) -> NormalizeOptions {
+        self.options
     }
 }
 

@@ -610,6 +610,22 @@ impl Inputs {
         requests: &[(u32, usize, usize)],
     ) -> Vec<Option<String>> {
         let mut found: Vec<Option<String>> = vec![None; requests.len()];
+        self.for_each_span(options, documents, requests, &mut |request, text| {
+            found[request] = Some(text.to_owned());
+        });
+        found
+    }
+
+    /// [`Inputs::fetch_spans`], each span found handed to `each` with its request's number as
+    /// its document is read (in input order), and none kept: for callers that need less than
+    /// every text at once.
+    pub fn for_each_span(
+        &self,
+        options: &ReadOptions,
+        documents: &DocumentTable,
+        requests: &[(u32, usize, usize)],
+        each: &mut dyn FnMut(usize, &str),
+    ) {
         // Requests by the location of their document and its place among the documents read at
         // that same location one after another (the objects of a JSON array starting on one
         // line share it).
@@ -625,7 +641,7 @@ impl Inputs {
             }
         }
         if by_location.is_empty() {
-            return found;
+            return;
         }
         // The wanted lines of each file, looked up once a file rather than once a line.
         let mut lines_by_file: HashMap<&str, LineSet> = HashMap::new();
@@ -654,7 +670,9 @@ impl Inputs {
                     if let Some(wanted) = by_location.get(&key) {
                         for &i in wanted {
                             let (_, start, end) = requests[i];
-                            found[i] = doc.text.get(start..end).map(str::to_owned);
+                            if let Some(text) = doc.text.get(start..end) {
+                                each(i, text);
+                            }
                         }
                         remaining -= 1;
                         if remaining == 0 {
@@ -666,7 +684,6 @@ impl Inputs {
                 ControlFlow::Continue(())
             },
         );
-        found
     }
 }
 

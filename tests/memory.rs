@@ -200,9 +200,23 @@ fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
             let mut scan = vec!["scan", input, "--json", &json, "--html", &html];
             scan.extend(common.iter().chain(extra));
             run_ok(&scan);
-            let mut scan = vec!["scan", input, "--json", &streamed, "--members", &members];
+            let baseline = out(&format!("{run}-baseline.json"));
+            let mut scan = vec![
+                "scan",
+                input,
+                "--json",
+                &streamed,
+                "--members",
+                &members,
+                "--write-baseline",
+                &baseline,
+            ];
             scan.extend(common.iter().chain(extra));
             run_ok(&scan);
+            // A gate against that baseline knows every cluster, with copies on disk or not.
+            let mut check = vec!["check", input, "--baseline", &baseline];
+            check.extend(common.iter().chain(extra));
+            run_ok(&check);
             let mut dedup = vec!["dedup", input, "--output", &clean];
             dedup.extend(common.iter().chain(extra));
             run_ok(&dedup);
@@ -226,8 +240,18 @@ fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
         let table =
             |run: &str| std::fs::read(out(&format!("{run}-members.parquet"))).expect("written");
         assert_eq!(table("a"), table("b"), "members table, {threads} threads");
+        let baseline = read(&out("a-baseline.json"));
+        assert!(baseline.contains("\"hashes\""), "{baseline}");
+        assert_eq!(
+            baseline,
+            read(&out("b-baseline.json")),
+            "baseline, {threads} threads"
+        );
         let report: serde_json::Value = serde_json::from_str(&a).expect("JSON");
         assert!(report["summary"]["cross_document_clusters"].as_u64() > Some(100));
+        // More copies than a baseline under 1 MiB looks for in one reading of the input (4,096):
+        // the baseline above was read in several.
+        assert!(report["summary"]["duplicate_paragraphs"].as_u64() > Some(2 * 4096));
         assert_eq!(
             without_seconds(&a),
             without_seconds(&b),

@@ -4,40 +4,123 @@
 use super::output;
 use super::scan::ScanRun;
 use anyhow::{Context, Result};
-use paradup::baseline::Baseline;
+use paradup::baseline::{paragraph_hash, Baseline};
+use paradup::normalize::NormalizeOptions;
+use paradup_core::spill::SpillError;
 use std::path::Path;
 
-/// The text of every member of every cluster, read again from the inputs; copies that cannot be
-/// read again are left out.
-fn member_texts(run: &ScanRun) -> Vec<Vec<String>> {
-    let requests: Vec<(u32, usize, usize)> = run
-        .outcome
-        .clusters
-        .iter()
-        .flat_map(|c| &c.members)
-        .map(|m| (m.doc, m.span.start, m.span.end))
+/// Bytes a copy looked for takes while the inputs are read again: its request, its cluster and
+/// the reader's index of it.
+const BYTES_A_COPY_LOOKED_FOR: u64 = 64;
+
+/// Copies whose texts one reading of the inputs looks for when the scan passed its budget: a
+/// quarter of the budget's worth (4,096 to 1,048,576); more copies take more readings.
+fn copies_a_reading(budget: u64) -> usize {
+    (budget / 4 / BYTES_A_COPY_LOOKED_FOR).clamp(1 << 12, 1 << 20) as usize
+}
+
+/// What the copies' texts read so far say of each cluster: its hashes, and its earliest copy
+/// found (its number among all copies) with that copy's text.
+struct ClusterTexts {
+    hashes: Vec<Vec<u64>>,
+    first: Vec<Option<(usize, String)>>,
+}
+
+/// For each cluster of the run, the hashes ([`paragraph_hash`] with `options`) of its copies'
+/// texts and the text of its first copy, read again from the inputs: each text is hashed as its
+/// document is read and let go, so that only the hashes and the clusters' first texts are held.
+/// When the scan passed its budget, its copies are read from the spill folder a window at a
+/// time, and the inputs are read once for every [`copies_a_reading`] copies. Copies that cannot
+/// be read again are left out.
+fn member_hashes(run: &ScanRun, options: NormalizeOptions) -> Result<(Vec<Vec<u64>>, Vec<String>)> {
+    let outcome = &run.outcome;
+    let copies_a_reading = match (&outcome.members_on_disk, run.budget_bytes) {
+        (Some(_), Some(budget)) => copies_a_reading(budget),
+        _ => usize::MAX,
+    };
+    let mut found = ClusterTexts {
+        hashes: vec![Vec::new(); outcome.clusters.len()],
+        first: vec![None; outcome.clusters.len()],
+    };
+    // The copies of the clusters since the last reading: where each is, and its cluster.
+    let mut requests: Vec<(u32, usize, usize)> = Vec::new();
+    let mut cluster_of: Vec<u32> = Vec::new();
+    // Copies before those in `requests`.
+    let mut before = 0usize;
+    let mut read = |requests: &mut Vec<(u32, usize, usize)>, cluster_of: &mut Vec<u32>| {
+        run.inputs.for_each_span(
+            &run.read_options,
+            &outcome.documents,
+            requests,
+            &mut |request, text| {
+                let cluster = cluster_of[request] as usize;
+                add_hash(&mut found.hashes[cluster], paragraph_hash(text, options));
+                let number = before + request;
+                let first = &mut found.first[cluster];
+                if first
+                    .as_ref()
+                    .is_none_or(|(earliest, _)| number < *earliest)
+                {
+                    *first = Some((number, text.to_owned()));
+                }
+            },
+        );
+        before += requests.len();
+        requests.clear();
+        cluster_of.clear();
+    };
+    outcome
+        .try_for_each_cluster(|index, cluster| {
+            for member in &cluster.members {
+                requests.push((member.doc, member.span.start, member.span.end));
+                cluster_of.push(index as u32);
+            }
+            if requests.len() >= copies_a_reading {
+                read(&mut requests, &mut cluster_of);
+                paradup::scan::release_freed_memory();
+            }
+            Ok::<(), SpillError>(())
+        })
+        .context("cannot read the clusters' copies back from the spill folder")?;
+    if !requests.is_empty() {
+        read(&mut requests, &mut cluster_of);
+    }
+    let texts = found
+        .first
+        .into_iter()
+        .map(|first| first.map(|(_, text)| text).unwrap_or_default())
         .collect();
-    let mut texts = run
-        .inputs
-        .fetch_spans(&run.read_options, &run.outcome.documents, &requests)
-        .into_iter();
-    run.outcome
-        .clusters
-        .iter()
-        .map(|c| texts.by_ref().take(c.members.len()).flatten().collect())
-        .collect()
+    Ok((found.hashes, texts))
+}
+
+/// Adds `hash` to a cluster's hashes, which are kept without repeats (most copies of a cluster
+/// are exact, one hash for thousands of copies) but sorted only when they double.
+fn add_hash(hashes: &mut Vec<u64>, hash: u64) {
+    if hashes.last() == Some(&hash) || hashes.first() == Some(&hash) {
+        return;
+    }
+    if hashes.len() == hashes.capacity() && hashes.len() >= 8 {
+        hashes.sort_unstable();
+        hashes.dedup();
+        if hashes.binary_search(&hash).is_ok() {
+            return;
+        }
+    }
+    hashes.push(hash);
 }
 
 /// Writes a baseline accepting every cluster of the run.
 pub fn write(run: &ScanRun, path: &Path) -> Result<()> {
-    let baseline = Baseline::from_clusters(
-        &run.outcome,
-        &member_texts(run),
-        run.outcome.params.normalize,
-    );
-    let mut json = serde_json::to_vec_pretty(&baseline)?;
-    json.push(b'\n');
-    output::write_atomic(path, &json)
+    let options = run.outcome.params.normalize;
+    let (hashes, texts) = member_hashes(run, options)?;
+    // The readings' buffers are gone: their pages go back before the baseline takes its own.
+    paradup::scan::release_freed_memory();
+    let baseline = Baseline::from_clusters(&run.outcome, hashes, texts, options);
+    // Streamed to the file: the baseline of a large corpus is large.
+    output::write_atomic_with(path, |out| {
+        serde_json::to_writer_pretty(&mut *out, &baseline)?;
+        out.write_all(b"\n")
+    })
 }
 
 /// Reads a baseline file.
@@ -48,10 +131,11 @@ pub fn load(path: &Path) -> Result<Baseline> {
 }
 
 /// For each cluster of the run, whether the baseline knows it.
-pub fn known_clusters(run: &ScanRun, baseline: &Baseline) -> Vec<bool> {
+pub fn known_clusters(run: &ScanRun, baseline: &Baseline) -> Result<Vec<bool>> {
     let matcher = baseline.matcher();
-    member_texts(run)
+    let (hashes, _) = member_hashes(run, matcher.options())?;
+    Ok(hashes
         .iter()
-        .map(|texts| matcher.is_known(texts))
-        .collect()
+        .map(|hashes| hashes.iter().any(|&hash| matcher.knows(hash)))
+        .collect())
 }

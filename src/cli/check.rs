@@ -667,7 +667,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     }
     let unit = unit_noun(&run.outcome.params.unit.to_string());
     let known = match &known_baseline {
-        Some(b) => baseline::known_clusters(&run, b),
+        Some(b) => baseline::known_clusters(&run, b)?,
         None => Vec::new(),
     };
     let evaluation = evaluate(&run.outcome, &limits, &known);

@@ -42,6 +42,8 @@ pub struct ScanRun {
     /// their spans as offsets into the file.
     pub file_offsets: BTreeMap<u32, FileOffsets>,
     pub started: Instant,
+    /// The memory budget the scan ran under, in bytes; `None` without one.
+    pub budget_bytes: Option<u64>,
 }
 
 impl ScanRun {
@@ -181,6 +183,7 @@ pub fn scan_inputs_indexed(
     let mut log = ReadLog::new(input.strict, errors)?;
     let budget = memory_budget(memory, &params, index.is_some() || retain, &inputs)?;
     let mut progress = Progress::for_stderr(quiet, inputs.total_bytes());
+    let budget_bytes = budget.as_ref().map(|budget| budget.bytes);
     let (outcome, retained) = match budget {
         Some(budget) => {
             let outcome = scan_bounded(
@@ -244,6 +247,7 @@ pub fn scan_inputs_indexed(
             warnings: log.warnings,
             file_offsets: log.file_offsets,
             started,
+            budget_bytes,
         },
         retained,
     ))
@@ -683,10 +687,10 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         max_copies: Some(args.shard_index.indexed_copies.max(1)),
         whole_groups: true,
     });
-    // The outputs that read the clusters' copies in order leave them on disk past the budget;
-    // the HTML report and a baseline take them all in memory.
+    // The outputs that read the clusters' copies in order (the report, the members table, a
+    // baseline) leave them on disk past the budget; the HTML report takes them all in memory.
     let memory = MemoryRequest {
-        members_on_disk: args.html.is_none() && args.write_baseline.is_none(),
+        members_on_disk: args.html.is_none(),
         ..args.detect.memory_request()
     };
     let (run, _) = scan_inputs_indexed(
