@@ -25,9 +25,9 @@ use std::process::ExitCode;
 pub fn run() -> ExitCode {
     // Without a handler, these signals end the process as they always do.
     let _ = ctrlc::set_handler(|| {
-        if let Ok(folder) = SPILL_FOLDER.lock() {
-            if let Some(folder) = folder.as_ref() {
-                let _ = std::fs::remove_dir_all(folder);
+        if let Ok(parent) = SPILL_PARENT.lock() {
+            if let Some(parent) = parent.as_ref() {
+                remove_own_spill_folders(parent);
             }
         }
         std::process::exit(130);
@@ -71,20 +71,42 @@ fn tell_if_past_budget() {
     }
 }
 
-/// The spill folder of the scan running now, removed on Ctrl-C.
-static SPILL_FOLDER: std::sync::Mutex<Option<std::path::PathBuf>> = std::sync::Mutex::new(None);
+/// Where the scan running now makes its spill folder: on Ctrl-C, SIGTERM or SIGHUP, the folders
+/// of this process there are removed.
+static SPILL_PARENT: std::sync::Mutex<Option<std::path::PathBuf>> = std::sync::Mutex::new(None);
 
-/// Has Ctrl-C remove `folder` (a scan's spill folder).
-fn remove_on_interrupt(folder: std::path::PathBuf) {
-    if let Ok(mut held) = SPILL_FOLDER.lock() {
-        *held = Some(folder);
+/// Has Ctrl-C remove this process's spill folders in `parent` (a scan's `--tmp-dir`). Called
+/// before the scan can make one, so that none made an instant before the signal is left.
+fn remove_on_interrupt(parent: std::path::PathBuf) {
+    if let Ok(mut held) = SPILL_PARENT.lock() {
+        *held = Some(parent);
     }
 }
 
 /// The spill folder is gone: Ctrl-C has nothing to remove.
 fn remove_on_interrupt_no_more() {
-    if let Ok(mut held) = SPILL_FOLDER.lock() {
+    if let Ok(mut held) = SPILL_PARENT.lock() {
         *held = None;
+    }
+}
+
+/// Removes the folders of `parent` named as this process names its spill folders.
+fn remove_own_spill_folders(parent: &std::path::Path) {
+    let prefix = paradup_core::spill::SpillFolder::name_prefix();
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            // The scan goes on writing while this runs: a file made after the folder was listed
+            // fails its removal, and the next attempt takes it.
+            let path = entry.path();
+            for _ in 0..8 {
+                if std::fs::remove_dir_all(&path).is_ok() || !path.exists() {
+                    break;
+                }
+            }
+        }
     }
 }
 

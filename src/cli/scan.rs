@@ -265,15 +265,12 @@ fn scan_bounded(
     members_on_disk: bool,
 ) -> Result<ScanOutcome> {
     let batch_bytes = batch_bytes_within(budget.bytes);
+    // Before the spill folder can exist: a signal an instant after it is made still removes it.
+    super::remove_on_interrupt(budget.tmp_dir.clone());
     let mut scanner =
         BoundedScanner::new(params, budget).map_err(|e| anyhow::anyhow!("--memory: {e}"))?;
     let phases = progress.phases();
-    scanner.observe(move |phase| {
-        if let paradup::scan::SpillPhase::Spill { folder } = phase {
-            super::remove_on_interrupt(folder.clone());
-        }
-        phases.show(phase);
-    });
+    scanner.observe(move |phase| phases.show(phase));
     feed(
         &mut scanner,
         inputs,

@@ -93,10 +93,16 @@ pub struct SpillFolder {
 }
 
 impl SpillFolder {
-    /// A new folder named `paradup-spill-*` inside `parent`.
+    /// How the names of this process's spill folders begin: `paradup-spill-PID-`. A handler of
+    /// Ctrl-C can find them by it, even one made an instant before the signal came.
+    pub fn name_prefix() -> String {
+        format!("paradup-spill-{}-", std::process::id())
+    }
+
+    /// A new folder named `paradup-spill-PID-*` inside `parent`.
     pub fn create_in(parent: &Path) -> Result<SpillFolder, SpillError> {
         tempfile::Builder::new()
-            .prefix("paradup-spill-")
+            .prefix(&Self::name_prefix())
             .tempdir_in(parent)
             .map(|dir| SpillFolder { dir })
             .map_err(|source| SpillError {
