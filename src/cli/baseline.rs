@@ -13,10 +13,11 @@ use std::path::Path;
 /// the reader's index of it.
 const BYTES_A_COPY_LOOKED_FOR: u64 = 64;
 
-/// Copies whose texts one reading of the inputs looks for when the scan passed its budget: a
-/// quarter of the budget's worth (4,096 to 1,048,576); more copies take more readings.
+/// Copies whose texts one reading of the inputs looks for when the scan passed its budget: an
+/// eighth of the budget's worth (4,096 to 1,048,576; the outcome, the reader's buffers and the
+/// hashes found take the rest); more copies take more readings.
 fn copies_a_reading(budget: u64) -> usize {
-    (budget / 4 / BYTES_A_COPY_LOOKED_FOR).clamp(1 << 12, 1 << 20) as usize
+    (budget / 8 / BYTES_A_COPY_LOOKED_FOR).clamp(1 << 12, 1 << 20) as usize
 }
 
 /// What the copies' texts read so far say of each cluster: its hashes, and its earliest copy
