@@ -78,7 +78,6 @@ fn member_hashes(run: &ScanRun, options: NormalizeOptions) -> Result<(Vec<Vec<u6
             }
             if requests.len() >= copies_a_reading {
                 read(&mut requests, &mut cluster_of);
-                paradup::scan::release_freed_memory();
             }
             Ok::<(), SpillError>(())
         })
@@ -114,8 +113,6 @@ fn add_hash(hashes: &mut Vec<u64>, hash: u64) {
 pub fn write(run: &ScanRun, path: &Path) -> Result<()> {
     let options = run.outcome.params.normalize;
     let (hashes, texts) = member_hashes(run, options)?;
-    // The readings' buffers are gone: their pages go back before the baseline takes its own.
-    paradup::scan::release_freed_memory();
     let baseline = Baseline::from_clusters(&run.outcome, hashes, texts, options);
     // Streamed to the file: the baseline of a large corpus is large.
     output::write_atomic_with(path, |out| {
