@@ -263,6 +263,11 @@ impl<'a> ReportMembers<'a> {
         self.members.len()
     }
 
+    /// The scan's records of the copies, for outputs that keep some past a window.
+    pub(crate) fn scan_members(&self) -> &'a [Member] {
+        self.members
+    }
+
     /// No copies (never the case for a cluster the scan found).
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
@@ -346,6 +351,19 @@ impl<'a> ReportClusters<'a> {
         self.clusters
             .get(index)
             .map(|cluster| self.view(index, cluster))
+    }
+
+    /// The cluster with id `index` listing `members` (some of its copies, kept from a reading of
+    /// them all) as its copies.
+    pub(crate) fn with_members<'c>(
+        &'c self,
+        index: usize,
+        members: &'c [Member],
+    ) -> Option<ReportCluster<'c>> {
+        let cluster = self.clusters.get(index)?;
+        let mut view = self.view(index, cluster);
+        view.members.members = members;
+        Some(view)
     }
 
     /// Every cluster, by id; with the outcome's members on disk, as [`ReportClusters::get`] gives

@@ -184,8 +184,8 @@ fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
 
     for threads in ["1", "2"] {
         // The scan's JSON and HTML reports and dedup's output, named after `run`; and the JSON
-        // report and members table of a scan that writes no HTML, whose copies stay on disk
-        // past the budget and are read back in order.
+        // report, members table and baseline of a second scan. Past the budget every one of
+        // them reads the clusters' copies back from disk in order.
         let outputs_of = |run: &str, extra: &[&str]| {
             let (json, html, clean) = (
                 out(&format!("{run}.json")),

@@ -339,12 +339,15 @@ impl ScanReport {
         let report = self.report(MemberLists::All)?;
         let page = py.detach(|| {
             let options = HtmlOptions { top };
-            let refs = html::members_to_fetch(&report, &options);
+            let copies = html::PageCopies::gather(&report, self.outcome.documents.len(), &options)
+                .map_err(|e| e.to_string())?;
+            let refs = copies.members_to_fetch();
             let requests: Vec<(u32, usize, usize)> =
                 refs.iter().map(|r| (r.doc, r.start, r.end)).collect();
             let texts = self.held.fetch(&self.outcome.documents, &requests);
             let texts = MemberTexts::from_fetched(&refs, texts);
-            html::render(&report, &self.outcome.documents, &texts, &options)
+            html::render(&report, &self.outcome.documents, &copies, &texts, &options)
+                .map_err(|e| e.to_string())
         });
         let page = page.map_err(|e| PyValueError::new_err(e.to_string()))?;
         write_atomically(path, page.as_bytes())

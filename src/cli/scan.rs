@@ -684,10 +684,10 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         max_copies: Some(args.shard_index.indexed_copies.max(1)),
         whole_groups: true,
     });
-    // The outputs that read the clusters' copies in order (the report, the members table, a
-    // baseline) leave them on disk past the budget; the HTML report takes them all in memory.
+    // Every output reads the clusters' copies in order (the report, the members table, a
+    // baseline, the HTML page), so past the budget they stay on disk.
     let memory = MemoryRequest {
-        members_on_disk: args.html.is_none(),
+        members_on_disk: true,
         ..args.detect.memory_request()
     };
     let (run, _) = scan_inputs_indexed(

@@ -6,13 +6,17 @@
 //! engine's HTML escaping (or, in plots, the same escaping by hand), so that scraped markup shows
 //! as text and a scraped `<script>` never runs.
 //!
-//! Rendering is pure: [`render`] takes the [`Report`], what the scan kept of each document, and the
-//! text of the copies the page shows, and returns the page. Which copies those are is decided by
-//! [`members_to_fetch`], so that the caller reads back from the input only what is shown: the
-//! `top` clusters with the most copies, at most [`MEMBERS_SHOWN`] copies of each.
+//! The page needs every copy once (the similarity plot, the per-document ratios) and the listed
+//! copies of the clusters it shows. [`PageCopies::gather`] reads the clusters once for both,
+//! a window at a time when a scan left its copies on disk past its memory budget, and keeps only
+//! counts and the listed copies. Rendering is then pure: [`render`] takes the [`Report`], what the
+//! scan kept of each document, the gathered copies and the text of the listed ones, and returns
+//! the page. [`PageCopies::members_to_fetch`] names those, so that the caller reads back from the
+//! input only what is shown: the `top` clusters with the most copies, at most [`MEMBERS_SHOWN`]
+//! copies of each.
 //!
 //! ```
-//! use paradup::html::{members_to_fetch, render, HtmlOptions, MemberTexts};
+//! use paradup::html::{render, HtmlOptions, MemberTexts, PageCopies};
 //! use paradup::{Document, Location, Report, ScanParams, Scanner};
 //!
 //! let line = "Speaking late on Monday, the minister defended the budget before the assembly.";
@@ -27,10 +31,11 @@
 //! let outcome = scanner.finish();
 //! let report = Report::new(&outcome, vec![line.to_string()], Vec::new(), 0.0).unwrap();
 //! let options = HtmlOptions::default();
-//! let wanted = members_to_fetch(&report, &options);
+//! let copies = PageCopies::gather(&report, outcome.documents.len(), &options).unwrap();
+//! let wanted = copies.members_to_fetch();
 //! let texts = wanted.iter().map(|m| text.get(m.start..m.end).map(str::to_owned)).collect();
-//! let page = render(&report, &outcome.documents, &MemberTexts::from_fetched(&wanted, texts), &options)
-//!     .unwrap();
+//! let texts = MemberTexts::from_fetched(&wanted, texts);
+//! let page = render(&report, &outcome.documents, &copies, &texts, &options).unwrap();
 //! assert!(page.starts_with("<!DOCTYPE html>"));
 //! assert!(page.contains("the minister defended the budget"));
 //! ```
@@ -40,11 +45,12 @@ mod plot;
 
 use crate::display::{human_bytes, percent, ratio};
 use crate::report::{ranked_sources, Report, ReportCluster};
-use crate::scan::{ClusterKind, DocumentTable};
+use crate::scan::{ClusterKind, DocumentTable, Member};
 use base64::Engine as _;
 use diff::{side_by_side, Segment, SegmentKind};
 use minijinja::value::{Serde, Value};
 use minijinja::{context, AutoEscape, Environment};
+use paradup_core::spill::SpillError;
 use plot::{column_chart, row_chart, Column, Row, Series};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -168,28 +174,100 @@ pub fn shown_clusters(report: &Report, options: &HtmlOptions) -> Vec<usize> {
     order.into_iter().map(|(index, ..)| index).collect()
 }
 
-/// The copies whose text [`render`] needs beyond the canonical copies the report holds: the
-/// listed copies of every shown cluster, in the page's order.
-pub fn members_to_fetch(report: &Report, options: &HtmlOptions) -> Vec<MemberRef> {
-    shown_clusters(report, options)
-        .into_iter()
-        .filter_map(|index| Some((index, report.clusters.get(index)?)))
-        .flat_map(|(index, cluster)| {
-            cluster
-                .members
-                .iter()
-                .enumerate()
-                .take(MEMBERS_SHOWN)
-                .skip(1)
-                .map(move |(member, m)| MemberRef {
-                    cluster: index,
-                    member,
-                    doc: m.doc_index,
-                    start: m.span.start,
-                    end: m.span.end,
-                })
+/// The listed copies of one shown cluster, and what the page says of all of them.
+#[derive(Debug)]
+struct ShownCopies {
+    /// The first [`MEMBERS_SHOWN`] copies, canonical first.
+    listed: Vec<Member>,
+    /// The lowest similarity of any copy to the canonical one (as the report rounds it).
+    min_similarity: f64,
+}
+
+/// What the page needs from the copies of every cluster, gathered in one reading of them (see the
+/// module's documentation): the listed copies of the shown clusters, and counts of the rest.
+#[derive(Debug)]
+pub struct PageCopies {
+    /// The shown clusters, in the page's order.
+    order: Vec<usize>,
+    /// By cluster id.
+    shown: HashMap<usize, ShownCopies>,
+    /// Repeats (copies but the canonical one) by similarity to their canonical copy as the report
+    /// rounds it, keyed by its bits, which order similarities (never negative) as their values do.
+    similarities: BTreeMap<u64, u64>,
+    /// `(duplicate paragraphs, duplicate bytes)` by document index.
+    per_doc: Vec<(u64, u64)>,
+}
+
+impl PageCopies {
+    /// Reads every cluster's copies once (a window at a time when they are on disk) for a page
+    /// of `report` over `documents` documents. Fails only when copies on disk cannot be read.
+    pub fn gather(
+        report: &Report,
+        documents: usize,
+        options: &HtmlOptions,
+    ) -> Result<PageCopies, SpillError> {
+        let order = shown_clusters(report, options);
+        let mut shown: HashMap<usize, ShownCopies> = order
+            .iter()
+            .map(|&index| {
+                let copies = ShownCopies {
+                    listed: Vec::new(),
+                    min_similarity: 1.0,
+                };
+                (index, copies)
+            })
+            .collect();
+        let mut similarities = BTreeMap::new();
+        let mut per_doc = vec![(0u64, 0u64); documents];
+        report.clusters.try_for_each(|cluster| {
+            for m in cluster.members.iter().skip(1) {
+                *similarities.entry(m.similarity.to_bits()).or_insert(0) += 1;
+                if let Some(entry) = per_doc.get_mut(m.doc_index as usize) {
+                    entry.0 += 1;
+                    entry.1 += m.span.len() as u64;
+                }
+            }
+            if let Some(copies) = shown.get_mut(&cluster.id) {
+                let members = cluster.members.scan_members();
+                copies.listed = members.iter().take(MEMBERS_SHOWN).cloned().collect();
+                copies.min_similarity = cluster
+                    .members
+                    .iter()
+                    .map(|m| m.similarity)
+                    .fold(1.0, f64::min);
+            }
+            Ok::<(), SpillError>(())
+        })?;
+        Ok(PageCopies {
+            order,
+            shown,
+            similarities,
+            per_doc,
         })
-        .collect()
+    }
+
+    /// The copies whose text [`render`] needs beyond the canonical copies the report holds: the
+    /// listed copies of every shown cluster, in the page's order.
+    pub fn members_to_fetch(&self) -> Vec<MemberRef> {
+        self.order
+            .iter()
+            .filter_map(|index| Some((*index, self.shown.get(index)?)))
+            .flat_map(|(index, copies)| {
+                copies
+                    .listed
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .map(move |(member, m)| MemberRef {
+                        cluster: index,
+                        member,
+                        doc: m.doc,
+                        start: m.span.start,
+                        end: m.span.end,
+                    })
+            })
+            .collect()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -522,16 +600,16 @@ fn size_plot(report: &Report) -> Plot {
 }
 
 /// Similarity of every repeat to its cluster's canonical copy.
-fn similarity_plot(report: &Report) -> Plot {
-    let similarities: Vec<f64> = report
-        .clusters
-        .iter()
-        .flat_map(|c| c.members.iter().skip(1).map(|m| m.similarity))
-        .collect();
+fn similarity_plot(report: &Report, copies: &PageCopies) -> Plot {
+    let similarities = || {
+        copies
+            .similarities
+            .iter()
+            .map(|(bits, count)| (f64::from_bits(*bits), *count))
+    };
     let threshold = report.params.threshold;
-    let lowest = similarities
-        .iter()
-        .copied()
+    let lowest = similarities()
+        .map(|(s, _)| s)
         .filter(|s| *s < 1.0)
         .fold(threshold, f64::min);
     let width = if lowest >= 0.5 { 0.02 } else { 0.05 };
@@ -539,12 +617,12 @@ fn similarity_plot(report: &Report) -> Plot {
     let bins = (((1.0 - start) / width) - 1e-9).ceil().max(1.0) as usize;
     let mut near = vec![0u64; bins];
     let mut identical = 0u64;
-    for &s in &similarities {
+    for (s, count) in similarities() {
         if s >= 1.0 {
-            identical += 1;
+            identical += count;
         } else {
             let bin = (((s - start) / width) + 1e-9).floor().max(0.0) as usize;
-            near[bin.min(bins - 1)] += 1;
+            near[bin.min(bins - 1)] += count;
         }
     }
     let mut columns: Vec<Column> = near
@@ -575,7 +653,7 @@ fn similarity_plot(report: &Report) -> Plot {
         title: "Similarity of repeats to their canonical copy".into(),
         caption: format!(
             "{} repeats: {} with similarity 1, {} near copies (bins of {width}, threshold {threshold})",
-            similarities.len(),
+            identical + near_total,
             identical,
             near_total
         ),
@@ -586,20 +664,6 @@ fn similarity_plot(report: &Report) -> Plot {
             "repeats",
         ),
     }
-}
-
-/// Per-document duplicate counts: `(duplicate paragraphs, duplicate bytes)` by document index.
-fn duplicates_per_document(report: &Report, documents: usize) -> Vec<(u64, u64)> {
-    let mut per_doc = vec![(0u64, 0u64); documents];
-    for cluster in report.clusters.iter() {
-        for m in cluster.members.iter().skip(1) {
-            if let Some(entry) = per_doc.get_mut(m.doc_index as usize) {
-                entry.0 += 1;
-                entry.1 += m.span.len() as u64;
-            }
-        }
-    }
-    per_doc
 }
 
 /// The duplicate ratio per source when documents name one (the plot and the table, from the
@@ -788,7 +852,12 @@ fn variant_label(index: usize) -> String {
     }
 }
 
-fn cluster_view(cluster: &ReportCluster, rank: usize, texts: &MemberTexts) -> ClusterView {
+fn cluster_view(
+    cluster: &ReportCluster,
+    min_similarity: f64,
+    rank: usize,
+    texts: &MemberTexts,
+) -> ClusterView {
     let (kind, kind_label) = kind_of(cluster);
     let (canonical, canonical_cut) = cut_text(cluster.text, TEXT_CHARS);
     // Distinct wordings among the listed copies, in order of first appearance.
@@ -855,11 +924,6 @@ fn cluster_view(cluster: &ReportCluster, rank: usize, texts: &MemberTexts) -> Cl
             }
         })
         .collect();
-    let min_similarity = cluster
-        .members
-        .iter()
-        .map(|m| m.similarity)
-        .fold(1.0, f64::min);
     ClusterView {
         id: cluster.id,
         rank,
@@ -873,7 +937,7 @@ fn cluster_view(cluster: &ReportCluster, rank: usize, texts: &MemberTexts) -> Cl
         min_similarity_text: similarity_text(min_similarity),
         canonical: plain(canonical),
         canonical_cut,
-        members_more: cluster.members.len().saturating_sub(MEMBERS_SHOWN),
+        members_more: cluster.size.saturating_sub(MEMBERS_SHOWN),
         members,
         variants_more: wordings.len().saturating_sub(1 + VARIANTS_SHOWN),
         variants,
@@ -891,23 +955,24 @@ fn csp_hash(content: &str) -> String {
 }
 
 /// Renders the page. `documents` is what the scan kept of each document (for the per-document
-/// and per-source views; an empty slice leaves those out); `texts` holds the copies listed by
-/// [`members_to_fetch`] (a copy without text shows as unavailable).
+/// and per-source views; an empty table leaves those out); `copies` were gathered from `report`
+/// with the same `options`; `texts` holds the copies [`PageCopies::members_to_fetch`] lists (a
+/// copy without text shows as unavailable).
 pub fn render(
     report: &Report,
     documents: &DocumentTable,
+    copies: &PageCopies,
     texts: &MemberTexts,
     options: &HtmlOptions,
 ) -> Result<String, RenderError> {
     let top = options.top;
-    let order = shown_clusters(report, options);
+    let order = &copies.order;
     let mut shown = vec![false; report.clusters.len()];
-    for &index in &order {
+    for &index in order {
         shown[index] = true;
     }
-    let per_doc = duplicates_per_document(report, documents.len());
-    let (ratio_plot, sources) = ratio_views(report, documents, &per_doc, top);
-    let mut plots = vec![size_plot(report), similarity_plot(report)];
+    let (ratio_plot, sources) = ratio_views(report, documents, &copies.per_doc, top);
+    let mut plots = vec![size_plot(report), similarity_plot(report, copies)];
     plots.extend(ratio_plot);
     let page = Page {
         version: report.tool.version,
@@ -923,7 +988,9 @@ pub fn render(
             .iter()
             .enumerate()
             .filter_map(|(rank, &index)| {
-                Some(cluster_view(&report.clusters.get(index)?, rank, texts))
+                let listed = copies.shown.get(&index)?;
+                let cluster = report.clusters.with_members(index, &listed.listed)?;
+                Some(cluster_view(&cluster, listed.min_similarity, rank, texts))
             })
             .collect(),
         clusters_total: report.clusters.len(),
@@ -1012,7 +1079,8 @@ mod tests {
             })
             .collect();
         let report = Report::new(&outcome, canonical, Vec::new(), 0.0).unwrap();
-        let wanted = members_to_fetch(&report, options);
+        let copies = PageCopies::gather(&report, outcome.documents.len(), options).unwrap();
+        let wanted = copies.members_to_fetch();
         let fetched = wanted
             .iter()
             .map(|m| texts[m.doc as usize].get(m.start..m.end).map(str::to_owned))
@@ -1020,6 +1088,7 @@ mod tests {
         let page = render(
             &report,
             &outcome.documents,
+            &copies,
             &MemberTexts::from_fetched(&wanted, fetched),
             options,
         )
@@ -1061,6 +1130,14 @@ mod tests {
         );
         assert!(page.contains("<del>second</del>"), "{page}");
         assert!(page.contains("<ins>third</ins>"));
+        // The cluster's lowest similarity is the report's, rounded to six decimals.
+        let sim = page
+            .split("data-sim=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a cluster with its lowest similarity");
+        let value: f64 = sim.parse().expect("a number");
+        assert!(value < 1.0 && sim.len() <= 8, "{sim}");
     }
 
     #[test]
@@ -1101,8 +1178,11 @@ mod tests {
         scanner.add_batch(vec![doc("a", None, &text)]);
         let outcome = scanner.finish();
         let report = Report::new(&outcome, vec![BODY.into()], Vec::new(), 0.0).unwrap();
-        let wanted = members_to_fetch(&report, &HtmlOptions::default());
+        let options = HtmlOptions::default();
+        let copies = PageCopies::gather(&report, outcome.documents.len(), &options).unwrap();
+        let wanted = copies.members_to_fetch();
         assert_eq!(wanted.len(), MEMBERS_SHOWN - 1);
+        assert_eq!(copies.shown[&0].listed.len(), MEMBERS_SHOWN);
         assert!(wanted.iter().all(|m| &text[m.start..m.end] == BODY));
     }
 
