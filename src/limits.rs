@@ -7,6 +7,7 @@
 use crate::display::ratio;
 use crate::scan::{Cluster, ScanOutcome};
 use crate::segment::Span;
+use paradup_core::spill::SpillError;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -115,36 +116,102 @@ impl Evaluation {
     }
 }
 
-/// Checks `limits` against a scan. `known[i]` marks cluster `i` as excused (a shorter slice
-/// excuses nothing beyond its end).
-pub fn evaluate(outcome: &ScanOutcome, limits: &Limits, known: &[bool]) -> Evaluation {
-    let is_known = |c: &Cluster| known.get(c.id).copied().unwrap_or(false);
-    let open: Vec<&Cluster> = outcome.clusters.iter().filter(|c| !is_known(c)).collect();
-    let mut excused = Excused::default();
-    for cluster in outcome.clusters.iter().filter(|c| is_known(c)) {
-        excused.clusters += 1;
-        excused.paragraphs += cluster.members.len() as u64 - 1;
-        excused.bytes += cluster.duplicate_bytes;
+/// What the limits need from the copies of the clusters not excused, gathered in one reading of
+/// them (a window at a time when a scan left them on disk past its memory budget).
+struct OpenCopies {
+    /// By cluster index: the first repeat (the copy a cleaned corpus would lose first), for
+    /// clusters not excused.
+    first_repeats: Vec<Option<(u32, u32, Span)>>,
+    /// Per document: repeats (copies after a cluster's first copy in that document) and the
+    /// earliest of them.
+    within: BTreeMap<u32, (u64, u32, Span)>,
+}
+
+impl OpenCopies {
+    fn gather(outcome: &ScanOutcome, is_open: impl Fn(usize) -> bool) -> Result<Self, SpillError> {
+        let mut first_repeats = vec![None; outcome.clusters.len()];
+        let mut within: BTreeMap<u32, (u64, u32, Span)> = BTreeMap::new();
+        outcome.try_for_each_cluster(|index, cluster| {
+            if !is_open(index) {
+                return Ok::<(), SpillError>(());
+            }
+            first_repeats[index] = cluster.members.get(1).map(|m| (m.doc, m.paragraph, m.span));
+            let mut previous_doc = None;
+            for member in &cluster.members {
+                if previous_doc == Some(member.doc) {
+                    let entry =
+                        within
+                            .entry(member.doc)
+                            .or_insert((0, member.paragraph, member.span));
+                    entry.0 += 1;
+                    if member.paragraph < entry.1 {
+                        entry.1 = member.paragraph;
+                        entry.2 = member.span;
+                    }
+                }
+                previous_doc = Some(member.doc);
+            }
+            Ok(())
+        })?;
+        Ok(OpenCopies {
+            first_repeats,
+            within,
+        })
     }
+}
+
+/// Checks `limits` against a scan. `known[i]` marks cluster `i` as excused (a shorter slice
+/// excuses nothing beyond its end). The copies are read once, a window at a time when they are
+/// on disk ([`ScanOutcome::members_on_disk`]); fails only when those cannot be read.
+pub fn evaluate(
+    outcome: &ScanOutcome,
+    limits: &Limits,
+    known: &[bool],
+) -> Result<Evaluation, SpillError> {
+    let is_known = |index: usize| known.get(index).copied().unwrap_or(false);
+    let open: Vec<(usize, &Cluster)> = outcome
+        .clusters
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !is_known(*index))
+        .collect();
+    let repeats = |index: usize| outcome.copies(index) as u64 - 1;
+    let mut excused = Excused::default();
+    for (index, cluster) in outcome.clusters.iter().enumerate() {
+        if is_known(index) {
+            excused.clusters += 1;
+            excused.paragraphs += repeats(index);
+            excused.bytes += cluster.duplicate_bytes;
+        }
+    }
+    let needs_copies = limits.max_duplicate_ratio.is_some() || limits.max_within_document.is_some();
+    let copies = if needs_copies {
+        OpenCopies::gather(outcome, |index| !is_known(index))?
+    } else {
+        OpenCopies {
+            first_repeats: Vec::new(),
+            within: BTreeMap::new(),
+        }
+    };
     let mut checks = Vec::new();
 
     if let Some(max) = limits.max_duplicate_ratio {
-        let amount = |c: &Cluster| {
+        let amount = |(index, c): (usize, &Cluster)| {
             if limits.by_bytes {
                 c.duplicate_bytes
             } else {
-                c.members.len() as u64 - 1
+                repeats(index)
             }
         };
-        let duplicate: u64 = open.iter().map(|c| amount(c)).sum();
+        let duplicate: u64 = open.iter().map(|&c| amount(c)).sum();
         let total = if limits.by_bytes {
             outcome.summary.bytes
         } else {
             outcome.summary.paragraphs
         };
         let measured = ratio(duplicate, total);
-        let mut ranked: Vec<&Cluster> = open.clone();
-        ranked.sort_by(|a, b| amount(b).cmp(&amount(a)).then(a.id.cmp(&b.id)));
+        let mut ranked = open.clone();
+        ranked.sort_by(|&a, &b| amount(b).cmp(&amount(a)).then(a.1.id.cmp(&b.1.id)));
         checks.push(LimitCheck {
             finding: Finding::DuplicateRatio {
                 by_bytes: limits.by_bytes,
@@ -156,42 +223,23 @@ pub fn evaluate(outcome: &ScanOutcome, limits: &Limits, known: &[bool]) -> Evalu
             exceeded: measured > max,
             offenders: ranked
                 .into_iter()
-                .map(|c| {
+                .filter_map(|(index, c)| {
                     // Point at the first repeat: the copy a cleaned corpus would lose first.
-                    let first_repeat = &c.members[1];
-                    Offender {
+                    let (doc, paragraph, span) = copies.first_repeats.get(index).copied()??;
+                    Some(Offender {
                         cluster: Some(c.id),
-                        doc: first_repeat.doc,
-                        paragraph: first_repeat.paragraph,
-                        span: first_repeat.span,
-                        amount: amount(c),
-                    }
+                        doc,
+                        paragraph,
+                        span,
+                        amount: amount((index, c)),
+                    })
                 })
                 .collect(),
         });
     }
 
     if let Some(max) = limits.max_within_document {
-        // Per document: repeats (copies after a cluster's first copy in that document) and the
-        // earliest of them.
-        let mut per_doc: BTreeMap<u32, (u64, u32, Span)> = BTreeMap::new();
-        for cluster in &open {
-            let mut previous_doc = None;
-            for member in &cluster.members {
-                if previous_doc == Some(member.doc) {
-                    let entry =
-                        per_doc
-                            .entry(member.doc)
-                            .or_insert((0, member.paragraph, member.span));
-                    entry.0 += 1;
-                    if member.paragraph < entry.1 {
-                        entry.1 = member.paragraph;
-                        entry.2 = member.span;
-                    }
-                }
-                previous_doc = Some(member.doc);
-            }
-        }
+        let per_doc = copies.within;
         let worst = per_doc.values().map(|v| v.0).max().unwrap_or(0);
         let mut offenders: Vec<Offender> = per_doc
             .into_iter()
@@ -217,8 +265,12 @@ pub fn evaluate(outcome: &ScanOutcome, limits: &Limits, known: &[bool]) -> Evalu
     }
 
     if let Some(max) = limits.max_cluster_documents {
-        let widest = open.iter().map(|c| c.documents).max().unwrap_or(0);
-        let mut over: Vec<&Cluster> = open.iter().copied().filter(|c| c.documents > max).collect();
+        let widest = open.iter().map(|(_, c)| c.documents).max().unwrap_or(0);
+        let mut over: Vec<&Cluster> = open
+            .iter()
+            .map(|&(_, c)| c)
+            .filter(|c| c.documents > max)
+            .collect();
         over.sort_by(|a, b| b.documents.cmp(&a.documents).then(a.id.cmp(&b.id)));
         checks.push(LimitCheck {
             finding: Finding::ClusterDocuments {
@@ -243,7 +295,7 @@ pub fn evaluate(outcome: &ScanOutcome, limits: &Limits, known: &[bool]) -> Evalu
         });
     }
 
-    Evaluation { checks, excused }
+    Ok(Evaluation { checks, excused })
 }
 
 #[cfg(test)]
@@ -287,7 +339,7 @@ mod tests {
             max_within_document: Some(1),
             max_cluster_documents: Some(2),
         };
-        let evaluation = evaluate(&outcome, &limits, &[]);
+        let evaluation = evaluate(&outcome, &limits, &[]).unwrap();
         assert!(evaluation.failed());
         let [ratio, within, docs] = &evaluation.checks[..] else {
             panic!("three checks expected")
@@ -314,7 +366,7 @@ mod tests {
         assert_eq!(docs.offenders[0].paragraph, 1);
 
         // Excusing both clusters clears every limit.
-        let excused = evaluate(&outcome, &limits, &[true, true]);
+        let excused = evaluate(&outcome, &limits, &[true, true]).unwrap();
         assert!(!excused.failed());
         assert_eq!(excused.excused.paragraphs, 4);
     }
@@ -328,6 +380,6 @@ mod tests {
             max_within_document: Some(1),
             max_cluster_documents: Some(1),
         };
-        assert!(!evaluate(&outcome, &limits, &[]).failed());
+        assert!(!evaluate(&outcome, &limits, &[]).unwrap().failed());
     }
 }

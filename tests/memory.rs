@@ -214,9 +214,29 @@ fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
             scan.extend(common.iter().chain(extra));
             run_ok(&scan);
             // A gate against that baseline knows every cluster, with copies on disk or not.
-            let mut check = vec!["check", input, "--baseline", &baseline];
+            let excused = out(&format!("{run}-excused.json"));
+            let mut check = vec!["check", input, "--baseline", &baseline, "--json", &excused];
             check.extend(common.iter().chain(extra));
             run_ok(&check);
+            // A gate over every limit fails each, pointing at the same places.
+            let verdicts = out(&format!("{run}-verdicts.json"));
+            let mut check = vec![
+                "check",
+                input,
+                "--max-duplicate-ratio",
+                "0.01",
+                "--max-within-document",
+                "0",
+                "--max-cluster-documents",
+                "20",
+                "--top",
+                "50",
+                "--json",
+                &verdicts,
+            ];
+            check.extend(common.iter().chain(extra));
+            let output = paradup().args(&check).output().expect("runs");
+            assert_eq!(output.status.code(), Some(1), "{check:?}: {output:?}");
             let mut dedup = vec!["dedup", input, "--output", &clean];
             dedup.extend(common.iter().chain(extra));
             run_ok(&dedup);
@@ -263,6 +283,28 @@ fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
             "HTML, {threads} threads"
         );
         assert_eq!(read(&clean), read(&bclean), "dedup, {threads} threads");
+        for name in ["excused", "verdicts"] {
+            let check = |run: &str| read(&out(&format!("{run}-{name}.json")));
+            assert_eq!(check("a"), check("b"), "check {name}, {threads} threads");
+        }
+        let verdicts: serde_json::Value =
+            serde_json::from_str(&read(&out("a-verdicts.json"))).expect("JSON");
+        let exceeded: Vec<_> = verdicts["verdicts"]
+            .as_array()
+            .expect("verdicts")
+            .iter()
+            .filter(|v| {
+                v["exceeded"] == true && v["offenders"].as_array().map(Vec::len) == Some(50)
+            })
+            .collect();
+        assert_eq!(exceeded.len(), 3, "{verdicts}");
+        let excused: serde_json::Value =
+            serde_json::from_str(&read(&out("a-excused.json"))).expect("JSON");
+        assert_eq!(excused["passed"], true, "{excused}");
+        assert!(
+            excused["excused"]["paragraphs"].as_u64() > Some(2 * 4096),
+            "{excused}"
+        );
         let annotated = read(&out("a-annotated.jsonl"));
         assert!(
             annotated.contains("\"similarity\":0."),

@@ -5,7 +5,7 @@
 //! annotations, which GitHub shows on the offending lines; `--json` writes the verdicts as
 //! `paradup.check/v1`.
 
-use super::args::CheckArgs;
+use super::args::{CheckArgs, MemoryRequest};
 use super::contamination::{measure_inputs, require_references, MeasuredItem, Reference};
 use super::places::{read_places, Place};
 use super::scan::{configure_threads, scan_inputs_indexed, AgainstIndex, ReadLog, ScanRun};
@@ -220,7 +220,7 @@ fn limit_verdicts(run: &ScanRun, checks: &[LimitCheck], top: usize) -> Vec<Verdi
                     } else {
                         plural(offender.amount, "repeat")
                     },
-                    cluster.members.len(),
+                    run.outcome.copies(cluster.id),
                     plural(cluster.documents as u64, "document"),
                     cluster.id,
                     located(&canonical),
@@ -229,7 +229,7 @@ fn limit_verdicts(run: &ScanRun, checks: &[LimitCheck], top: usize) -> Vec<Verdi
                 (Finding::ClusterDocuments { .. }, Some(cluster)) => format!(
                     "passage in {} ({} copies, cluster #{}): \"{}\"",
                     plural(offender.amount, "document"),
-                    cluster.members.len(),
+                    run.outcome.copies(cluster.id),
                     cluster.id,
                     preview(canonical.as_ref().map_or("", |p| &p.text), 60)
                 ),
@@ -643,10 +643,17 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         // find, with their groups, join it as everything indexed would.
         whole_groups: false,
     });
+    // The limits, a baseline's matching and the verdicts read the clusters' copies in order, so
+    // past the budget they stay on disk (a shard index takes no budget: its verdict reads them
+    // in memory).
+    let memory = MemoryRequest {
+        members_on_disk: true,
+        ..args.detect.memory_request()
+    };
     let (mut run, retained) = scan_inputs_indexed(
         &args.input,
         params.clone(),
-        &args.detect.memory_request(),
+        &memory,
         true,
         &[],
         against,
@@ -670,7 +677,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         Some(b) => baseline::known_clusters(&run, b)?,
         None => Vec::new(),
     };
-    let evaluation = evaluate(&run.outcome, &limits, &known);
+    let evaluation = evaluate(&run.outcome, &limits, &known)?;
     let mut verdicts = limit_verdicts(&run, &evaluation.checks, args.top);
     verdicts.extend(indexed_verdict);
     let mut errors = run.errors.clone();
