@@ -345,7 +345,9 @@ def scan(
     ``memory`` keeps the scan's peak memory under a budget (bytes, or a size such as ``"512M"``
     or ``"8G"``; default: three quarters of physical memory, as on the command line): past half
     of it the scan's tables go to a spill folder in ``tmp_dir`` (default: the system's temporary
-    folder), removed when the call returns, fails or is interrupted; the report is the same.
+    folder), removed when the call fails or is interrupted; the report is the same. The clusters'
+    copies stay in that folder while the report lives (its outputs read them a window at a time),
+    and the folder goes with the report.
     Raises ``OSError`` when the spill folder cannot be written or lacks the space needed. Once it
     spills, a scan of files estimates what it keeps in memory whatever the budget (documents,
     exact hashes, distinct paragraphs) by the end of its input, and gives a ``RuntimeWarning`` at

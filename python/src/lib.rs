@@ -396,8 +396,10 @@ impl Engine {
     fn finish(self) -> PyResult<ScanOutcome> {
         match self {
             Engine::Plain(scanner) => Ok(scanner.finish()),
+            // The report's outputs (JSON, members, HTML, dedup) read the clusters' copies in
+            // order: past the budget they stay in the spill folder while the report lives.
             Engine::Bounded(scanner) => scanner
-                .try_finish()
+                .try_finish_streamed()
                 .map_err(|e| PyOSError::new_err(e.to_string())),
         }
     }

@@ -4,8 +4,10 @@ and the report is the same as in memory; the folder is gone afterwards.
 Run by .ci/run after the wheel is installed in its venv.
 """
 
+import gc
 import json
 import random
+import re
 import warnings
 
 import pyarrow as pa
@@ -49,6 +51,11 @@ def without_timing(report):
     return data
 
 
+def page_without_timing(report, path):
+    report.to_html(path)
+    return re.sub(r"scanned in [0-9.]+ s", "", path.read_text())
+
+
 def test_a_budget_that_spills_gives_the_same_report(tmp_path):
     texts = corpus()
     spill = tmp_path / "spill"
@@ -56,7 +63,22 @@ def test_a_budget_that_spills_gives_the_same_report(tmp_path):
     in_memory = paradup.scan(texts, threads=2)
     bounded = paradup.scan(texts, threads=2, memory="1M", tmp_dir=spill)
     assert in_memory.summary["cross_document_clusters"] > 100
+    # The clusters' copies stay in the spill folder while the report lives, and every output
+    # reads them from there as a report in memory holds them.
+    assert len(list(spill.iterdir())) == 1
     assert without_timing(bounded) == without_timing(in_memory)
+    assert bounded.members().equals(in_memory.members())
+    assert bounded.members().num_rows > 2 * 4096
+    assert bounded.duplicate_mask() == in_memory.duplicate_mask()
+    assert page_without_timing(bounded, tmp_path / "b.html") == page_without_timing(
+        in_memory, tmp_path / "a.html"
+    )
+    assert bounded._native.dedup_rows() == in_memory._native.dedup_rows()
+    del bounded
+    gc.collect()
+    assert list(spill.iterdir()) == []
+    cleaned = paradup.dedup(texts, memory="1M", tmp_dir=spill)
+    assert cleaned == paradup.dedup(texts)
     assert list(spill.iterdir()) == []
     # Arrow data and files too, with the budget in bytes.
     table = pa.table({"id": [str(i) for i in range(len(texts))], "text": texts})
@@ -68,6 +90,7 @@ def test_a_budget_that_spills_gives_the_same_report(tmp_path):
     with pytest.warns(RuntimeWarning, match="is likely too small"):
         from_files = paradup.scan(str(path), memory="1M", tmp_dir=spill)
     assert from_files.summary == paradup.scan(str(path)).summary
+    del from_files
     assert list(spill.iterdir()) == []
 
 
