@@ -406,50 +406,102 @@ impl<'a> ReportClusters<'a> {
 /// Clusters rendered to JSON at once when a report is written: enough to keep every core busy,
 /// few enough that the rendered text held at any time stays small.
 const JSON_WINDOW: usize = 1024;
-/// Copies listed by the clusters of one window, at most (a window of one larger cluster aside):
-/// clusters are numbered by first occurrence, so the first ones are the most copied boilerplate,
-/// and a thousand of them can list millions of copies, hundreds of MB of rendered text. Three
-/// windows are held at once (one rendered, one waiting, one written), each copy loaded and
-/// rendered about 170 bytes: about 17 MB, which a scan's smallest budgets can spare (with
-/// 262,144 copies a window, a 1 GB corpus's report took 150 MB above a 256 MiB budget's scan).
+/// Copies listed by the clusters of one window, at most: clusters are numbered by first
+/// occurrence, so the first ones are the most copied boilerplate, and a thousand of them can
+/// list millions of copies, hundreds of MB of rendered text. Three windows are held at once (one
+/// rendered, one waiting, one written), each copy loaded and rendered about 170 bytes: about 17
+/// MB, which a scan's smallest budgets can spare (with 262,144 copies a window, a 1 GB corpus's
+/// report took 150 MB above a 256 MiB budget's scan). A cluster with more copies than this is
+/// written in parts of this many (a forum's greeting line can have 700,000 copies).
 const JSON_WINDOW_COPIES: usize = 1 << 15;
+/// Copies of one part of a large cluster rendered together, the pieces of a part in parallel.
+const PIECE_COPIES: usize = 1 << 12;
+
+/// What is read and rendered at once when a report is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Window {
+    /// These clusters, whole.
+    Clusters(std::ops::Range<usize>),
+    /// The copies `copies` of cluster `cluster`, which has more than a window holds.
+    Part {
+        cluster: usize,
+        copies: std::ops::Range<usize>,
+    },
+}
+
+/// Where a rendered piece lies in its cluster: a whole cluster starts and ends it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Piece {
+    /// The piece holds the cluster's fields and its first listed copies.
+    pub starts: bool,
+    /// The piece holds the cluster's last listed copies.
+    pub ends: bool,
+}
+
+impl Piece {
+    const WHOLE: Piece = Piece {
+        starts: true,
+        ends: true,
+    };
+}
 
 /// The windows `count` clusters (cluster `i` with `copies(i)` copies) are read or rendered in,
 /// in order: at most `max_clusters` clusters each, and no more than `max_copies` copies listed
-/// (each cluster lists at most `listed` of its own) but for a window of a single cluster.
+/// (each cluster lists at most `listed` of its own). A cluster listing more is a window of its
+/// own, or with `split`, parts of `max_copies` copies each.
 fn copy_windows(
     count: usize,
     copies_of: impl Fn(usize) -> usize,
     listed: usize,
     max_clusters: usize,
     max_copies: usize,
-) -> Vec<std::ops::Range<usize>> {
+    split: bool,
+) -> Vec<Window> {
     let mut windows = Vec::new();
     let (mut start, mut copies) = (0, 0);
     for index in 0..count {
         let own = copies_of(index).min(listed);
+        if split && own > max_copies {
+            if index > start {
+                windows.push(Window::Clusters(start..index));
+            }
+            let mut first = 0;
+            while first < own {
+                let end = own.min(first + max_copies);
+                windows.push(Window::Part {
+                    cluster: index,
+                    copies: first..end,
+                });
+                first = end;
+            }
+            (start, copies) = (index + 1, 0);
+            continue;
+        }
         if index > start && (index - start == max_clusters || copies + own > max_copies) {
-            windows.push(start..index);
+            windows.push(Window::Clusters(start..index));
             (start, copies) = (index, 0);
         }
         copies += own;
     }
     if start < count {
-        windows.push(start..count);
+        windows.push(Window::Clusters(start..count));
     }
     windows
 }
 
 /// Renders every cluster of `clusters` with all the copies the JSON lists, a window of clusters
 /// at a time, the clusters of a window in parallel, on a thread of their own while `each` takes
-/// the window before, in order. The rendered text held at any time stays bounded: one window
-/// waits while another is taken. Stops at the first error of `render` or `each`, or when the
-/// copies on disk cannot be read (`from_spill` makes that error, `taken` turns the rendering's
-/// errors into those of `each`).
+/// the window before, in order. With `split`, a cluster listing more copies than a window holds
+/// is rendered in pieces of [`PIECE_COPIES`] (each a view of the cluster listing those copies,
+/// with where it lies in the cluster); otherwise every piece is a whole cluster. The rendered
+/// text held at any time stays bounded: one window waits while another is taken. Stops at the
+/// first error of `render` or `each`, or when the copies on disk cannot be read (`from_spill`
+/// makes that error, `taken` turns the rendering's errors into those of `each`).
 fn for_each_window<T: Send, E: Send, F>(
     clusters: &ReportClusters<'_>,
+    split: bool,
     from_spill: impl Fn(SpillError) -> E + Sync,
-    render: impl Fn(ReportCluster<'_>) -> Result<T, E> + Sync,
+    render: impl Fn(ReportCluster<'_>, Piece) -> Result<T, E> + Sync,
     taken: impl Fn(E) -> F,
     mut each: impl FnMut(Vec<T>) -> Result<(), F>,
 ) -> Result<(), F> {
@@ -460,15 +512,42 @@ fn for_each_window<T: Send, E: Send, F>(
         clusters.member_lists.limit(),
         JSON_WINDOW,
         JSON_WINDOW_COPIES,
+        split,
     );
-    let render_window = |window: std::ops::Range<usize>| -> Result<Vec<T>, E> {
-        let first = window.start;
-        let loaded = outcome.clusters_in(window).map_err(&from_spill)?;
-        loaded
-            .par_iter()
-            .enumerate()
-            .map(|(offset, cluster)| render(clusters.view(first + offset, cluster)))
-            .collect()
+    let render_window = |window: Window| -> Result<Vec<T>, E> {
+        match window {
+            Window::Clusters(range) => {
+                let first = range.start;
+                let loaded = outcome.clusters_in(range).map_err(&from_spill)?;
+                loaded
+                    .par_iter()
+                    .enumerate()
+                    .map(|(offset, cluster)| {
+                        render(clusters.view(first + offset, cluster), Piece::WHOLE)
+                    })
+                    .collect()
+            }
+            Window::Part { cluster, copies } => {
+                let listed = outcome.copies(cluster).min(clusters.member_lists.limit());
+                let part_start = copies.start;
+                let members = outcome
+                    .cluster_copies(cluster, copies)
+                    .map_err(&from_spill)?;
+                members
+                    .par_chunks(PIECE_COPIES)
+                    .enumerate()
+                    .filter_map(|(number, piece)| {
+                        let start = part_start + number * PIECE_COPIES;
+                        let view = clusters.with_members(cluster, piece)?;
+                        let place = Piece {
+                            starts: start == 0,
+                            ends: start + piece.len() == listed,
+                        };
+                        Some(render(view, place))
+                    })
+                    .collect()
+            }
+        }
     };
     let (sender, receiver) = std::sync::mpsc::sync_channel(1);
     std::thread::scope(|scope| {
@@ -499,8 +578,9 @@ impl Serialize for ReportClusters<'_> {
         let mut seq = serializer.serialize_seq(Some(self.len()))?;
         for_each_window(
             self,
+            false,
             serde_json::Error::custom,
-            |view| to_raw_value(&view),
+            |view, _| to_raw_value(&view),
             S::Error::custom,
             |rendered: Vec<Box<RawValue>>| {
                 for cluster in &rendered {
@@ -857,27 +937,79 @@ mod tests {
     }
 
     #[test]
-    fn windows_cover_every_cluster_in_order_within_both_limits() {
+    fn windows_cover_every_copy_in_order_within_both_limits() {
+        use Window::{Clusters, Part};
         let sizes = [2, 9, 3, 3, 1, 20, 2, 2, 2, 2, 2, 4];
-        let windows_of = |listed, max_clusters, max_copies| {
-            copy_windows(sizes.len(), |c| sizes[c], listed, max_clusters, max_copies)
+        let windows_of = |listed, max_clusters, max_copies, split| {
+            copy_windows(
+                sizes.len(),
+                |c| sizes[c],
+                listed,
+                max_clusters,
+                max_copies,
+                split,
+            )
         };
-        for (listed, max_clusters, max_copies) in
-            [(usize::MAX, 3, 8), (1, 4, 2), (usize::MAX, 100, 1000)]
-        {
-            let windows = windows_of(listed, max_clusters, max_copies);
-            let covered: Vec<usize> = windows.iter().flat_map(|w| w.clone()).collect();
-            assert_eq!(covered, (0..sizes.len()).collect::<Vec<_>>());
-            for window in &windows {
-                let copies: usize = sizes[window.clone()].iter().map(|&n| n.min(listed)).sum();
-                assert!(window.len() <= max_clusters);
-                assert!(copies <= max_copies || window.len() == 1, "{window:?}");
+        for split in [false, true] {
+            for (listed, max_clusters, max_copies) in
+                [(usize::MAX, 3, 8), (1, 4, 2), (usize::MAX, 100, 1000)]
+            {
+                // (cluster, copy) of every listed copy, as the windows hold them.
+                let mut covered: Vec<(usize, usize)> = Vec::new();
+                for window in windows_of(listed, max_clusters, max_copies, split) {
+                    match window {
+                        Clusters(range) => {
+                            let copies: usize =
+                                sizes[range.clone()].iter().map(|&n| n.min(listed)).sum();
+                            assert!(range.len() <= max_clusters);
+                            assert!(
+                                copies <= max_copies || (range.len() == 1 && !split),
+                                "{range:?}"
+                            );
+                            for c in range {
+                                covered.extend((0..sizes[c].min(listed)).map(|k| (c, k)));
+                            }
+                        }
+                        Part { cluster, copies } => {
+                            assert!(split && copies.len() <= max_copies);
+                            assert!(sizes[cluster].min(listed) > max_copies);
+                            covered.extend(copies.map(|k| (cluster, k)));
+                        }
+                    }
+                }
+                let expected: Vec<(usize, usize)> = (0..sizes.len())
+                    .flat_map(|c| (0..sizes[c].min(listed)).map(move |k| (c, k)))
+                    .collect();
+                assert_eq!(covered, expected, "listed {listed}, split {split}");
             }
         }
         // The 9 and the 20 are windows of their own; the rest are cut before passing 8.
         assert_eq!(
-            windows_of(usize::MAX, 3, 8),
-            vec![0..1, 1..2, 2..5, 5..6, 6..9, 9..12]
+            windows_of(usize::MAX, 3, 8, false),
+            vec![
+                Clusters(0..1),
+                Clusters(1..2),
+                Clusters(2..5),
+                Clusters(5..6),
+                Clusters(6..9),
+                Clusters(9..12)
+            ]
+        );
+        // Split, they are parts of 8 copies at most.
+        let part = |cluster, copies| Part { cluster, copies };
+        assert_eq!(
+            windows_of(usize::MAX, 3, 8, true),
+            vec![
+                Clusters(0..1),
+                part(1, 0..8),
+                part(1, 8..9),
+                Clusters(2..5),
+                part(5, 0..8),
+                part(5, 8..16),
+                part(5, 16..20),
+                Clusters(6..9),
+                Clusters(9..12)
+            ]
         );
     }
 

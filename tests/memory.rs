@@ -624,3 +624,65 @@ fn a_bounded_scanner_spills_merges_every_band_and_verifies_in_chunks() {
     assert!(entries(dir.path()).is_empty());
     assert!(expected.summary.candidate_pairs > 10_000);
 }
+
+/// A forum's greeting line can have more copies than a window of the JSON report holds (32,768):
+/// the report writes it in parts, the same bytes as serde writes it whole, whether the copies are
+/// held or read from the spill folder.
+#[test]
+fn a_cluster_larger_than_a_report_window_is_written_in_parts() {
+    let greeting = "Hi all, thanks for reading and for every answer so far.";
+    let mut numbers = Numbers(23);
+    let documents: Vec<Document> = (0..500)
+        .map(|d| {
+            let mut paragraphs = Vec::new();
+            for _ in 0..80 {
+                paragraphs.push(greeting.to_string());
+                paragraphs.push(sentence(&mut numbers, 12).join(" "));
+            }
+            document(&format!("post-{d}"), &paragraphs.join("\n\n"))
+        })
+        .collect();
+    let texts: Vec<&str> = documents.iter().map(|d| d.text.as_str()).collect();
+    let canonical_texts = |outcome: &paradup::ScanOutcome| -> Vec<String> {
+        outcome
+            .clusters
+            .iter()
+            .map(|c| {
+                let m = c.canonical();
+                texts[m.doc as usize][m.span.start..m.span.end].to_string()
+            })
+            .collect()
+    };
+    let mut plain = Scanner::new(ScanParams::default()).expect("params");
+    plain.add_batch(documents.clone());
+    let held = plain.finish();
+    assert_eq!(held.clusters[0].members.len(), 40_000);
+    let report =
+        paradup::Report::new(&held, canonical_texts(&held), Vec::new(), 0.0).expect("held copies");
+    let mut parts = Vec::new();
+    report.write_json(&mut parts).expect("written");
+    let whole = serde_json::to_vec(&report).expect("written");
+    assert!(parts == whole, "parts and whole differ");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let budget = MemoryBudget {
+        bytes: 1 << 20,
+        tmp_dir: dir.path().to_path_buf(),
+        expected_text_bytes: None,
+    };
+    let mut bounded = BoundedScanner::new(ScanParams::default(), budget).expect("params");
+    for batch in documents.chunks(50) {
+        bounded.add_batch(batch.to_vec());
+    }
+    let on_disk = bounded.try_finish_streamed().expect("spill works");
+    assert!(on_disk.members_on_disk.is_some());
+    assert_eq!(on_disk.copies(0), 40_000);
+    let report = paradup::Report::new(&on_disk, canonical_texts(&on_disk), Vec::new(), 0.0)
+        .expect("copies on disk");
+    let mut from_disk = Vec::new();
+    report.write_json(&mut from_disk).expect("written");
+    assert!(
+        from_disk == whole,
+        "copies read from disk written differently"
+    );
+}

@@ -7,7 +7,7 @@
 //! the same bytes as `serde_json::to_writer` does of the [`Report`]: a test holds the two
 //! together.
 
-use super::{for_each_window, Report, ReportCluster, ReportMember, ReportMembers};
+use super::{for_each_window, Piece, Report, ReportCluster, ReportMember, ReportMembers};
 use crate::scan::ClusterKind;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -55,21 +55,22 @@ impl Report<'_> {
         let mut first = true;
         for_each_window(
             &self.clusters,
+            true,
             io::Error::other,
-            |view| {
+            |view, piece| {
                 let listed = view.members.len().min(view.members.json_limit);
                 let mut text = Vec::with_capacity(view.text.len() + 128 + listed * MEMBER_BYTES);
-                write_cluster(&mut text, &view)?;
-                Ok::<Vec<u8>, io::Error>(text)
+                write_piece(&mut text, &view, piece)?;
+                Ok::<(bool, Vec<u8>), io::Error>((piece.starts, text))
             },
             |error| error,
             |rendered| {
-                for cluster in rendered {
-                    if !first {
+                for (starts, piece) in rendered {
+                    if starts && !first {
                         out.write_all(b",")?;
                     }
                     first = false;
-                    out.write_all(&cluster)?;
+                    out.write_all(&piece)?;
                 }
                 Ok(())
             },
@@ -88,27 +89,35 @@ impl Report<'_> {
     }
 }
 
-/// One cluster, as serde writes a [`ReportCluster`].
-fn write_cluster(out: &mut Vec<u8>, cluster: &ReportCluster<'_>) -> io::Result<()> {
+/// One cluster, as serde writes a [`ReportCluster`], or the piece `piece` of it: a piece that
+/// does not start the cluster continues its list of copies (after a comma), and one that does
+/// not end it leaves the list open.
+fn write_piece(out: &mut Vec<u8>, cluster: &ReportCluster<'_>, piece: Piece) -> io::Result<()> {
     let numbers = &mut itoa::Buffer::new();
-    integer_field(out, numbers, b"{\"id\":", cluster.id);
-    out.extend_from_slice(match cluster.kind {
-        ClusterKind::WithinDocument => b",\"kind\":\"within_document\"",
-        ClusterKind::CrossDocument => b",\"kind\":\"cross_document\"",
-    });
-    integer_field(out, numbers, b",\"documents\":", cluster.documents);
-    integer_field(out, numbers, b",\"size\":", cluster.size);
-    integer_field(
-        out,
-        numbers,
-        b",\"duplicate_bytes\":",
-        cluster.duplicate_bytes,
-    );
-    out.extend_from_slice(b",\"text\":");
-    write_str(out, cluster.text)?;
-    out.extend_from_slice(b",\"members\":[");
+    if piece.starts {
+        integer_field(out, numbers, b"{\"id\":", cluster.id);
+        out.extend_from_slice(match cluster.kind {
+            ClusterKind::WithinDocument => b",\"kind\":\"within_document\"",
+            ClusterKind::CrossDocument => b",\"kind\":\"cross_document\"",
+        });
+        integer_field(out, numbers, b",\"documents\":", cluster.documents);
+        integer_field(out, numbers, b",\"size\":", cluster.size);
+        integer_field(
+            out,
+            numbers,
+            b",\"duplicate_bytes\":",
+            cluster.duplicate_bytes,
+        );
+        out.extend_from_slice(b",\"text\":");
+        write_str(out, cluster.text)?;
+        out.extend_from_slice(b",\"members\":[");
+    } else {
+        out.push(b',');
+    }
     write_members(out, &cluster.members, numbers)?;
-    out.extend_from_slice(b"]}");
+    if piece.ends {
+        out.extend_from_slice(b"]}");
+    }
     Ok(())
 }
 

@@ -99,19 +99,53 @@ impl SpilledMembers {
     /// The copies of clusters `range`, cluster after cluster.
     pub fn load(&self, range: Range<usize>) -> Result<Vec<Vec<Member>>, SpillError> {
         let (first, end) = (self.starts[range.start], self.starts[range.end]);
-        let numbers = {
-            let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
-            let width = MEMBER_NUMBERS as u64;
-            file.read_range(first * width..end * width)?
-        };
-        let mut copies = numbers.chunks_exact(MEMBER_NUMBERS).map(decode);
+        let mut copies = self.read_copies(first..end)?.into_iter();
         Ok(range
             .map(|cluster| copies.by_ref().take(self.copies(cluster)).collect())
             .collect())
     }
+
+    /// The copies `copies` of cluster `cluster` (counted from its canonical copy).
+    pub fn load_copies(
+        &self,
+        cluster: usize,
+        copies: Range<usize>,
+    ) -> Result<Vec<Member>, SpillError> {
+        let first = self.starts[cluster];
+        self.read_copies(first + copies.start as u64..first + copies.end as u64)
+    }
+
+    /// Copies `range` of the members file, read and decoded [`READ_COPIES`] at a time, so that
+    /// the file's numbers for a cluster of a million copies are not held beside its copies.
+    fn read_copies(&self, range: Range<u64>) -> Result<Vec<Member>, SpillError> {
+        let mut copies = Vec::with_capacity((range.end - range.start) as usize);
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        let width = MEMBER_NUMBERS as u64;
+        let mut start = range.start;
+        while start < range.end {
+            let end = range.end.min(start + READ_COPIES as u64);
+            let numbers = file.read_range(start * width..end * width)?;
+            copies.extend(numbers.chunks_exact(MEMBER_NUMBERS).map(decode));
+            start = end;
+        }
+        Ok(copies)
+    }
 }
 
 impl ScanOutcome {
+    /// The copies `copies` of cluster `cluster` (counted from its canonical copy, and within its
+    /// [`ScanOutcome::copies`]): borrowed when held, read from disk when not.
+    pub fn cluster_copies(
+        &self,
+        cluster: usize,
+        copies: Range<usize>,
+    ) -> Result<Cow<'_, [Member]>, SpillError> {
+        match &self.members_on_disk {
+            Some(on_disk) => Ok(Cow::Owned(on_disk.load_copies(cluster, copies)?)),
+            None => Ok(Cow::Borrowed(&self.clusters[cluster].members[copies])),
+        }
+    }
+
     /// Copies of cluster `cluster` (its `members` hold only the canonical one when the members
     /// are on disk).
     pub fn copies(&self, cluster: usize) -> usize {
