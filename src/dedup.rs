@@ -86,8 +86,8 @@ impl DedupPlan {
             |member: &Member| !(member.holds_canonical || (with_containment && member.via_chain));
         let documents = outcome.documents.len();
         let mut starts = vec![0usize; documents + 1];
-        outcome.try_for_each_cluster(|_, cluster| {
-            for member in cluster.members.iter().skip(1).filter(|m| removed(m)) {
+        outcome.try_for_each_run(|run| {
+            for member in run.repeats().filter(|m| removed(m)) {
                 starts[member.doc as usize + 1] += 1;
             }
             Ok::<(), SpillError>(())
@@ -102,12 +102,12 @@ impl DedupPlan {
             long_spans: HashMap::new(),
         };
         let mut next = starts.clone();
-        outcome.try_for_each_cluster(|_, cluster| {
-            let canonical = cluster.canonical();
-            for member in cluster.members.iter().skip(1).filter(|m| removed(m)) {
+        outcome.try_for_each_run(|run| {
+            let canonical = run.cluster.canonical();
+            for member in run.repeats().filter(|m| removed(m)) {
                 let place = next[member.doc as usize];
                 next[member.doc as usize] += 1;
-                plan.place(place, member, cluster.id, canonical.doc);
+                plan.place(place, member, run.cluster.id, canonical.doc);
             }
             Ok::<(), SpillError>(())
         })?;

@@ -131,13 +131,19 @@ impl OpenCopies {
     fn gather(outcome: &ScanOutcome, is_open: impl Fn(usize) -> bool) -> Result<Self, SpillError> {
         let mut first_repeats = vec![None; outcome.clusters.len()];
         let mut within: BTreeMap<u32, (u64, u32, Span)> = BTreeMap::new();
-        outcome.try_for_each_cluster(|index, cluster| {
-            if !is_open(index) {
+        // The document of the copy before, carried from one run of a cluster's copies to the next.
+        let mut previous_doc = None;
+        outcome.try_for_each_run(|run| {
+            if !is_open(run.index) {
                 return Ok::<(), SpillError>(());
             }
-            first_repeats[index] = cluster.members.get(1).map(|m| (m.doc, m.paragraph, m.span));
-            let mut previous_doc = None;
-            for member in &cluster.members {
+            if run.first == 0 {
+                previous_doc = None;
+            }
+            if let Some((_, m)) = run.positioned().find(|(position, _)| *position == 1) {
+                first_repeats[run.index] = Some((m.doc, m.paragraph, m.span));
+            }
+            for member in run.copies {
                 if previous_doc == Some(member.doc) {
                     let entry =
                         within

@@ -162,7 +162,7 @@ pub fn member_batches(
     let mut columns = Columns::new();
     let mut rows = 0u64;
     let mut location = String::new();
-    report.clusters.try_for_each(|cluster| {
+    report.clusters.try_for_each_run(|cluster, first| {
         let kind = match cluster.kind {
             ClusterKind::WithinDocument => "within_document",
             ClusterKind::CrossDocument => "cross_document",
@@ -188,7 +188,7 @@ pub fn member_batches(
             c.containment.append_value(member.containment);
             c.contained.append_value(member.contained);
             c.via_chain.append_value(member.via_chain);
-            c.is_canonical.append_value(index == 0);
+            c.is_canonical.append_value(first + index == 0);
             c.rows += 1;
             rows += 1;
             if c.rows == BATCH_ROWS {

@@ -375,14 +375,18 @@ impl<'a> ReportClusters<'a> {
             .map(|(index, cluster)| self.view(index, cluster))
     }
 
-    /// Hands `each` every cluster with every copy, in order, reading the copies a window at a
-    /// time when they are on disk; stops at the first error.
-    pub fn try_for_each<E: From<SpillError>>(
+    /// Hands `each` every cluster's copies in order, as runs of consecutive copies (see
+    /// [`ScanOutcome::try_for_each_run`]): a view of the cluster listing the run's copies, and the
+    /// position in the cluster of the first (0: the canonical copy). Stops at the first error.
+    pub fn try_for_each_run<E: From<SpillError>>(
         &self,
-        mut each: impl FnMut(ReportCluster<'_>) -> Result<(), E>,
+        mut each: impl FnMut(ReportCluster<'_>, usize) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.outcome
-            .try_for_each_cluster(|index, cluster| each(self.view(index, cluster)))
+        self.outcome.try_for_each_run(|run| {
+            let mut view = self.view(run.index, run.cluster);
+            view.members.members = run.copies;
+            each(view, run.first)
+        })
     }
 
     fn view<'c>(&'c self, index: usize, cluster: &'c Cluster) -> ReportCluster<'c> {
@@ -702,8 +706,8 @@ pub fn source_totals(outcome: &ScanOutcome) -> Result<Vec<SourceTotals>, SpillEr
         entry.paragraphs += u64::from(doc.word_paragraphs);
         entry.bytes += doc.bytes;
     }
-    outcome.try_for_each_cluster(|_, cluster| {
-        for member in &cluster.members[1..] {
+    outcome.try_for_each_run(|run| {
+        for member in run.repeats() {
             let document = outcome.documents.at(member.doc as usize);
             if !input(&document) {
                 continue;

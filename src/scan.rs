@@ -30,7 +30,7 @@ use crate::shingle::{containment, jaccard, jaccard_at_least};
 mod documents;
 mod members_on_disk;
 pub use documents::{DocumentRef, DocumentTable};
-pub use members_on_disk::SpilledMembers;
+pub use members_on_disk::{CopyRun, SpilledMembers};
 use paradup_core::exact::ExactIndex;
 use paradup_core::spill::{NumberFile, PairRuns, SetArena, SpillError, SpillFolder};
 use paradup_core::{FingerprintParams, Fingerprinter, NormalizedDocument, Scratch};

@@ -625,44 +625,79 @@ fn a_bounded_scanner_spills_merges_every_band_and_verifies_in_chunks() {
     assert!(expected.summary.candidate_pairs > 10_000);
 }
 
-/// A forum's greeting line can have more copies than a window of the JSON report holds (32,768):
-/// the report writes it in parts, the same bytes as serde writes it whole, whether the copies are
-/// held or read from the spill folder.
+/// A forum's greeting line can have more copies than a window of the JSON report holds (32,768),
+/// and more than are read from the spill folder at once (65,536): the report writes it in parts,
+/// the same bytes as serde writes it whole, and every output reads it in runs, the same whether
+/// the copies are held or read from the spill folder.
 #[test]
-fn a_cluster_larger_than_a_report_window_is_written_in_parts() {
+fn a_cluster_larger_than_a_window_is_read_and_written_in_parts() {
+    use paradup::html::{render, HtmlOptions, MemberTexts, PageCopies};
+    use paradup::limits::{evaluate, Limits};
     let greeting = "Hi all, thanks for reading and for every answer so far.";
     let mut numbers = Numbers(23);
     let documents: Vec<Document> = (0..500)
         .map(|d| {
-            let mut paragraphs = Vec::new();
-            for _ in 0..80 {
-                paragraphs.push(greeting.to_string());
+            let mut paragraphs = vec![greeting.to_string(); 140];
+            for _ in 0..20 {
                 paragraphs.push(sentence(&mut numbers, 12).join(" "));
             }
+            paragraphs.push(greeting.to_string());
             document(&format!("post-{d}"), &paragraphs.join("\n\n"))
         })
         .collect();
     let texts: Vec<&str> = documents.iter().map(|d| d.text.as_str()).collect();
-    let canonical_texts = |outcome: &paradup::ScanOutcome| -> Vec<String> {
-        outcome
+    let text_of = |doc: u32, start: usize, end: usize| texts[doc as usize].get(start..end);
+    // What each output makes of an outcome.
+    let outputs = |outcome: &paradup::ScanOutcome| {
+        let canonical = outcome
             .clusters
             .iter()
             .map(|c| {
                 let m = c.canonical();
-                texts[m.doc as usize][m.span.start..m.span.end].to_string()
+                text_of(m.doc, m.span.start, m.span.end)
+                    .expect("in the text")
+                    .to_string()
             })
-            .collect()
+            .collect();
+        let report = paradup::Report::new(outcome, canonical, Vec::new(), 0.0).expect("copies");
+        let mut json = Vec::new();
+        report.write_json(&mut json).expect("written");
+        let limits = Limits {
+            max_duplicate_ratio: Some(0.01),
+            by_bytes: false,
+            max_within_document: Some(0),
+            max_cluster_documents: Some(2),
+        };
+        let evaluation = evaluate(outcome, &limits, &[]).expect("copies");
+        let plan = paradup::dedup::DedupPlan::new(outcome).expect("copies");
+        let removals: Vec<_> = (0..outcome.documents.len())
+            .map(|doc| plan.removals(doc as u32))
+            .collect();
+        let options = HtmlOptions::default();
+        let copies =
+            PageCopies::gather(&report, outcome.documents.len(), &options).expect("copies");
+        let wanted = copies.members_to_fetch();
+        let fetched = wanted
+            .iter()
+            .map(|m| text_of(m.doc, m.start, m.end).map(str::to_owned))
+            .collect();
+        let texts = MemberTexts::from_fetched(&wanted, fetched);
+        let page = render(&report, &outcome.documents, &copies, &texts, &options).expect("page");
+        let mut batches = Vec::new();
+        paradup::members::member_batches(&report, &[], &mut |batch| {
+            batches.push(batch);
+            Ok(())
+        })
+        .expect("copies");
+        let whole = serde_json::to_vec(&report).expect("written");
+        (json, whole, evaluation, removals, page, batches)
     };
     let mut plain = Scanner::new(ScanParams::default()).expect("params");
     plain.add_batch(documents.clone());
     let held = plain.finish();
-    assert_eq!(held.clusters[0].members.len(), 40_000);
-    let report =
-        paradup::Report::new(&held, canonical_texts(&held), Vec::new(), 0.0).expect("held copies");
-    let mut parts = Vec::new();
-    report.write_json(&mut parts).expect("written");
-    let whole = serde_json::to_vec(&report).expect("written");
-    assert!(parts == whole, "parts and whole differ");
+    assert_eq!(held.clusters[0].members.len(), 70_500);
+    let held_outputs = outputs(&held);
+    assert!(held_outputs.0 == held_outputs.1, "parts and whole differ");
 
     let dir = tempfile::tempdir().expect("temp dir");
     let budget = MemoryBudget {
@@ -676,13 +711,19 @@ fn a_cluster_larger_than_a_report_window_is_written_in_parts() {
     }
     let on_disk = bounded.try_finish_streamed().expect("spill works");
     assert!(on_disk.members_on_disk.is_some());
-    assert_eq!(on_disk.copies(0), 40_000);
-    let report = paradup::Report::new(&on_disk, canonical_texts(&on_disk), Vec::new(), 0.0)
-        .expect("copies on disk");
-    let mut from_disk = Vec::new();
-    report.write_json(&mut from_disk).expect("written");
+    assert_eq!(on_disk.copies(0), 70_500);
+    let disk_outputs = outputs(&on_disk);
+    assert!(disk_outputs.0 == held_outputs.0, "JSON from disk differs");
+    assert_eq!(disk_outputs.2, held_outputs.2, "limits");
+    assert!(held_outputs.2.failed());
+    assert!(disk_outputs.3 == held_outputs.3, "dedup plan");
+    assert_eq!(held_outputs.3[0].len(), 140);
+    assert!(disk_outputs.4 == held_outputs.4, "HTML page");
     assert!(
-        from_disk == whole,
-        "copies read from disk written differently"
+        held_outputs.4.contains("70500"),
+        "the cluster's size on the page"
     );
+    assert_eq!(disk_outputs.5, held_outputs.5, "members table");
+    let rows: usize = held_outputs.5.iter().map(|b| b.num_rows()).sum();
+    assert_eq!(rows, 70_500);
 }

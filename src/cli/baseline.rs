@@ -71,10 +71,10 @@ fn member_hashes(run: &ScanRun, options: NormalizeOptions) -> Result<(Vec<Vec<u6
         cluster_of.clear();
     };
     outcome
-        .try_for_each_cluster(|index, cluster| {
-            for member in &cluster.members {
+        .try_for_each_run(|run| {
+            for member in run.copies {
                 requests.push((member.doc, member.span.start, member.span.end));
-                cluster_of.push(index as u32);
+                cluster_of.push(run.index as u32);
             }
             if requests.len() >= copies_a_reading {
                 read(&mut requests, &mut cluster_of);

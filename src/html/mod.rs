@@ -219,8 +219,10 @@ impl PageCopies {
             .collect();
         let mut similarities = BTreeMap::new();
         let mut per_doc = vec![(0u64, 0u64); documents];
-        report.clusters.try_for_each(|cluster| {
-            for m in cluster.members.iter().skip(1) {
+        report.clusters.try_for_each_run(|cluster, first| {
+            // The run's copies but the canonical one.
+            let skip = usize::from(first == 0);
+            for m in cluster.members.iter().skip(skip) {
                 *similarities.entry(m.similarity.to_bits()).or_insert(0) += 1;
                 if let Some(entry) = per_doc.get_mut(m.doc_index as usize) {
                     entry.0 += 1;
@@ -229,12 +231,13 @@ impl PageCopies {
             }
             if let Some(copies) = shown.get_mut(&cluster.id) {
                 let members = cluster.members.scan_members();
-                copies.listed = members.iter().take(MEMBERS_SHOWN).cloned().collect();
+                let wanted = MEMBERS_SHOWN.saturating_sub(first);
+                copies.listed.extend(members.iter().take(wanted).cloned());
                 copies.min_similarity = cluster
                     .members
                     .iter()
                     .map(|m| m.similarity)
-                    .fold(1.0, f64::min);
+                    .fold(copies.min_similarity, f64::min);
             }
             Ok::<(), SpillError>(())
         })?;

@@ -204,24 +204,56 @@ impl ScanOutcome {
         Ok(())
     }
 
-    /// Hands `each` every cluster (and its number) with every copy, in order, stopping at the
-    /// first error: held clusters as they are, copies on disk read a window of clusters at a time.
-    pub fn try_for_each_cluster<E: From<SpillError>>(
+    /// Hands `each` every cluster's copies in order, as runs of consecutive copies, stopping at
+    /// the first error. A held cluster is one run; copies on disk are read a window of clusters at
+    /// a time, and a cluster with more copies than a window holds (a forum's greeting line can
+    /// have 700,000) comes in runs of that many, so that what is held stays bounded.
+    pub fn try_for_each_run<E: From<SpillError>>(
         &self,
-        mut each: impl FnMut(usize, &Cluster) -> Result<(), E>,
+        mut each: impl FnMut(CopyRun<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         let Some(on_disk) = &self.members_on_disk else {
             return self
                 .clusters
                 .iter()
                 .enumerate()
-                .try_for_each(|(index, cluster)| each(index, cluster));
+                .try_for_each(|(index, cluster)| {
+                    each(CopyRun {
+                        index,
+                        cluster,
+                        first: 0,
+                        copies: &cluster.members,
+                    })
+                });
         };
         let mut start = 0;
         while start < self.clusters.len() {
+            if on_disk.copies(start) > READ_COPIES {
+                let (cluster, count) = (&self.clusters[start], on_disk.copies(start));
+                let mut first = 0;
+                while first < count {
+                    let end = count.min(first + READ_COPIES);
+                    let copies = on_disk.load_copies(start, first..end)?;
+                    each(CopyRun {
+                        index: start,
+                        cluster,
+                        first,
+                        copies: &copies,
+                    })?;
+                    first = end;
+                }
+                start += 1;
+                continue;
+            }
             let end = window_end(on_disk, start, self.clusters.len());
-            for (offset, cluster) in self.clusters_in(start..end)?.iter().enumerate() {
-                each(start + offset, cluster)?;
+            for (offset, loaded) in on_disk.load(start..end)?.iter().enumerate() {
+                let index = start + offset;
+                each(CopyRun {
+                    index,
+                    cluster: &self.clusters[index],
+                    first: 0,
+                    copies: loaded,
+                })?;
             }
             start = end;
         }
@@ -229,12 +261,43 @@ impl ScanOutcome {
     }
 }
 
-/// Where a window of clusters read from disk from `start` ends: at `READ_COPIES` copies or more
+/// Consecutive copies of one cluster, as [`ScanOutcome::try_for_each_run`] hands them.
+#[derive(Clone, Copy, Debug)]
+pub struct CopyRun<'a> {
+    /// The cluster's number.
+    pub index: usize,
+    /// The cluster; its `members` hold only its canonical copy when the copies are on disk.
+    pub cluster: &'a Cluster,
+    /// Position in the cluster of the first of `copies` (0: the canonical copy).
+    pub first: usize,
+    /// The copies.
+    pub copies: &'a [Member],
+}
+
+impl<'a> CopyRun<'a> {
+    /// The copies with their positions in the cluster.
+    pub fn positioned(&self) -> impl Iterator<Item = (usize, &'a Member)> + 'a {
+        let first = self.first;
+        self.copies
+            .iter()
+            .enumerate()
+            .map(move |(offset, member)| (first + offset, member))
+    }
+
+    /// The copies but the canonical one.
+    pub fn repeats(&self) -> impl Iterator<Item = &'a Member> + 'a {
+        self.positioned()
+            .filter(|(position, _)| *position > 0)
+            .map(|(_, member)| member)
+    }
+}
+
+/// Where a window of clusters read from disk from `start` ends: at `READ_COPIES` copies at most
 /// (a window of one larger cluster aside), or at `count`.
 fn window_end(on_disk: &SpilledMembers, start: usize, count: usize) -> usize {
     let mut end = start + 1;
     let mut copies = on_disk.copies(start);
-    while end < count && copies < READ_COPIES {
+    while end < count && copies + on_disk.copies(end) <= READ_COPIES {
         copies += on_disk.copies(end);
         end += 1;
     }
