@@ -81,19 +81,11 @@ impl DedupPlan {
     /// twice (to count each document's removals, then to place them), so the plan is all that
     /// is held; failing to read them is the error.
     pub fn new(outcome: &ScanOutcome) -> Result<Self, SpillError> {
-        let with_containment = outcome.params.containment.is_some();
-        let removed =
-            |member: &Member| !(member.holds_canonical || (with_containment && member.via_chain));
+        let removed = removed_in(outcome);
         let documents = outcome.documents.len();
         let mut starts = vec![0usize; documents + 1];
-        outcome.try_for_each_run(|run| {
-            for member in run.repeats().filter(|m| removed(m)) {
-                starts[member.doc as usize + 1] += 1;
-            }
-            Ok::<(), SpillError>(())
-        })?;
-        for doc in 0..documents {
-            starts[doc + 1] += starts[doc];
+        for (doc, count) in removal_counts(outcome)?.into_iter().enumerate() {
+            starts[doc + 1] = starts[doc] + count as usize;
         }
         let mut plan = DedupPlan {
             removals: vec![PlannedRemoval::default(); starts[documents]],
@@ -217,16 +209,48 @@ impl DedupPlan {
     /// paragraph with words and every such paragraph is removed: the documents
     /// `--drop-duplicate-documents` leaves out, as [`EditedDocument::all_repeats`] says of each.
     pub fn whole_repeats(&self, outcome: &ScanOutcome) -> Vec<bool> {
-        outcome
-            .documents
-            .iter()
-            .enumerate()
-            .map(|(doc, entry)| {
-                entry.word_paragraphs > 0
-                    && self.removal_count(doc as u32) == entry.word_paragraphs as usize
-            })
-            .collect()
+        whole_repeats_of(outcome, |doc| self.removal_count(doc as u32))
     }
+}
+
+/// Whether dedup removes `member` of a cluster of `outcome` (a copy but the canonical one): all
+/// but those that hold the canonical copy, and with a containment threshold those joined
+/// through a chain (see the module documentation).
+fn removed_in(outcome: &ScanOutcome) -> impl Fn(&Member) -> bool {
+    let with_containment = outcome.params.containment.is_some();
+    move |member: &Member| !(member.holds_canonical || (with_containment && member.via_chain))
+}
+
+/// How many paragraphs dedup removes from each document of `outcome`, by document; the copies
+/// are read once (a window at a time when on disk).
+fn removal_counts(outcome: &ScanOutcome) -> Result<Vec<u32>, SpillError> {
+    let removed = removed_in(outcome);
+    let mut counts = vec![0u32; outcome.documents.len()];
+    outcome.try_for_each_run(|run| {
+        for member in run.repeats().filter(|m| removed(m)) {
+            counts[member.doc as usize] += 1;
+        }
+        Ok::<(), SpillError>(())
+    })?;
+    Ok(counts)
+}
+
+fn whole_repeats_of(outcome: &ScanOutcome, removals: impl Fn(usize) -> usize) -> Vec<bool> {
+    outcome
+        .documents
+        .iter()
+        .enumerate()
+        .map(|(doc, entry)| {
+            entry.word_paragraphs > 0 && removals(doc) == entry.word_paragraphs as usize
+        })
+        .collect()
+}
+
+/// [`DedupPlan::whole_repeats`] without a plan: only each document's removals are counted (4
+/// bytes a document, where a plan holds 20 bytes a removed paragraph).
+pub fn whole_repeats(outcome: &ScanOutcome) -> Result<Vec<bool>, SpillError> {
+    let counts = removal_counts(outcome)?;
+    Ok(whole_repeats_of(outcome, |doc| counts[doc] as usize))
 }
 
 /// A document's text no longer segments as it did during the scan.
@@ -539,6 +563,7 @@ mod tests {
             .collect();
         assert_eq!(edited, [false, true, false, false]);
         assert_eq!(plan.whole_repeats(&outcome), edited);
+        assert_eq!(whole_repeats(&outcome).unwrap(), edited);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use serde::ser::{Error as _, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::value::{to_raw_value, RawValue};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 mod compact_json;
@@ -328,7 +329,7 @@ pub struct ReportClusters<'a> {
     /// Text files whose text differs from their bytes, by document index.
     file_offsets: &'a BTreeMap<u32, FileOffsets>,
     /// `texts[i]` is the text of cluster `i`'s canonical copy; missing ones are empty.
-    texts: Vec<String>,
+    texts: Cow<'a, [String]>,
     /// Which copies the JSON lists.
     member_lists: MemberLists,
 }
@@ -823,6 +824,26 @@ impl<'a> Report<'a> {
     pub fn new(
         outcome: &'a ScanOutcome,
         canonical_texts: Vec<String>,
+        errors: Vec<InputError>,
+        seconds: f64,
+    ) -> Result<Report<'a>, SpillError> {
+        Report::build(outcome, Cow::Owned(canonical_texts), errors, seconds)
+    }
+
+    /// [`Report::new`] borrowing the canonical texts, for a caller that keeps them to make
+    /// several reports.
+    pub fn borrowing(
+        outcome: &'a ScanOutcome,
+        canonical_texts: &'a [String],
+        errors: Vec<InputError>,
+        seconds: f64,
+    ) -> Result<Report<'a>, SpillError> {
+        Report::build(outcome, Cow::Borrowed(canonical_texts), errors, seconds)
+    }
+
+    fn build(
+        outcome: &'a ScanOutcome,
+        canonical_texts: Cow<'a, [String]>,
         errors: Vec<InputError>,
         seconds: f64,
     ) -> Result<Report<'a>, SpillError> {

@@ -197,9 +197,9 @@ struct ScanReport {
 impl ScanReport {
     /// The report; fails only when the copies are on disk and cannot be read.
     fn report(&self, member_lists: MemberLists) -> PyResult<Report<'_>> {
-        Ok(Report::new(
+        Ok(Report::borrowing(
             &self.outcome,
-            self.canonical_texts.clone(),
+            &self.canonical_texts,
             self.errors.clone(),
             self.seconds,
         )
@@ -208,20 +208,9 @@ impl ScanReport {
         .with_member_lists(member_lists))
     }
 
-    /// The JSON report's bytes, for [`ScanReport::json`] and [`ScanReport::write_json`] (a file
-    /// needs no check that they are UTF-8).
+    /// The JSON report's bytes, for [`ScanReport::json`].
     fn json_bytes(&self, py: Python<'_>, members: &str) -> PyResult<Vec<u8>> {
-        let lists = match members {
-            "all" => MemberLists::All,
-            "canonical" => MemberLists::Canonical,
-            "none" => MemberLists::None,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "members must be 'all', 'canonical' or 'none', not {other:?}"
-                )))
-            }
-        };
-        let report = self.report(lists)?;
+        let report = self.report(member_lists(members)?)?;
         py.detach(|| {
             let mut json = Vec::new();
             report.write_json(&mut json).map(|()| json)
@@ -230,16 +219,39 @@ impl ScanReport {
     }
 }
 
+/// The member lists named `members` (`all`, `canonical` or `none`).
+fn member_lists(members: &str) -> PyResult<MemberLists> {
+    match members {
+        "all" => Ok(MemberLists::All),
+        "canonical" => Ok(MemberLists::Canonical),
+        "none" => Ok(MemberLists::None),
+        other => Err(PyValueError::new_err(format!(
+            "members must be 'all', 'canonical' or 'none', not {other:?}"
+        ))),
+    }
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder, renamed into place.
 pub(crate) fn write_atomically(path: &str, bytes: &[u8]) -> PyResult<()> {
+    write_atomically_with(path, |out| out.write_all(bytes))
+}
+
+/// Writes what `write` writes to `path` through a temporary file in the same folder (buffered),
+/// renamed into place once it is all written and synced.
+pub(crate) fn write_atomically_with(
+    path: &str,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> PyResult<()> {
     let target = Path::new(path);
     let folder = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     let failed = |e: std::io::Error| PyOSError::new_err(format!("{path}: {e}"));
-    let mut file = tempfile::NamedTempFile::new_in(folder).map_err(failed)?;
-    file.write_all(bytes).map_err(failed)?;
+    let file = tempfile::NamedTempFile::new_in(folder).map_err(failed)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    write(&mut out).map_err(failed)?;
+    let file = out.into_inner().map_err(|e| failed(e.into_error()))?;
     file.as_file().sync_all().map_err(failed)?;
     file.persist(target).map_err(|e| failed(e.error))?;
     Ok(())
@@ -272,9 +284,8 @@ impl ScanReport {
     /// One boolean a row handed in: true where the row's every paragraph with words is a repeat
     /// (the rows `dedup --drop-duplicate-documents` leaves out).
     fn duplicate_mask(&self) -> PyResult<Vec<bool>> {
-        let whole = DedupPlan::new(&self.outcome)
-            .map_err(|e| PyOSError::new_err(e.to_string()))?
-            .whole_repeats(&self.outcome);
+        let whole = paradup::dedup::whole_repeats(&self.outcome)
+            .map_err(|e| PyOSError::new_err(e.to_string()))?;
         let mut mask = vec![false; self.row_count as usize];
         for (doc, repeat) in whole.into_iter().enumerate() {
             if let Some(slot) = self
@@ -350,13 +361,20 @@ impl ScanReport {
                 .map_err(|e| e.to_string())
         });
         let page = page.map_err(|e| PyValueError::new_err(e.to_string()))?;
-        write_atomically(path, page.as_bytes())
+        let written = write_atomically(path, page.as_bytes());
+        paradup::scan::release_freed_memory();
+        written
     }
 
     /// Writes the JSON report to `path` (atomically).
     #[pyo3(signature = (path, members = "all"))]
     fn write_json(&self, py: Python<'_>, path: &str, members: &str) -> PyResult<()> {
-        write_atomically(path, &self.json_bytes(py, members)?)
+        // Streamed to the file a window of clusters at a time, never held whole.
+        let report = self.report(member_lists(members)?)?;
+        let written = py.detach(|| write_atomically_with(path, |out| report.write_json(out)));
+        // The windows' rendered text is gone: its pages go back before the next output.
+        paradup::scan::release_freed_memory();
+        written
     }
 
     /// Number of documents scanned.
@@ -509,6 +527,9 @@ impl Run {
             forecast_told: _,
         } = self;
         let outcome = threads.run(|| scanner.finish())?;
+        // The stages' tables are gone: their pages go back before the report takes its own (as
+        // the command does).
+        paradup::scan::release_freed_memory();
         watch.tick("report", row_count, bytes)?;
         let held = held.unwrap_or(Held::Columns(columns));
         let requests = paradup::report::canonical_spans(&outcome);
