@@ -503,6 +503,16 @@ fn document(id: &str, text: &str) -> Document {
 }
 
 /// The corpus of `documents` generated from `seed`, as documents for a scanner.
+/// A scanner with a budget of 1 MiB, spilling into `tmp_dir`, that does not know its input's size.
+fn scanner_under_one_mib(tmp_dir: &Path) -> BoundedScanner {
+    let budget = MemoryBudget {
+        bytes: 1 << 20,
+        tmp_dir: tmp_dir.to_path_buf(),
+        expected_text_bytes: None,
+    };
+    BoundedScanner::new(ScanParams::default(), budget).expect("params")
+}
+
 fn corpus_documents(documents: usize, seed: u64) -> Vec<Document> {
     corpus(documents, seed)
         .iter()
@@ -555,12 +565,7 @@ fn a_bounded_scanner_spills_merges_every_band_and_verifies_in_chunks() {
     let documents = corpus_documents(8000, 11);
     let mut plain = Scanner::new(ScanParams::default()).expect("params");
     let dir = tempfile::tempdir().expect("temp dir");
-    let budget = MemoryBudget {
-        bytes: 1 << 20,
-        tmp_dir: dir.path().to_path_buf(),
-        expected_text_bytes: None,
-    };
-    let mut bounded = BoundedScanner::new(ScanParams::default(), budget).expect("params");
+    let mut bounded = scanner_under_one_mib(dir.path());
     let phases = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&phases);
     bounded.observe(move |phase| seen.lock().expect("lock").push(phase.clone()));
@@ -700,12 +705,7 @@ fn a_cluster_larger_than_a_window_is_read_and_written_in_parts() {
     assert!(held_outputs.0 == held_outputs.1, "parts and whole differ");
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let budget = MemoryBudget {
-        bytes: 1 << 20,
-        tmp_dir: dir.path().to_path_buf(),
-        expected_text_bytes: None,
-    };
-    let mut bounded = BoundedScanner::new(ScanParams::default(), budget).expect("params");
+    let mut bounded = scanner_under_one_mib(dir.path());
     for batch in documents.chunks(50) {
         bounded.add_batch(batch.to_vec());
     }
