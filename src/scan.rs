@@ -484,9 +484,10 @@ pub struct ScanOutcome {
     pub summary: Summary,
     /// `Some` for a scan past its memory budget finished by
     /// [`BoundedScanner::try_finish_streamed`]: the copies are in the spill folder, and each
-    /// cluster's `members` holds its canonical copy only. Read the copies with
-    /// [`ScanOutcome::clusters_in`], or bring them all into memory with
-    /// [`ScanOutcome::load_members`].
+    /// cluster's `members` holds its canonical copy only. Read the copies in order with
+    /// [`ScanOutcome::try_for_each_run`] (what every output does), a few clusters with
+    /// [`ScanOutcome::clusters_in`] or [`ScanOutcome::cluster_copies`], or bring them all into
+    /// memory with [`ScanOutcome::load_members`].
     pub members_on_disk: Option<std::sync::Arc<SpilledMembers>>,
 }
 
