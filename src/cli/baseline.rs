@@ -4,7 +4,7 @@
 use super::output;
 use super::scan::ScanRun;
 use anyhow::{Context, Result};
-use paradup::baseline::{paragraph_hash, Baseline};
+use paradup::baseline::{paragraph_hash, Baseline, BaselineMatcher};
 use paradup::normalize::NormalizeOptions;
 use paradup_core::spill::SpillError;
 use std::path::Path;
@@ -129,8 +129,7 @@ pub fn load(path: &Path) -> Result<Baseline> {
 }
 
 /// For each cluster of the run, whether the baseline knows it.
-pub fn known_clusters(run: &ScanRun, baseline: &Baseline) -> Result<Vec<bool>> {
-    let matcher = baseline.matcher();
+pub fn known_clusters(run: &ScanRun, matcher: &BaselineMatcher) -> Result<Vec<bool>> {
     let (hashes, _) = member_hashes(run, matcher.options())?;
     Ok(hashes
         .iter()

@@ -14,7 +14,7 @@ use super::summary::{
 };
 use super::{baseline, exit, output};
 use anyhow::Result;
-use paradup::baseline::Baseline;
+use paradup::baseline::BaselineMatcher;
 use paradup::display::round6;
 use paradup::limits::{evaluate, Finding, LimitCheck, Limits};
 use paradup::{InputError, Location, Span};
@@ -430,7 +430,7 @@ struct CheckReport<'a> {
 fn reference_verdict(
     args: &CheckArgs,
     run: &ScanRun,
-    known_baseline: Option<&Baseline>,
+    known_baseline: Option<&BaselineMatcher>,
     errors: &mut Vec<InputError>,
 ) -> Result<Verdict> {
     let read_options = args.input.read_options();
@@ -447,7 +447,7 @@ fn reference_verdict(
     log.silent = true;
     let (items, _) = measure_inputs(&run.inputs, &read_options, &reference, &mut log, true)?;
     // A baseline excuses matches of the passages it knows (shared boilerplate, say).
-    let matcher = known_baseline.map(|b| b.matcher());
+    let matcher = known_baseline;
     let mut excused = 0usize;
     let mut offenders: Vec<(&MeasuredItem, usize)> = Vec::new();
     for item in &items {
@@ -621,8 +621,18 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             max_indexed_ratio = Some(0.0);
         }
     }
-    // Read the baseline before the scan: a bad baseline should not cost a scan.
-    let known_baseline = args.baseline.as_deref().map(baseline::load).transpose()?;
+    // Read the baseline before the scan: a bad baseline should not cost a scan. Only its hashes
+    // (in a set) and its number of clusters are kept: its texts and hex digits go before the
+    // scan begins.
+    let known_baseline = args
+        .baseline
+        .as_deref()
+        .map(|path| -> Result<(BaselineMatcher, usize)> {
+            let baseline = baseline::load(path)?;
+            Ok((baseline.matcher(), baseline.clusters.len()))
+        })
+        .transpose()?;
+    paradup::scan::release_freed_memory();
 
     // With --add-on-pass, the index is locked from before the scan to the append, so that what
     // was checked is what the new shard is added to.
@@ -674,7 +684,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     }
     let unit = unit_noun(&run.outcome.params.unit.to_string());
     let known = match &known_baseline {
-        Some(b) => baseline::known_clusters(&run, b)?,
+        Some((matcher, _)) => baseline::known_clusters(&run, matcher)?,
         None => Vec::new(),
     };
     let evaluation = evaluate(&run.outcome, &limits, &known)?;
@@ -685,7 +695,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         verdicts.push(reference_verdict(
             &args,
             &run,
-            known_baseline.as_ref(),
+            known_baseline.as_ref().map(|(matcher, _)| matcher),
             &mut errors,
         )?);
     }
@@ -728,13 +738,13 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         human_bytes(s.duplicate_bytes),
         percent(s.duplicate_byte_ratio)
     );
-    if let (Some(path), Some(b)) = (&args.baseline, &known_baseline) {
+    if let (Some(path), Some((_, known_clusters))) = (&args.baseline, &known_baseline) {
         let e = &evaluation.excused;
         let _ = writeln!(
             out,
             "baseline {}: {} known clusters, {} found here; {} ({}) excused",
             path.display(),
-            b.clusters.len(),
+            known_clusters,
             e.clusters,
             plural(e.paragraphs, &format!("duplicate {unit}")),
             human_bytes(e.bytes)
