@@ -6,6 +6,7 @@ use super::scan::ScanRun;
 use anyhow::{Context, Result};
 use paradup::baseline::{paragraph_hash, Baseline, BaselineMatcher};
 use paradup::normalize::NormalizeOptions;
+use paradup::Report;
 use paradup_core::spill::SpillError;
 use std::path::Path;
 
@@ -20,34 +21,21 @@ fn copies_a_reading(budget: u64) -> usize {
     (budget / 8 / BYTES_A_COPY_LOOKED_FOR).clamp(1 << 12, 1 << 20) as usize
 }
 
-/// What the copies' texts read so far say of each cluster: its hashes, and its earliest copy
-/// found (its number among all copies) with that copy's text.
-struct ClusterTexts {
-    hashes: Vec<Vec<u64>>,
-    first: Vec<Option<(usize, String)>>,
-}
-
 /// For each cluster of the run, the hashes ([`paragraph_hash`] with `options`) of its copies'
-/// texts and the text of its first copy, read again from the inputs: each text is hashed as its
-/// document is read and let go, so that only the hashes and the clusters' first texts are held.
-/// When the scan passed its budget, its copies are read from the spill folder a window at a
-/// time, and the inputs are read once for every [`copies_a_reading`] copies. Copies that cannot
-/// be read again are left out.
-fn member_hashes(run: &ScanRun, options: NormalizeOptions) -> Result<(Vec<Vec<u64>>, Vec<String>)> {
+/// texts, read again from the inputs: each text is hashed as its document is read and let go, so
+/// that only the hashes are held. When the scan passed its budget, its copies are read from the
+/// spill folder a window at a time, and the inputs are read once for every [`copies_a_reading`]
+/// copies. Copies that cannot be read again are left out.
+fn member_hashes(run: &ScanRun, options: NormalizeOptions) -> Result<Vec<Vec<u64>>> {
     let outcome = &run.outcome;
     let copies_a_reading = match (&outcome.members_on_disk, run.budget_bytes) {
         (Some(_), Some(budget)) => copies_a_reading(budget),
         _ => usize::MAX,
     };
-    let mut found = ClusterTexts {
-        hashes: vec![Vec::new(); outcome.clusters.len()],
-        first: vec![None; outcome.clusters.len()],
-    };
+    let mut hashes = vec![Vec::new(); outcome.clusters.len()];
     // The copies of the clusters since the last reading: where each is, and its cluster.
     let mut requests: Vec<(u32, usize, usize)> = Vec::new();
     let mut cluster_of: Vec<u32> = Vec::new();
-    // Copies before those in `requests`.
-    let mut before = 0usize;
     let mut read = |requests: &mut Vec<(u32, usize, usize)>, cluster_of: &mut Vec<u32>| {
         run.inputs.for_each_span(
             &run.read_options,
@@ -55,18 +43,9 @@ fn member_hashes(run: &ScanRun, options: NormalizeOptions) -> Result<(Vec<Vec<u6
             requests,
             &mut |request, text| {
                 let cluster = cluster_of[request] as usize;
-                add_hash(&mut found.hashes[cluster], paragraph_hash(text, options));
-                let number = before + request;
-                let first = &mut found.first[cluster];
-                if first
-                    .as_ref()
-                    .is_none_or(|(earliest, _)| number < *earliest)
-                {
-                    *first = Some((number, text.to_owned()));
-                }
+                add_hash(&mut hashes[cluster], paragraph_hash(text, options));
             },
         );
-        before += requests.len();
         requests.clear();
         cluster_of.clear();
     };
@@ -85,12 +64,7 @@ fn member_hashes(run: &ScanRun, options: NormalizeOptions) -> Result<(Vec<Vec<u6
     if !requests.is_empty() {
         read(&mut requests, &mut cluster_of);
     }
-    let texts = found
-        .first
-        .into_iter()
-        .map(|first| first.map(|(_, text)| text).unwrap_or_default())
-        .collect();
-    Ok((found.hashes, texts))
+    Ok(hashes)
 }
 
 /// Adds `hash` to a cluster's hashes, which are kept without repeats (most copies of a cluster
@@ -109,10 +83,11 @@ fn add_hash(hashes: &mut Vec<u64>, hash: u64) {
     hashes.push(hash);
 }
 
-/// Writes a baseline accepting every cluster of the run.
-pub fn write(run: &ScanRun, path: &Path) -> Result<()> {
+/// Writes a baseline accepting every cluster of the run, with the canonical texts of its `report`.
+pub fn write(run: &ScanRun, report: &Report<'_>, path: &Path) -> Result<()> {
     let options = run.outcome.params.normalize;
-    let (hashes, texts) = member_hashes(run, options)?;
+    let hashes = member_hashes(run, options)?;
+    let texts = report.clusters.iter().map(|c| c.text.to_owned()).collect();
     let baseline = Baseline::from_clusters(&run.outcome, hashes, texts, options);
     // Streamed to the file: the baseline of a large corpus is large.
     output::write_atomic_with(path, |out| {
@@ -130,7 +105,7 @@ pub fn load(path: &Path) -> Result<Baseline> {
 
 /// For each cluster of the run, whether the baseline knows it.
 pub fn known_clusters(run: &ScanRun, matcher: &BaselineMatcher) -> Result<Vec<bool>> {
-    let (hashes, _) = member_hashes(run, matcher.options())?;
+    let hashes = member_hashes(run, matcher.options())?;
     Ok(hashes
         .iter()
         .map(|hashes| hashes.iter().any(|&hash| matcher.knows(hash)))

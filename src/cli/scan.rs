@@ -719,7 +719,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         })?;
     }
     if let Some(path) = &args.write_baseline {
-        baseline::write(&run, path)?;
+        baseline::write(&run, &report, path)?;
     }
     if let Some(path) = &args.html {
         super::html::write(&run, &report, path, args.html_top)?;
