@@ -317,7 +317,6 @@ impl DetectArgs {
         MemoryRequest {
             bytes: self.memory.map(|size| size.0),
             tmp_dir: self.tmp_dir.clone(),
-            members_on_disk: false,
         }
     }
 
@@ -651,8 +650,4 @@ pub struct MemoryRequest {
     pub bytes: Option<u64>,
     /// The spill folder's parent, or `None` for the system's temporary folder.
     pub tmp_dir: Option<PathBuf>,
-    /// A scan past the budget may leave its clusters' copies on disk
-    /// ([`paradup::scan::ScanOutcome::members_on_disk`]): every output of the run reads them in
-    /// order. The command then removes the spill folder on Ctrl-C until it ends.
-    pub members_on_disk: bool,
 }

@@ -5,7 +5,7 @@
 //! annotations, which GitHub shows on the offending lines; `--json` writes the verdicts as
 //! `paradup.check/v1`.
 
-use super::args::{CheckArgs, MemoryRequest};
+use super::args::CheckArgs;
 use super::contamination::{measure_inputs, require_references, MeasuredItem, Reference};
 use super::places::{read_places, Place};
 use super::scan::{configure_threads, scan_inputs_indexed, AgainstIndex, ReadLog, ScanRun};
@@ -653,17 +653,10 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         // find, with their groups, join it as everything indexed would.
         whole_groups: false,
     });
-    // The limits, a baseline's matching and the verdicts read the clusters' copies in order, so
-    // past the budget they stay on disk (a shard index takes no budget: its verdict reads them
-    // in memory).
-    let memory = MemoryRequest {
-        members_on_disk: true,
-        ..args.detect.memory_request()
-    };
     let (mut run, retained) = scan_inputs_indexed(
         &args.input,
         params.clone(),
-        &memory,
+        &args.detect.memory_request(),
         true,
         &[],
         against,

@@ -9,7 +9,7 @@
 //! Files are written in parallel, each to a temporary file beside its target; once all are
 //! written they are synced to disk together and renamed into place (`output::commit_all`).
 
-use super::args::{DedupArgs, MemoryRequest};
+use super::args::DedupArgs;
 use super::contamination::Reference;
 use super::exit;
 use super::output::{self, Output, Pending};
@@ -638,12 +638,13 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     } else {
         output::check_folder_writable(&args.output)?;
     }
-    // Past the budget the clusters' copies stay on disk: the plan reads them a window at a time.
-    let memory = MemoryRequest {
-        members_on_disk: true,
-        ..args.detect.memory_request()
-    };
-    let run = scan_inputs_with(&args.input, params, &memory, args.quiet, &[])?;
+    let run = scan_inputs_with(
+        &args.input,
+        params,
+        &args.detect.memory_request(),
+        args.quiet,
+        &[],
+    )?;
     let files: Vec<InputFileRef<'_>> = run.inputs.files().collect();
     let outputs = output_paths(&args.input.inputs, &args.output, &files)?;
     let mut doc_at = HashMap::new();

@@ -193,7 +193,6 @@ pub fn scan_inputs_indexed(
                 &read_options,
                 &mut log,
                 &mut progress,
-                memory.members_on_disk,
             )?;
             (outcome, None)
         }
@@ -262,7 +261,6 @@ fn scan_bounded(
     read_options: &ReadOptions,
     log: &mut ReadLog,
     progress: &mut Progress,
-    members_on_disk: bool,
 ) -> Result<ScanOutcome> {
     let batch_bytes = batch_bytes_within(budget.bytes);
     // Before the spill folder can exist: a signal an instant after it is made still removes it.
@@ -280,11 +278,10 @@ fn scan_bounded(
         batch_bytes,
     )?;
     log.finish();
-    let outcome = if members_on_disk {
-        scanner.try_finish_streamed()
-    } else {
-        scanner.try_finish()
-    };
+    // Every output reads the clusters' copies in order (the report, the members table, a
+    // baseline, the HTML page, check's limits, dedup's plan), so past the budget they stay on
+    // disk, and the spill folder goes with the outcome.
+    let outcome = scanner.try_finish_streamed();
     let folder_left = outcome
         .as_ref()
         .is_ok_and(|outcome| outcome.members_on_disk.is_some());
@@ -684,12 +681,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         max_copies: Some(args.shard_index.indexed_copies.max(1)),
         whole_groups: true,
     });
-    // Every output reads the clusters' copies in order (the report, the members table, a
-    // baseline, the HTML page), so past the budget they stay on disk.
-    let memory = MemoryRequest {
-        members_on_disk: true,
-        ..args.detect.memory_request()
-    };
+    let memory = args.detect.memory_request();
     let (run, _) = scan_inputs_indexed(
         &args.input,
         params,
