@@ -362,9 +362,7 @@ impl<'a> ReportClusters<'a> {
         members: &'c [Member],
     ) -> Option<ReportCluster<'c>> {
         let cluster = self.clusters.get(index)?;
-        let mut view = self.view(index, cluster);
-        view.members.members = members;
-        Some(view)
+        Some(self.view_listing(index, cluster, members))
     }
 
     /// Every cluster, by id; with the outcome's members on disk, as [`ReportClusters::get`] gives
@@ -384,13 +382,24 @@ impl<'a> ReportClusters<'a> {
         mut each: impl FnMut(ReportCluster<'_>, usize) -> Result<(), E>,
     ) -> Result<(), E> {
         self.outcome.try_for_each_run(|run| {
-            let mut view = self.view(run.index, run.cluster);
-            view.members.members = run.copies;
-            each(view, run.first)
+            each(
+                self.view_listing(run.index, run.cluster, run.copies),
+                run.first,
+            )
         })
     }
 
     fn view<'c>(&'c self, index: usize, cluster: &'c Cluster) -> ReportCluster<'c> {
+        self.view_listing(index, cluster, &cluster.members)
+    }
+
+    /// The view of cluster `index` listing `members` as its copies.
+    fn view_listing<'c>(
+        &'c self,
+        index: usize,
+        cluster: &'c Cluster,
+        members: &'c [Member],
+    ) -> ReportCluster<'c> {
         ReportCluster {
             id: cluster.id,
             kind: cluster.kind,
@@ -399,7 +408,7 @@ impl<'a> ReportClusters<'a> {
             duplicate_bytes: cluster.duplicate_bytes,
             text: self.texts.get(index).map_or("", String::as_str),
             members: ReportMembers {
-                members: &cluster.members,
+                members,
                 documents: self.documents,
                 file_offsets: self.file_offsets,
                 json_limit: self.member_lists.limit(),

@@ -154,7 +154,7 @@ fn without_scan_time(page: &str) -> String {
 }
 
 /// Runs `paradup ARGS`, asserting exit status 0.
-fn run_ok(args: &[&str]) {
+fn run_ok<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S]) {
     let output = paradup().args(args).output().expect("runs");
     assert_eq!(
         output.status.code(),
@@ -196,12 +196,16 @@ fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
                 out(&format!("{run}-streamed.json")),
                 out(&format!("{run}-members.parquet")),
             );
-            let common = ["-q", "--threads", threads];
-            let mut scan = vec!["scan", input, "--json", &json, "--html", &html];
-            scan.extend(common.iter().chain(extra));
+            // `args` with the run's thread count and budget.
+            let with_run = |args: &[&str]| -> Vec<String> {
+                let common = ["-q", "--threads", threads];
+                let all = args.iter().chain(&common).chain(extra);
+                all.map(|arg| arg.to_string()).collect()
+            };
+            let scan = with_run(&["scan", input, "--json", &json, "--html", &html]);
             run_ok(&scan);
             let baseline = out(&format!("{run}-baseline.json"));
-            let mut scan = vec![
+            let scan = with_run(&[
                 "scan",
                 input,
                 "--json",
@@ -210,17 +214,15 @@ fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
                 &members,
                 "--write-baseline",
                 &baseline,
-            ];
-            scan.extend(common.iter().chain(extra));
+            ]);
             run_ok(&scan);
             // A gate against that baseline knows every cluster, with copies on disk or not.
             let excused = out(&format!("{run}-excused.json"));
-            let mut check = vec!["check", input, "--baseline", &baseline, "--json", &excused];
-            check.extend(common.iter().chain(extra));
+            let check = with_run(&["check", input, "--baseline", &baseline, "--json", &excused]);
             run_ok(&check);
             // A gate over every limit fails each, pointing at the same places.
             let verdicts = out(&format!("{run}-verdicts.json"));
-            let mut check = vec![
+            let check = with_run(&[
                 "check",
                 input,
                 "--max-duplicate-ratio",
@@ -233,16 +235,13 @@ fn a_budget_that_spills_changes_no_output_at_one_and_two_threads() {
                 "50",
                 "--json",
                 &verdicts,
-            ];
-            check.extend(common.iter().chain(extra));
+            ]);
             let output = paradup().args(&check).output().expect("runs");
             assert_eq!(output.status.code(), Some(1), "{check:?}: {output:?}");
-            let mut dedup = vec!["dedup", input, "--output", &clean];
-            dedup.extend(common.iter().chain(extra));
+            let dedup = with_run(&["dedup", input, "--output", &clean]);
             run_ok(&dedup);
             let annotated = out(&format!("{run}-annotated.jsonl"));
-            let mut dedup = vec!["dedup", input, "--annotate", "--output", &annotated];
-            dedup.extend(common.iter().chain(extra));
+            let dedup = with_run(&["dedup", input, "--annotate", "--output", &annotated]);
             run_ok(&dedup);
             (json, html, clean)
         };
