@@ -32,6 +32,7 @@ mod members_on_disk;
 pub use documents::{DocumentRef, DocumentTable};
 pub use members_on_disk::{CopyRun, SpilledMembers};
 use paradup_core::exact::ExactIndex;
+use paradup_core::set_ends::SetEnds;
 use paradup_core::spill::{NumberFile, PairRuns, SetArena, SpillError, SpillFolder};
 use paradup_core::{FingerprintParams, Fingerprinter, NormalizedDocument, Scratch};
 use rayon::prelude::*;
@@ -601,7 +602,7 @@ pub struct Scanner {
     uniques: Vec<UniqueParagraph>,
     /// For each near-tier paragraph, where its shingle set starts in `shingles` (one extra entry
     /// at the end).
-    shingle_offsets: Vec<usize>,
+    shingle_offsets: SetEnds,
     shingles: Vec<u32>,
     /// LSH band keys of near-tier paragraphs, a block a batch, each block a band at a time (so
     /// that bucketing a band reads its keys end to end). The signatures they come from are not
@@ -1043,7 +1044,7 @@ impl Scanner {
             paragraphs: Vec::new(),
             exact_index: ExactIndex::default(),
             uniques: Vec::new(),
-            shingle_offsets: vec![0],
+            shingle_offsets: SetEnds::starting_at(0),
             shingles: Vec::new(),
             band_keys: BandKeyTable::new(bands),
             near_to_unique: Vec::new(),
@@ -1301,7 +1302,7 @@ impl Scanner {
             ),
             (
                 "near tier: shingle sets (offsets, shingles)",
-                vec_bytes(&self.shingle_offsets) + vec_bytes(&self.shingles),
+                self.shingle_offsets.heap_bytes() + vec_bytes(&self.shingles),
             ),
             ("near tier: band keys", self.band_keys.heap_bytes()),
         ]
@@ -1461,7 +1462,7 @@ impl Scanner {
             + self.exact_index.used_bytes()
             + std::mem::size_of_val(self.uniques.as_slice())
             + std::mem::size_of_val(self.near_to_unique.as_slice())
-            + std::mem::size_of_val(self.shingle_offsets.as_slice())) as u64
+            + self.shingle_offsets.used_bytes()) as u64
     }
 
     /// What the tables that stay in memory will take at the end of the input, at the rate they
@@ -1549,7 +1550,7 @@ impl Scanner {
 
     fn shingles_of(&self, near: u32) -> &[u32] {
         let near = near as usize;
-        &self.shingles[self.shingle_offsets[near]..self.shingle_offsets[near + 1]]
+        &self.shingles[self.shingle_offsets.set(near)]
     }
 
     /// The shingle set of near-tier paragraph `near`, from `view`.
@@ -2193,11 +2194,7 @@ impl Scanner {
         let shingle_range = self
             .uniques
             .iter()
-            .map(|u| {
-                (u.near != NOT_NEAR).then(|| {
-                    self.shingle_offsets[u.near as usize]..self.shingle_offsets[u.near as usize + 1]
-                })
-            })
+            .map(|u| (u.near != NOT_NEAR).then(|| self.shingle_offsets.set(u.near as usize)))
             .collect();
         let paragraphs = self.paragraphs[indexed_paragraphs..]
             .iter()
@@ -2308,25 +2305,25 @@ const CONTAINMENT_POSTING_LIMIT: usize = 256;
 /// every longer paragraph carrying at least half of them. A paragraph lying a share `c` inside a
 /// longer one misses it only when fewer than 4 of 8 samples fall inside: binomially, 4 in 10^4
 /// at `c = 0.9`, 5 in 10^6 at `c = 0.95`.
-fn containment_candidates(shingles: &[u32], offsets: &[usize]) -> Vec<(u32, u32)> {
+fn containment_candidates(shingles: &[u32], offsets: &SetEnds) -> Vec<(u32, u32)> {
     let count = offsets.len().saturating_sub(1);
     let mut postings: Vec<(u32, u32)> = (0..count)
         .into_par_iter()
         .flat_map_iter(|near| {
-            shingles[offsets[near]..offsets[near + 1]]
+            shingles[offsets.set(near)]
                 .iter()
                 .map(move |&shingle| (shingle, near as u32))
         })
         .collect();
     postings.par_sort_unstable();
-    let size = |near: u32| offsets[near as usize + 1] - offsets[near as usize];
+    let size = |near: u32| offsets.set(near as usize).len();
     let mut pairs: Vec<(u32, u32)> = (0..count)
         .into_par_iter()
         .flat_map_iter(|near| {
             let near = near as u32;
             let mut found: Vec<(u32, u32)> = Vec::new();
             let mut sampled = 0;
-            for &shingle in &shingles[offsets[near as usize]..offsets[near as usize + 1]] {
+            for &shingle in &shingles[offsets.set(near as usize)] {
                 if sampled == CONTAINMENT_SAMPLE {
                     break;
                 }

@@ -8,6 +8,7 @@
 //! on unwinding.
 //!
 //! ```
+//! use paradup_core::set_ends::SetEnds;
 //! use paradup_core::spill::{NumberFile, PairRuns, SpillFolder};
 //!
 //! let folder = SpillFolder::create_in(&std::env::temp_dir())?;
@@ -20,11 +21,14 @@
 //! let mut sets = NumberFile::<u32>::create(&folder, "sets")?;
 //! sets.append(&[10, 20, 30])?;
 //! sets.append(&[7, 8])?;
-//! let ends = [0, 3, 5];
+//! let mut ends = SetEnds::starting_at(0);
+//! ends.push(3);
+//! ends.push(5);
 //! assert_eq!(sets.load_sets(&[1], &ends)?.get(1), Some(&[7u32, 8][..]));
 //! # Ok::<(), paradup_core::spill::SpillError>(())
 //! ```
 
+use crate::set_ends::SetEnds;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fmt;
@@ -318,9 +322,9 @@ impl<T: Stored> NumberFile<T> {
 
 impl NumberFile<u32> {
     /// The sets numbered `ids` (ascending, no repeats) of a file of sets laid end to end, set `i`
-    /// at `ends[i - 1]..ends[i]` (`ends[0]` is where the first set begins). Sets close together are
+    /// at `ends.set(i)`. Sets close together are
     /// read in one go; far apart, each its own read.
-    pub fn load_sets(&mut self, ids: &[u32], ends: &[usize]) -> Result<SetArena, SpillError> {
+    pub fn load_sets(&mut self, ids: &[u32], ends: &SetEnds) -> Result<SetArena, SpillError> {
         self.flush()?;
         let mut arena = SetArena {
             ids: ids.to_vec(),
@@ -331,11 +335,13 @@ impl NumberFile<u32> {
         let mut bytes: Vec<u8> = Vec::new();
         let mut first = 0;
         while first < ids.len() {
-            let window_start = ends[ids[first] as usize];
-            let mut window_end = ends[ids[first] as usize + 1];
+            let (window_start, mut window_end) = {
+                let set = ends.set(ids[first] as usize);
+                (set.start, set.end)
+            };
             let mut last = first + 1;
             while last < ids.len() {
-                let (start, end) = (ends[ids[last] as usize], ends[ids[last] as usize + 1]);
+                let std::ops::Range { start, end } = ends.set(ids[last] as usize);
                 if start > window_end + READ_THROUGH_GAP || end - window_start > READ_WINDOW {
                     break;
                 }
@@ -346,7 +352,7 @@ impl NumberFile<u32> {
             read_exact_at(self.writer.get_ref(), &mut bytes, window_start as u64 * 4)
                 .map_err(self.error("read the scan's tables back"))?;
             for &id in &ids[first..last] {
-                let (start, end) = (ends[id as usize], ends[id as usize + 1]);
+                let std::ops::Range { start, end } = ends.set(id as usize);
                 let slice = &bytes[(start - window_start) * 4..(end - window_start) * 4];
                 arena.numbers.extend(slice.chunks_exact(4).map(u32::get));
                 arena.starts.push(arena.numbers.len());
@@ -556,7 +562,7 @@ mod tests {
     fn sets_load_by_number_near_and_far() {
         let (_parent, folder) = folder();
         let mut file = NumberFile::<u32>::create(&folder, "sets").unwrap();
-        let mut ends = vec![0usize];
+        let mut ends = SetEnds::starting_at(0);
         let mut sets = Vec::new();
         for i in 0..5_000u32 {
             // Some sets long enough that two wanted ones are a window apart.
