@@ -235,6 +235,8 @@ fn removal_counts(outcome: &ScanOutcome) -> Result<Vec<u32>, SpillError> {
     Ok(counts)
 }
 
+/// By document of `outcome`: whether dedup removes every paragraph with words of it, given the
+/// number of paragraphs it removes from each (`removals`).
 fn whole_repeats_of(outcome: &ScanOutcome, removals: impl Fn(usize) -> usize) -> Vec<bool> {
     outcome
         .documents

@@ -447,15 +447,11 @@ fn reference_verdict(
     log.silent = true;
     let (items, _) = measure_inputs(&run.inputs, &read_options, &reference, &mut log, true)?;
     // A baseline excuses matches of the passages it knows (shared boilerplate, say).
-    let matcher = known_baseline;
     let mut excused = 0usize;
     let mut offenders: Vec<(&MeasuredItem, usize)> = Vec::new();
     for item in &items {
         for (index, text) in item.span_texts.iter().enumerate() {
-            if matcher
-                .as_ref()
-                .is_some_and(|m| m.is_known(&[text.as_str()]))
-            {
+            if known_baseline.is_some_and(|m| m.is_known(&[text.as_str()])) {
                 excused += 1;
             } else {
                 offenders.push((item, index));

@@ -335,10 +335,10 @@ impl NumberFile<u32> {
         let mut bytes: Vec<u8> = Vec::new();
         let mut first = 0;
         while first < ids.len() {
-            let (window_start, mut window_end) = {
-                let set = ends.set(ids[first] as usize);
-                (set.start, set.end)
-            };
+            let std::ops::Range {
+                start: window_start,
+                end: mut window_end,
+            } = ends.set(ids[first] as usize);
             let mut last = first + 1;
             while last < ids.len() {
                 let std::ops::Range { start, end } = ends.set(ids[last] as usize);
