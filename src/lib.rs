@@ -41,6 +41,7 @@ pub mod display;
 pub mod html;
 pub mod limits;
 pub mod members;
+pub mod output;
 pub mod overlap;
 pub mod parquet_out;
 pub mod read;

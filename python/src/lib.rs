@@ -231,30 +231,19 @@ fn member_lists(members: &str) -> PyResult<MemberLists> {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder, renamed into place.
+/// Writes `bytes` to the output `path`, as the command writes its outputs
+/// ([`paradup::output`]): a regular file through a temporary file renamed into place.
 pub(crate) fn write_atomically(path: &str, bytes: &[u8]) -> PyResult<()> {
     write_atomically_with(path, |out| out.write_all(bytes))
 }
 
-/// Writes what `write` writes to `path` through a temporary file in the same folder (buffered),
-/// renamed into place once it is all written and synced.
+/// Writes what `write` writes to the output `path` ([`paradup::output::write_atomic_with`]).
 pub(crate) fn write_atomically_with(
     path: &str,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> PyResult<()> {
-    let target = Path::new(path);
-    let folder = match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let failed = |e: std::io::Error| PyOSError::new_err(format!("{path}: {e}"));
-    let file = tempfile::NamedTempFile::new_in(folder).map_err(failed)?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    write(&mut out).map_err(failed)?;
-    let file = out.into_inner().map_err(|e| failed(e.into_error()))?;
-    file.as_file().sync_all().map_err(failed)?;
-    file.persist(target).map_err(|e| failed(e.error))?;
-    Ok(())
+    paradup::output::write_atomic_with(Path::new(path), write)
+        .map_err(|e| PyOSError::new_err(e.message()))
 }
 
 #[pymethods]

@@ -93,7 +93,8 @@ pub fn write(run: &ScanRun, report: &Report<'_>, path: &Path) -> Result<()> {
     output::write_atomic_with(path, |out| {
         serde_json::to_writer_pretty(&mut *out, &baseline)?;
         out.write_all(b"\n")
-    })
+    })?;
+    Ok(())
 }
 
 /// Reads a baseline file.

@@ -107,7 +107,7 @@ impl Encoded {
             Sink::Zstd(w) => w.finish(),
         }
         .with_context(|| format!("cannot write {}", self.shown.display()))?;
-        out.finish_later()
+        Ok(out.finish_later()?)
     }
 }
 

@@ -24,5 +24,5 @@ pub fn write(run: &ScanRun, report: &Report<'_>, path: &Path, top: usize) -> Res
         &MemberTexts::from_fetched(&wanted, texts),
         &options,
     )?;
-    output::write_atomic(path, page.as_bytes())
+    Ok(output::write_atomic(path, page.as_bytes())?)
 }

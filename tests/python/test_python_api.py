@@ -166,6 +166,24 @@ def test_members_table_and_html_report(tmp_path):
     assert "<html" in page and report.clusters[0].text[:40] in page
 
 
+def test_outputs_are_written_as_the_command_writes_them(tmp_path):
+    # The report's files follow the command's rules for outputs: a link is followed and the file
+    # at its end replaced, a folder is refused by name, and nothing is left beside the target.
+    report = paradup.scan(corpus(seed=5))
+    target = tmp_path / "real.json"
+    target.write_text("earlier")
+    link = tmp_path / "link.json"
+    link.symlink_to("real.json")
+    report.to_json(link)
+    assert link.is_symlink()
+    assert json.loads(target.read_text())["summary"] == report.summary
+    with pytest.raises(OSError, match="cannot write .*: it is a folder"):
+        report.to_json(tmp_path)
+    with pytest.raises(OSError, match="missing.*No such file"):
+        report.to_html(tmp_path / "missing" / "r.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "real.json"]
+
+
 def test_bad_input_raises_with_path_and_line(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a", "text": "fine words here"}\n{"id": "b", "text": \n')
