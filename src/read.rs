@@ -425,6 +425,7 @@ impl Inputs {
             },
             errors: Vec::new(),
             walked: Vec::new(),
+            stdin_taken: false,
         };
         for given in paths {
             resolver.given(given);
@@ -803,6 +804,16 @@ struct Resolver<'a> {
     /// For each file of `inputs`, whether it was found in a folder (and so is left out if it is a
     /// paradup report).
     walked: Vec<bool>,
+    /// Standard input was taken as an input: it gives its bytes once.
+    stdin_taken: bool,
+}
+
+/// Whether `given` names standard input: `-`, or a path to descriptor 0 that is not a regular
+/// file (a file redirected to standard input is read as that file).
+pub fn names_stdin(given: &str) -> bool {
+    given == "-"
+        || (["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"].contains(&given)
+            && !std::fs::metadata(given).is_ok_and(|meta| meta.is_file() || meta.is_dir()))
 }
 
 impl Resolver<'_> {
@@ -879,6 +890,16 @@ impl Resolver<'_> {
     }
 
     fn given(&mut self, given: &str) {
+        if names_stdin(given) {
+            if self.stdin_taken {
+                self.note(
+                    Path::new(given),
+                    "left out: standard input is already an input, and it is read once".into(),
+                );
+                return;
+            }
+            self.stdin_taken = true;
+        }
         if given == "-" {
             let spooled = spool(io::stdin().lock());
             self.spooled("-", spooled);

@@ -352,3 +352,168 @@ fn one_large_batch_finds_what_batches_of_one_document_find() {
     assert!(whole.clusters == one_by_one.clusters, "clusters differ");
     assert_eq!(whole.summary, one_by_one.summary);
 }
+
+/// Runs `paradup ARGS` in `scratch` with `stdin`; returns the exit code and standard error.
+fn run_with_stdin(scratch: &Scratch, args: &[&str], stdin: &str) -> (i32, String) {
+    let out = paradup()
+        .current_dir(scratch.dir.path())
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// An output named as one of the files the run reads used to replace that input with the report
+/// (the scan left the input out as "an output of this run", then wrote over it): each command
+/// now refuses before reading, and the file is left as it was.
+#[test]
+fn an_output_that_is_a_named_input_is_refused_and_the_input_kept() {
+    let scratch = Scratch::new();
+    let corpus: String = [P[0], P[1], P[0]]
+        .iter()
+        .map(|text| serde_json::json!({ "text": text }).to_string() + "\n")
+        .collect();
+    scratch.write("in.jsonl", &corpus);
+    scratch.write("ref.txt", P[0]);
+    for args in [
+        &["scan", "in.jsonl", "--json", "in.jsonl"][..],
+        &["scan", "in.jsonl", "--html", "in.jsonl"],
+        &["check", "in.jsonl", "--json", "in.jsonl"],
+        &[
+            "check",
+            "in.jsonl",
+            "--reference",
+            "ref.txt",
+            "--json",
+            "ref.txt",
+        ],
+        &[
+            "compare",
+            "in.jsonl",
+            "--reference",
+            "ref.txt",
+            "--json",
+            "in.jsonl",
+        ],
+        &[
+            "compare",
+            "in.jsonl",
+            "--reference",
+            "ref.txt",
+            "--save-reference-index",
+            "ref.txt",
+        ],
+    ] {
+        let (code, stderr) = run_with_stdin(&scratch, args, "");
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("also read by this run"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(scratch.read("in.jsonl"), corpus, "{args:?}");
+        assert_eq!(scratch.read("ref.txt"), P[0], "{args:?}");
+    }
+}
+
+/// A reference without a word (an empty file, an empty pipe) used to pass the contamination
+/// gate: "1 reference document (0 words)". It is an error, as a missing reference is.
+#[test]
+fn a_reference_without_words_is_an_error_not_a_pass() {
+    let scratch = Scratch::new();
+    scratch.write("in.txt", P[0]);
+    scratch.write("empty.txt", "");
+    for args in [
+        &["check", "in.txt", "--reference", "empty.txt"][..],
+        &["compare", "in.txt", "--reference", "empty.txt"],
+        &["compare", "in.txt", "--reference", "-"],
+    ] {
+        let (code, stderr) = run_with_stdin(&scratch, args, "");
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("holds no words"), "{args:?}: {stderr}");
+    }
+}
+
+/// Standard input named twice used to be read twice, the second time as an empty document.
+#[test]
+fn standard_input_is_read_once() {
+    let scratch = Scratch::new();
+    let corpus: String = [P[0], P[1], P[0]]
+        .iter()
+        .map(|text| serde_json::json!({ "text": text }).to_string() + "\n")
+        .collect();
+    let (code, stderr) = run_with_stdin(
+        &scratch,
+        &["scan", "-", "-", "--json", "r.json", "--quiet"],
+        &corpus,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json(&scratch.path("r.json"))["summary"]["documents"], 3);
+    let (code, stderr) = run_with_stdin(&scratch, &["compare", "-", "--reference", "-"], &corpus);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("both an input and the reference"),
+        "{stderr}"
+    );
+}
+
+/// `dedup --annotate --annotate-field text` used to write the annotation over every record's text.
+#[test]
+fn an_annotation_over_a_field_that_is_read_is_refused() {
+    let scratch = Scratch::new();
+    let corpus = serde_json::json!({ "id": "a", "text": P[0] }).to_string() + "\n";
+    scratch.write("in.jsonl", &corpus);
+    for field in ["text", "id"] {
+        let (code, stderr) = run_with_stdin(
+            &scratch,
+            &[
+                "dedup",
+                "in.jsonl",
+                "-o",
+                "out.jsonl",
+                "--annotate",
+                "--annotate-field",
+                field,
+            ],
+            "",
+        );
+        assert_eq!(code, 2, "{field}: {stderr}");
+        assert!(
+            stderr.contains("a field the records are read from"),
+            "{stderr}"
+        );
+        assert!(!scratch.path("out.jsonl").exists());
+    }
+}
+
+/// A reader closing standard output early (`| head -1`) used to turn every status into 0: skipped
+/// records (2) now still end the run with 2.
+#[test]
+fn a_closed_pipe_keeps_the_runs_status() {
+    let scratch = Scratch::new();
+    let mut corpus: String = [P[0], P[1], P[0]]
+        .iter()
+        .map(|text| serde_json::json!({ "text": text }).to_string() + "\n")
+        .collect();
+    corpus.push_str("{not json\n");
+    let input = scratch.write("in.jsonl", &corpus);
+    let binary = assert_cmd::cargo::cargo_bin("paradup");
+    for args in [
+        &["scan", s(&input), "--json", "-", "--quiet"][..],
+        &["dedup", s(&input), "-o", "-", "--quiet"],
+    ] {
+        let mut child = std::process::Command::new(&binary)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // The reader goes away before the run writes anything.
+        drop(child.stdout.take());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(2), "{args:?}");
+    }
+}

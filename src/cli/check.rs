@@ -6,7 +6,9 @@
 //! `paradup.check/v1`.
 
 use super::args::CheckArgs;
-use super::contamination::{measure_inputs, require_references, MeasuredItem, Reference};
+use super::contamination::{
+    measure_inputs, refuse_stdin_twice, require_references, MeasuredItem, Reference,
+};
 use super::places::{read_places, Place};
 use super::scan::{configure_threads, scan_inputs_indexed, AgainstIndex, ReadLog, ScanRun};
 use super::summary::{
@@ -596,13 +598,23 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     }
     // An unwritable --json is found before the scan; `-` takes standard output from the verdicts.
     let stdout_taken = match &args.json {
-        Some(path) => output::check_writable(path)? == output::Destination::Stdout,
+        Some(path) => {
+            let read: Vec<&String> = args
+                .input
+                .inputs
+                .iter()
+                .chain(&args.reference.paths)
+                .collect();
+            output::refuse_read_file("--json", path, &read)?;
+            output::check_writable(path)? == output::Destination::Stdout
+        }
         None => false,
     };
     let with_reference = args.overlap.has_reference(&args.reference);
     if with_reference {
         // A missing reference is found before the scan, not after it.
         require_references(&args.reference, &args.overlap)?;
+        refuse_stdin_twice(&args.input.inputs, &args.reference)?;
     }
     let no_limit = limits.max_duplicate_ratio.is_none()
         && limits.max_within_document.is_none()
@@ -702,6 +714,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     } else {
         exit::OK
     };
+    exit::settle(code);
     verdicts.extend(skipped);
     let mut added_shard = None;
     if let (Some(index), Some(retained), true) = (&index, &retained, code == exit::OK) {

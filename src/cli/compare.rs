@@ -208,10 +208,19 @@ pub fn run(args: CompareArgs) -> Result<u8> {
     // standard output from the listing.
     args.overlap.params(args.fold_digits)?;
     let mut stdout_taken = false;
-    for path in [&args.json, &args.write_clean, &args.write_dirty]
-        .into_iter()
-        .flatten()
-    {
+    let read: Vec<&String> = args
+        .input
+        .inputs
+        .iter()
+        .chain(&args.reference.paths)
+        .collect();
+    for (flag, path) in [
+        ("--json", &args.json),
+        ("--write-clean", &args.write_clean),
+        ("--write-dirty", &args.write_dirty),
+    ] {
+        let Some(path) = path else { continue };
+        output::refuse_read_file(flag, path, &read)?;
         if output::check_writable(path)? == output::Destination::Stdout {
             if stdout_taken {
                 bail!("only one output can go to standard output");
@@ -228,6 +237,7 @@ pub fn run(args: CompareArgs) -> Result<u8> {
     let read_options = args.input.read_options();
     let selection = args.input.selection()?;
     let mut log = ReadLog::new(args.input.strict, Vec::new())?;
+    super::contamination::refuse_stdin_twice(&args.input.inputs, &args.reference)?;
     let reference = Reference::open(
         &args.input,
         &args.reference,
@@ -260,6 +270,11 @@ pub fn run(args: CompareArgs) -> Result<u8> {
             }
         }
     }
+    exit::settle(if report.errors.is_empty() {
+        exit::OK
+    } else {
+        exit::ERROR
+    });
     if let Some(path) = &args.json {
         output::write_atomic_with(path, |out| {
             serde_json::to_writer_pretty(&mut *out, &report)?;

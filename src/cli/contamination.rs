@@ -93,9 +93,24 @@ fn read_batches(
     Ok(())
 }
 
+/// Refuses standard input as both an input and the reference: it gives its bytes once.
+pub fn refuse_stdin_twice(inputs: &[String], reference: &ReferenceArgs) -> Result<()> {
+    let stdin = |paths: &[String]| paths.iter().any(|p| paradup::read::names_stdin(p));
+    if stdin(inputs) && stdin(&reference.paths) {
+        bail!("standard input cannot be both an input and the reference: it is read once");
+    }
+    Ok(())
+}
+
 /// Refuses a run without a reference, or with a reference path that does not exist: a check
 /// against nothing would pass whatever the inputs hold.
 pub fn require_references(reference: &ReferenceArgs, overlap: &OverlapArgs) -> Result<()> {
+    if let Some(path) = &overlap.save_reference_index {
+        // Found before the reference is read, not after.
+        let read: Vec<&String> = reference.paths.iter().collect();
+        super::output::refuse_read_file("--save-reference-index", path, &read)?;
+        super::output::check_writable(path)?;
+    }
     if overlap.reference_index.is_some() {
         if !reference.paths.is_empty() {
             bail!("give the reference either as files (--reference) or as a saved index (--reference-index), not both");
@@ -140,6 +155,12 @@ impl Reference {
             index
                 .set_params(params)
                 .with_context(|| format!("index {}", path.display()))?;
+            if index.word_count() == 0 {
+                bail!(
+                    "the reference index {} holds no words: nothing could match it",
+                    path.display()
+                );
+            }
             // The reference's own files, where they still are, give the matched spans' text.
             let mut paths: Vec<String> = index.documents().iter().map(|d| d.path.clone()).collect();
             paths.dedup();
@@ -201,6 +222,14 @@ impl Reference {
             );
         }
         let mut index = builder.finish(overlap.max_reference_docs);
+        if index.word_count() == 0 {
+            // Empty files, blank lines or text without words: nothing could ever match it.
+            bail!(
+                "the reference ({}) holds no words: {} without any",
+                terminal_safe(&reference.paths.join(", ")),
+                paradup::display::plural(index.documents().len() as u64, "document")
+            );
+        }
         index
             .metadata
             .insert(READ_FORMAT.into(), read_options.format.to_string());

@@ -631,6 +631,24 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     let params = args.detect.scan_params()?;
     configure_threads(args.detect.threads)?;
     refuse_overlap(&args.output, &args.input.inputs)?;
+    if args.annotate {
+        let input = &args.input;
+        let taken = [
+            Some(&input.text_field),
+            Some(&input.id_field),
+            input.source_field.as_ref(),
+        ];
+        if taken
+            .into_iter()
+            .flatten()
+            .any(|field| *field == args.annotate_field)
+        {
+            bail!(
+                "--annotate-field {} is a field the records are read from: name a field of its own",
+                args.annotate_field
+            );
+        }
+    }
     // A run that cannot write its output is told so before it reads anything.
     let single_file = single_file_output(&args.input.inputs, &args.output);
     if single_file {
@@ -708,6 +726,11 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     } else {
         None
     };
+    exit::settle(if run.errors.is_empty() {
+        exit::OK
+    } else {
+        exit::ERROR
+    });
     let writer = Writer {
         args: &args,
         run: &run,

@@ -136,6 +136,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    exit::settle(exit::OK);
     let cli = match args::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -157,7 +158,8 @@ where
     };
     match result {
         Ok(code) => Ok(code),
-        Err(e) if output::is_broken_pipe(&e) => Ok(exit::OK),
+        // The reader of standard output went away: what was known of the run still counts.
+        Err(e) if output::is_broken_pipe(&e) => Ok(exit::settled()),
         // Errors name files, whose names may hold control characters.
         Err(e) => Err(paradup::display::terminal_safe(&format!("{e:#}")).into_owned()),
     }

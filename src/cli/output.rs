@@ -6,8 +6,9 @@ pub use crate::output::{
     check_folder_writable, check_writable, commit_all, destination, write_atomic,
     write_atomic_with, Destination, Output, Pending,
 };
-use anyhow::Result;
+use anyhow::{bail, Result};
 use std::io::{self, Write};
+use std::path::Path;
 
 /// Prints a run's summary: on standard output, unless an output of the run took it (`-`), then on
 /// standard error.
@@ -34,4 +35,24 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
         .chain()
         .filter_map(|cause| cause.downcast_ref::<io::Error>())
         .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// Refuses the output `path` of `flag` when it is one of the files the run reads (`read`: the
+/// paths as given, folders among them): writing it would replace what the run read with what it
+/// found there. Checked before anything is read; an output inside a folder that is read is left
+/// out of the reading instead (`Inputs::resolve_excluding`).
+pub fn refuse_read_file(flag: &str, path: &Path, read: &[&String]) -> Result<()> {
+    let Ok(output) = path.canonicalize() else {
+        // Not there yet: no input can be it.
+        return Ok(());
+    };
+    for given in read.iter().filter(|given| given.as_str() != "-") {
+        if Path::new(given.as_str()).canonicalize().ok().as_ref() == Some(&output) {
+            bail!(
+                "{flag} {} is also read by this run ({given}): writing it would replace what is read; give another path",
+                path.display()
+            );
+        }
+    }
+    Ok(())
 }

@@ -642,6 +642,7 @@ fn check_outputs(args: &ScanArgs) -> Result<(Vec<PathBuf>, bool)> {
         ("--write-baseline", &args.write_baseline),
     ] {
         let Some(path) = path else { continue };
+        output::refuse_read_file(flag, path, &args.input.inputs.iter().collect::<Vec<_>>())?;
         match output::check_writable(path)? {
             output::Destination::Stdout => to_stdout.push(flag),
             output::Destination::Replace(target) => replaced.push(target),
@@ -697,6 +698,8 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         args.members.is_some(),
         run.outcome.total_copies() as usize,
     ));
+    let clean = report.errors.is_empty();
+    exit::settle(if clean { exit::OK } else { exit::ERROR });
     if let Some(path) = &args.json {
         // Streamed to the file: the report of a large corpus is large.
         output::write_atomic_with(path, |out| {
@@ -720,7 +723,6 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     if !args.quiet {
         output::print_summary(&summary::render(&report, args.top), stdout_taken)?;
     }
-    let clean = report.errors.is_empty();
     // The copies left on disk go with the outcome: Ctrl-C has nothing more to remove.
     drop(report);
     drop(run);
