@@ -219,17 +219,59 @@ pub fn check_folder_writable(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A temporary file in `folder`, readable by others as an ordinary new file would be: reports are
-/// meant to be shared, and a temporary file's private mode would otherwise carry over.
-fn temp_file_in(folder: &Path) -> Result<tempfile::NamedTempFile> {
+/// Folders this process has made temporary files in, for [`remove_temporary_files`].
+static TEMPORARY_FOLDERS: std::sync::Mutex<BTreeSet<PathBuf>> =
+    std::sync::Mutex::new(BTreeSet::new());
+
+/// How this process names its temporary files (outputs being written, copies of standard input
+/// and pipes): `.paradup-PID-`, so that a signal handler can find them.
+pub fn temporary_prefix() -> String {
+    format!(".paradup-{}-", std::process::id())
+}
+
+/// A temporary file in `folder` named with [`temporary_prefix`], its folder noted for
+/// [`remove_temporary_files`]; with `shared`, readable by others as an ordinary new file would be.
+pub fn temporary_file_in(folder: &Path, shared: bool) -> io::Result<tempfile::NamedTempFile> {
+    let prefix = temporary_prefix();
+    if let Ok(mut folders) = TEMPORARY_FOLDERS.lock() {
+        folders.insert(folder.to_path_buf());
+    }
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".paradup-");
+    builder.prefix(&prefix);
     #[cfg(unix)]
-    {
+    if shared {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
-    builder.tempfile_in(folder).map_err(OutputError::io(format!(
+    #[cfg(not(unix))]
+    let _ = shared;
+    builder.tempfile_in(folder)
+}
+
+/// Removes every temporary file this process made and still holds (see [`temporary_prefix`]):
+/// for a handler of Ctrl-C, SIGTERM or SIGHUP, which ends the process without running the
+/// destructors that would remove them. Quietly does what it can.
+pub fn remove_temporary_files() {
+    let prefix = temporary_prefix();
+    let Ok(folders) = TEMPORARY_FOLDERS.lock() else {
+        return;
+    };
+    for folder in folders.iter() {
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// A temporary file in `folder`, readable by others as an ordinary new file would be: reports are
+/// meant to be shared, and a temporary file's private mode would otherwise carry over.
+fn temp_file_in(folder: &Path) -> Result<tempfile::NamedTempFile> {
+    temporary_file_in(folder, true).map_err(OutputError::io(format!(
         "cannot create a temporary file in {}",
         folder.display()
     )))

@@ -744,7 +744,7 @@ fn file_identity(path: &Path) -> Option<FileIdentity> {
 
 /// Copies a stream that cannot be read twice into a temporary file that can.
 fn spool(mut input: impl Read) -> io::Result<tempfile::NamedTempFile> {
-    let mut spool = tempfile::NamedTempFile::new()?;
+    let mut spool = crate::output::temporary_file_in(&std::env::temp_dir(), false)?;
     io::copy(&mut input, spool.as_file_mut())?;
     Ok(spool)
 }

@@ -517,3 +517,112 @@ fn a_closed_pipe_keeps_the_runs_status() {
         assert_eq!(status.code(), Some(2), "{args:?}");
     }
 }
+
+/// A truncated `.gz` among the inputs used to stop `dedup` with "read failed" and nothing
+/// written, while the scan had kept the records before the cut: the output now holds them, the
+/// other files are written, and the skipped records make the status 2.
+#[test]
+fn dedup_writes_the_records_before_a_cut_in_a_compressed_file() {
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    let scratch = Scratch::new();
+    let record = |text: &str| serde_json::json!({ "text": text }).to_string() + "\n";
+    let good: String = [P[0], P[1]].iter().map(|t| record(t)).collect();
+    scratch.write("in/a.jsonl", &good);
+    let many: String = (0..400)
+        .map(|i| record(&format!("{} number {i} of the long file.", P[2])))
+        .collect();
+    let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(many.as_bytes()).unwrap();
+    let gz = encoder.finish().unwrap();
+    std::fs::write(scratch.path("in/b.jsonl.gz"), &gz[..gz.len() / 2]).unwrap();
+    let (code, stderr) = run_with_stdin(&scratch, &["dedup", "in", "-o", "out"], "");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("records before this line were kept"),
+        "{stderr}"
+    );
+    assert_eq!(scratch.read("out/a.jsonl"), good);
+    let mut kept = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(
+            std::fs::File::open(scratch.path("out/b.jsonl.gz")).unwrap(),
+        ),
+        &mut kept,
+    )
+    .unwrap();
+    let lines = kept.lines().count();
+    assert!(lines > 0 && lines < 400, "{lines} records kept");
+    assert!(
+        many.starts_with(&kept),
+        "the kept records are the file's first ones"
+    );
+}
+
+/// Ctrl-C used to leave the copy of standard input (and outputs being written) behind in the
+/// temporary folder: the handler now removes this process's temporary files too.
+#[cfg(unix)]
+#[test]
+fn an_interrupt_removes_the_copy_of_standard_input() {
+    use std::io::Write;
+    let scratch = Scratch::new();
+    let temp = scratch.path("tmp");
+    std::fs::create_dir(&temp).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("paradup"))
+        .args(["scan", "-", "--quiet"])
+        .env("TMPDIR", &temp)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Standard input stays open: the copy is being made when the signal comes.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all((serde_json::json!({ "text": P[0] }).to_string() + "\n").as_bytes())
+        .unwrap();
+    let copies = || -> Vec<String> {
+        std::fs::read_dir(&temp)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let started = std::time::Instant::now();
+    while copies().is_empty() && started.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(copies().len(), 1, "the copy of standard input is made");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(
+        copies(),
+        Vec::<String>::new(),
+        "nothing is left in the temporary folder"
+    );
+}
+
+/// Two inputs to one standard output used to be refused only after both were scanned; and a
+/// `--memory` refused as too small used to be followed by a warning that the run passed it.
+#[test]
+fn refusals_come_before_the_run_and_alone() {
+    let scratch = Scratch::new();
+    scratch.write("a.txt", P[0]);
+    scratch.write("b.txt", P[1]);
+    let (code, stderr) = run_with_stdin(&scratch, &["dedup", "a.txt", "b.txt", "-o", "-"], "");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("2 inputs to write to standard output"),
+        "{stderr}"
+    );
+    let (code, stderr) = run_with_stdin(&scratch, &["scan", "a.txt", "--memory", "10K"], "");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("too small"), "{stderr}");
+    assert!(!stderr.contains("peak memory"), "{stderr}");
+}

@@ -189,7 +189,7 @@ fn write_split(
             continue;
         }
         let mut writer = Encoded::create(target, compression)?;
-        for_each_line(&mut reader, file.display, &mut |number, raw| {
+        for_each_line(&mut reader, file.display, None, &mut |number, raw| {
             let verdict = verdicts.get(&(file.display, Some(number))).copied();
             if side.takes(verdict) {
                 writer.write_all(raw)?;

@@ -282,22 +282,35 @@ pub(super) fn output_paths(
 pub(super) fn for_each_line(
     reader: &mut dyn BufRead,
     display: &str,
+    cut_at: Option<u64>,
     line: &mut dyn FnMut(u64, &[u8]) -> Result<()>,
 ) -> Result<()> {
     let mut raw = Vec::new();
     let mut number = 0u64;
     loop {
         raw.clear();
-        if reader
-            .read_until(b'\n', &mut raw)
-            .with_context(|| format!("{display}:{}: read failed", number + 1))?
-            == 0
-        {
-            return Ok(());
+        match reader.read_until(b'\n', &mut raw) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            // Where the scan found the stream cut (and kept the records before, as these are):
+            // the rest of the file is lost, which the run's skipped records already say.
+            Err(_) if cut_at == Some(number + 1) => return Ok(()),
+            Err(e) => {
+                return Err(e).with_context(|| format!("{display}:{}: read failed", number + 1))
+            }
         }
         number += 1;
         line(number, &raw)?;
     }
+}
+
+/// The line of `display` where its compressed stream was found cut when it was read (among the
+/// run's skipped records `errors`), if it was.
+pub(super) fn cut_line(errors: &[crate::InputError], display: &str) -> Option<u64> {
+    errors
+        .iter()
+        .find(|e| e.kind == crate::InputErrorKind::Decompression && e.path == display)
+        .and_then(|e| e.line)
 }
 
 /// The field `--annotate` adds to a record.
@@ -507,7 +520,8 @@ impl Writer<'_> {
         let mut totals = Totals::default();
         let mut writer = self.create(file, compression, out)?;
         let text_field = &self.args.input.text_field;
-        for_each_line(&mut reader, file.display, &mut |number, raw| {
+        let cut_at = cut_line(&self.run.errors, file.display);
+        for_each_line(&mut reader, file.display, cut_at, &mut |number, raw| {
             let Some(&doc) = self.doc_at.get(&(file.display, Some(number))) else {
                 return writer.write_all(raw);
             };
@@ -651,6 +665,12 @@ pub fn run(args: DedupArgs) -> Result<u8> {
     }
     // A run that cannot write its output is told so before it reads anything.
     let single_file = single_file_output(&args.input.inputs, &args.output);
+    if args.output.as_os_str() == "-" && args.input.inputs.len() > 1 {
+        bail!(
+            "{} inputs to write to standard output: give one input file, or a folder as the output",
+            args.input.inputs.len()
+        );
+    }
     if single_file {
         output::check_writable(&args.output)?;
     } else {

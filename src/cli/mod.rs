@@ -21,7 +21,8 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 /// Parses the command line and runs it. Ctrl-C (or SIGTERM or SIGHUP) removes the spill folder
-/// of a scan past its memory budget before the process ends.
+/// of a scan past its memory budget and the temporary files (outputs being written, copies of
+/// standard input) before the process ends.
 pub fn run() -> ExitCode {
     // Without a handler, these signals end the process as they always do.
     let _ = ctrlc::set_handler(|| {
@@ -30,10 +31,20 @@ pub fn run() -> ExitCode {
                 remove_own_spill_folders(parent);
             }
         }
+        paradup::output::remove_temporary_files();
         std::process::exit(130);
     });
-    let code = run_from(std::env::args_os());
-    tell_if_past_budget();
+    let code = match execute(std::env::args_os()) {
+        Ok(code) => {
+            // Only a run that went to its end has a peak worth telling.
+            tell_if_past_budget();
+            code
+        }
+        Err(message) => {
+            eprintln!("paradup: error: {message}");
+            exit::ERROR
+        }
+    };
     ExitCode::from(code)
 }
 
