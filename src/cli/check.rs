@@ -599,13 +599,8 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     // An unwritable --json is found before the scan; `-` takes standard output from the verdicts.
     let stdout_taken = match &args.json {
         Some(path) => {
-            let read: Vec<&String> = args
-                .input
-                .inputs
-                .iter()
-                .chain(&args.reference.paths)
-                .collect();
-            output::refuse_read_file("--json", path, &read)?;
+            let read = args.input.inputs.iter().chain(&args.reference.paths);
+            output::refuse_read_file("--json", path, read)?;
             output::check_writable(path)? == output::Destination::Stdout
         }
         None => false,

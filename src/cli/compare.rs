@@ -208,19 +208,14 @@ pub fn run(args: CompareArgs) -> Result<u8> {
     // standard output from the listing.
     args.overlap.params(args.fold_digits)?;
     let mut stdout_taken = false;
-    let read: Vec<&String> = args
-        .input
-        .inputs
-        .iter()
-        .chain(&args.reference.paths)
-        .collect();
     for (flag, path) in [
         ("--json", &args.json),
         ("--write-clean", &args.write_clean),
         ("--write-dirty", &args.write_dirty),
     ] {
         let Some(path) = path else { continue };
-        output::refuse_read_file(flag, path, &read)?;
+        let read = args.input.inputs.iter().chain(&args.reference.paths);
+        output::refuse_read_file(flag, path, read)?;
         if output::check_writable(path)? == output::Destination::Stdout {
             if stdout_taken {
                 bail!("only one output can go to standard output");

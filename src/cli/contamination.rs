@@ -107,8 +107,7 @@ pub fn refuse_stdin_twice(inputs: &[String], reference: &ReferenceArgs) -> Resul
 pub fn require_references(reference: &ReferenceArgs, overlap: &OverlapArgs) -> Result<()> {
     if let Some(path) = &overlap.save_reference_index {
         // Found before the reference is read, not after.
-        let read: Vec<&String> = reference.paths.iter().collect();
-        super::output::refuse_read_file("--save-reference-index", path, &read)?;
+        super::output::refuse_read_file("--save-reference-index", path, &reference.paths)?;
         super::output::check_writable(path)?;
     }
     if overlap.reference_index.is_some() {

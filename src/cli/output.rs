@@ -41,12 +41,16 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
 /// paths as given, folders among them): writing it would replace what the run read with what it
 /// found there. Checked before anything is read; an output inside a folder that is read is left
 /// out of the reading instead (`Inputs::resolve_excluding`).
-pub fn refuse_read_file(flag: &str, path: &Path, read: &[&String]) -> Result<()> {
+pub fn refuse_read_file<'a>(
+    flag: &str,
+    path: &Path,
+    read: impl IntoIterator<Item = &'a String>,
+) -> Result<()> {
     let Ok(output) = path.canonicalize() else {
         // Not there yet: no input can be it.
         return Ok(());
     };
-    for given in read.iter().filter(|given| given.as_str() != "-") {
+    for given in read.into_iter().filter(|given| given.as_str() != "-") {
         if Path::new(given.as_str()).canonicalize().ok().as_ref() == Some(&output) {
             bail!(
                 "{flag} {} is also read by this run ({given}): writing it would replace what is read; give another path",

@@ -642,7 +642,7 @@ fn check_outputs(args: &ScanArgs) -> Result<(Vec<PathBuf>, bool)> {
         ("--write-baseline", &args.write_baseline),
     ] {
         let Some(path) = path else { continue };
-        output::refuse_read_file(flag, path, &args.input.inputs.iter().collect::<Vec<_>>())?;
+        output::refuse_read_file(flag, path, &args.input.inputs)?;
         match output::check_writable(path)? {
             output::Destination::Stdout => to_stdout.push(flag),
             output::Destination::Replace(target) => replaced.push(target),
