@@ -21,7 +21,7 @@
 //! way, so the outcome is the same.
 
 use crate::cluster::{join_large_bucket_where, UnionFind};
-use crate::lsh::{band_candidates_from, candidates_from, BandKeyTable, Banding, Candidates};
+use crate::lsh::{band_candidates_among, candidates_from, BandKeyTable, Banding, Candidates};
 use crate::normalize::NormalizeOptions;
 use crate::read::{ColumnarDocuments, ColumnarTexts, DocumentHead};
 pub use crate::read::{Document, Location};
@@ -31,7 +31,7 @@ mod documents;
 mod members_on_disk;
 pub use documents::{DocumentRef, DocumentTable};
 pub use members_on_disk::{CopyRun, SpilledMembers};
-use paradup_core::exact::ExactIndex;
+use paradup_core::exact::{ExactAliases, ExactIndex, ExactOverflow};
 use paradup_core::set_ends::SetEnds;
 use paradup_core::spill::{NumberFile, PairRuns, SetArena, SpillError, SpillFolder};
 use paradup_core::{FingerprintParams, Fingerprinter, NormalizedDocument, Scratch};
@@ -599,6 +599,11 @@ pub struct Scanner {
     documents: DocumentTable,
     paragraphs: Vec<ParagraphEntry>,
     exact_index: ExactIndex,
+    /// Past a budget, once `exact_index` holds its share of it: the distinct paragraphs numbered
+    /// since, in sorted runs on disk (see [`ExactOverflow`]).
+    exact_overflow: Option<ExactOverflow>,
+    /// The distinct paragraphs numbered twice past a budget, found when the scan finishes.
+    aliases: Aliases,
     uniques: Vec<UniqueParagraph>,
     /// For each near-tier paragraph, where its shingle set starts in `shingles` (one extra entry
     /// at the end).
@@ -753,6 +758,14 @@ pub enum SpillPhase {
         /// The spill folder.
         folder: PathBuf,
     },
+    /// The exact tier's sorted runs merged: `aliases` distinct paragraphs were numbered again
+    /// after their first copies were written out.
+    ExactRuns {
+        /// Runs of exact hashes.
+        runs: usize,
+        /// Paragraph numbers found to be a text numbered before.
+        aliases: u64,
+    },
     /// Band `band` (from 1) of `bands` bucketed from its key file.
     MergeBand {
         /// The band, from 1.
@@ -779,6 +792,7 @@ impl fmt::Display for SpillPhase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SpillPhase::Spill { .. } => write!(f, "spill"),
+            SpillPhase::ExactRuns { runs, .. } => write!(f, "merge exact hashes ({runs} runs)"),
             SpillPhase::MergeBand { band, bands } => write!(f, "merge band {band}/{bands}"),
             SpillPhase::Verify { pairs } => write!(f, "verify ({pairs} pairs)"),
             SpillPhase::Members { range: 0, .. } => write!(f, "members"),
@@ -1043,6 +1057,8 @@ impl Scanner {
             documents: DocumentTable::new(),
             paragraphs: Vec::new(),
             exact_index: ExactIndex::default(),
+            exact_overflow: None,
+            aliases: Aliases::default(),
             uniques: Vec::new(),
             shingle_offsets: SetEnds::starting_at(0),
             shingles: Vec::new(),
@@ -1290,7 +1306,11 @@ impl Scanner {
             ),
             (
                 "exact-hash table (hash -> distinct)",
-                self.exact_index.heap_bytes(),
+                self.exact_index.heap_bytes()
+                    + self
+                        .exact_overflow
+                        .as_ref()
+                        .map_or(0, ExactOverflow::heap_bytes),
             ),
             (
                 "distinct paragraphs (near-tier entry)",
@@ -1369,8 +1389,15 @@ impl Scanner {
                     NO_UNIQUE
                 } else if let Some(known) = self.exact_index.get(paragraph.exact) {
                     known
+                } else if let Some(known) = (self.exact_overflow.as_ref())
+                    .and_then(|overflow| overflow.get(paragraph.exact))
+                {
+                    known
                 } else {
-                    let id = self.exact_index.insert(paragraph.exact);
+                    let id = match self.exact_overflow.as_mut() {
+                        Some(overflow) => overflow.insert(paragraph.exact),
+                        None => self.exact_index.insert(paragraph.exact),
+                    };
                     self.uniques.push(UniqueParagraph { near: NOT_NEAR });
                     if self.fingerprinter.is_near(paragraph.words) {
                         new_near.push((id, &text.normalized[paragraph.normalized.clone()]));
@@ -1444,9 +1471,32 @@ impl Scanner {
                 if let Err(error) = self.write_tables(&mut spill) {
                     spill.failure = Some(error);
                 }
+                if let Err(error) = self.bound_exact_tier(&spill) {
+                    spill.failure = Some(error);
+                }
             }
         }
         self.spill = Some(spill);
+    }
+
+    /// Past a budget: once the exact tier's index holds its share of the budget it stops growing
+    /// and the distinct paragraphs numbered after go to an [`ExactOverflow`], whose recent index
+    /// is written out each time it holds its own share.
+    fn bound_exact_tier(&mut self, spill: &Spill) -> Result<(), SpillError> {
+        let Some(folder) = spill.folder.as_ref() else {
+            return Ok(());
+        };
+        let (index_share, recent_share) = exact_tier_shares(&spill.budget);
+        if self.exact_overflow.is_none() && self.exact_index.used_bytes() as u64 >= index_share {
+            self.exact_overflow = Some(ExactOverflow::new(
+                self.uniques.len() as u32,
+                recent_share as usize,
+            ));
+        }
+        match self.exact_overflow.as_mut() {
+            Some(overflow) if overflow.is_full() => overflow.flush(folder),
+            _ => Ok(()),
+        }
     }
 
     /// Bytes the tables hold now, all of [`Scanner::table_bytes`].
@@ -1458,8 +1508,22 @@ impl Scanner {
     /// that vectors and hash tables keep to grow, which would make a rate taken early, with
     /// tables just grown or still at their smallest, too high).
     fn resident_bytes(&self) -> u64 {
+        self.exact_tier_bytes() + self.growing_resident_bytes()
+    }
+
+    /// Bytes of the exact tier's indexes, as used now.
+    fn exact_tier_bytes(&self) -> u64 {
+        let overflow = self
+            .exact_overflow
+            .as_ref()
+            .map_or(0, ExactOverflow::used_bytes);
+        (self.exact_index.used_bytes() + overflow) as u64
+    }
+
+    /// Bytes of the tables that stay in memory past a budget and grow with the input, as used
+    /// now (every one but the exact tier's, which stops at its share of the budget).
+    fn growing_resident_bytes(&self) -> u64 {
         (self.documents.used_bytes()
-            + self.exact_index.used_bytes()
             + std::mem::size_of_val(self.uniques.as_slice())
             + std::mem::size_of_val(self.near_to_unique.as_slice())
             + self.shingle_offsets.used_bytes()) as u64
@@ -1469,16 +1533,18 @@ impl Scanner {
     /// grew over the text read so far; `None` when the input's size is not known.
     fn forecast_within(&self, budget: &MemoryBudget) -> Option<BudgetForecast> {
         let expected = budget.expected_text_bytes?;
-        let resident_now = self.resident_bytes();
         let text_read = self.bytes.max(1);
         let text_expected = expected.max(text_read);
-        let scaled = resident_now as u128 * text_expected as u128 / text_read as u128;
+        let scale = |bytes: u64| bytes as u128 * text_expected as u128 / text_read as u128;
+        let (index_share, recent_share) = exact_tier_shares(budget);
+        let exact_at_end = scale(self.exact_tier_bytes()).min((index_share + recent_share).into());
+        let at_end = scale(self.growing_resident_bytes()) + exact_at_end;
         Some(BudgetForecast {
             budget: budget.bytes,
             text_read,
             text_expected,
-            resident_now,
-            resident_at_end: u64::try_from(scaled).unwrap_or(u64::MAX),
+            resident_now: self.resident_bytes(),
+            resident_at_end: u64::try_from(at_end).unwrap_or(u64::MAX),
         })
     }
 
@@ -1561,7 +1627,8 @@ impl Scanner {
         }
     }
 
-    /// Every paragraph record in order, with its number: those in the spill file first.
+    /// Every paragraph record in order, with its number: those in the spill file first. A
+    /// distinct paragraph numbered twice past a budget is given as its first number.
     fn for_each_paragraph(
         &self,
         spilled: Option<&mut NumberFile<u32>>,
@@ -1575,7 +1642,7 @@ impl Scanner {
                         doc: record[0],
                         start: record[1],
                         end: record[2],
-                        unique: record[3],
+                        unique: self.aliases.first_of(record[3]),
                     };
                     each(global, &entry);
                     global += 1;
@@ -1583,7 +1650,11 @@ impl Scanner {
             })?;
         }
         for entry in &self.paragraphs {
-            each(global, entry);
+            let entry = ParagraphEntry {
+                unique: self.aliases.first_of(entry.unique),
+                ..*entry
+            };
+            each(global, &entry);
             global += 1;
         }
         Ok(())
@@ -1619,6 +1690,9 @@ impl Scanner {
         }
         // A budget never passed leaves nothing on disk: the stages run in memory.
         let mut spilled = spill.filter(|spill| spill.tables.is_some());
+        if let Some(spill) = spilled.as_deref_mut() {
+            self.resolve_aliases(spill)?;
+        }
         // Each distinct paragraph's exact hash, when the index needs them.
         let exact_of = if retain {
             self.exact_hash_of_uniques()
@@ -1715,6 +1789,39 @@ impl Scanner {
             },
             retained,
         ))
+    }
+
+    /// Stage 0, past a budget whose exact tier overflowed: the runs of exact hashes merged, each
+    /// distinct paragraph numbered twice (its earlier copies written out before it came again)
+    /// known by its first number from here on, its near-tier entry left out of LSH.
+    fn resolve_aliases(&mut self, spill: &mut Spill) -> Result<(), SpillError> {
+        let (Some(overflow), Some(folder)) = (self.exact_overflow.take(), spill.folder.as_ref())
+        else {
+            return Ok(());
+        };
+        let runs = overflow.run_count();
+        let first_possible = overflow.first_id();
+        let exact = overflow.into_aliases(folder)?;
+        let mut dead_near = vec![0u64; self.near_to_unique.len().div_ceil(64)];
+        let mut dead_near_count = 0;
+        for alias in exact.aliases() {
+            let near = self.uniques[alias as usize].near;
+            if near != NOT_NEAR {
+                dead_near[near as usize / 64] |= 1 << (near % 64);
+                dead_near_count += 1;
+            }
+        }
+        spill.tell(SpillPhase::ExactRuns {
+            runs,
+            aliases: exact.len() as u64,
+        });
+        self.aliases = Aliases {
+            exact,
+            first_possible,
+            dead_near,
+            dead_near_count,
+        };
+        Ok(())
     }
 
     /// The shingle sets of near-tier paragraphs `ids` (ascending, no repeats), from the spill
@@ -1845,7 +1952,7 @@ impl Scanner {
             return Ok((Vec::new(), BandAgreement::rows(bands, &[], items)));
         };
         let result = (|| {
-            let mut runs = PairRuns::new(work / 8);
+            let mut runs = PairRuns::new("pairs", work / 8);
             let mut large_buckets = Vec::new();
             for band in 0..bands {
                 spill.tell(SpillPhase::MergeBand {
@@ -1856,7 +1963,11 @@ impl Scanner {
                     break;
                 };
                 let column = tables.band_keys[band].read_range(0..items as u64)?;
-                let found = band_candidates_from(column.iter().copied(), items, 0);
+                // An alias's entry is its first copy's again: left out, as it is in memory.
+                let live = (0..items as u32)
+                    .zip(column.iter().copied())
+                    .filter(|&(near, _)| !self.aliases.is_dead(near));
+                let found = band_candidates_among(live, items, 0);
                 drop(column);
                 runs.push(&folder, found.pairs)?;
                 large_buckets.extend(found.large_buckets);
@@ -2107,7 +2218,7 @@ impl Scanner {
             (
                 (0..clusters.len()).map(|c| copies(c) as u64 - 1).sum(),
                 clusters.iter().map(|c| c.duplicate_bytes).sum(),
-                self.uniques.len() as u64,
+                (self.uniques.len() - self.aliases.exact.len()) as u64,
             )
         } else {
             let from_input = |m: &Member| m.doc as usize >= indexed_documents;
@@ -2177,7 +2288,7 @@ impl Scanner {
             within_document_clusters: within,
             cross_document_clusters: clusters.len() as u64 - within,
             distinct_paragraphs,
-            near_tier_paragraphs: self.near_to_unique.len() as u64,
+            near_tier_paragraphs: (self.near_to_unique.len() - self.aliases.dead_near_count) as u64,
             candidate_pairs: pairs.candidates,
             verified_pairs: pairs.verified,
             indexed: indexed_totals,
@@ -2220,6 +2331,42 @@ impl Scanner {
             paragraphs,
             indexed_documents: self.indexed.documents,
         }
+    }
+}
+
+/// Shares of a budget the exact tier takes past it: its index stops growing at the first; the
+/// overflow's recent index is written out at the second.
+fn exact_tier_shares(budget: &MemoryBudget) -> (u64, u64) {
+    (budget.bytes / 8, budget.bytes / 16)
+}
+
+/// The distinct paragraphs numbered twice past a budget ([`Scanner::resolve_aliases`]).
+#[derive(Default)]
+struct Aliases {
+    exact: ExactAliases,
+    /// No number below it is an alias.
+    first_possible: u32,
+    /// A bit a near-tier entry: set for an alias's.
+    dead_near: Vec<u64>,
+    dead_near_count: usize,
+}
+
+impl Aliases {
+    /// The first number of the distinct paragraph numbered `unique`.
+    fn first_of(&self, unique: u32) -> u32 {
+        if unique < self.first_possible || unique == NO_UNIQUE || self.exact.is_empty() {
+            unique
+        } else {
+            self.exact.first_of(unique)
+        }
+    }
+
+    /// Whether near-tier entry `near` is an alias's.
+    fn is_dead(&self, near: u32) -> bool {
+        let near = near as usize;
+        self.dead_near
+            .get(near / 64)
+            .is_some_and(|word| word >> (near % 64) & 1 == 1)
     }
 }
 

@@ -543,10 +543,14 @@ fn the_forecast_scales_the_tables_kept_in_memory_to_the_input_size() {
     assert!(forecast.text_read > 0 && forecast.text_read < text_bytes);
     assert_eq!(forecast.text_expected, 100 * text_bytes);
     assert!(forecast.resident_now > 0);
+    // Every table kept in memory grows with the input but the exact tier's, which stops at its
+    // share of the budget: the forecast is less than the tables scaled whole, but not by more
+    // than the exact tier's part of them (well under half).
     let scaled =
         forecast.resident_now as f64 * forecast.text_expected as f64 / forecast.text_read as f64;
+    assert!((forecast.resident_at_end as f64) < scaled, "{forecast:?}");
     assert!(
-        (forecast.resident_at_end as f64 - scaled).abs() <= 1.0,
+        forecast.resident_at_end as f64 > scaled * 0.5,
         "{forecast:?}"
     );
     assert!(forecast.passes_budget(), "{forecast:?}");
@@ -615,6 +619,17 @@ fn a_bounded_scanner_spills_merges_every_band_and_verifies_in_chunks() {
         .filter(|p| matches!(p, SpillPhase::Verify { .. }))
         .count();
     assert!(matches!(phases[0], SpillPhase::Spill { .. }));
+    // The exact tier outgrew its share: texts seen again after their first copies were written
+    // out were numbered anew, and the report above is the same as in memory all the same.
+    let aliases: Vec<(usize, u64)> = phases
+        .iter()
+        .filter_map(|p| match p {
+            SpillPhase::ExactRuns { runs, aliases } => Some((*runs, *aliases)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(aliases.len(), 1, "{aliases:?}");
+    assert!(aliases[0].0 > 2 && aliases[0].1 > 100, "{aliases:?}");
     assert_eq!(merged, bands);
     assert!(chunks > 1, "pairs verified in {chunks} chunk");
     let member_ranges = phases

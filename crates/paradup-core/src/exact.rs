@@ -10,8 +10,14 @@
 //! About 16 bytes a distinct paragraph at the tables' average load, against 32 for a standard
 //! `HashMap<u64, u32>`, whose growth also holds the old and the new table at once (1.5 times the
 //! whole index).
+//!
+//! Past a memory budget the index stops growing: [`ExactOverflow`] numbers the paragraphs it does
+//! not hold in a small recent index, written out in sorted runs of (hash, number) as it fills,
+//! and the runs' merge finds the paragraphs numbered twice ([`ExactAliases`]).
 
+use crate::spill::{SortedRuns, SpillError, SpillFolder};
 use hashbrown::HashTable;
+use std::collections::HashMap;
 
 /// Hashes a chunk of the hash array holds.
 const CHUNK: usize = 1 << 16;
@@ -140,6 +146,160 @@ impl ExactIndex {
     }
 }
 
+/// The exact tier past a memory budget, beside an [`ExactIndex`] that no longer grows: each
+/// paragraph it is handed that neither index holds gets the next number, and the numbers of a
+/// recent stretch are held in a small index of their own. Once that index is full
+/// ([`ExactOverflow::is_full`]) its (hash, number) pairs go to the spill folder as a sorted run and
+/// it starts again. A paragraph whose text was last seen before such a run is numbered anew; the
+/// merge of the runs ([`ExactOverflow::into_aliases`]) tells each such later number the first.
+///
+/// ```
+/// use paradup_core::exact::ExactOverflow;
+/// use paradup_core::spill::SpillFolder;
+///
+/// let folder = SpillFolder::create_in(&std::env::temp_dir())?;
+/// // Numbers from 10 on (the frozen index holds 0 to 9).
+/// let mut overflow = ExactOverflow::new(10, 0);
+/// assert_eq!(overflow.insert(0xaa), 10);
+/// assert_eq!(overflow.get(0xaa), Some(10));
+/// assert!(overflow.is_full());
+/// overflow.flush(&folder)?;
+/// // Written out: the same text is numbered anew, and the merge says it is number 10.
+/// assert_eq!(overflow.get(0xaa), None);
+/// assert_eq!(overflow.insert(0xaa), 11);
+/// let aliases = overflow.into_aliases(&folder)?;
+/// assert_eq!(aliases.first_of(11), 10);
+/// assert_eq!(aliases.first_of(10), 10);
+/// assert_eq!(aliases.len(), 1);
+/// # Ok::<(), paradup_core::spill::SpillError>(())
+/// ```
+pub struct ExactOverflow {
+    /// The first number it gave.
+    first_id: u32,
+    recent: ExactIndex,
+    /// The number of `recent`'s first paragraph.
+    first_recent: u32,
+    /// Bytes `recent` may take ([`ExactIndex::used_bytes`]) before it is written out.
+    cap_bytes: usize,
+    runs: SortedRuns<(u64, u32)>,
+}
+
+impl ExactOverflow {
+    /// Numbers from `first_id` on; the recent index is full at `cap_bytes`.
+    pub fn new(first_id: u32, cap_bytes: usize) -> Self {
+        ExactOverflow {
+            first_id,
+            recent: ExactIndex::default(),
+            first_recent: first_id,
+            cap_bytes,
+            runs: SortedRuns::new("exact", usize::MAX),
+        }
+    }
+
+    /// The number of the paragraph with hash `hash`, if it is in the recent stretch.
+    pub fn get(&self, hash: u64) -> Option<u32> {
+        self.recent.get(hash).map(|local| self.first_recent + local)
+    }
+
+    /// Numbers `hash`, which [`ExactOverflow::get`] does not find, with the next number.
+    pub fn insert(&mut self, hash: u64) -> u32 {
+        self.first_recent + self.recent.insert(hash)
+    }
+
+    /// Whether the recent index holds its share of the budget and should be written out.
+    pub fn is_full(&self) -> bool {
+        self.recent.used_bytes() >= self.cap_bytes
+    }
+
+    /// Bytes the recent index takes, as [`ExactIndex::used_bytes`] counts them.
+    pub fn used_bytes(&self) -> usize {
+        self.recent.used_bytes()
+    }
+
+    /// Bytes it holds on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        self.recent.heap_bytes()
+    }
+
+    /// The first number it gave (or gives): none below it is an alias.
+    pub fn first_id(&self) -> u32 {
+        self.first_id
+    }
+
+    /// Sorted runs written so far.
+    pub fn run_count(&self) -> usize {
+        self.runs.run_count()
+    }
+
+    /// Writes the recent index to `folder` as a sorted run, and starts a new one.
+    pub fn flush(&mut self, folder: &SpillFolder) -> Result<(), SpillError> {
+        let recent = std::mem::take(&mut self.recent);
+        let first = self.first_recent;
+        self.first_recent += recent.len() as u32;
+        self.runs.reserve_exact(recent.len());
+        self.runs.push(folder, recent.hashes().zip(first..))?;
+        drop(recent);
+        self.runs.seal(folder)
+    }
+
+    /// Every number given to a paragraph whose text had a smaller one, with that smallest number
+    /// (its first occurrence): the runs merged by hash.
+    pub fn into_aliases(mut self, folder: &SpillFolder) -> Result<ExactAliases, SpillError> {
+        self.flush(folder)?;
+        let mut first_of = HashMap::new();
+        // One run holds each hash once: only two or more can number a text twice.
+        if self.runs.run_count() > 1 {
+            let mut merged = self.runs.into_merged(folder)?;
+            let mut current: Option<(u64, u32)> = None;
+            loop {
+                let chunk = merged.next_chunk(1 << 16)?;
+                if chunk.is_empty() {
+                    break;
+                }
+                for (hash, id) in chunk {
+                    match current {
+                        // Sorted by hash, then number: the first of a hash is its smallest.
+                        Some((current_hash, first)) if current_hash == hash => {
+                            first_of.insert(id, first);
+                        }
+                        _ => current = Some((hash, id)),
+                    }
+                }
+            }
+        }
+        Ok(ExactAliases { first_of })
+    }
+}
+
+/// Paragraph numbers given to a text that already had one ([`ExactOverflow::into_aliases`]), each
+/// with the text's first number.
+#[derive(Debug, Default)]
+pub struct ExactAliases {
+    first_of: HashMap<u32, u32>,
+}
+
+impl ExactAliases {
+    /// The first number of the text numbered `id` (`id` itself unless it is an alias).
+    pub fn first_of(&self, id: u32) -> u32 {
+        self.first_of.get(&id).copied().unwrap_or(id)
+    }
+
+    /// Aliases found.
+    pub fn len(&self) -> usize {
+        self.first_of.len()
+    }
+
+    /// No alias found.
+    pub fn is_empty(&self) -> bool {
+        self.first_of.is_empty()
+    }
+
+    /// Every alias, unordered.
+    pub fn aliases(&self) -> impl Iterator<Item = u32> + '_ {
+        self.first_of.keys().copied()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +327,65 @@ mod tests {
             order.sort_unstable();
             let expected: Vec<u64> = order.into_iter().map(|(_, h)| h).collect();
             prop_assert_eq!(index.hashes().collect::<Vec<_>>(), expected);
+        }
+    }
+
+    proptest! {
+        /// Against a standard map over the whole stream: a frozen index, then an overflow
+        /// written out every few paragraphs, number each text's first occurrence as the map does,
+        /// once its aliases are resolved.
+        #[test]
+        fn an_overflow_with_its_aliases_numbers_first_occurrences(
+            hashes in proptest::collection::vec(0u64..400, 0..2000),
+            frozen_at in 0usize..200,
+            cap in 0usize..300,
+        ) {
+            let parent = tempfile::tempdir().unwrap();
+            let folder = SpillFolder::create_in(parent.path()).unwrap();
+            let mut index = ExactIndex::default();
+            let mut overflow: Option<ExactOverflow> = None;
+            let mut given = Vec::new();
+            let mut next = 0u32;
+            for &hash in &hashes {
+                let found = index
+                    .get(hash)
+                    .or_else(|| overflow.as_ref().and_then(|o| o.get(hash)));
+                let id = match found {
+                    Some(id) => id,
+                    None => {
+                        let id = match overflow.as_mut() {
+                            Some(o) => o.insert(hash),
+                            None => index.insert(hash),
+                        };
+                        prop_assert_eq!(id, next);
+                        next += 1;
+                        id
+                    }
+                };
+                given.push(id);
+                if overflow.is_none() && index.len() >= frozen_at {
+                    overflow = Some(ExactOverflow::new(index.len() as u32, cap));
+                }
+                if let Some(o) = overflow.as_mut() {
+                    if o.is_full() {
+                        o.flush(&folder).unwrap();
+                    }
+                }
+            }
+            let aliases = match overflow {
+                Some(o) => o.into_aliases(&folder).unwrap(),
+                None => ExactAliases::default(),
+            };
+            let mut first = std::collections::HashMap::new();
+            for (&hash, &id) in hashes.iter().zip(&given) {
+                let resolved = aliases.first_of(id);
+                let expected = *first.entry(hash).or_insert(resolved);
+                prop_assert_eq!(resolved, expected);
+                // The first number is the smallest the text was given.
+                prop_assert!(resolved <= id);
+            }
+            let distinct: std::collections::HashSet<u64> = hashes.iter().copied().collect();
+            prop_assert_eq!(next as usize - aliases.len(), distinct.len());
         }
     }
 

@@ -254,6 +254,17 @@ pub fn band_candidates_from(
     items: usize,
     first_counted: u32,
 ) -> Candidates {
+    band_candidates_among((0..items as u32).zip(column), items, first_counted)
+}
+
+/// [`band_candidates_from`] over some of the items only: `column` gives each item taken part
+/// with its key, in item order; the rest are in no bucket, as if they were not there. (`items`
+/// bounds the numbers.)
+pub fn band_candidates_among(
+    column: impl Iterator<Item = (u32, u64)> + Clone,
+    items: usize,
+    first_counted: u32,
+) -> Candidates {
     // Most keys occur once and make no pair. A few bits a slot over the keys' top bits (seen,
     // seen again, and, when some items are not counted, seen for a counted item; side by side,
     // so one memory access serves them) find the slots hit more than once, by a counted item
@@ -269,10 +280,10 @@ pub fn band_candidates_from(
     let per_word = 64 / width;
     let wanted_bits: u64 = if first_counted == 0 { 0b1 } else { 0b11 };
     let mut states = vec![0u64; (1usize << slot_bits) / per_word];
-    for (item, key) in column.clone().enumerate() {
+    for (item, key) in column.clone() {
         let (word, shift) = (slot(key) / per_word, (slot(key) % per_word) * width);
         let seen = (states[word] >> shift) & 1;
-        let counted = u64::from(item as u64 >= u64::from(first_counted) && width == 4);
+        let counted = u64::from(item >= first_counted && width == 4);
         states[word] |= (1 | (seen << 1) | (counted << 2)) << shift;
     }
     let wanted = |key: u64| {
@@ -280,9 +291,8 @@ pub fn band_candidates_from(
         state & wanted_bits == wanted_bits
     };
     let mut keyed: Vec<(u64, u32)> = column
-        .enumerate()
         .filter(|&(_, key)| wanted(key))
-        .map(|(i, key)| (key, i as u32))
+        .map(|(item, key)| (key, item))
         .collect();
     keyed.sort_unstable();
     let mut pairs = Vec::new();

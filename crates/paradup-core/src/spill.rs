@@ -2,8 +2,8 @@
 //!
 //! Shingle sets, band keys and paragraph records are append-only files of little-endian numbers
 //! ([`NumberFile`]); shingle sets are read back a chosen few at a time ([`NumberFile::load_sets`]),
-//! band keys a band at a time, paragraph records front to back. Candidate pairs go to sorted runs
-//! ([`PairRuns`]) merged back in order without repeats ([`MergedPairs`]). Every file lives in one
+//! band keys a band at a time, paragraph records front to back. Candidate pairs and exact hashes
+//! go to sorted runs ([`SortedRuns`]) merged back in order without repeats ([`MergedRuns`]). Every file lives in one
 //! temporary folder ([`SpillFolder`]) that is removed when it is dropped: on success, on error and
 //! on unwinding.
 //!
@@ -13,7 +13,7 @@
 //!
 //! let folder = SpillFolder::create_in(&std::env::temp_dir())?;
 //! // Candidate pairs in runs of at most two, merged back sorted, each once.
-//! let mut runs = PairRuns::new(2);
+//! let mut runs = PairRuns::new("pairs", 2);
 //! runs.push(&folder, [(3, 4), (1, 2), (3, 4), (0, 9)])?;
 //! let mut merged = runs.into_merged(&folder)?;
 //! assert_eq!(merged.next_chunk(10)?, vec![(0, 9), (1, 2), (3, 4)]);
@@ -384,49 +384,100 @@ impl SetArena {
     }
 }
 
-/// Candidate pairs gathered into sorted runs of at most a given number of pairs each, written to
-/// the spill folder.
-#[derive(Debug)]
-pub struct PairRuns {
-    buffer: Vec<(u32, u32)>,
-    limit: usize,
-    runs: Vec<(NumberFile<u32>, u64)>,
+/// A record of a sorted run: two numbers, ordered as a tuple.
+pub trait RunRecord: Ord + Copy {
+    /// How each of its two numbers is stored.
+    type Number: Stored;
+    /// Its two numbers, as written.
+    fn to_numbers(self) -> [Self::Number; 2];
+    /// The record written as `numbers`.
+    fn from_numbers(numbers: [Self::Number; 2]) -> Self;
 }
 
-impl PairRuns {
-    /// Runs of at most `limit` pairs (at least 1).
-    pub fn new(limit: usize) -> Self {
-        PairRuns {
+/// A candidate pair of near-tier paragraphs.
+impl RunRecord for (u32, u32) {
+    type Number = u32;
+    fn to_numbers(self) -> [u32; 2] {
+        [self.0, self.1]
+    }
+    fn from_numbers([a, b]: [u32; 2]) -> Self {
+        (a, b)
+    }
+}
+
+/// An exact hash and the number of a paragraph that has it (stored as two 8-byte numbers).
+impl RunRecord for (u64, u32) {
+    type Number = u64;
+    fn to_numbers(self) -> [u64; 2] {
+        [self.0, u64::from(self.1)]
+    }
+    fn from_numbers([hash, id]: [u64; 2]) -> Self {
+        // Written from a `u32`: the high half is zero.
+        (hash, id as u32)
+    }
+}
+
+/// Records gathered into sorted runs of at most a given number each, written to the spill
+/// folder, and merged back in order without repeats ([`SortedRuns::into_merged`]).
+#[derive(Debug)]
+pub struct SortedRuns<R: RunRecord> {
+    name: &'static str,
+    buffer: Vec<R>,
+    limit: usize,
+    runs: Vec<(NumberFile<R::Number>, u64)>,
+}
+
+/// Candidate pairs in sorted runs.
+pub type PairRuns = SortedRuns<(u32, u32)>;
+/// Candidate pairs merged from their runs.
+pub type MergedPairs = MergedRuns<(u32, u32)>;
+
+impl<R: RunRecord> SortedRuns<R> {
+    /// Runs of at most `limit` records (at least 1), in files named after `name`.
+    pub fn new(name: &'static str, limit: usize) -> Self {
+        SortedRuns {
+            name,
             buffer: Vec::new(),
             limit: limit.max(1),
             runs: Vec::new(),
         }
     }
 
-    /// Takes pairs; a full buffer is sorted and written as a run.
+    /// Takes records; a full buffer is sorted and written as a run.
     pub fn push(
         &mut self,
         folder: &SpillFolder,
-        pairs: impl IntoIterator<Item = (u32, u32)>,
+        records: impl IntoIterator<Item = R>,
     ) -> Result<(), SpillError> {
-        for pair in pairs {
-            self.buffer.push(pair);
+        for record in records {
+            self.buffer.push(record);
             if self.buffer.len() >= self.limit {
-                self.write_run(folder)?;
+                self.seal(folder)?;
             }
         }
         Ok(())
     }
 
-    fn write_run(&mut self, folder: &SpillFolder) -> Result<(), SpillError> {
+    /// Writes what is buffered as a run of its own (nothing when the buffer is empty), and lets
+    /// the buffer's memory go.
+    pub fn seal(&mut self, folder: &SpillFolder) -> Result<(), SpillError> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
         self.buffer.sort_unstable();
         self.buffer.dedup();
-        let mut file = NumberFile::<u32>::create(folder, &format!("pairs-{}", self.runs.len()))?;
-        file.append_iter(self.buffer.iter().flat_map(|&(a, b)| [a, b]))?;
+        let name = format!("{}-{}", self.name, self.runs.len());
+        let mut file = NumberFile::<R::Number>::create(folder, &name)?;
+        file.append_iter(self.buffer.iter().flat_map(|&record| record.to_numbers()))?;
         file.flush()?;
         self.runs.push((file, self.buffer.len() as u64));
-        self.buffer.clear();
+        self.buffer = Vec::new();
         Ok(())
+    }
+
+    /// Room for `additional` more records in the buffer, exactly (not doubled as it grows).
+    pub fn reserve_exact(&mut self, additional: usize) {
+        self.buffer.reserve_exact(additional);
     }
 
     /// Runs written so far.
@@ -434,27 +485,26 @@ impl PairRuns {
         self.runs.len()
     }
 
-    /// Every pair taken, ascending, each once.
-    pub fn into_merged(mut self, folder: &SpillFolder) -> Result<MergedPairs, SpillError> {
-        if !self.buffer.is_empty() {
-            self.write_run(folder)?;
-        }
+    /// Every record taken, ascending, each once.
+    pub fn into_merged(mut self, folder: &SpillFolder) -> Result<MergedRuns<R>, SpillError> {
+        self.seal(folder)?;
         let mut readers = Vec::with_capacity(self.runs.len());
-        for (file, pairs) in self.runs {
+        for (file, records) in self.runs {
             let mut handle = file
                 .writer
                 .get_ref()
                 .try_clone()
-                .map_err(file.error("read candidate pairs back"))?;
+                .map_err(file.error("read sorted runs back"))?;
             handle
                 .seek(SeekFrom::Start(0))
-                .map_err(file.error("read candidate pairs back"))?;
+                .map_err(file.error("read sorted runs back"))?;
             readers.push(RunReader {
                 reader: BufReader::with_capacity(64 << 10, handle),
-                left: pairs,
+                left: records,
+                _records: std::marker::PhantomData,
             });
         }
-        let mut merged = MergedPairs {
+        let mut merged = MergedRuns {
             readers,
             heap: BinaryHeap::new(),
             last: None,
@@ -468,56 +518,63 @@ impl PairRuns {
 }
 
 #[derive(Debug)]
-struct RunReader {
+struct RunReader<R> {
     reader: BufReader<File>,
     left: u64,
+    _records: std::marker::PhantomData<R>,
 }
 
-impl RunReader {
-    fn next(&mut self) -> io::Result<Option<(u32, u32)>> {
+impl<R: RunRecord> RunReader<R> {
+    fn next(&mut self) -> io::Result<Option<R>> {
         if self.left == 0 {
             return Ok(None);
         }
-        let mut bytes = [0u8; 8];
-        self.reader.read_exact(&mut bytes)?;
+        let width = <R::Number as Stored>::BYTES;
+        let mut bytes = [0u8; 16];
+        let bytes = &mut bytes[..2 * width];
+        self.reader.read_exact(bytes)?;
         self.left -= 1;
-        Ok(Some((u32::get(&bytes[..4]), u32::get(&bytes[4..]))))
+        let (a, b) = bytes.split_at(width);
+        Ok(Some(R::from_numbers([
+            R::Number::get(a),
+            R::Number::get(b),
+        ])))
     }
 }
 
-/// The pairs of every run, merged: ascending, each once.
+/// The records of every run, merged: ascending, each once.
 #[derive(Debug)]
-pub struct MergedPairs {
-    readers: Vec<RunReader>,
-    heap: BinaryHeap<Reverse<((u32, u32), usize)>>,
-    last: Option<(u32, u32)>,
+pub struct MergedRuns<R: RunRecord> {
+    readers: Vec<RunReader<R>>,
+    heap: BinaryHeap<Reverse<(R, usize)>>,
+    last: Option<R>,
     folder: PathBuf,
 }
 
-impl MergedPairs {
+impl<R: RunRecord> MergedRuns<R> {
     fn refill(&mut self, run: usize) -> Result<(), SpillError> {
         let next = self.readers[run].next().map_err(|source| SpillError {
             folder: self.folder.clone(),
-            action: "read candidate pairs back",
+            action: "read sorted runs back",
             source,
         })?;
-        if let Some(pair) = next {
-            self.heap.push(Reverse((pair, run)));
+        if let Some(record) = next {
+            self.heap.push(Reverse((record, run)));
         }
         Ok(())
     }
 
-    /// The next at most `max` pairs (none at the end).
-    pub fn next_chunk(&mut self, max: usize) -> Result<Vec<(u32, u32)>, SpillError> {
+    /// The next at most `max` records (none at the end).
+    pub fn next_chunk(&mut self, max: usize) -> Result<Vec<R>, SpillError> {
         let mut chunk = Vec::with_capacity(max.min(1 << 20));
         while chunk.len() < max {
-            let Some(Reverse((pair, run))) = self.heap.pop() else {
+            let Some(Reverse((record, run))) = self.heap.pop() else {
                 break;
             };
             self.refill(run)?;
-            if self.last != Some(pair) {
-                chunk.push(pair);
-                self.last = Some(pair);
+            if self.last != Some(record) {
+                chunk.push(record);
+                self.last = Some(record);
             }
         }
         Ok(chunk)
@@ -587,7 +644,7 @@ mod tests {
     #[test]
     fn runs_merge_sorted_without_repeats() {
         let (_parent, folder) = folder();
-        let mut runs = PairRuns::new(7);
+        let mut runs = PairRuns::new("pairs", 7);
         let mut all = Vec::new();
         for i in 0..100u32 {
             let pair = ((i * 37) % 23, (i * 11) % 19 + 30);
