@@ -16,9 +16,16 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use std::io::{self, Write};
 use std::sync::Arc;
+
+/// The key of the members table's file metadata that names what wrote it; its value is
+/// [`SCHEMA`]. A later scan of the folder the table sits in knows it by this and leaves it out.
+pub const SCHEMA_KEY: &str = "schema";
+/// What the members table is, in its file metadata under [`SCHEMA_KEY`].
+pub const SCHEMA: &str = "paradup.members/v1";
 
 /// Rows built before they are handed to the Parquet writer.
 const BATCH_ROWS: usize = 64 * 1024;
@@ -132,6 +139,10 @@ pub fn write_members(
             ZstdLevel::try_new(3).map_err(io::Error::other)?,
         ))
         .set_max_row_group_row_count(Some(GROUP_ROWS))
+        .set_key_value_metadata(Some(vec![KeyValue::new(
+            SCHEMA_KEY.to_string(),
+            SCHEMA.to_string(),
+        )]))
         .build();
     // The writer fills a buffer that is emptied into `out` after every batch: a row group at most
     // is held, and `out` need not be `Send`.

@@ -770,14 +770,23 @@ fn special_kind(kind: std::fs::FileType) -> &'static str {
 const REPORT_HEAD_BYTES: u64 = 4096;
 
 /// True when the file is a report paradup writes: a JSON object whose first field is a `schema`
-/// starting `paradup.` (scan, compare, baseline), or an HTML page whose generator is paradup.
+/// starting `paradup.` (scan, compare, baseline), an HTML page whose generator is paradup, or a
+/// members table (a Parquet file whose metadata says so, [`crate::members::SCHEMA`]).
 fn is_paradup_report(path: &Path) -> bool {
     let mut head = Vec::new();
-    if File::open(path)
-        .and_then(|file| file.take(REPORT_HEAD_BYTES).read_to_end(&mut head))
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    if (&file)
+        .take(REPORT_HEAD_BYTES)
+        .read_to_end(&mut head)
         .is_err()
     {
         return false;
+    }
+    if head.starts_with(parquet::MAGIC) {
+        return parquet::file_metadata_value(file, crate::members::SCHEMA_KEY)
+            .is_some_and(|value| value.starts_with("paradup."));
     }
     let head = head.strip_prefix(UTF8_BOM).unwrap_or(&head);
     let text = String::from_utf8_lossy(head);

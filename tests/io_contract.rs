@@ -349,7 +349,8 @@ fn compression_follows_the_output_name() {
 
 /// Finding 5: `scan . --html report.html` run twice read its own report the second time. The
 /// outputs of the running command are not inputs, and a folder walk leaves out the reports
-/// paradup writes, recognized by their content, whatever their names.
+/// paradup writes (JSON, HTML, a baseline, a members table), recognized by their content,
+/// whatever their names.
 #[test]
 fn reports_are_never_read_back_as_inputs() {
     let scratch = Scratch::new();
@@ -367,6 +368,10 @@ fn reports_are_never_read_back_as_inputs() {
     std::fs::copy(work.join("report.html"), work.join("page.txt")).unwrap();
     let run = run_in(&work, &["scan", "-q", ".", "--write-baseline", "base.json"]);
     assert_eq!(run.status.code(), Some(0), "{run:?}");
+    // The members table is a report too, known by its metadata whatever its name.
+    let run = run_in(&work, &["scan", "-q", ".", "--members", "m.parquet"]);
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    std::fs::rename(work.join("m.parquet"), work.join("copies.parquet")).unwrap();
 
     let second = run_in(
         &work,
@@ -376,7 +381,13 @@ fn reports_are_never_read_back_as_inputs() {
     let second_report: Value = serde_json::from_str(&scratch.read("work/r.json")).unwrap();
     assert_eq!(second_report["summary"], first_report["summary"]);
     let stderr = stderr_of(&second);
-    for file in ["report.html", "old-results.txt", "page.txt", "base.json"] {
+    for file in [
+        "report.html",
+        "old-results.txt",
+        "page.txt",
+        "base.json",
+        "copies.parquet",
+    ] {
         assert!(
             stderr.contains(&format!("./{file}: left out")),
             "{file}: {stderr}"

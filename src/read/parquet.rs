@@ -20,7 +20,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Fields};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
-use parquet::file::reader::ChunkReader;
+use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
 use parquet::schema::types::SchemaDescriptor;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +34,17 @@ type Failure = String;
 thread_local! {
     /// Set while this thread runs the Parquet decoder, whose panics are caught and told as errors.
     static IN_DECODER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The value of `key` in the file metadata of the Parquet file `file`, when it reads as one and
+/// has the key.
+pub(crate) fn file_metadata_value(file: std::fs::File, key: &str) -> Option<String> {
+    let reader = guarded(|| SerializedFileReader::new(file).map_err(|e| e.to_string())).ok()?;
+    let pairs = reader.metadata().file_metadata().key_value_metadata()?;
+    pairs
+        .iter()
+        .find(|pair| pair.key == key)
+        .and_then(|pair| pair.value.clone())
 }
 
 /// Runs a step of the Parquet decoder, turning a panic of it (some corrupt pages make the decoder
