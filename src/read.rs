@@ -394,7 +394,7 @@ impl Inputs {
         paths: &[String],
         selection: &FileSelection,
     ) -> (Inputs, Vec<InputError>) {
-        Inputs::resolve_excluding(paths, selection, &[])
+        Inputs::resolve_excluding(paths, selection, &[], None)
     }
 
     /// Like [`Inputs::resolve_selected`], leaving out the files at `excluded` (the outputs of the
@@ -406,12 +406,15 @@ impl Inputs {
     /// walked is not, so the walk ends); FIFOs, sockets and devices are left out (reading one
     /// could wait forever), and so are the reports paradup writes (a JSON file whose `schema`
     /// starts `paradup.`, an HTML page paradup generated), each with a note ([`Inputs::notes`]).
+    /// Spool files go to `spool_folder` (default: the system's temporary folder).
     pub fn resolve_excluding(
         paths: &[String],
         selection: &FileSelection,
         excluded: &[PathBuf],
+        spool_folder: Option<&Path>,
     ) -> (Inputs, Vec<InputError>) {
         let mut resolver = Resolver {
+            spool_folder: spool_folder.map_or_else(std::env::temp_dir, Path::to_path_buf),
             selection,
             excluded: excluded
                 .iter()
@@ -742,10 +745,19 @@ fn file_identity(path: &Path) -> Option<FileIdentity> {
     }
 }
 
-/// Copies a stream that cannot be read twice into a temporary file that can.
-fn spool(mut input: impl Read) -> io::Result<tempfile::NamedTempFile> {
-    let mut spool = crate::output::temporary_file_in(&std::env::temp_dir(), false)?;
-    io::copy(&mut input, spool.as_file_mut())?;
+/// Copies a stream that cannot be read twice into a temporary file in `folder` that can.
+fn spool(mut input: impl Read, folder: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let in_folder = |e: io::Error| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "cannot copy it to a temporary file in {}: {e}",
+                folder.display()
+            ),
+        )
+    };
+    let mut spool = crate::output::temporary_file_in(folder, false).map_err(in_folder)?;
+    io::copy(&mut input, spool.as_file_mut()).map_err(in_folder)?;
     Ok(spool)
 }
 
@@ -815,6 +827,8 @@ struct Resolver<'a> {
     walked: Vec<bool>,
     /// Standard input was taken as an input: it gives its bytes once.
     stdin_taken: bool,
+    /// Where inputs that cannot be read twice are copied.
+    spool_folder: PathBuf,
 }
 
 /// Whether `given` names standard input: `-`, or a path to descriptor 0 that is not a regular
@@ -910,7 +924,7 @@ impl Resolver<'_> {
             self.stdin_taken = true;
         }
         if given == "-" {
-            let spooled = spool(io::stdin().lock());
+            let spooled = spool(io::stdin().lock(), &self.spool_folder);
             self.spooled("-", spooled);
             return;
         }
@@ -936,7 +950,7 @@ impl Resolver<'_> {
             }
             // A pipe (`<(cat x)`), a FIFO or a device gives its bytes once.
             Ok(_) => {
-                let spooled = File::open(path).and_then(spool);
+                let spooled = File::open(path).and_then(|file| spool(file, &self.spool_folder));
                 self.spooled(given, spooled);
             }
             Err(e) => self.errors.push(file_error(

@@ -626,3 +626,37 @@ fn refusals_come_before_the_run_and_alone() {
     assert!(stderr.contains("too small"), "{stderr}");
     assert!(!stderr.contains("peak memory"), "{stderr}");
 }
+
+/// Standard input was copied to the system's temporary folder even when `--tmp-dir` named another
+/// (a small or missing `TMPDIR` then failed a run told where to put its files). The copy goes to
+/// `--tmp-dir`, and a folder that cannot take it is named in the error.
+#[test]
+fn standard_input_is_copied_into_the_tmp_dir() {
+    let scratch = Scratch::new();
+    std::fs::create_dir(scratch.path("spill")).unwrap();
+    let corpus: String = [P[0], P[1], P[0]]
+        .iter()
+        .map(|text| serde_json::json!({ "text": text }).to_string() + "\n")
+        .collect();
+    let run = |args: &[&str]| {
+        let out = paradup()
+            .current_dir(scratch.dir.path())
+            .env("TMPDIR", scratch.path("no-such-tmp"))
+            .args(args)
+            .write_stdin(corpus.as_str())
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stderr).unwrap())
+    };
+    let (code, stderr) = run(&["scan", "-", "-q", "--json", "r.json", "--tmp-dir", "spill"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&scratch.read("r.json")).unwrap();
+    assert_eq!(report["summary"]["duplicate_paragraphs"], 1);
+    assert_eq!(std::fs::read_dir(scratch.path("spill")).unwrap().count(), 0);
+    let (code, stderr) = run(&["scan", "-", "-q", "--tmp-dir", "missing"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot copy it to a temporary file in missing"),
+        "{stderr}"
+    );
+}

@@ -173,7 +173,13 @@ pub fn scan_inputs_indexed(
     let started = Instant::now();
     let read_options = input.read_options();
     let selection = input.selection()?;
-    let (mut inputs, errors) = Inputs::resolve_excluding(&input.inputs, &selection, outputs);
+    // Standard input and pipes are copied where spill files go.
+    let (mut inputs, errors) = Inputs::resolve_excluding(
+        &input.inputs,
+        &selection,
+        outputs,
+        memory.tmp_dir.as_deref(),
+    );
     if !quiet {
         for note in inputs.notes() {
             eprintln!("paradup: note: {note}");
