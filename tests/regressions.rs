@@ -520,7 +520,8 @@ fn a_closed_pipe_keeps_the_runs_status() {
 
 /// A truncated `.gz` among the inputs used to stop `dedup` with "read failed" and nothing
 /// written, while the scan had kept the records before the cut: the output now holds them, the
-/// other files are written, and the skipped records make the status 2.
+/// other files are written, and the skipped records make the status 2. A text file cut short
+/// (left out of the scan) is written as far as it decodes.
 #[test]
 fn dedup_writes_the_records_before_a_cut_in_a_compressed_file() {
     use flate2::write::GzEncoder;
@@ -536,6 +537,14 @@ fn dedup_writes_the_records_before_a_cut_in_a_compressed_file() {
     encoder.write_all(many.as_bytes()).unwrap();
     let gz = encoder.finish().unwrap();
     std::fs::write(scratch.path("in/b.jsonl.gz"), &gz[..gz.len() / 2]).unwrap();
+    // A text document cut short: the scan leaves it out, and dedup keeps what it decodes to.
+    let article: String = (0..300)
+        .map(|i| format!("{} Paragraph {i}.\n\n", P[3]))
+        .collect();
+    let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(article.as_bytes()).unwrap();
+    let gz = encoder.finish().unwrap();
+    std::fs::write(scratch.path("in/c.txt.gz"), &gz[..gz.len() / 2]).unwrap();
     let (code, stderr) = run_with_stdin(&scratch, &["dedup", "in", "-o", "out"], "");
     assert_eq!(code, 2, "{stderr}");
     assert!(
@@ -556,6 +565,21 @@ fn dedup_writes_the_records_before_a_cut_in_a_compressed_file() {
     assert!(
         many.starts_with(&kept),
         "the kept records are the file's first ones"
+    );
+    assert!(stderr.contains("in/c.txt.gz"), "{stderr}");
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(
+            std::fs::File::open(scratch.path("out/c.txt.gz")).unwrap(),
+        ),
+        &mut text,
+    )
+    .unwrap();
+    assert!(
+        !text.is_empty() && text.len() < article.len() && article.starts_with(&text),
+        "{} of {} bytes kept",
+        text.len(),
+        article.len()
     );
 }
 

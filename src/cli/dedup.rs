@@ -463,7 +463,8 @@ impl Writer<'_> {
         } else if line_based {
             self.jsonl_file(file, reader, compression, out)
         } else {
-            // No document came from it (empty, or every record skipped): kept as it is.
+            // No document came from it (empty, every record skipped, or a text cut short):
+            // kept as it is.
             self.copy_file(file, reader, compression, out)
         }
     }
@@ -626,9 +627,17 @@ impl Writer<'_> {
         out: &Path,
     ) -> Result<Written> {
         let mut bytes = Vec::new();
-        reader
-            .read_to_end(&mut bytes)
-            .with_context(|| format!("cannot read {}", file.display))?;
+        if let Err(error) = reader.read_to_end(&mut bytes) {
+            // A stream the scan found cut (and left out, told among the skipped records): what
+            // it decodes to before the cut is kept, as the records before a cut are.
+            let cut =
+                self.run.errors.iter().any(|e| {
+                    e.kind == crate::InputErrorKind::Decompression && e.path == file.display
+                });
+            if !cut {
+                return Err(error).with_context(|| format!("cannot read {}", file.display));
+            }
+        }
         let mut writer = self.create(file, compression, out)?;
         writer.write_all(&bytes)?;
         Ok(Written {
