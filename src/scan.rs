@@ -17,8 +17,12 @@
 //! the paragraph records, shingle sets and band keys of every batch go to files in a spill folder
 //! ([`paradup_core::spill`]), buckets are formed a band at a time from the band-key files,
 //! candidate pairs go to sorted runs merged back in order, and pairs are verified a chunk at a
-//! time against the few shingle sets each chunk needs. The stages are the same functions either
-//! way, so the outcome is the same.
+//! time against the few shingle sets each chunk needs. Once the exact tier's index holds an eighth
+//! of the budget it stops growing: later distinct paragraphs are numbered in a recent index
+//! written out in sorted runs ([`ExactOverflow`]), and a text seen again after its run was
+//! written is numbered anew, its alias resolved to its first number when the runs are merged
+//! after reading (its second near-tier entry left out of LSH). The stages are the same functions
+//! either way, so the outcome is the same.
 
 use crate::cluster::{join_large_bucket_where, UnionFind};
 use crate::lsh::{band_candidates_among, candidates_from, BandKeyTable, Banding, Candidates};
@@ -32,6 +36,7 @@ mod members_on_disk;
 pub use documents::{DocumentRef, DocumentTable};
 pub use members_on_disk::{CopyRun, SpilledMembers};
 use paradup_core::exact::{ExactAliases, ExactIndex, ExactOverflow};
+use paradup_core::rank::RankBits;
 use paradup_core::set_ends::SetEnds;
 use paradup_core::spill::{NumberFile, PairRuns, SetArena, SpillError, SpillFolder};
 use paradup_core::{FingerprintParams, Fingerprinter, NormalizedDocument, Scratch};
@@ -232,13 +237,6 @@ impl ParagraphEntry {
             unique,
         }
     }
-}
-
-/// One distinct normalized paragraph.
-#[derive(Clone, Copy, Debug)]
-struct UniqueParagraph {
-    /// Index into the near-tier tables, or `NOT_NEAR`.
-    near: u32,
 }
 
 /// Normalizes `doc`, whose text is dropped here. The entry's first paragraph is left for the
@@ -604,7 +602,9 @@ pub struct Scanner {
     exact_overflow: Option<ExactOverflow>,
     /// The distinct paragraphs numbered twice past a budget, found when the scan finishes.
     aliases: Aliases,
-    uniques: Vec<UniqueParagraph>,
+    /// A bit a distinct paragraph, by number: set for those in the near tier, whose near-tier
+    /// number is the count of those before ([`Scanner::near_of`]).
+    near_tier: RankBits,
     /// For each near-tier paragraph, where its shingle set starts in `shingles` (one extra entry
     /// at the end).
     shingle_offsets: SetEnds,
@@ -1059,7 +1059,7 @@ impl Scanner {
             exact_index: ExactIndex::default(),
             exact_overflow: None,
             aliases: Aliases::default(),
-            uniques: Vec::new(),
+            near_tier: RankBits::default(),
             shingle_offsets: SetEnds::starting_at(0),
             shingles: Vec::new(),
             band_keys: BandKeyTable::new(bands),
@@ -1099,7 +1099,7 @@ impl Scanner {
         // Sized once: grown by doubling, these would be copied and their pages touched again.
         let distinct_count = part.paragraphs.len();
         let occurrence_count = part.occurrences.len();
-        self.uniques.reserve(distinct_count);
+        self.near_tier.reserve(distinct_count);
         self.exact_index.reserve(distinct_count);
         self.near_to_unique.reserve(distinct_count);
         self.shingle_offsets.reserve(distinct_count);
@@ -1127,10 +1127,9 @@ impl Scanner {
                     Some(known) => known,
                     None => {
                         let id = self.exact_index.insert(distinct.exact);
-                        self.uniques.push(UniqueParagraph { near: NOT_NEAR });
+                        self.near_tier.push(distinct.shingles.is_some());
                         if let Some(set) = &distinct.shingles {
                             near_sets.push(occurrence.distinct);
-                            self.uniques[id as usize].near = self.near_to_unique.len() as u32;
                             self.near_to_unique.push(id);
                             self.shingles.extend_from_slice(set);
                             self.shingle_offsets.push(self.shingles.len());
@@ -1181,7 +1180,7 @@ impl Scanner {
         self.indexed.near = self.near_to_unique.len();
         self.indexed.documents = self.documents.len();
         self.indexed.paragraphs = self.paragraphs.len();
-        self.indexed.uniques = self.uniques.len();
+        self.indexed.uniques = self.near_tier.len();
         self.indexed.copies_left_out = part.copies_left_out;
         Ok(())
     }
@@ -1214,28 +1213,26 @@ impl Scanner {
         let mut merged = Scanner::new(self.params.clone())?;
         merged.add_indexed(part)?;
         // Distinct paragraphs in the order they were made (first occurrence), renumbered.
-        let mut renumbered = vec![NO_UNIQUE; self.uniques.len()];
+        let mut renumbered = vec![NO_UNIQUE; self.near_tier.len()];
         // For each near-tier entry of the input, its new entry, or `NOT_NEAR` when its text is
         // indexed (the indexed entry stands for it).
         let mut near_kept = vec![NOT_NEAR; self.near_to_unique.len()];
         let mut kept = 0usize;
-        for (unique, entry) in self.uniques.iter().enumerate() {
+        for (unique, number) in renumbered.iter_mut().enumerate() {
             let hash = self.exact_index.hash_of(unique as u32);
             if let Some(known) = merged.exact_index.get(hash) {
-                renumbered[unique] = known;
+                *number = known;
                 continue;
             }
             let id = merged.exact_index.insert(hash);
-            merged.uniques.push(UniqueParagraph { near: NOT_NEAR });
-            renumbered[unique] = id;
-            if entry.near != NOT_NEAR {
-                merged.uniques[id as usize].near = merged.near_to_unique.len() as u32;
+            let near = self.near_of(unique as u32);
+            merged.near_tier.push(near != NOT_NEAR);
+            *number = id;
+            if near != NOT_NEAR {
                 merged.near_to_unique.push(id);
-                merged
-                    .shingles
-                    .extend_from_slice(self.shingles_of(entry.near));
+                merged.shingles.extend_from_slice(self.shingles_of(near));
                 merged.shingle_offsets.push(merged.shingles.len());
-                near_kept[entry.near as usize] = kept as u32;
+                near_kept[near as usize] = kept as u32;
                 kept += 1;
             }
         }
@@ -1313,8 +1310,8 @@ impl Scanner {
                         .map_or(0, ExactOverflow::heap_bytes),
             ),
             (
-                "distinct paragraphs (near-tier entry)",
-                vec_bytes(&self.uniques),
+                "distinct paragraphs (in the near tier: a bit)",
+                self.near_tier.heap_bytes(),
             ),
             (
                 "near tier: distinct paragraph",
@@ -1335,7 +1332,7 @@ impl Scanner {
 
     /// Distinct paragraphs so far, and those of them in the near tier.
     pub fn distinct_counts(&self) -> (usize, usize) {
-        (self.uniques.len(), self.near_to_unique.len())
+        (self.near_tier.len(), self.near_to_unique.len())
     }
 
     /// Fingerprints a batch of documents, which follow every earlier batch in input order.
@@ -1398,8 +1395,9 @@ impl Scanner {
                         Some(overflow) => overflow.insert(paragraph.exact),
                         None => self.exact_index.insert(paragraph.exact),
                     };
-                    self.uniques.push(UniqueParagraph { near: NOT_NEAR });
-                    if self.fingerprinter.is_near(paragraph.words) {
+                    let near = self.fingerprinter.is_near(paragraph.words);
+                    self.near_tier.push(near);
+                    if near {
                         new_near.push((id, &text.normalized[paragraph.normalized.clone()]));
                     }
                     id
@@ -1442,7 +1440,6 @@ impl Scanner {
             let base = self.spilled_shingles + self.shingles.len();
             self.shingles.extend_from_slice(&chunk.shingles);
             for (&(unique, _), end) in items.iter().zip(chunk.ends) {
-                self.uniques[unique as usize].near = self.near_to_unique.len() as u32;
                 self.near_to_unique.push(unique);
                 self.shingle_offsets.push(base + end);
             }
@@ -1489,7 +1486,7 @@ impl Scanner {
         let (index_share, recent_share) = exact_tier_shares(&spill.budget);
         if self.exact_overflow.is_none() && self.exact_index.used_bytes() as u64 >= index_share {
             self.exact_overflow = Some(ExactOverflow::new(
-                self.uniques.len() as u32,
+                self.near_tier.len() as u32,
                 recent_share as usize,
             ));
         }
@@ -1524,7 +1521,7 @@ impl Scanner {
     /// now (every one but the exact tier's, which stops at its share of the budget).
     fn growing_resident_bytes(&self) -> u64 {
         (self.documents.used_bytes()
-            + std::mem::size_of_val(self.uniques.as_slice())
+            + self.near_tier.used_bytes()
             + std::mem::size_of_val(self.near_to_unique.as_slice())
             + self.shingle_offsets.used_bytes()) as u64
     }
@@ -1612,6 +1609,11 @@ impl Scanner {
             start: entry.start as usize,
             end: entry.end as usize,
         }
+    }
+
+    /// The near-tier number of distinct paragraph `unique`, or `NOT_NEAR`.
+    fn near_of(&self, unique: u32) -> u32 {
+        (self.near_tier.rank_of_set(unique as usize)).unwrap_or(NOT_NEAR)
     }
 
     fn shingles_of(&self, near: u32) -> &[u32] {
@@ -1703,7 +1705,7 @@ impl Scanner {
         // of many blocks of the allocator's heaps, whose pages stay resident unless handed back.
         drop(std::mem::take(&mut self.exact_index));
         release_freed_memory();
-        let mut sets = UnionFind::new(self.uniques.len());
+        let mut sets = UnionFind::new(self.near_tier.len());
         let mut pairs = PairCounts::default();
         self.join_index_groups(&mut sets);
         let (large_buckets, agreement) = match spilled.as_deref_mut() {
@@ -1805,7 +1807,7 @@ impl Scanner {
         let mut dead_near = vec![0u64; self.near_to_unique.len().div_ceil(64)];
         let mut dead_near_count = 0;
         for alias in exact.aliases() {
-            let near = self.uniques[alias as usize].near;
+            let near = self.near_of(alias);
             if near != NOT_NEAR {
                 dead_near[near as usize / 64] |= 1 << (near % 64);
                 dead_near_count += 1;
@@ -1843,12 +1845,12 @@ impl Scanner {
             let mut any = false;
             for &unique in &uniques[1..] {
                 if unique != canonical {
-                    needed.push(self.uniques[unique as usize].near);
+                    needed.push(self.near_of(unique));
                     any = true;
                 }
             }
             if any {
-                needed.push(self.uniques[canonical as usize].near);
+                needed.push(self.near_of(canonical));
             }
         }
         needed.retain(|&near| near != NOT_NEAR);
@@ -2056,7 +2058,7 @@ impl Scanner {
         let verified: Vec<bool> = candidates
             .par_iter()
             .map(|&(a, b)| {
-                let (na, nb) = (self.uniques[a as usize].near, self.uniques[b as usize].near);
+                let (na, nb) = (self.near_of(a), self.near_of(b));
                 containment(self.shingles_of(na), self.shingles_of(nb)) >= min_containment
             })
             .collect();
@@ -2077,7 +2079,7 @@ impl Scanner {
         sets: &mut UnionFind,
         mut spilled: Option<&mut NumberFile<u32>>,
     ) -> Result<LaidOut, SpillError> {
-        let mut occurrences = vec![0u32; self.uniques.len()];
+        let mut occurrences = vec![0u32; self.near_tier.len()];
         self.for_each_paragraph(spilled.as_deref_mut(), |_, paragraph| {
             if paragraph.unique != NO_UNIQUE {
                 occurrences[sets.find(paragraph.unique) as usize] += 1;
@@ -2085,7 +2087,7 @@ impl Scanner {
         })?;
         // Cluster number of each root, or `NO_CLUSTER` before its first occurrence.
         const NO_CLUSTER: u32 = u32::MAX;
-        let mut cluster_of_root = vec![NO_CLUSTER; self.uniques.len()];
+        let mut cluster_of_root = vec![NO_CLUSTER; self.near_tier.len()];
         // Sized exactly, as the member lists are: grown by doubling, they would hold up to twice
         // what they need at the scan's peak.
         let (cluster_count, member_count) = occurrences
@@ -2188,8 +2190,8 @@ impl Scanner {
         if unique == canonical {
             return;
         }
-        let a = self.uniques[unique as usize].near;
-        let b = self.uniques[canonical as usize].near;
+        let a = self.near_of(unique);
+        let b = self.near_of(canonical);
         let (sa, sb) = (self.set_in(view, a), self.set_in(view, b));
         member.similarity = jaccard(sa, sb);
         member.containment = containment(sa, sb);
@@ -2218,7 +2220,7 @@ impl Scanner {
             (
                 (0..clusters.len()).map(|c| copies(c) as u64 - 1).sum(),
                 clusters.iter().map(|c| c.duplicate_bytes).sum(),
-                (self.uniques.len() - self.aliases.exact.len()) as u64,
+                (self.near_tier.len() - self.aliases.exact.len()) as u64,
             )
         } else {
             let from_input = |m: &Member| m.doc as usize >= indexed_documents;
@@ -2250,7 +2252,7 @@ impl Scanner {
                     totals.indexed_bytes += span_bytes;
                 }
             }
-            let mut seen = vec![false; self.uniques.len()];
+            let mut seen = vec![false; self.near_tier.len()];
             let mut distinct = 0u64;
             for paragraph in &self.paragraphs[self.indexed.paragraphs..] {
                 if paragraph.unique != NO_UNIQUE && !seen[paragraph.unique as usize] {
@@ -2299,13 +2301,14 @@ impl Scanner {
     /// sets, shingles and occurrences), the shingle table handed over.
     fn retained(&mut self, sets: &mut UnionFind, exact_of: Vec<u64>) -> Retained {
         let indexed_paragraphs = self.indexed.paragraphs;
-        let root = (0..self.uniques.len() as u32)
+        let root = (0..self.near_tier.len() as u32)
             .map(|unique| sets.find(unique))
             .collect();
-        let shingle_range = self
-            .uniques
-            .iter()
-            .map(|u| (u.near != NOT_NEAR).then(|| self.shingle_offsets.set(u.near as usize)))
+        let shingle_range = (0..self.near_tier.len())
+            .map(|unique| {
+                let near = self.near_tier.rank_of_set(unique)?;
+                Some(self.shingle_offsets.set(near as usize))
+            })
             .collect();
         let paragraphs = self.paragraphs[indexed_paragraphs..]
             .iter()

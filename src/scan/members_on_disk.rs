@@ -327,7 +327,7 @@ impl Scanner {
         let (Some(mut tables), Some(folder)) = (spill.tables.take(), spill.folder.take()) else {
             return Ok(None);
         };
-        let mut occurrences = vec![0u32; self.uniques.len()];
+        let mut occurrences = vec![0u32; self.near_tier.len()];
         self.for_each_paragraph(Some(&mut tables.paragraphs), |_, paragraph| {
             if paragraph.unique != NO_UNIQUE {
                 occurrences[sets.find(paragraph.unique) as usize] += 1;
@@ -352,7 +352,7 @@ impl Scanner {
         // Second pass: clusters numbered by first occurrence, each copy sent to the range file
         // of its place in cluster order.
         const NO_CLUSTER: u32 = u32::MAX;
-        let mut cluster_of_root = vec![NO_CLUSTER; self.uniques.len()];
+        let mut cluster_of_root = vec![NO_CLUSTER; self.near_tier.len()];
         let mut clusters: Vec<Cluster> = Vec::new();
         let mut starts: Vec<u64> = Vec::new();
         let mut filled: Vec<u32> = Vec::new();
@@ -448,7 +448,7 @@ impl Scanner {
             file.remove()?;
             let cluster_of =
                 |slot: usize| starts.partition_point(|&s| s <= first + slot as u64) - 1;
-            let near = |unique: u32| self.uniques[unique as usize].near;
+            let near = |unique: u32| self.near_of(unique);
             let mut needed = Vec::new();
             for (slot, &unique) in uniques.iter().enumerate() {
                 let canonical = canonical_unique[cluster_of(slot)];

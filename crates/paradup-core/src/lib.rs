@@ -7,7 +7,8 @@
 //! - [`shingle`] takes a paragraph's word (or character) n-gram hashes, [`minhash`] its signature,
 //!   [`lsh`] its band keys: paragraphs sharing a key are candidate pairs, verified by exact Jaccard
 //!   of their shingle sets.
-//! - [`set_ends`] holds where each shingle set ends in a table of sets, 4 bytes a set.
+//! - [`set_ends`] holds where each shingle set ends in a table of sets, 4 bytes a set, and
+//!   [`rank`] which distinct paragraphs are in the near tier, a bit each.
 //! - [`cluster`] joins verified pairs (union-find, and leader clustering for a bucket too large to
 //!   verify every pair of).
 //! - [`Fingerprinter`] is the one definition of a paragraph's fingerprint, built from the above.
@@ -32,6 +33,7 @@ pub mod fingerprint;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
+pub mod rank;
 pub mod segment;
 pub mod set_ends;
 pub mod shingle;
