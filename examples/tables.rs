@@ -3,7 +3,9 @@
 //! near-tier paragraph), before the clusters are formed.
 //!
 //! With `--memory BYTES` first, the scanner runs under that budget (its tables spill past half of
-//! it) and the process's resident memory after reading is printed too.
+//! it) and the process's resident memory after reading is printed too; the scan is then finished,
+//! and what the merge of the exact tier's runs found is printed (the distinct paragraphs numbered
+//! twice, whose near-tier prints were made twice).
 //!
 //! usage: cargo run --release --example tables -- [--memory BYTES] INPUT...
 
@@ -36,11 +38,18 @@ fn main() {
         Some(budget) => BoundedScanner::new(ScanParams::default(), budget).map(Bounded),
         None => Scanner::new(ScanParams::default()).map(Plain),
     };
-    let Ok(mut scanner) = made else {
+    let Ok(mut made) = made else {
         eprintln!("tables: the default parameters do not validate");
         std::process::exit(2);
     };
-    let scanner: &mut Scanner = match &mut scanner {
+    if let Bounded(bounded) = &mut made {
+        bounded.observe(|phase| {
+            if let paradup::scan::SpillPhase::ExactRuns { runs, aliases } = phase {
+                println!("exact tier: {runs} sorted runs merged, {aliases} distinct paragraphs numbered twice");
+            }
+        });
+    }
+    let scanner: &mut Scanner = match &mut made {
         Bounded(bounded) => bounded,
         Plain(plain) => plain,
     };
@@ -92,6 +101,16 @@ fn main() {
             if line.starts_with("VmRSS") || line.starts_with("VmHWM") {
                 println!("{line}");
             }
+        }
+    }
+    if let Bounded(bounded) = made {
+        match bounded.try_finish_streamed() {
+            Ok(outcome) => println!(
+                "finished: {} distinct paragraphs, {} clusters",
+                outcome.summary.distinct_paragraphs,
+                outcome.clusters.len()
+            ),
+            Err(error) => eprintln!("tables: {error}"),
         }
     }
 }

@@ -254,7 +254,8 @@ pub fn band_candidates_from(
     items: usize,
     first_counted: u32,
 ) -> Candidates {
-    band_candidates_among((0..items as u32).zip(column), items, first_counted)
+    let numbered = column.enumerate().map(|(item, key)| (item as u32, key));
+    band_candidates_among(numbered, items, first_counted)
 }
 
 /// [`band_candidates_from`] over some of the items only: `column` gives each item taken part
