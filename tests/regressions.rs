@@ -524,8 +524,18 @@ fn a_closed_pipe_keeps_the_runs_status() {
 /// (left out of the scan) is written as far as it decodes.
 #[test]
 fn dedup_writes_the_records_before_a_cut_in_a_compressed_file() {
-    use flate2::write::GzEncoder;
-    use std::io::Write;
+    fn gzipped(text: &str) -> Vec<u8> {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(text.as_bytes()).unwrap();
+        encoder.finish().unwrap()
+    }
+    fn gunzipped(path: &std::path::Path) -> String {
+        let mut text = String::new();
+        let file = std::fs::File::open(path).unwrap();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text).unwrap();
+        text
+    }
     let scratch = Scratch::new();
     let record = |text: &str| serde_json::json!({ "text": text }).to_string() + "\n";
     let good: String = [P[0], P[1]].iter().map(|t| record(t)).collect();
@@ -533,17 +543,13 @@ fn dedup_writes_the_records_before_a_cut_in_a_compressed_file() {
     let many: String = (0..400)
         .map(|i| record(&format!("{} number {i} of the long file.", P[2])))
         .collect();
-    let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(many.as_bytes()).unwrap();
-    let gz = encoder.finish().unwrap();
+    let gz = gzipped(&many);
     std::fs::write(scratch.path("in/b.jsonl.gz"), &gz[..gz.len() / 2]).unwrap();
     // A text document cut short: the scan leaves it out, and dedup keeps what it decodes to.
     let article: String = (0..300)
         .map(|i| format!("{} Paragraph {i}.\n\n", P[3]))
         .collect();
-    let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(article.as_bytes()).unwrap();
-    let gz = encoder.finish().unwrap();
+    let gz = gzipped(&article);
     std::fs::write(scratch.path("in/c.txt.gz"), &gz[..gz.len() / 2]).unwrap();
     let (code, stderr) = run_with_stdin(&scratch, &["dedup", "in", "-o", "out"], "");
     assert_eq!(code, 2, "{stderr}");
@@ -552,14 +558,7 @@ fn dedup_writes_the_records_before_a_cut_in_a_compressed_file() {
         "{stderr}"
     );
     assert_eq!(scratch.read("out/a.jsonl"), good);
-    let mut kept = String::new();
-    std::io::Read::read_to_string(
-        &mut flate2::read::GzDecoder::new(
-            std::fs::File::open(scratch.path("out/b.jsonl.gz")).unwrap(),
-        ),
-        &mut kept,
-    )
-    .unwrap();
+    let kept = gunzipped(&scratch.path("out/b.jsonl.gz"));
     let lines = kept.lines().count();
     assert!(lines > 0 && lines < 400, "{lines} records kept");
     assert!(
@@ -567,14 +566,7 @@ fn dedup_writes_the_records_before_a_cut_in_a_compressed_file() {
         "the kept records are the file's first ones"
     );
     assert!(stderr.contains("in/c.txt.gz"), "{stderr}");
-    let mut text = String::new();
-    std::io::Read::read_to_string(
-        &mut flate2::read::GzDecoder::new(
-            std::fs::File::open(scratch.path("out/c.txt.gz")).unwrap(),
-        ),
-        &mut text,
-    )
-    .unwrap();
+    let text = gunzipped(&scratch.path("out/c.txt.gz"));
     assert!(
         !text.is_empty() && text.len() < article.len() && article.starts_with(&text),
         "{} of {} bytes kept",
