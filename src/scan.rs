@@ -2079,23 +2079,10 @@ impl Scanner {
         sets: &mut UnionFind,
         mut spilled: Option<&mut NumberFile<u32>>,
     ) -> Result<LaidOut, SpillError> {
-        let mut occurrences = vec![0u32; self.near_tier.len()];
-        self.for_each_paragraph(spilled.as_deref_mut(), |_, paragraph| {
-            if paragraph.unique != NO_UNIQUE {
-                occurrences[sets.find(paragraph.unique) as usize] += 1;
-            }
-        })?;
-        // Cluster number of each root, or `NO_CLUSTER` before its first occurrence.
-        const NO_CLUSTER: u32 = u32::MAX;
-        let mut cluster_of_root = vec![NO_CLUSTER; self.near_tier.len()];
+        let mut roots = self.count_roots(sets, spilled.as_deref_mut())?;
         // Sized exactly, as the member lists are: grown by doubling, they would hold up to twice
         // what they need at the scan's peak.
-        let (cluster_count, member_count) = occurrences
-            .iter()
-            .filter(|&&count| count >= 2)
-            .fold((0usize, 0usize), |(clusters, members), &count| {
-                (clusters + 1, members + count as usize)
-            });
+        let (cluster_count, member_count) = roots.clusters_and_copies();
         let mut laid_out = LaidOut {
             clusters: Vec::with_capacity(cluster_count),
             counted_paragraphs: 0,
@@ -2111,28 +2098,27 @@ impl Scanner {
             if global >= indexed_paragraphs {
                 laid_out.counted_paragraphs += 1;
             }
-            let count = occurrences[root as usize] as usize;
-            if count < 2 {
-                return;
-            }
-            let mut id = cluster_of_root[root as usize] as usize;
-            if id == NO_CLUSTER as usize {
-                id = laid_out.clusters.len();
-                cluster_of_root[root as usize] = id as u32;
-                laid_out.clusters.push(Cluster {
-                    id,
-                    kind: ClusterKind::WithinDocument,
-                    documents: 0,
-                    duplicate_bytes: 0,
-                    // Sized exactly (the set's occurrences): grown by doubling, the member lists
-                    // of a corpus full of repeats would take up to twice what they hold and
-                    // raise the scan's peak memory.
-                    members: Vec::with_capacity(count),
-                });
-                let start = laid_out.member_uniques.len();
-                laid_out.starts.push(start);
-                laid_out.member_uniques.resize(start + count, NO_UNIQUE);
-            }
+            let id = match roots.visit(root, laid_out.clusters.len()) {
+                RootVisit::Single => return,
+                RootVisit::Known(id) => id,
+                RootVisit::First { id, count } => {
+                    let count = count as usize;
+                    laid_out.clusters.push(Cluster {
+                        id,
+                        kind: ClusterKind::WithinDocument,
+                        documents: 0,
+                        duplicate_bytes: 0,
+                        // Sized exactly (the set's occurrences): grown by doubling, the member lists
+                        // of a corpus full of repeats would take up to twice what they hold and
+                        // raise the scan's peak memory.
+                        members: Vec::with_capacity(count),
+                    });
+                    let start = laid_out.member_uniques.len();
+                    laid_out.starts.push(start);
+                    laid_out.member_uniques.resize(start + count, NO_UNIQUE);
+                    id
+                }
+            };
             let index_in_doc = match self.indexed.paragraph_numbers.get(global) {
                 Some(&number) => number,
                 None => global as u32 - self.documents.first_paragraph(paragraph.doc as usize),
@@ -2151,6 +2137,21 @@ impl Scanner {
             });
         })?;
         Ok(laid_out)
+    }
+
+    /// Each root's occurrences: the paragraph records read once (from `spilled` first).
+    fn count_roots(
+        &self,
+        sets: &mut UnionFind,
+        spilled: Option<&mut NumberFile<u32>>,
+    ) -> Result<RootClusters, SpillError> {
+        let mut state = vec![0u32; self.near_tier.len()];
+        self.for_each_paragraph(spilled, |_, paragraph| {
+            if paragraph.unique != NO_UNIQUE {
+                state[sets.find(paragraph.unique) as usize] += 1;
+            }
+        })?;
+        Ok(RootClusters { state })
     }
 
     /// Stage 6: each cluster's kind and documents, the similarity and containment of every
@@ -2333,6 +2334,61 @@ impl Scanner {
             shingles: std::mem::take(&mut self.shingles),
             paragraphs,
             indexed_documents: self.indexed.documents,
+        }
+    }
+}
+
+/// Each root's occurrences until its cluster is numbered, then that number: one vector for both,
+/// 4 bytes a distinct paragraph while the clusters are laid out.
+struct RootClusters {
+    /// An occurrence count, or a cluster number with [`NUMBERED`] set.
+    state: Vec<u32>,
+}
+
+/// Marks a [`RootClusters`] entry that holds a cluster number. Cluster numbers are below it
+/// (paragraphs are numbered in 32 bits, and a cluster holds two of them at least), and so are
+/// counts short of a text with 2^31 copies (a corpus of over two billion paragraphs, whose
+/// paragraph records alone take 32 GB in memory).
+const NUMBERED: u32 = 1 << 31;
+
+/// What [`RootClusters::visit`] finds of a root.
+enum RootVisit {
+    /// One occurrence: no cluster.
+    Single,
+    /// Its first occurrence: its cluster is numbered `id` now, with `count` copies.
+    First { id: usize, count: u32 },
+    /// Its cluster, numbered at an earlier occurrence.
+    Known(usize),
+}
+
+impl RootClusters {
+    /// Clusters to come, and their copies.
+    fn clusters_and_copies(&self) -> (usize, usize) {
+        self.state
+            .iter()
+            .filter(|&&count| count >= 2)
+            .fold((0, 0), |(clusters, copies), &count| {
+                (clusters + 1, copies + count as usize)
+            })
+    }
+
+    /// Copies of every cluster to come.
+    fn total_copies(&self) -> u64 {
+        self.clusters_and_copies().1 as u64
+    }
+
+    /// An occurrence of `root`; its cluster, when it has one, is numbered `next` if this is its
+    /// first occurrence.
+    fn visit(&mut self, root: u32, next: usize) -> RootVisit {
+        let state = &mut self.state[root as usize];
+        if *state & NUMBERED != 0 {
+            RootVisit::Known((*state & !NUMBERED) as usize)
+        } else if *state < 2 {
+            RootVisit::Single
+        } else {
+            let count = *state;
+            *state = next as u32 | NUMBERED;
+            RootVisit::First { id: next, count }
         }
     }
 }

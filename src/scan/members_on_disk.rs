@@ -7,8 +7,8 @@
 //! Each cluster keeps only its canonical copy in memory, which its rankings and texts need.
 
 use super::{
-    Cluster, ClusterKind, Member, ScanOutcome, Scanner, SetView, Spill, SpillPhase, NOT_NEAR,
-    NO_UNIQUE,
+    Cluster, ClusterKind, Member, RootVisit, ScanOutcome, Scanner, SetView, Spill, SpillPhase,
+    NOT_NEAR, NO_UNIQUE,
 };
 use crate::cluster::UnionFind;
 use paradup_core::spill::{NumberFile, SpillError, SpillFolder};
@@ -327,17 +327,8 @@ impl Scanner {
         let (Some(mut tables), Some(folder)) = (spill.tables.take(), spill.folder.take()) else {
             return Ok(None);
         };
-        let mut occurrences = vec![0u32; self.near_tier.len()];
-        self.for_each_paragraph(Some(&mut tables.paragraphs), |_, paragraph| {
-            if paragraph.unique != NO_UNIQUE {
-                occurrences[sets.find(paragraph.unique) as usize] += 1;
-            }
-        })?;
-        let total: u64 = occurrences
-            .iter()
-            .filter(|&&count| count >= 2)
-            .map(|&count| u64::from(count))
-            .sum();
+        let mut roots = self.count_roots(sets, Some(&mut tables.paragraphs))?;
+        let total = roots.total_copies();
         let budget_copies = spill.budget.bytes / 16 / 64;
         let per_range = budget_copies.max(total.div_ceil(MAX_RANGES)).max(256);
         let range_count = total.div_ceil(per_range) as usize;
@@ -351,8 +342,6 @@ impl Scanner {
 
         // Second pass: clusters numbered by first occurrence, each copy sent to the range file
         // of its place in cluster order.
-        const NO_CLUSTER: u32 = u32::MAX;
-        let mut cluster_of_root = vec![NO_CLUSTER; self.near_tier.len()];
         let mut clusters: Vec<Cluster> = Vec::new();
         let mut starts: Vec<u64> = Vec::new();
         let mut filled: Vec<u32> = Vec::new();
@@ -368,27 +357,24 @@ impl Scanner {
                 counted_paragraphs += 1;
             }
             let root = sets.find(paragraph.unique);
-            let count = occurrences[root as usize];
-            if count < 2 {
-                return;
-            }
-            let mut id = cluster_of_root[root as usize];
-            if id == NO_CLUSTER {
-                id = clusters.len() as u32;
-                cluster_of_root[root as usize] = id;
-                clusters.push(Cluster {
-                    id: id as usize,
-                    kind: ClusterKind::WithinDocument,
-                    documents: 0,
-                    duplicate_bytes: 0,
-                    members: Vec::new(),
-                });
-                starts.push(next_start);
-                next_start += u64::from(count);
-                filled.push(0);
-                canonical_unique.push(paragraph.unique);
-            }
-            let id = id as usize;
+            let id = match roots.visit(root, clusters.len()) {
+                RootVisit::Single => return,
+                RootVisit::Known(id) => id,
+                RootVisit::First { id, count } => {
+                    clusters.push(Cluster {
+                        id,
+                        kind: ClusterKind::WithinDocument,
+                        documents: 0,
+                        duplicate_bytes: 0,
+                        members: Vec::new(),
+                    });
+                    starts.push(next_start);
+                    next_start += u64::from(count);
+                    filled.push(0);
+                    canonical_unique.push(paragraph.unique);
+                    id
+                }
+            };
             let slot = starts[id] + u64::from(filled[id]);
             filled[id] += 1;
             let index_in_doc = match self.indexed.paragraph_numbers.get(global) {
@@ -411,7 +397,7 @@ impl Scanner {
             return Err(error);
         }
         starts.push(next_start);
-        drop((occurrences, cluster_of_root, filled));
+        drop((roots, filled));
         tables.paragraphs.remove()?;
         for file in tables.band_keys {
             file.remove()?;
