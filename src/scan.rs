@@ -15,9 +15,11 @@
 //!
 //! A [`BoundedScanner`] keeps a scan under a memory budget: once its tables pass half the budget,
 //! the paragraph records, shingle sets and band keys of every batch go to files in a spill folder
-//! ([`paradup_core::spill`]), buckets are formed a band at a time from the band-key files,
-//! candidate pairs go to sorted runs merged back in order, and pairs are verified a chunk at a
-//! time against the few shingle sets each chunk needs. Once the exact tier's index holds an eighth
+//! ([`paradup_core::spill`]), buckets are formed a band at a time from the band-key files (a
+//! band in parts by its keys' top bits when it would not fit whole), candidate pairs go to sorted
+//! runs merged back in order, and pairs are verified a chunk at a time against the few shingle
+//! sets each chunk needs. What those stages hold for their work is what the tables kept in
+//! memory leave of the budget when reading ends, measured then (at most a quarter of it). Once the exact tier's index holds an eighth
 //! of the budget it stops growing: later distinct paragraphs are numbered in a recent index
 //! written out in sorted runs ([`ExactOverflow`]), and a text seen again after its run was
 //! written is numbered anew, its alias resolved to its first number when the runs are merged
@@ -650,6 +652,20 @@ struct IndexedState {
     copies_left_out: u64,
 }
 
+/// Bytes the process holds in memory now, where the system tells it (`/proc/self/statm`).
+fn resident_now() -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+        let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+        Some(pages * rustix::param::page_size() as u64)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
 /// Hands the memory freed while reading back to the system.
 ///
 /// Reading frees many blocks (a batch's texts, a Parquet file's decoded pages and Arrow columns,
@@ -766,12 +782,15 @@ pub enum SpillPhase {
         /// Paragraph numbers found to be a text numbered before.
         aliases: u64,
     },
-    /// Band `band` (from 1) of `bands` bucketed from its key file.
+    /// Band `band` (from 1) of `bands` bucketed from its key file, in `parts` parts by the keys'
+    /// top bits (1 when the band fits the memory left).
     MergeBand {
         /// The band, from 1.
         band: usize,
         /// Bands in all.
         bands: usize,
+        /// Parts the band is bucketed in, one after another.
+        parts: u64,
     },
     /// Candidate pairs verified so far.
     Verify {
@@ -793,7 +812,14 @@ impl fmt::Display for SpillPhase {
         match self {
             SpillPhase::Spill { .. } => write!(f, "spill"),
             SpillPhase::ExactRuns { runs, .. } => write!(f, "merge exact hashes ({runs} runs)"),
-            SpillPhase::MergeBand { band, bands } => write!(f, "merge band {band}/{bands}"),
+            SpillPhase::MergeBand {
+                band,
+                bands,
+                parts: 1,
+            } => write!(f, "merge band {band}/{bands}"),
+            SpillPhase::MergeBand { band, bands, parts } => {
+                write!(f, "merge band {band}/{bands} in {parts} parts")
+            }
             SpillPhase::Verify { pairs } => write!(f, "verify ({pairs} pairs)"),
             SpillPhase::Members { range: 0, .. } => write!(f, "members"),
             SpillPhase::Members { range, ranges } => write!(f, "members {range}/{ranges}"),
@@ -866,6 +892,9 @@ struct Spill {
     failure: Option<SpillError>,
     observer: Option<PhaseObserver>,
     forecast: Option<BudgetForecast>,
+    /// Bytes the stages after reading may hold for their own work, once settled by
+    /// [`Spill::settle_work`] from what the process holds when reading ends.
+    work: Option<usize>,
 }
 
 /// The spill files of a scan's tables.
@@ -893,6 +922,20 @@ fn available_space(path: &std::path::Path) -> Option<u64> {
 }
 
 impl Spill {
+    /// A scan's budget, nothing spilled yet.
+    fn for_budget(budget: MemoryBudget, bands: usize) -> Self {
+        Spill {
+            budget,
+            bands,
+            folder: None,
+            tables: None,
+            failure: None,
+            observer: None,
+            forecast: None,
+            work: None,
+        }
+    }
+
     fn tell(&mut self, phase: SpillPhase) {
         if let Some(observer) = self.observer.as_mut() {
             observer(&phase);
@@ -938,9 +981,36 @@ impl Spill {
         Ok(())
     }
 
-    /// Bytes the stages after reading may hold for their own work (pair buffers, loaded sets).
+    /// Bytes the stages after reading may hold for their own work (pair buffers, band
+    /// partitions, loaded sets): a quarter of the budget until [`Spill::settle_work`].
     fn work_bytes(&self) -> usize {
-        (self.budget.bytes / 4).max(MIN_MEMORY_BUDGET / 4) as usize
+        self.work
+            .unwrap_or_else(|| Self::largest_work(&self.budget))
+    }
+
+    /// The most the stages after reading take for their work: a quarter of the budget.
+    fn largest_work(budget: &MemoryBudget) -> usize {
+        (budget.bytes / 4).max(MIN_MEMORY_BUDGET / 4) as usize
+    }
+
+    /// Sets the stages' work from what the process holds once reading is over and the tables
+    /// that stay are in place (`resident`, bytes, where the system tells it): half of what the
+    /// budget leaves (the stages' vectors of pairs and loaded sets pass their share by up to a
+    /// third), at most a quarter of the budget and at least a sixteenth of it.
+    /// The tables that stay grow with the corpus, so a fixed share on top of them would pass the
+    /// budget as soon as they pass three quarters of it; what they leave keeps the stages within
+    /// it while it is enough to work in. Only how the stages cut their work changes, never what
+    /// they find.
+    fn settle_work(&mut self, resident: Option<u64>) {
+        let largest = Self::largest_work(&self.budget);
+        self.work = Some(match resident {
+            None => largest,
+            Some(resident) => {
+                let left = self.budget.bytes.saturating_sub(resident) / 2;
+                let least = (self.budget.bytes / 16).max(MIN_MEMORY_BUDGET / 16);
+                (left.max(least) as usize).min(largest)
+            }
+        });
     }
 }
 
@@ -971,15 +1041,8 @@ impl BoundedScanner {
             )));
         }
         let mut scanner = Scanner::new(params)?;
-        scanner.spill = Some(Box::new(Spill {
-            budget,
-            bands: scanner.params.banding.bands,
-            folder: None,
-            tables: None,
-            failure: None,
-            observer: None,
-            forecast: None,
-        }));
+        let bands = scanner.params.banding.bands;
+        scanner.spill = Some(Box::new(Spill::for_budget(budget, bands)));
         Ok(BoundedScanner { scanner })
     }
 
@@ -1694,6 +1757,11 @@ impl Scanner {
         let mut spilled = spill.filter(|spill| spill.tables.is_some());
         if let Some(spill) = spilled.as_deref_mut() {
             self.resolve_aliases(spill)?;
+            // Every batch's records went to the spill files: the room kept for a next batch is
+            // not needed any more.
+            debug_assert!(self.paragraphs.is_empty() && self.shingles.is_empty());
+            self.paragraphs = Vec::new();
+            self.shingles = Vec::new();
         }
         // Each distinct paragraph's exact hash, when the index needs them.
         let exact_of = if retain {
@@ -1708,22 +1776,30 @@ impl Scanner {
         let mut sets = UnionFind::new(self.near_tier.len());
         let mut pairs = PairCounts::default();
         self.join_index_groups(&mut sets);
+        if let Some(spill) = spilled.as_deref_mut() {
+            spill.settle_work(resident_now());
+        }
         let (large_buckets, agreement) = match spilled.as_deref_mut() {
             None => self.verify_small_buckets(&mut sets, &mut pairs),
             Some(spill) => self.verify_small_buckets_spilled(spill, &mut sets, &mut pairs)?,
         };
-        let large_sets = match spilled.as_deref_mut() {
-            None => None,
-            Some(spill) => {
-                let mut members: Vec<u32> = large_buckets.iter().flatten().copied().collect();
-                members.sort_unstable();
-                members.dedup();
-                Some(self.load_sets(spill, &members)?)
-            }
-        };
-        let view = large_sets.as_ref().map_or(SetView::Held, SetView::Loaded);
-        self.join_large_buckets(&large_buckets, &agreement, view, &mut sets, &mut pairs);
-        drop((large_buckets, agreement, large_sets));
+        match spilled.as_deref_mut() {
+            None => self.join_large_buckets(
+                &large_buckets,
+                &agreement,
+                SetView::Held,
+                &mut sets,
+                &mut pairs,
+            ),
+            Some(spill) => self.join_large_buckets_spilled(
+                spill,
+                &large_buckets,
+                &agreement,
+                &mut sets,
+                &mut pairs,
+            )?,
+        }
+        drop((large_buckets, agreement));
         self.join_containing(&mut sets, &mut pairs);
         if !retain {
             if let Some(spill) = spilled.as_deref_mut() {
@@ -1954,38 +2030,62 @@ impl Scanner {
             return Ok((Vec::new(), BandAgreement::rows(bands, &[], items)));
         };
         let result = (|| {
-            let mut runs = PairRuns::new("pairs", work / 8);
+            // A quarter of the work for the pairs waiting to be written (8 bytes each), half
+            // for the band part being bucketed, the rest for the pairs a part finds.
+            let pair_size = std::mem::size_of::<(u32, u32)>();
+            let mut runs = PairRuns::new("pairs", work / 4 / pair_size);
             let mut large_buckets = Vec::new();
+            let partitions = KeyPartitions::within(items, work / 2);
             for band in 0..bands {
                 spill.tell(SpillPhase::MergeBand {
                     band: band + 1,
                     bands,
+                    parts: partitions.count(),
                 });
                 let Some(tables) = spill.tables.as_mut() else {
                     break;
                 };
-                let column = tables.band_keys[band].read_range(0..items as u64)?;
-                // An alias's entry is its first copy's again: left out, as it is in memory.
-                let live = (0..items as u32)
-                    .zip(column.iter().copied())
-                    .filter(|&(near, _)| !self.aliases.is_dead(near));
-                let found = band_candidates_among(live, items, 0);
-                drop(column);
-                runs.push(&folder, found.pairs)?;
-                large_buckets.extend(found.large_buckets);
+                for partition in 0..partitions.count() {
+                    let mut live: Vec<(u32, u64)> =
+                        Vec::with_capacity(partitions.expected_share(items));
+                    tables.band_keys[band].for_each_block(|start, keys| {
+                        // An alias's entry is its first copy's again: left out, as it is in
+                        // memory.
+                        live.extend(
+                            (start as u32..)
+                                .zip(keys.iter().copied())
+                                .filter(|&(near, key)| {
+                                    partitions.of(key) == partition && !self.aliases.is_dead(near)
+                                })
+                                .map(|(near, key)| (near, partitions.spread(key))),
+                        );
+                    })?;
+                    let found = band_candidates_among(live.iter().copied(), live.len(), 0);
+                    drop(live);
+                    runs.push(&folder, found.pairs)?;
+                    large_buckets.extend(found.large_buckets);
+                }
             }
+            // The bucketing's blocks, freed, go back to the system before the sets are loaded.
+            release_freed_memory();
             let mut agreement = BandAgreement::rows(bands, &large_buckets, items);
             if agreement.wanted() {
                 for band in 0..bands {
                     if let Some(tables) = spill.tables.as_mut() {
-                        let column = tables.band_keys[band].read_range(0..items as u64)?;
-                        agreement.fill(band, column.iter().copied());
+                        tables.band_keys[band]
+                            .for_each_block(|start, keys| agreement.fill_from(band, start, keys))?;
                     }
                 }
             }
             let shingle_bytes = (self.spilled_shingles + self.shingles.len()) * 4;
-            let set_bytes = shingle_bytes / items.max(1) + 16;
-            let chunk_pairs = (work / (2 * set_bytes)).max(4096);
+            // Each pair brings up to two sets (their numbers, and 12 bytes of arena each) and
+            // takes 16 bytes itself, in the chunk and in the list of its sets.
+            let set_bytes = shingle_bytes / items.max(1) + 12;
+            // Measured again: what the bucketing left (the large buckets, their agreement, the
+            // allocator's holes) is not the verification's to take.
+            spill.settle_work(resident_now());
+            let work = spill.work_bytes();
+            let chunk_pairs = (work / (2 * set_bytes + 16)).max(4096);
             let mut merged = runs.into_merged(&folder)?;
             loop {
                 let chunk = merged.next_chunk(chunk_pairs)?;
@@ -2035,6 +2135,45 @@ impl Scanner {
             pairs.candidates += work.verifications;
             pairs.verified += work.accepted;
         }
+    }
+
+    /// Stage 3 from the spill folder: the large buckets in order, as many at a time as their
+    /// sets, read from the spill folder, fit in the work the budget leaves (a bucket larger than
+    /// that alone). Buckets are joined in the same order as [`Scanner::join_large_buckets`] joins
+    /// them, so the same pairs are verified.
+    fn join_large_buckets_spilled(
+        &self,
+        spill: &mut Spill,
+        large_buckets: &[Vec<u32>],
+        agreement: &BandAgreement,
+        sets: &mut UnionFind,
+        pairs: &mut PairCounts,
+    ) -> Result<(), SpillError> {
+        spill.settle_work(resident_now());
+        let work = spill.work_bytes();
+        // A loaded set takes its numbers and 12 bytes of the arena's own.
+        let set_bytes = |near: u32| self.shingle_offsets.set(near as usize).len() * 4 + 12;
+        let mut start = 0;
+        while start < large_buckets.len() {
+            let mut end = start;
+            let mut bytes = 0;
+            while end < large_buckets.len() && (end == start || bytes < work) {
+                bytes += large_buckets[end]
+                    .iter()
+                    .map(|&near| set_bytes(near))
+                    .sum::<usize>();
+                end += 1;
+            }
+            let group = &large_buckets[start..end];
+            let mut members: Vec<u32> = group.iter().flatten().copied().collect();
+            members.sort_unstable();
+            members.dedup();
+            let loaded = self.load_sets(spill, &members)?;
+            drop(members);
+            self.join_large_buckets(group, agreement, SetView::Loaded(&loaded), sets, pairs);
+            start = end;
+        }
+        Ok(())
     }
 
     /// Stage 4, under `--containment` only: paragraphs contained in another, which LSH on
@@ -2489,6 +2628,16 @@ impl BandAgreement {
         }
     }
 
+    /// [`BandAgreement::fill`] for the keys of the paragraphs from number `start` on.
+    fn fill_from(&mut self, band: usize, start: u64, keys: &[u64]) {
+        let rows = self.row_of.iter().skip(start as usize);
+        for (row, &key) in rows.zip(keys) {
+            if *row != u32::MAX {
+                self.keys[*row as usize * self.bands + band] = key;
+            }
+        }
+    }
+
     /// Bands on which near-tier paragraphs `a` and `b` (both in large buckets) agree.
     fn shared(&self, a: u32, b: u32) -> u32 {
         let row = |item: u32| {
@@ -2496,6 +2645,52 @@ impl BandAgreement {
             &self.keys[start..start + self.bands]
         };
         row(a).iter().zip(row(b)).filter(|(x, y)| x == y).count() as u32
+    }
+}
+
+/// A band's keys cut by their top bits into parts bucketed one after another, so that a band
+/// past a budget is bucketed in the memory the budget leaves, whatever the corpus's size.
+/// Buckets never straddle parts (a bucket is one key), and parts in order, each sorted, are the
+/// keys in order: the pairs and large buckets found are those of the whole band, in the same
+/// order.
+#[derive(Clone, Copy, Debug)]
+struct KeyPartitions {
+    /// The parts are `1 << bits`.
+    bits: u32,
+}
+
+/// Bytes a near-tier paragraph takes while its band part is bucketed: its (number, key), the
+/// bits of its slot among the keys, and, when its key is repeated, its place in a bucket.
+const BUCKETING_BYTES: usize = 40;
+
+impl KeyPartitions {
+    /// As few parts as keep one part's bucketing of `items` keys within `bytes`.
+    fn within(items: usize, bytes: usize) -> Self {
+        let parts = (items * BUCKETING_BYTES).div_ceil(bytes.max(1)).max(1);
+        KeyPartitions {
+            bits: parts.next_power_of_two().trailing_zeros().min(10),
+        }
+    }
+
+    fn count(self) -> u64 {
+        1 << self.bits
+    }
+
+    /// The part of `key`.
+    fn of(self, key: u64) -> u64 {
+        key.checked_shr(64 - self.bits).unwrap_or(0)
+    }
+
+    /// About how many of `items` keys a part takes (hashed keys spread evenly), with room.
+    fn expected_share(self, items: usize) -> usize {
+        let share = items >> self.bits;
+        share + share / 8 + 16
+    }
+
+    /// `key` with its part's bits moved to the bottom: within a part the order of keys is kept,
+    /// and the top bits, by which bucketing spreads keys over slots, vary again.
+    fn spread(self, key: u64) -> u64 {
+        key.rotate_left(self.bits)
     }
 }
 
@@ -2564,6 +2759,76 @@ fn containment_candidates(shingles: &[u32], offsets: &SetEnds) -> Vec<(u32, u32)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A band bucketed in parts finds the pairs and large buckets of the band bucketed whole,
+        /// in the same order, for keys with few values (large and small buckets) spread over the
+        /// whole range of 64 bits.
+        #[test]
+        fn a_band_bucketed_in_parts_finds_what_it_finds_whole(
+            key_choices in proptest::collection::vec(0u64..40, 1..600),
+            crowded in 0u64..40,
+            bits in 0u32..6,
+            salt in any::<u64>(),
+        ) {
+            // Every key of a choice under `crowded` is one value: buckets past the pairing limit.
+            let keys: Vec<u64> = key_choices
+                .iter()
+                .map(|&choice| if choice < crowded { 0 } else { choice })
+                .map(|choice| xxhash_rust::xxh3::xxh3_64_with_seed(&choice.to_le_bytes(), salt))
+                .collect();
+            let whole = band_candidates_among((0u32..).zip(keys.iter().copied()), keys.len(), 0);
+            let partitions = KeyPartitions { bits };
+            let mut pairs = Vec::new();
+            let mut large_buckets = Vec::new();
+            for partition in 0..partitions.count() {
+                let live: Vec<(u32, u64)> = (0u32..)
+                    .zip(keys.iter().copied())
+                    .filter(|&(_, key)| partitions.of(key) == partition)
+                    .map(|(item, key)| (item, partitions.spread(key)))
+                    .collect();
+                let found = band_candidates_among(live.iter().copied(), live.len(), 0);
+                pairs.extend(found.pairs);
+                large_buckets.extend(found.large_buckets);
+            }
+            prop_assert_eq!(pairs, whole.pairs);
+            prop_assert_eq!(large_buckets, whole.large_buckets);
+        }
+    }
+
+    #[test]
+    fn a_band_is_cut_into_as_few_parts_as_fit_the_work() {
+        assert_eq!(KeyPartitions::within(1000, 1 << 20).count(), 1);
+        // 40 bytes a key: 10 M keys take 400 MB, in parts of at most 64 MiB.
+        let parts = KeyPartitions::within(10_000_000, 64 << 20).count();
+        assert_eq!(parts, 8);
+        assert!(10_000_000 * BUCKETING_BYTES / parts as usize <= 64 << 20);
+        assert_eq!(KeyPartitions::within(usize::MAX / 64, 1).count(), 1 << 10);
+    }
+
+    #[test]
+    fn the_work_after_reading_is_what_the_tables_leave_of_the_budget() {
+        let budget = MemoryBudget {
+            bytes: 400 << 20,
+            tmp_dir: std::env::temp_dir(),
+            expected_text_bytes: None,
+        };
+        let mut spill = Spill::for_budget(budget, 4);
+        assert_eq!(spill.work_bytes(), 100 << 20);
+        // Nothing held: a quarter of the budget at most.
+        spill.settle_work(Some(0));
+        assert_eq!(spill.work_bytes(), 100 << 20);
+        // 300 MiB held: half of the 100 MiB left.
+        spill.settle_work(Some(300 << 20));
+        assert_eq!(spill.work_bytes(), 50 << 20);
+        // Past the budget: a sixteenth of it still, to work in at all.
+        spill.settle_work(Some(500 << 20));
+        assert_eq!(spill.work_bytes(), 25 << 20);
+        // Where the system does not tell: a quarter.
+        spill.settle_work(None);
+        assert_eq!(spill.work_bytes(), 100 << 20);
+    }
 
     #[test]
     fn sizes_read_in_powers_of_1024_and_nonsense_is_refused() {

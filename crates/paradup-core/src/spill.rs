@@ -326,10 +326,13 @@ impl NumberFile<u32> {
     /// read in one go; far apart, each its own read.
     pub fn load_sets(&mut self, ids: &[u32], ends: &SetEnds) -> Result<SetArena, SpillError> {
         self.flush()?;
+        // Sized exactly up front: grown by doubling, the arena would hold up to twice what its
+        // caller gave the room for.
+        let total: usize = ids.iter().map(|&id| ends.set(id as usize).len()).sum();
         let mut arena = SetArena {
             ids: ids.to_vec(),
             starts: Vec::with_capacity(ids.len() + 1),
-            numbers: Vec::new(),
+            numbers: Vec::with_capacity(total),
         };
         arena.starts.push(0);
         let mut bytes: Vec<u8> = Vec::new();
