@@ -616,8 +616,13 @@ pub struct Scanner {
     /// kept: every candidate is verified on the shingle sets, so the keys are all that LSH
     /// needs, at a quarter of a 128-value signature's size.
     band_keys: BandKeyTable,
-    /// The distinct paragraph behind each near-tier entry.
+    /// The distinct paragraph behind each near-tier entry, while the scan holds its tables
+    /// (read it with [`Scanner::unique_of_near`]). Past a budget it is let go: the same number
+    /// is the position of the entry's bit among the near tier's (`RankBits::select`), and 4
+    /// bytes a near-tier paragraph do not stay in memory.
     near_to_unique: Vec<u32>,
+    /// Whether `near_to_unique` was let go for `near_tier`'s select.
+    near_by_select: bool,
     bytes: u64,
     /// What came from a shard index ahead of the input; empty without one.
     indexed: IndexedState,
@@ -1127,6 +1132,7 @@ impl Scanner {
             shingles: Vec::new(),
             band_keys: BandKeyTable::new(bands),
             near_to_unique: Vec::new(),
+            near_by_select: false,
             bytes: 0,
             indexed: IndexedState::default(),
             long_spans: HashMap::new(),
@@ -1193,7 +1199,7 @@ impl Scanner {
                         self.near_tier.push(distinct.shingles.is_some());
                         if let Some(set) = &distinct.shingles {
                             near_sets.push(occurrence.distinct);
-                            self.near_to_unique.push(id);
+                            self.push_near_unique(id);
                             self.shingles.extend_from_slice(set);
                             self.shingle_offsets.push(self.shingles.len());
                         }
@@ -1240,7 +1246,7 @@ impl Scanner {
         }
         self.band_keys.push_items(&keys);
         self.indexed.active = true;
-        self.indexed.near = self.near_to_unique.len();
+        self.indexed.near = self.near_count();
         self.indexed.documents = self.documents.len();
         self.indexed.paragraphs = self.paragraphs.len();
         self.indexed.uniques = self.near_tier.len();
@@ -1279,7 +1285,7 @@ impl Scanner {
         let mut renumbered = vec![NO_UNIQUE; self.near_tier.len()];
         // For each near-tier entry of the input, its new entry, or `NOT_NEAR` when its text is
         // indexed (the indexed entry stands for it).
-        let mut near_kept = vec![NOT_NEAR; self.near_to_unique.len()];
+        let mut near_kept = vec![NOT_NEAR; self.near_count()];
         let mut kept = 0usize;
         for (unique, number) in renumbered.iter_mut().enumerate() {
             let hash = self.exact_index.hash_of(unique as u32);
@@ -1292,7 +1298,7 @@ impl Scanner {
             merged.near_tier.push(near != NOT_NEAR);
             *number = id;
             if near != NOT_NEAR {
-                merged.near_to_unique.push(id);
+                merged.push_near_unique(id);
                 merged.shingles.extend_from_slice(self.shingles_of(near));
                 merged.shingle_offsets.push(merged.shingles.len());
                 near_kept[near as usize] = kept as u32;
@@ -1395,7 +1401,7 @@ impl Scanner {
 
     /// Distinct paragraphs so far, and those of them in the near tier.
     pub fn distinct_counts(&self) -> (usize, usize) {
-        (self.near_tier.len(), self.near_to_unique.len())
+        (self.near_tier.len(), self.near_count())
     }
 
     /// Fingerprints a batch of documents, which follow every earlier batch in input order.
@@ -1503,7 +1509,7 @@ impl Scanner {
             let base = self.spilled_shingles + self.shingles.len();
             self.shingles.extend_from_slice(&chunk.shingles);
             for (&(unique, _), end) in items.iter().zip(chunk.ends) {
-                self.near_to_unique.push(unique);
+                self.push_near_unique(unique);
                 self.shingle_offsets.push(base + end);
             }
         }
@@ -1522,10 +1528,11 @@ impl Scanner {
         };
         if spill.failure.is_none() {
             if spill.tables.is_none() && self.held_bytes() as u64 > spill.budget.bytes / 2 {
-                spill.forecast = self.forecast_within(&spill.budget);
                 if let Err(error) = spill.begin(self.spillable_bytes(), self.bytes) {
                     spill.failure = Some(error);
                 }
+                self.number_near_by_select();
+                spill.forecast = self.forecast_within(&spill.budget);
             }
             if spill.tables.is_some() {
                 if let Err(error) = self.write_tables(&mut spill) {
@@ -1671,6 +1678,42 @@ impl Scanner {
         Span {
             start: entry.start as usize,
             end: entry.end as usize,
+        }
+    }
+
+    /// The distinct paragraph behind near-tier entry `near`.
+    fn unique_of_near(&self, near: u32) -> u32 {
+        if self.near_by_select {
+            // Every near-tier entry has its bit: `near` is below the count of set bits.
+            self.near_tier
+                .select(near)
+                .map_or(u32::MAX, |unique| unique as u32)
+        } else {
+            self.near_to_unique[near as usize]
+        }
+    }
+
+    /// Near-tier entries so far.
+    fn near_count(&self) -> usize {
+        self.near_tier.ones() as usize
+    }
+
+    /// From now on, finds each near-tier entry's distinct paragraph by select on the near
+    /// tier's bits instead of holding it.
+    fn number_near_by_select(&mut self) {
+        debug_assert!(self
+            .near_to_unique
+            .iter()
+            .enumerate()
+            .all(|(near, &unique)| self.near_tier.select(near as u32) == Some(unique as usize)));
+        self.near_to_unique = Vec::new();
+        self.near_by_select = true;
+    }
+
+    /// Notes the distinct paragraph of the next near-tier entry (its bit already pushed).
+    fn push_near_unique(&mut self, unique: u32) {
+        if !self.near_by_select {
+            self.near_to_unique.push(unique);
         }
     }
 
@@ -1880,7 +1923,7 @@ impl Scanner {
         let runs = overflow.run_count();
         let first_possible = overflow.first_id();
         let exact = overflow.into_aliases(folder)?;
-        let mut dead_near = vec![0u64; self.near_to_unique.len().div_ceil(64)];
+        let mut dead_near = vec![0u64; self.near_count().div_ceil(64)];
         let mut dead_near_count = 0;
         for alias in exact.aliases() {
             let near = self.near_of(alias);
@@ -1980,8 +2023,7 @@ impl Scanner {
             pairs: lsh_pairs,
             large_buckets,
         } = candidates_from(&self.band_keys, self.indexed.near as u32);
-        let agreement =
-            BandAgreement::new(&self.band_keys, &large_buckets, self.near_to_unique.len());
+        let agreement = BandAgreement::new(&self.band_keys, &large_buckets, self.near_count());
         drop(std::mem::take(&mut self.band_keys));
         self.verify_pairs(SetView::Held, &lsh_pairs, sets, pairs);
         (large_buckets, agreement)
@@ -2000,12 +2042,7 @@ impl Scanner {
         let verified: Vec<(u32, u32)> = candidates
             .par_iter()
             .filter(|&&(a, b)| self.verifies(view, a, b))
-            .map(|&(a, b)| {
-                (
-                    self.near_to_unique[a as usize],
-                    self.near_to_unique[b as usize],
-                )
-            })
+            .map(|&(a, b)| (self.unique_of_near(a), self.unique_of_near(b)))
             .collect();
         pairs.verified += verified.len() as u64;
         for (a, b) in verified {
@@ -2023,7 +2060,7 @@ impl Scanner {
         sets: &mut UnionFind,
         pairs: &mut PairCounts,
     ) -> Result<(Vec<Vec<u32>>, BandAgreement), SpillError> {
-        let items = self.near_to_unique.len();
+        let items = self.near_count();
         let bands = spill.bands;
         let work = spill.work_bytes();
         let Some(folder) = spill.folder.take() else {
@@ -2124,14 +2161,30 @@ impl Scanner {
             if bucket.last().is_some_and(|&last| last < indexed_near) {
                 continue;
             }
-            let work = join_large_bucket_where(
-                bucket,
-                sets,
-                |near| self.near_to_unique[near as usize],
-                |a, b| self.verifies(view, a, b),
-                |a, b| agreement.shared(a, b),
-                |a, b| self.worth_verifying(a, b),
-            );
+            let work = if self.near_by_select {
+                // Found once for the bucket's members (ascending), not at each comparison.
+                let uniques: Vec<u32> = bucket.iter().map(|&n| self.unique_of_near(n)).collect();
+                join_large_bucket_where(
+                    bucket,
+                    sets,
+                    |near| match bucket.binary_search(&near) {
+                        Ok(position) => uniques[position],
+                        Err(_) => self.unique_of_near(near),
+                    },
+                    |a, b| self.verifies(view, a, b),
+                    |a, b| agreement.shared(a, b),
+                    |a, b| self.worth_verifying(a, b),
+                )
+            } else {
+                join_large_bucket_where(
+                    bucket,
+                    sets,
+                    |near| self.near_to_unique[near as usize],
+                    |a, b| self.verifies(view, a, b),
+                    |a, b| agreement.shared(a, b),
+                    |a, b| self.worth_verifying(a, b),
+                )
+            };
             pairs.candidates += work.verifications;
             pairs.verified += work.accepted;
         }
@@ -2185,12 +2238,7 @@ impl Scanner {
         let candidates: Vec<(u32, u32)> =
             containment_candidates(&self.shingles, &self.shingle_offsets)
                 .into_iter()
-                .map(|(a, b)| {
-                    (
-                        self.near_to_unique[a as usize],
-                        self.near_to_unique[b as usize],
-                    )
-                })
+                .map(|(a, b)| (self.unique_of_near(a), self.unique_of_near(b)))
                 .filter(|&(a, b)| sets.find(a) != sets.find(b))
                 .collect();
         pairs.candidates += candidates.len() as u64;
@@ -2430,7 +2478,7 @@ impl Scanner {
             within_document_clusters: within,
             cross_document_clusters: clusters.len() as u64 - within,
             distinct_paragraphs,
-            near_tier_paragraphs: (self.near_to_unique.len() - self.aliases.dead_near_count) as u64,
+            near_tier_paragraphs: (self.near_count() - self.aliases.dead_near_count) as u64,
             candidate_pairs: pairs.candidates,
             verified_pairs: pairs.verified,
             indexed: indexed_totals,

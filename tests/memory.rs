@@ -545,12 +545,13 @@ fn the_forecast_scales_the_tables_kept_in_memory_to_the_input_size() {
     assert!(forecast.resident_now > 0);
     // Every table kept in memory grows with the input but the exact tier's, which stops at its
     // share of the budget: the forecast is less than the tables scaled whole, but not by more
-    // than the exact tier's part of them (well under half).
+    // than the exact tier's part of them (about half of this small corpus's tables, once the
+    // near tier's distinct numbers are let go at the spill).
     let scaled =
         forecast.resident_now as f64 * forecast.text_expected as f64 / forecast.text_read as f64;
     assert!((forecast.resident_at_end as f64) < scaled, "{forecast:?}");
     assert!(
-        forecast.resident_at_end as f64 > scaled * 0.5,
+        forecast.resident_at_end as f64 > scaled * 0.3,
         "{forecast:?}"
     );
     assert!(forecast.passes_budget(), "{forecast:?}");

@@ -7,6 +7,10 @@
 /// Bits a block whose rank is kept: a 4-byte count every 512 bits.
 const BLOCK_WORDS: usize = 8;
 
+/// Set bits between two samples of where they are: the block of every 512th set bit is kept,
+/// so that finding the `n`th set bit searches the few blocks between two samples.
+const SELECT_SAMPLE: u32 = 512;
+
 /// A growable bit vector that counts its set bits before any position in constant time.
 ///
 /// ```
@@ -22,12 +26,16 @@ const BLOCK_WORDS: usize = 8;
 /// assert_eq!(bits.rank(3), 1);
 /// assert_eq!(bits.rank_of_set(4), Some(2));
 /// assert_eq!(bits.rank_of_set(1), None);
+/// assert_eq!(bits.select(2), Some(4));
+/// assert_eq!(bits.select(3), None);
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct RankBits {
     words: Vec<u64>,
     /// Set bits before each block of `BLOCK_WORDS` words.
     block_ranks: Vec<u32>,
+    /// The block of set bit number `k * SELECT_SAMPLE`, for each `k`.
+    select_samples: Vec<u32>,
     len: usize,
     ones: u32,
 }
@@ -69,6 +77,10 @@ impl RankBits {
             if let Some(word) = self.words.last_mut() {
                 *word |= 1 << (self.len % 64);
             }
+            if self.ones % SELECT_SAMPLE == 0 {
+                self.select_samples
+                    .push(((self.words.len() - 1) / BLOCK_WORDS) as u32);
+            }
             self.ones += 1;
         }
         self.len += 1;
@@ -98,15 +110,65 @@ impl RankBits {
         self.get(index).then(|| self.rank(index))
     }
 
+    /// The position of set bit number `nth` (from 0): the inverse of [`RankBits::rank`] over set
+    /// bits; `None` when fewer bits are set.
+    pub fn select(&self, nth: u32) -> Option<usize> {
+        if nth >= self.ones {
+            return None;
+        }
+        // The blocks between the samples around it; the last block whose count before it is at
+        // most `nth` holds it.
+        let sample = (nth / SELECT_SAMPLE) as usize;
+        let first = self.select_samples[sample] as usize;
+        let last = self
+            .select_samples
+            .get(sample + 1)
+            .map_or(self.block_ranks.len(), |&block| block as usize + 1);
+        let within = self.block_ranks[first..last].partition_point(|&rank| rank <= nth);
+        let block = first + within.saturating_sub(1);
+        let mut left = nth - self.block_ranks[block];
+        let words = &self.words[block * BLOCK_WORDS..];
+        for (offset, &word) in words.iter().enumerate().take(BLOCK_WORDS) {
+            let count = word.count_ones();
+            if left < count {
+                let position = (block * BLOCK_WORDS + offset) * 64;
+                return Some(position + select_in_word(word, left) as usize);
+            }
+            left -= count;
+        }
+        None
+    }
+
     /// Bytes held on the heap.
     pub fn heap_bytes(&self) -> usize {
-        self.words.capacity() * 8 + self.block_ranks.capacity() * 4
+        self.words.capacity() * 8
+            + self.block_ranks.capacity() * 4
+            + self.select_samples.capacity() * 4
     }
 
     /// Bytes its bits and counts take, without room to grow.
     pub fn used_bytes(&self) -> usize {
-        self.words.len() * 8 + self.block_ranks.len() * 4
+        self.words.len() * 8 + self.block_ranks.len() * 4 + self.select_samples.len() * 4
     }
+}
+
+/// The position in `word` of its set bit number `nth` (from 0; fewer than its set bits): a byte
+/// at a time, then a bit at a time within the byte.
+fn select_in_word(word: u64, nth: u32) -> u32 {
+    let mut left = nth;
+    for byte in 0..8 {
+        let bits = (word >> (byte * 8)) as u8;
+        let count = bits.count_ones();
+        if left < count {
+            let mut bits = bits;
+            for _ in 0..left {
+                bits &= bits - 1;
+            }
+            return byte * 8 + bits.trailing_zeros();
+        }
+        left -= count;
+    }
+    64
 }
 
 #[cfg(test)]
@@ -132,6 +194,33 @@ mod tests {
             }
             prop_assert_eq!(ranked.rank(bits.len()), before);
             prop_assert_eq!(ranked.ones(), before);
+        }
+
+        /// Against listing the set bits: each one's position, for sparse and dense vectors
+        /// across many blocks and samples.
+        #[test]
+        fn select_finds_each_set_bit(
+            gaps in proptest::collection::vec(0usize..700, 0..3000),
+            dense_run in 0usize..3000,
+        ) {
+            let mut positions = Vec::new();
+            let mut ranked = RankBits::default();
+            for gap in gaps {
+                for _ in 0..gap {
+                    ranked.push(false);
+                }
+                positions.push(ranked.len());
+                ranked.push(true);
+            }
+            for _ in 0..dense_run {
+                positions.push(ranked.len());
+                ranked.push(true);
+            }
+            for (nth, &position) in positions.iter().enumerate() {
+                prop_assert_eq!(ranked.select(nth as u32), Some(position));
+                prop_assert_eq!(ranked.rank(position), nth as u32);
+            }
+            prop_assert_eq!(ranked.select(positions.len() as u32), None);
         }
     }
 }
