@@ -19,12 +19,12 @@
 //! band in parts by its keys' top bits when it would not fit whole), candidate pairs go to sorted
 //! runs merged back in order, and pairs are verified a chunk at a time against the few shingle
 //! sets each chunk needs. What those stages hold for their work is what the tables kept in
-//! memory leave of the budget when reading ends, measured then (at most a quarter of it). Once the exact tier's index holds an eighth
-//! of the budget it stops growing: later distinct paragraphs are numbered in a recent index
-//! written out in sorted runs ([`ExactOverflow`]), and a text seen again after its run was
-//! written is numbered anew, its alias resolved to its first number when the runs are merged
-//! after reading (its second near-tier entry left out of LSH). The stages are the same functions
-//! either way, so the outcome is the same.
+//! memory leave of the budget when reading ends, measured then (at most a quarter of it). Once
+//! the exact tier's index holds an eighth of the budget it stops growing: later distinct
+//! paragraphs are numbered in a recent index written out in sorted runs ([`ExactOverflow`]), and
+//! a text seen again after its run was written is numbered anew, its alias resolved to its first
+//! number when the runs are merged after reading (its second near-tier entry left out of LSH).
+//! The stages are the same functions either way, so the outcome is the same.
 
 use crate::cluster::{join_large_bucket_where, UnionFind};
 use crate::lsh::{band_candidates_among, candidates_from, BandKeyTable, Banding, Candidates};
@@ -657,18 +657,21 @@ struct IndexedState {
     copies_left_out: u64,
 }
 
-/// Bytes the process holds in memory now, where the system tells it (`/proc/self/statm`).
+/// Bytes of the process's memory as the system tells them (`/proc/self/status`, Linux):
+/// `field` is `VmRSS` for what it holds now, `VmHWM` for the most it has held.
+pub fn process_memory(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| {
+        line.strip_prefix(field)
+            .is_some_and(|rest| rest.starts_with(':'))
+    })?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Bytes the process holds in memory now, where the system tells it.
 fn resident_now() -> Option<u64> {
-    #[cfg(target_os = "linux")]
-    {
-        let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-        let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-        Some(pages * rustix::param::page_size() as u64)
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        None
-    }
+    process_memory("VmRSS")
 }
 
 /// Hands the memory freed while reading back to the system.
@@ -2109,8 +2112,9 @@ impl Scanner {
             if agreement.wanted() {
                 for band in 0..bands {
                     if let Some(tables) = spill.tables.as_mut() {
-                        tables.band_keys[band]
-                            .for_each_block(|start, keys| agreement.fill_from(band, start, keys))?;
+                        tables.band_keys[band].for_each_block(|start, keys| {
+                            agreement.fill(band, start as usize, keys.iter().copied())
+                        })?;
                     }
                 }
             }
@@ -2161,30 +2165,32 @@ impl Scanner {
             if bucket.last().is_some_and(|&last| last < indexed_near) {
                 continue;
             }
-            let work = if self.near_by_select {
-                // Found once for the bucket's members (ascending), not at each comparison.
-                let uniques: Vec<u32> = bucket.iter().map(|&n| self.unique_of_near(n)).collect();
-                join_large_bucket_where(
-                    bucket,
-                    sets,
-                    |near| match bucket.binary_search(&near) {
-                        Ok(position) => uniques[position],
-                        Err(_) => self.unique_of_near(near),
-                    },
-                    |a, b| self.verifies(view, a, b),
-                    |a, b| agreement.shared(a, b),
-                    |a, b| self.worth_verifying(a, b),
-                )
+            // By select, each member's distinct paragraph is found once for the bucket
+            // (members ascending), not at each comparison.
+            let selected: Vec<u32> = if self.near_by_select {
+                bucket
+                    .iter()
+                    .map(|&near| self.unique_of_near(near))
+                    .collect()
             } else {
-                join_large_bucket_where(
-                    bucket,
-                    sets,
-                    |near| self.near_to_unique[near as usize],
-                    |a, b| self.verifies(view, a, b),
-                    |a, b| agreement.shared(a, b),
-                    |a, b| self.worth_verifying(a, b),
-                )
+                Vec::new()
             };
+            let unique_of = |near: u32| {
+                if self.near_by_select {
+                    if let Ok(position) = bucket.binary_search(&near) {
+                        return selected[position];
+                    }
+                }
+                self.unique_of_near(near)
+            };
+            let work = join_large_bucket_where(
+                bucket,
+                sets,
+                unique_of,
+                |a, b| self.verifies(view, a, b),
+                |a, b| agreement.shared(a, b),
+                |a, b| self.worth_verifying(a, b),
+            );
             pairs.candidates += work.verifications;
             pairs.verified += work.accepted;
         }
@@ -2638,7 +2644,7 @@ impl BandAgreement {
         let mut agreement = BandAgreement::rows(table.bands(), large_buckets, items);
         if agreement.wanted() {
             for band in 0..table.bands() {
-                agreement.fill(band, table.column(band));
+                agreement.fill(band, 0, table.column(band));
             }
         }
         agreement
@@ -2667,19 +2673,9 @@ impl BandAgreement {
         !self.keys.is_empty()
     }
 
-    /// Takes band `band`'s key of every near-tier paragraph, in order.
-    fn fill(&mut self, band: usize, column: impl Iterator<Item = u64>) {
-        for (row, key) in self.row_of.iter().zip(column) {
-            if *row != u32::MAX {
-                self.keys[*row as usize * self.bands + band] = key;
-            }
-        }
-    }
-
-    /// [`BandAgreement::fill`] for the keys of the paragraphs from number `start` on.
-    fn fill_from(&mut self, band: usize, start: u64, keys: &[u64]) {
-        let rows = self.row_of.iter().skip(start as usize);
-        for (row, &key) in rows.zip(keys) {
+    /// Takes band `band`'s keys of the near-tier paragraphs from number `start` on, in order.
+    fn fill(&mut self, band: usize, start: usize, column: impl IntoIterator<Item = u64>) {
+        for (row, key) in self.row_of.iter().skip(start).zip(column) {
             if *row != u32::MAX {
                 self.keys[*row as usize * self.bands + band] = key;
             }
@@ -2853,6 +2849,16 @@ mod tests {
         assert_eq!(parts, 8);
         assert!(10_000_000 * BUCKETING_BYTES / parts as usize <= 64 << 20);
         assert_eq!(KeyPartitions::within(usize::MAX / 64, 1).count(), 1 << 10);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_process_memory_is_read_by_its_whole_field_name() {
+        let now = process_memory("VmRSS").expect("Linux tells VmRSS");
+        let peak = process_memory("VmHWM").expect("Linux tells VmHWM");
+        assert!(now > 0 && peak >= now, "{now} {peak}");
+        // A prefix of a field's name is not the field.
+        assert_eq!(process_memory("VmRS"), None);
     }
 
     #[test]

@@ -56,12 +56,9 @@ fn note_memory_asked(bytes: u64) {
     MEMORY_ASKED.store(bytes, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// The process's peak resident memory, where the system tells it (`/proc/self/status`).
+/// The process's peak resident memory, where the system tells it.
 fn peak_resident_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+    paradup::scan::process_memory("VmHWM")
 }
 
 /// Says so when the run's peak memory passed the `--memory` it was given: what a scan keeps in
